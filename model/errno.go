@@ -1,0 +1,52 @@
+package model
+
+import "fmt"
+
+// Errno is an error number as the kernel returns it. Zero means success.
+type Errno uint8
+
+// The errnos pidcheck's ops can answer with.
+const (
+	OK      Errno = iota // success
+	EAGAIN               // a level is full
+	ENOMEM               // the space no longer accepts tasks
+	ESRCH                // no such task / number
+	ECHILD               // no children to wait for
+	EINVAL               // invalid argument
+	EEXIST               // number already taken
+	ENOSPC               // too many nested spaces
+	EPERM                // not permitted
+	numErrnos
+)
+
+var errnoNames = [...]string{"ok", "EAGAIN", "ENOMEM", "ESRCH", "ECHILD", "EINVAL", "EEXIST", "ENOSPC", "EPERM"}
+
+// Errnos lists every errno, OK first.
+func Errnos() []Errno {
+	out := make([]Errno, numErrnos)
+	for i := range out {
+		out[i] = Errno(i)
+	}
+	return out
+}
+
+// String returns the errno's name ("EAGAIN"), or "ok".
+func (e Errno) String() string {
+	if int(e) < len(errnoNames) {
+		return errnoNames[e]
+	}
+	return fmt.Sprintf("errno(%d)", uint8(e))
+}
+
+// Error makes an Errno usable as an error.
+func (e Errno) Error() string { return e.String() }
+
+// ParseErrno parses an errno name; it does not accept "ok".
+func ParseErrno(s string) (Errno, bool) {
+	for i := 1; i < len(errnoNames); i++ {
+		if errnoNames[i] == s {
+			return Errno(i), true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,93 @@
+package model
+
+import "fmt"
+
+// Impl is an implementation under test, at either level. Apply performs one
+// op and returns what it observed; it must be safe to call from several
+// threads at once (the scheduler decides how they interleave). A
+// process-level Impl starts with task t0 as PID 1 of the root space; an
+// allocator-level Impl starts with every number free.
+type Impl interface {
+	Apply(op Op) Result
+}
+
+// Validator is implemented by Impls that can check their own internal
+// invariants. The checker calls Validate only at quiescent points (no op in
+// flight); a non-nil error is a violation.
+type Validator interface {
+	Validate() error
+}
+
+// Params are the knobs every implementation and spec is built with.
+type Params struct {
+	PidMax   int // pid_max of every new space: numbers are < PidMax
+	Floor    int // RESERVED_PIDS: after the cursor passes it, allocation wraps to it, not to 1
+	MaxLevel int // the deepest level a space may have (root is level 0)
+}
+
+// Kernel's defaults: kernel/pid.c, include/linux/pid_namespace.h.
+const (
+	KernelPidMax   = 4194304 // PID_MAX_LIMIT on 64-bit; a new space starts here
+	KernelReserved = 300     // RESERVED_PIDS
+	KernelMaxLevel = 32      // MAX_PID_NS_LEVEL
+	KernelMinMax   = 301     // the smallest pid_max a space accepts (RESERVED_PIDS + 1)
+)
+
+// KernelParams are today's Linux defaults.
+func KernelParams() Params {
+	return Params{PidMax: KernelPidMax, Floor: KernelReserved, MaxLevel: KernelMaxLevel}
+}
+
+// SmallParams make spaces small enough to wrap within a few forks; the
+// default for exploration.
+func SmallParams() Params {
+	return Params{PidMax: 16, Floor: 4, MaxLevel: KernelMaxLevel}
+}
+
+// Validate says what is wrong with p, if anything.
+func (p Params) Validate() error {
+	switch {
+	case p.Floor < 1:
+		return fmt.Errorf("floor %d: must be at least 1", p.Floor)
+	case p.PidMax <= p.Floor:
+		return fmt.Errorf("pid_max %d: must be above the floor %d", p.PidMax, p.Floor)
+	case p.PidMax > maxNumber:
+		return fmt.Errorf("pid_max %d: must be at most %d", p.PidMax, maxNumber)
+	case p.MaxLevel < 0 || p.MaxLevel > 64:
+		return fmt.Errorf("max level %d: must be in [0, 64]", p.MaxLevel)
+	}
+	return nil
+}
+
+// Policy is the allocation order an implementation claims and a spec checks.
+type Policy uint8
+
+// The policies, strongest first.
+const (
+	Cyclic Policy = iota + 1 // exactly idr_alloc_cyclic: first free at or after the cursor, one wrap to the floor
+	Lowest                   // the lowest free number in range
+	Unique                   // any free number in range; EAGAIN only when none is free
+)
+
+// String returns "cyclic", "lowest" or "unique".
+func (p Policy) String() string {
+	switch p {
+	case Cyclic:
+		return "cyclic"
+	case Lowest:
+		return "lowest"
+	case Unique:
+		return "unique"
+	}
+	return fmt.Sprintf("policy(%d)", uint8(p))
+}
+
+// ParsePolicy parses a policy name.
+func ParsePolicy(s string) (Policy, error) {
+	for _, p := range []Policy{Cyclic, Lowest, Unique} {
+		if p.String() == s {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("policy %q: want cyclic, lowest or unique", s)
+}

@@ -1,0 +1,292 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Kind is what an operation does.
+type Kind uint8
+
+// Process-level kinds.
+const (
+	Fork        Kind = iota + 1 // Task forks Child (Tids set: ForkWithTid)
+	Exit                        // Task exits with Code
+	Wait                        // Task waits for Pid (-1: any), WNOHANG
+	Kill                        // Task sends Sig to Pid (-1: kill(-1))
+	Unshare                     // Task unshares its children's space
+	SetNs                       // Task joins Target's space for its children
+	GetPid                      // Task's own number
+	GetPPid                     // Task's parent's number, in Task's space
+	Translate                   // Target's number in Task's space
+	Lookup                      // the task with number Pid in Task's space
+	SetPidMax                   // pid_max of Task's space := N
+	SetLastPid                  // ns_last_pid of Task's space := N
+	ForkWithTid                 // Fork asking for numbers Tids (innermost first)
+
+	// Allocator-level kinds.
+	Alloc     // a number
+	Free      // release number N
+	AllocAt   // take exactly number N
+	SetCursor // next allocation starts at N+1
+	SetMax    // numbers must be < N
+	Disable   // no allocation succeeds any more
+	numKinds
+)
+
+var kindNames = [...]string{
+	Fork: "fork", Exit: "exit", Wait: "wait", Kill: "kill", Unshare: "unshare",
+	SetNs: "setns", GetPid: "getpid", GetPPid: "getppid", Translate: "translate",
+	Lookup: "lookup", SetPidMax: "pid_max", SetLastPid: "ns_last_pid",
+	ForkWithTid: "fork",
+	Alloc:       "alloc", Free: "free", AllocAt: "alloc_at", SetCursor: "set_cursor",
+	SetMax: "set_max", Disable: "disable",
+}
+
+// Level says which kind of implementation an op or implementation belongs to.
+type Level uint8
+
+// The two levels.
+const (
+	ProcessLevel Level = iota + 1 // a whole PID system: tasks and spaces
+	AllocLevel                    // one space's number allocator
+)
+
+// String returns "process" or "alloc".
+func (l Level) String() string {
+	switch l {
+	case ProcessLevel:
+		return "process"
+	case AllocLevel:
+		return "alloc"
+	}
+	return fmt.Sprintf("level(%d)", uint8(l))
+}
+
+// ParseLevel parses "process" or "alloc".
+func ParseLevel(s string) (Level, error) {
+	switch s {
+	case "process":
+		return ProcessLevel, nil
+	case "alloc":
+		return AllocLevel, nil
+	}
+	return 0, fmt.Errorf("level %q: want process or alloc", s)
+}
+
+// Kinds lists every kind in order.
+func Kinds() []Kind {
+	out := make([]Kind, 0, numKinds-1)
+	for k := Fork; k < numKinds; k++ {
+		out = append(out, k)
+	}
+	return out
+}
+
+// String is the kind's name in an op line. Fork and ForkWithTid share "fork".
+func (k Kind) String() string {
+	if k > 0 && k < numKinds {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Level is the level the kind belongs to.
+func (k Kind) Level() Level {
+	if k >= Alloc {
+		return AllocLevel
+	}
+	return ProcessLevel
+}
+
+// Op is one operation. Which fields matter depends on Kind (see the package
+// doc); the others are zero. Tids is the only slice: compare Ops with Equal.
+type Op struct {
+	Kind   Kind
+	Task   Handle // the actor (process level)
+	Child  Handle // Fork, ForkWithTid: the handle the new task gets
+	Target Handle // SetNs, Translate
+	Pid    int    // Wait, Kill, Lookup: a number in Task's space (-1: any)
+	Sig    int    // Kill
+	Code   int    // Exit
+	N      int    // SetPidMax, SetLastPid; Free, AllocAt, SetCursor, SetMax
+	Tids   []int  // ForkWithTid: innermost level first
+}
+
+// Equal reports whether two ops are the same.
+func (o Op) Equal(p Op) bool {
+	return o.Kind == p.Kind && o.Task == p.Task && o.Child == p.Child &&
+		o.Target == p.Target && o.Pid == p.Pid && o.Sig == p.Sig &&
+		o.Code == p.Code && o.N == p.N && slices.Equal(o.Tids, p.Tids)
+}
+
+// Actor is the task performing a process-level op, or NoTask.
+func (o Op) Actor() Handle {
+	if o.Kind.Level() == AllocLevel {
+		return NoTask
+	}
+	return o.Task
+}
+
+// String prints the op as one line: "t0 fork t3", "t2 kill -1 9", "free 7".
+func (o Op) String() string {
+	var b strings.Builder
+	if o.Kind.Level() == ProcessLevel {
+		b.WriteString(o.Task.String())
+		b.WriteByte(' ')
+	}
+	b.WriteString(o.Kind.String())
+	arg := func(s string) { b.WriteByte(' '); b.WriteString(s) }
+	num := func(n int) { arg(strconv.Itoa(n)) }
+	switch o.Kind {
+	case Fork:
+		arg(o.Child.String())
+	case ForkWithTid:
+		arg(o.Child.String())
+		tids := make([]string, len(o.Tids))
+		for i, t := range o.Tids {
+			tids[i] = strconv.Itoa(t)
+		}
+		arg("tid=" + strings.Join(tids, ","))
+	case Exit:
+		num(o.Code)
+	case Wait, Lookup:
+		num(o.Pid)
+	case Kill:
+		num(o.Pid)
+		num(o.Sig)
+	case SetNs, Translate:
+		arg(o.Target.String())
+	case SetPidMax, SetLastPid, Free, AllocAt, SetCursor, SetMax:
+		num(o.N)
+	}
+	return b.String()
+}
+
+// FormatInts prints a list of numbers as "[1 5 3]".
+func FormatInts(xs []int) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, x := range xs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Itoa(x))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// ParseInts parses "[1 5 3]" (also "[]").
+func ParseInts(s string) ([]int, error) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, fmt.Errorf("number list %q: want [n n …]", s)
+	}
+	fields := strings.Fields(s[1 : len(s)-1])
+	out := make([]int, 0, len(fields))
+	for _, f := range fields {
+		n, err := parseInt(f)
+		if err != nil {
+			return nil, fmt.Errorf("number list %q: %v", s, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// maxNumber bounds every number in an op or result, so that a parsed line
+// can never ask an implementation for an absurd amount of memory.
+const maxNumber = 1 << 30
+
+func parseInt(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	if n > maxNumber || n < -maxNumber {
+		return 0, fmt.Errorf("%d is out of range (|n| ≤ %d)", n, maxNumber)
+	}
+	return n, nil
+}
+
+// ParseOp parses one op line as String prints it.
+func ParseOp(line string) (Op, error) {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return Op{}, fmt.Errorf("empty op")
+	}
+	var op Op
+	hasTask := false
+	if h, err := ParseHandle(f[0]); err == nil && h != NoTask {
+		op.Task, hasTask = h, true
+		f = f[1:]
+		if len(f) == 0 {
+			return Op{}, fmt.Errorf("op %q: missing operation after %s", line, h)
+		}
+	}
+	name, args := f[0], f[1:]
+	kind := Kind(0)
+	for k := Fork; k < numKinds; k++ {
+		if kindNames[k] == name {
+			kind = k
+			break
+		}
+	}
+	if kind == 0 {
+		return Op{}, fmt.Errorf("op %q: unknown operation %q", line, name)
+	}
+	if kind == Fork && len(args) == 2 {
+		kind = ForkWithTid
+	}
+	if kind.Level() == ProcessLevel && !hasTask {
+		return Op{}, fmt.Errorf("op %q: %s needs an acting task (t<n> %s …)", line, name, name)
+	}
+	if kind.Level() == AllocLevel && hasTask {
+		return Op{}, fmt.Errorf("op %q: %s is an allocator op and takes no task", line, name)
+	}
+	op.Kind = kind
+	want := map[Kind]int{Fork: 1, ForkWithTid: 2, Exit: 1, Wait: 1, Kill: 2, Unshare: 0,
+		SetNs: 1, GetPid: 0, GetPPid: 0, Translate: 1, Lookup: 1, SetPidMax: 1,
+		SetLastPid: 1, Alloc: 0, Free: 1, AllocAt: 1, SetCursor: 1, SetMax: 1, Disable: 0}[kind]
+	if len(args) != want {
+		return Op{}, fmt.Errorf("op %q: %s takes %d argument(s), got %d", line, name, want, len(args))
+	}
+	var err error
+	switch kind {
+	case Fork:
+		op.Child, err = ParseHandle(args[0])
+	case ForkWithTid:
+		if op.Child, err = ParseHandle(args[0]); err == nil {
+			list, ok := strings.CutPrefix(args[1], "tid=")
+			if !ok || list == "" {
+				err = fmt.Errorf("want tid=n[,n…], got %q", args[1])
+			}
+			for _, f := range strings.Split(list, ",") {
+				if err != nil {
+					break
+				}
+				var n int
+				n, err = parseInt(f)
+				op.Tids = append(op.Tids, n)
+			}
+		}
+	case Exit:
+		op.Code, err = parseInt(args[0])
+	case Wait, Lookup:
+		op.Pid, err = parseInt(args[0])
+	case Kill:
+		if op.Pid, err = parseInt(args[0]); err == nil {
+			op.Sig, err = parseInt(args[1])
+		}
+	case SetNs, Translate:
+		op.Target, err = ParseHandle(args[0])
+	case SetPidMax, SetLastPid, Free, AllocAt, SetCursor, SetMax:
+		op.N, err = parseInt(args[0])
+	}
+	if err != nil {
+		return Op{}, fmt.Errorf("op %q: %v", line, err)
+	}
+	return op, nil
+}
