@@ -7,15 +7,15 @@ type Errno uint8
 
 // The errnos pidcheck's ops can answer with.
 const (
-	OK      Errno = iota // success
-	EAGAIN               // a level is full
-	ENOMEM               // the space no longer accepts tasks
-	ESRCH                // no such task / number
-	ECHILD               // no children to wait for
-	EINVAL               // invalid argument
-	EEXIST               // number already taken
-	ENOSPC               // too many nested spaces
-	EPERM                // not permitted
+	OK     Errno = iota // success
+	EAGAIN              // a level is full
+	ENOMEM              // the space no longer accepts tasks
+	ESRCH               // no such task / number
+	ECHILD              // no children to wait for
+	EINVAL              // invalid argument
+	EEXIST              // number already taken
+	ENOSPC              // too many nested spaces
+	EPERM               // not permitted
 	numErrnos
 )
 
