@@ -1,0 +1,90 @@
+// Package linux is today's Linux PID system as real concurrent Go, written
+// against sched.Env: struct pids with a number per level, one IDR per pid
+// namespace, and the tasks attached to them. It follows kernel/pid.c
+// (alloc_pid, free_pid), kernel/fork.c (copy_process), kernel/exit.c
+// (exit_notify, forget_original_parent, release_task), kernel/signal.c
+// (kill_something_info, sig_task_ignored) and kernel/pid_namespace.c
+// (zap_pid_ns_processes, pidns_install, pid_ns_ctl_handler).
+//
+// # Locks and shared objects
+//
+//	pidmap_lock       every space's IDR, cursor and pid_allocated count
+//	tasklist_lock     tasks, parent/child links, task states (RW)
+//	sN.pid_allocated  published copy of sN's count, for the zap's wait
+//	sN.pid_max        read once per level by alloc_pid, without a lock
+//	sN.child_reaper   read by set_tid's "no PID 1" check, without a lock
+//
+// Lock order is tasklist_lock, then pidmap_lock (release_task → free_pid).
+//
+// # Fork
+//
+// alloc_pid reserves one number per level, innermost first, taking and
+// dropping pidmap_lock for each level; a reserved entry is present but nil,
+// so no lookup sees a half-built pid. Then, under pidmap_lock, it checks the
+// innermost space's PIDNS_ADDING (else ENOMEM) and publishes every level.
+// On failure the reserved levels are removed, and a space that never had a
+// task gets its cursor back to 0, so its first task still gets 1.
+// copy_process then takes tasklist_lock, re-checks that the parent is alive
+// and that the space still accepts tasks (commit 3fd37226216620), and
+// attaches the task.
+//
+// # Death
+//
+// Exit and a delivered signal make a task a zombie that keeps its numbers
+// until it is reaped; its children go to its space's init. An init's death
+// zaps its space, under tasklist_lock: PIDNS_ADDING is cleared and every
+// task with a number in the space (so every task of every descendant space)
+// is SIGKILLed; each dying init reaps its children as they become
+// reapable. A thread "zap sN" then waits (Env.WaitUntil) until every other
+// number of the space is freed, as the exiting init waits in
+// zap_pid_ns_processes. The init is reapable as soon as no other attached
+// task has a number in its space; that is decided under tasklist_lock by
+// whoever frees the last one, so the moment the space empties and the
+// moment its init may be reaped are one (the kernel's init becomes a zombie
+// only when its zap thread runs again, which a wait could observe as "0").
+// The zap thread is started only when something is left to wait for, and
+// it needs every other task of the space reaped: a run that kills an init
+// whose space still holds zombies of outside parents must drain (reap
+// everything) before it can end, or it ends in a deadlock verdict.
+//
+// # Forks still in flight
+//
+// A fork holds its numbers before it exists: reserved in alloc_pid, then
+// published but not yet attached. The kernel treats such a number as taken
+// for everyone else at once: a set_tid asking for it gets EEXIST, a space
+// whose last free numbers are in flight answers EAGAIN, and a second fork
+// into a fresh space gets 2 while the first holds 1. When the holding fork
+// then fails, those answers fit no sequential execution (InflightVisible
+// keeps that behaviour and shows the interleaving). linux instead waits
+// (Env.WaitUntil "fork: sN has numbers in flight") until the other fork is
+// attached or undone, and asks again: a fork's effects become visible at
+// one moment, its attach under tasklist_lock. Likewise a fork restarts if
+// its parent's children space changed under it (only possible here, where
+// one task's ops may run on two harness threads).
+//
+// # Policy: unique, not cyclic, under concurrency
+//
+// Run on one thread, the system agrees with spec.Linux(p, model.Cyclic)
+// result by result. Under concurrency it is not cyclic, because
+// pidmap_lock is dropped between levels: two forks into the same nested
+// space can take their numbers in opposite orders at different levels,
+// which no sequential cyclic execution produces:
+//
+//	init: t0 unshare; t0 fork t1           [2 1]
+//	A: t0 fork t2   reserves s1's 2
+//	B: t0 fork t3   reserves s1's 3, then s0's 3, publishes → [3 3]
+//	A:              reserves s0's 4, publishes → [4 2]
+//
+// Cyclically, whichever fork goes first gets the lower number at both
+// levels (TestLinuxNotCyclicUnderConcurrency finds it within a few random
+// schedules). It claims model.Unique: every number handed out is free and
+// in range. One caveat belongs to the spec: cyclic allocation past the
+// floor answers EAGAIN when [floor, pid_max) is full even if a lower number
+// is free, which spec's unique forbids — so a scenario that fills a space
+// past its floor fails unique even on one thread.
+//
+// # The zoo
+//
+// NewWithBug switches on one deliberately broken variant; each Bug constant
+// lives in its own zoo_<name>.go file with its story.
+package linux

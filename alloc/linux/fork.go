@@ -1,0 +1,115 @@
+package linux
+
+import "github.com/pidcheck/pidcheck/model"
+
+// fork is kernel/fork.c copy_process, reduced: alloc_pid without any task
+// lock, then, under tasklist_lock, the last checks and the attach, which is
+// the fork's linearization point.
+//
+// If the parent's children space changed while the fork was under way (a
+// concurrent unshare or setns by the same task, which on Linux cannot
+// happen, a task being one thread here), the attempt is undone and the
+// fork restarts, as copy_process restarts with -ERESTARTNOINTR when a
+// signal arrives; so the child always goes where the parent's children go
+// at the moment it is attached.
+func (s *System) fork(h, child model.Handle, tids []int) model.Result {
+	for {
+		res, restart := s.forkOnce(h, child, tids)
+		if !restart {
+			return res
+		}
+	}
+}
+
+// forkOnce is one attempt of fork; restart reports that the parent's
+// children space changed under it.
+func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, restart bool) {
+	s.tasklistLock.RLock()
+	parent := s.liveTask(h)
+	var ns *space
+	inUse := s.tasks[child] != nil
+	if parent != nil {
+		ns = parent.forChildren
+	}
+	s.tasklistLock.RUnlock()
+	switch {
+	case parent == nil:
+		return model.Fail(model.ESRCH), false
+	case inUse || child < 0:
+		return model.Fail(model.EINVAL), false // the scenario reused a handle
+	}
+
+	p, err := s.allocPid(ns, tids)
+	if err != model.OK {
+		s.tasklistLock.RLock()
+		alive, moved := parent.state == live, parent.forChildren != ns
+		s.tasklistLock.RUnlock()
+		switch {
+		case alive && moved:
+			return model.Result{}, true
+		case err == model.ENOMEM && !alive:
+			// The space died with the parent in it: the parent was
+			// SIGKILLed by the zap that cleared PIDNS_ADDING, so its
+			// fork never returns to user space.
+			return model.Fail(model.ESRCH), false
+		}
+		return model.Fail(err), false
+	}
+
+	s.tasklistLock.Lock()
+	switch {
+	case parent.state != live:
+		// fatal_signal_pending(current): "Let kill terminate clone/fork
+		// in the middle".
+		err = model.ESRCH
+	case parent.forChildren != ns:
+		restart = true
+	case s.tasks[child] != nil:
+		err = model.EINVAL // the scenario reused a handle
+	case !s.forkRecheck(ns):
+		// "Don't start children in a dying pid namespace"
+		// (commit 3fd37226216620).
+		err = model.ENOMEM
+	}
+	if err != model.OK || restart {
+		s.tasklistLock.Unlock()
+		s.pidmapLock.Lock()
+		s.freePid(p)
+		s.pidmapLock.Unlock()
+		return model.Fail(err), restart
+	}
+	t := &task{h: child, pid: p, ns: ns, forChildren: ns, parent: parent, state: live}
+	p.task = t
+	s.pidmapLock.Lock()
+	s.attach(p)
+	s.pidmapLock.Unlock()
+	parent.children = append(parent.children, t)
+	s.tasks[child] = t
+	s.order = append(s.order, t)
+	for _, u := range p.numbers {
+		u.ns.nrTasks++
+	}
+	if p.numbers[ns.level].nr == 1 { // is_child_reaper
+		ns.init = t
+		ns.reaper.Store(int32(child) + 1)
+	}
+	s.tasklistLock.Unlock()
+	return model.Result{NSpid: nspid(p)}, false
+}
+
+// forkRecheck is copy_process's re-check of PIDNS_ADDING under
+// tasklist_lock, read without pidmap_lock as the kernel does; the caller
+// holds tasklistLock, which the zap also holds while it disables the space.
+func (s *System) forkRecheck(ns *space) bool {
+	if s.bug == NoForkRecheck || s.bug == NoDeadCheck {
+		return true
+	}
+	return ns.allocatedPub.Load()&pidnsAdding != 0
+}
+
+// isLive reports whether t is still live.
+func (s *System) isLive(t *task) bool {
+	s.tasklistLock.RLock()
+	defer s.tasklistLock.RUnlock()
+	return t.state == live
+}

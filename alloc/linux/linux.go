@@ -1,0 +1,374 @@
+package linux
+
+import (
+	"fmt"
+
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// pidnsAdding is PIDNS_ADDING, the bit of pid_allocated that says the space
+// still accepts tasks. The kernel uses 1U<<31; an Int32 keeps it positive
+// with 1<<30, far above any count.
+const pidnsAdding = int32(1) << 30
+
+// taskState is where a task is in its life.
+type taskState uint8
+
+const (
+	live   taskState = iota + 1 // running
+	zombie                      // exited or killed, numbers kept until reaped
+	reaped                      // released: numbers freed
+)
+
+// System is a whole Linux PID system: a tree of spaces (pid namespaces), the
+// struct pids in their IDRs, and the tasks attached to them. Apply is safe to
+// call from several threads at once; every shared access goes through the
+// Env it was built with.
+type System struct {
+	env sched.Env
+	p   model.Params
+	bug Bug
+
+	// pidmapLock guards every space's idr, cursor and allocated count
+	// (kernel/pid.c pidmap_lock).
+	pidmapLock sched.Mutex
+	// tasklistLock guards tasks, parent/child links, task states, space
+	// reapers and per-space task counts (kernel/fork.c tasklist_lock). Lock
+	// order: tasklist_lock before pidmap_lock, as release_task → free_pid.
+	tasklistLock sched.RWMutex
+
+	tasks  map[model.Handle]*task // every task ever attached, by handle
+	order  []*task                // unreaped tasks in fork order (the kernel's task list)
+	spaces []*space               // in creation order; spaces[0] is the root
+}
+
+// space is a pid namespace.
+type space struct {
+	name   string // "s0" is the root, then "s1", "s2", … in creation order
+	level  int
+	parent *space
+
+	// Guarded by pidmapLock.
+	idr       map[int]*pid // a present nil entry is reserved, not yet published
+	cursor    int          // idr_next: where the next cyclic scan starts
+	allocated int32        // pid_allocated: published numbers | pidnsAdding
+	// allocatedPub mirrors allocated for readers that hold no lock (the zap
+	// wait): stored under pidmapLock after every change ("s1.pid_allocated").
+	allocatedPub sched.Int32
+	// inflight counts entries of forks still under way (reserved, or
+	// published but not yet attached); settled is bumped, and published in
+	// settledPub ("s1.settled"), whenever one of them is resolved.
+	inflight   int
+	settled    int32
+	settledPub sched.Int32
+
+	// pidMax is read once per level by alloc_pid without a lock
+	// (READ_ONCE(tmp->pid_max)) and written by the pid_max sysctl.
+	pidMax sched.Int32
+	// reaper is child_reaper as a handle+1 (0: none yet), read by alloc_pid's
+	// set_tid check without a lock and written under tasklistLock.
+	reaper sched.Int32
+
+	// Guarded by tasklistLock.
+	init    *task // the task with number 1 here, once attached
+	nrTasks int   // attached, unreaped tasks with a number here
+}
+
+// upid is one level's number of a struct pid.
+type upid struct {
+	nr int
+	ns *space
+}
+
+// pid is struct pid: a number per level, root first. numbers is written
+// before the pid is published and never after.
+type pid struct {
+	level   int
+	numbers []upid
+	task    *task // guarded by tasklistLock: nil until attached
+	// attached is set under pidmapLock when the task is attached: until
+	// then the pid's numbers are in flight.
+	attached bool
+}
+
+// task is a task_struct, reduced to what pidcheck observes. Every field is
+// guarded by tasklistLock.
+type task struct {
+	h           model.Handle
+	pid         *pid
+	ns          *space // active space: pid.numbers[pid.level].ns
+	forChildren *space // pid_ns_for_children
+	parent      *task
+	children    []*task // in the order they became children (list_add_tail)
+	state       taskState
+	status      model.Status
+}
+
+// New returns today's Linux PID system with t0 as PID 1 of the root space.
+func New(env sched.Env, p model.Params) *System { return NewWithBug(env, p, NoBug) }
+
+// NewWithBug returns the system with one zoo bug switched on.
+func NewWithBug(env sched.Env, p model.Params, b Bug) *System {
+	s := &System{
+		env:          env,
+		p:            p,
+		bug:          b,
+		pidmapLock:   env.NewMutex("pidmap_lock"),
+		tasklistLock: env.NewRWMutex("tasklist_lock"),
+		tasks:        map[model.Handle]*task{},
+	}
+	root := s.newSpace(nil)
+	// The root's init is created by the kernel, not by fork: number 1.
+	p0 := &pid{level: 0, numbers: []upid{{1, root}}, attached: true}
+	t0 := &task{h: model.Root, pid: p0, ns: root, forChildren: root, state: live}
+	p0.task = t0
+	root.idr[1] = p0
+	root.cursor = 2
+	root.setAllocated(pidnsAdding + 1)
+	root.init = t0
+	root.nrTasks = 1
+	root.reaper.Store(int32(model.Root) + 1)
+	s.tasks[model.Root] = t0
+	s.order = append(s.order, t0)
+	return s
+}
+
+// newSpace creates a space below parent (nil: the root). Callers other than
+// New hold tasklistLock for writing.
+func (s *System) newSpace(parent *space) *space {
+	name := fmt.Sprintf("s%d", len(s.spaces))
+	sp := &space{
+		name:         name,
+		parent:       parent,
+		idr:          map[int]*pid{},
+		allocated:    pidnsAdding,
+		allocatedPub: s.env.NewInt32(name+".pid_allocated", pidnsAdding),
+		pidMax:       s.env.NewInt32(name+".pid_max", int32(s.p.PidMax)),
+		reaper:       s.env.NewInt32(name+".child_reaper", 0),
+		settledPub:   s.env.NewInt32(name+".settled", 0),
+	}
+	if parent != nil {
+		sp.level = parent.level + 1
+	}
+	s.spaces = append(s.spaces, sp)
+	return sp
+}
+
+// setAllocated changes pid_allocated; the caller holds pidmapLock.
+func (sp *space) setAllocated(v int32) {
+	sp.allocated = v
+	sp.allocatedPub.Store(v)
+}
+
+// resolved records that one in-flight entry of sp was attached or removed;
+// the caller holds pidmapLock.
+func (sp *space) resolved() {
+	sp.inflight--
+	sp.settled++
+	sp.settledPub.Store(sp.settled)
+}
+
+// accepting reports PIDNS_ADDING; the caller holds pidmapLock.
+func (sp *space) accepting() bool { return sp.allocated&pidnsAdding != 0 }
+
+// numberIn is t's number in sp, 0 when t is invisible there.
+func numberIn(t *task, sp *space) int {
+	if sp.level > t.pid.level {
+		return 0
+	}
+	u := t.pid.numbers[sp.level]
+	if u.ns != sp {
+		return 0
+	}
+	return u.nr
+}
+
+// nspid is t's NSpid, root first.
+func nspid(p *pid) []int {
+	out := make([]int, len(p.numbers))
+	for i, u := range p.numbers {
+		out[i] = u.nr
+	}
+	return out
+}
+
+// liveTask returns the live task with handle h, or nil; the caller holds
+// tasklistLock.
+func (s *System) liveTask(h model.Handle) *task {
+	t := s.tasks[h]
+	if t == nil || t.state != live {
+		return nil
+	}
+	return t
+}
+
+// Apply performs one process-level op.
+func (s *System) Apply(op model.Op) model.Result {
+	switch op.Kind {
+	case model.Fork:
+		return s.fork(op.Task, op.Child, nil)
+	case model.ForkWithTid:
+		if len(op.Tids) == 0 {
+			return model.Fail(model.EINVAL)
+		}
+		return s.fork(op.Task, op.Child, op.Tids)
+	case model.Exit:
+		return s.exit(op.Task, op.Code)
+	case model.Wait:
+		return s.wait(op.Task, op.Pid)
+	case model.Kill:
+		return s.kill(op.Task, op.Pid, op.Sig)
+	case model.Unshare:
+		return s.unshare(op.Task)
+	case model.SetNs:
+		return s.setns(op.Task, op.Target)
+	case model.GetPid, model.GetPPid, model.Translate, model.Lookup:
+		return s.query(op)
+	case model.SetPidMax:
+		return s.setPidMax(op.Task, op.N)
+	case model.SetLastPid:
+		return s.setLastPid(op.Task, op.N)
+	}
+	return model.Fail(model.EINVAL)
+}
+
+// query answers the read-only ops under tasklist_lock held for reading.
+func (s *System) query(op model.Op) model.Result {
+	s.tasklistLock.RLock()
+	defer s.tasklistLock.RUnlock()
+	t := s.liveTask(op.Task)
+	if t == nil {
+		return model.Fail(model.ESRCH)
+	}
+	switch op.Kind {
+	case model.GetPid:
+		return model.Result{N: numberIn(t, t.ns)}
+	case model.GetPPid:
+		if t.parent == nil {
+			return model.Result{N: 0}
+		}
+		return model.Result{N: numberIn(t.parent, t.ns)}
+	case model.Translate:
+		target := s.tasks[op.Target]
+		if target == nil {
+			return model.Fail(model.ESRCH)
+		}
+		return model.Result{N: s.translate(target, t.ns)}
+	default: // Lookup
+		found := s.findTask(t.ns, op.Pid)
+		if found == nil {
+			return model.Fail(model.ESRCH)
+		}
+		return model.Result{Task: found.h}
+	}
+}
+
+// translate is target's number in sp (task_pid_nr_ns): 0 once reaped or
+// when invisible. The caller holds tasklistLock.
+func (s *System) translate(target *task, sp *space) int {
+	if target.state == reaped || (s.bug == TranslateDying && target.state != live) {
+		return 0
+	}
+	return numberIn(target, sp)
+}
+
+// findTask is find_task_by_pid_ns: the attached, unreaped task with number
+// nr in sp, or nil. The caller holds tasklistLock.
+func (s *System) findTask(sp *space, nr int) *task {
+	s.pidmapLock.Lock()
+	p := sp.idr[nr]
+	s.pidmapLock.Unlock()
+	if p == nil || p.task == nil || p.task.state == reaped {
+		return nil
+	}
+	return p.task
+}
+
+// unshare is unshare(CLONE_NEWPID) (kernel/pid_namespace.c copy_pid_ns,
+// create_pid_namespace).
+func (s *System) unshare(h model.Handle) model.Result {
+	s.tasklistLock.Lock()
+	defer s.tasklistLock.Unlock()
+	t := s.liveTask(h)
+	switch {
+	case t == nil:
+		return model.Fail(model.ESRCH)
+	case t.forChildren != t.ns:
+		return model.Fail(model.EINVAL)
+	case t.ns.level+1 > s.p.MaxLevel:
+		return model.Fail(model.ENOSPC)
+	}
+	t.forChildren = s.newSpace(t.ns)
+	return model.Result{}
+}
+
+// setns is setns(CLONE_NEWPID) to target's active space
+// (kernel/pid_namespace.c pidns_install): only the caller's own active
+// space or a descendant of it.
+func (s *System) setns(h, target model.Handle) model.Result {
+	s.tasklistLock.Lock()
+	defer s.tasklistLock.Unlock()
+	t := s.liveTask(h)
+	if t == nil {
+		return model.Fail(model.ESRCH)
+	}
+	tt := s.liveTask(target)
+	if tt == nil {
+		return model.Fail(model.ESRCH)
+	}
+	to := tt.ns
+	if to.level < t.ns.level {
+		return model.Fail(model.EINVAL)
+	}
+	anc := to
+	for anc.level > t.ns.level {
+		anc = anc.parent
+	}
+	if anc != t.ns {
+		return model.Fail(model.EINVAL)
+	}
+	t.forChildren = to
+	return model.Result{}
+}
+
+// setPidMax writes pid_max of the caller's active space. The kernel accepts
+// [RESERVED_PIDS+1, PID_MAX_LIMIT]; here [Floor+1, Params.PidMax].
+func (s *System) setPidMax(h model.Handle, n int) model.Result {
+	s.tasklistLock.RLock()
+	defer s.tasklistLock.RUnlock()
+	t := s.liveTask(h)
+	if t == nil {
+		return model.Fail(model.ESRCH)
+	}
+	if n <= s.p.Floor || n > s.p.PidMax {
+		return model.Fail(model.EINVAL)
+	}
+	t.ns.pidMax.Store(int32(n))
+	return model.Result{}
+}
+
+// setLastPid writes ns_last_pid of the caller's active space
+// (kernel/pid_namespace.c pid_ns_ctl_handler): 0 ≤ n ≤ pid_max, and the
+// next scan starts at n+1. The kernel writes the cursor without
+// pidmap_lock ("a code writing to it should synchronize its usage with
+// external means"); taking the lock here keeps the write atomic with
+// respect to a concurrent allocation.
+func (s *System) setLastPid(h model.Handle, n int) model.Result {
+	s.tasklistLock.RLock()
+	defer s.tasklistLock.RUnlock()
+	t := s.liveTask(h)
+	if t == nil {
+		return model.Fail(model.ESRCH)
+	}
+	if n < 0 || n > int(t.ns.pidMax.Load()) {
+		return model.Fail(model.EINVAL)
+	}
+	s.pidmapLock.Lock()
+	t.ns.cursor = n + 1
+	s.pidmapLock.Unlock()
+	return model.Result{}
+}
+
+// handleOf converts a sorted map key back to a handle.
+func handleOf(i int) model.Handle { return model.Handle(i) }

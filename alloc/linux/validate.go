@@ -1,0 +1,93 @@
+package linux
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Validate checks the system's internal invariants. Call it only at a
+// quiescent point (no op in flight): it reads shared state without taking
+// the Env's locks, so that it may also run after the scheduler's run ended.
+//
+//   - every number in an IDR is published (no reserved-but-unpublished
+//     entry is left behind), maps back to its level of its pid, and belongs
+//     to an attached task that is not reaped;
+//   - every unreaped task's numbers are in their spaces' IDRs;
+//   - each space's pid_allocated count equals its IDR size and its task
+//     count;
+//   - parent and child links agree, and no live task lives in a space whose
+//     init has died.
+func (s *System) Validate() error {
+	for _, sp := range s.spaces {
+		nrs := make([]int, 0, len(sp.idr))
+		for nr := range sp.idr {
+			nrs = append(nrs, nr)
+		}
+		slices.Sort(nrs)
+		for _, nr := range nrs {
+			p := sp.idr[nr]
+			switch {
+			case p == nil:
+				return fmt.Errorf("%s: number %d is reserved but never published", sp.name, nr)
+			case sp.level > p.level || p.numbers[sp.level] != (upid{nr, sp}):
+				return fmt.Errorf("%s: number %d maps to a pid that does not have it", sp.name, nr)
+			case p.task == nil || !p.attached:
+				return fmt.Errorf("%s: number %d is published but has no task", sp.name, nr)
+			case p.task.state == reaped:
+				return fmt.Errorf("%s: number %d still held by reaped task %s", sp.name, nr, p.task.h)
+			}
+		}
+		if sp.inflight != 0 {
+			return fmt.Errorf("%s: %d numbers still in flight with no fork under way", sp.name, sp.inflight)
+		}
+		count := int(sp.allocated &^ pidnsAdding)
+		if count != len(sp.idr) || count != sp.nrTasks {
+			return fmt.Errorf("%s: pid_allocated counts %d, but the idr holds %d numbers and %d tasks have one",
+				sp.name, count, len(sp.idr), sp.nrTasks)
+		}
+	}
+	handles := make([]int, 0, len(s.tasks))
+	for h := range s.tasks {
+		handles = append(handles, int(h))
+	}
+	slices.Sort(handles)
+	for _, hi := range handles {
+		t := s.tasks[handleOf(hi)]
+		if t.state == reaped {
+			continue
+		}
+		for _, u := range t.pid.numbers {
+			if u.ns.idr[u.nr] != t.pid {
+				return fmt.Errorf("%s (%s): its number %d in %s is not in that space's idr", t.h, t.state, u.nr, u.ns.name)
+			}
+		}
+		if t.parent != nil && !slices.Contains(t.parent.children, t) {
+			return fmt.Errorf("%s: not among the children of its parent %s", t.h, t.parent.h)
+		}
+		if t.parent != nil && t.parent.state == reaped {
+			return fmt.Errorf("%s: its parent %s was reaped", t.h, t.parent.h)
+		}
+		for _, c := range t.children {
+			if c.parent != t {
+				return fmt.Errorf("%s: child %s names %v as its parent", t.h, c.h, c.parent.h)
+			}
+		}
+		if t.state == live && t.ns.allocated&pidnsAdding == 0 {
+			return fmt.Errorf("%s: live in %s, whose init has died", t.h, t.ns.name)
+		}
+	}
+	return nil
+}
+
+// String names a task state.
+func (st taskState) String() string {
+	switch st {
+	case live:
+		return "live"
+	case zombie:
+		return "zombie"
+	case reaped:
+		return "reaped"
+	}
+	return fmt.Sprintf("state(%d)", uint8(st))
+}

@@ -1,0 +1,25 @@
+package linux
+
+// FreeAtExit frees a task's numbers when it exits instead of when it is
+// reaped: detach_pid/free_pid moved from release_task into do_exit. The
+// zombie still waits for its parent, but its number is already free: a
+// lookup no longer finds it, kill(pid) answers ESRCH for a task that
+// exists, and a later fork can take the number while the zombie holds it,
+// so a wait then reports a number that now belongs to someone else.
+//
+//	t0 fork t1              [2]
+//	t1 exit 0
+//	t0 lookup 2             spec t1 (zombies are visible); FreeAtExit ESRCH
+//
+// Detected sequentially by porcupine; Validate also sees a zombie with no
+// numbers. The kernel has always kept a zombie's pid until release_task
+// (kernel/exit.c release_task → __exit_signal → __unhash_process →
+// detach_pid → free_pid); LINUX-PID.md "Lifetime".
+const FreeAtExit Bug = 6
+
+// freeAtExit releases t's numbers at exit; the caller holds tasklistLock.
+func (s *System) freeAtExit(t *task) {
+	s.pidmapLock.Lock()
+	s.freePid(t.pid)
+	s.pidmapLock.Unlock()
+}

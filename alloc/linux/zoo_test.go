@@ -1,0 +1,68 @@
+package linux_test
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/pidcheck/pidcheck/alloc/linux"
+	"github.com/pidcheck/pidcheck/model"
+)
+
+var zooBudget = flag.Int("linux.zoobudget", 10000, "random schedules each zoo variant may take to be found")
+
+// zooCase is a zoo variant with the scenario that exposes it.
+type zooCase struct {
+	name     string
+	bug      linux.Bug
+	init     string
+	threads  []string
+	post     string
+	maxSeeds int // schedules to first failure must not exceed this (measured, with slack)
+}
+
+// zooCases: each scenario is the one in the variant's doc comment. The
+// sequential ones fail on the first schedule; NoForkRecheck needs the
+// fork's attach to fall between the exit's sweep and the end of the run.
+var zooCases = []zooCase{
+	{name: "linux-publish-early", bug: linux.PublishEarly,
+		init: "t0 unshare", threads: []string{"t0 fork t1 tid=1,1; t0 fork t2"}, maxSeeds: 1},
+	{name: "linux-unwind-leak", bug: linux.UnwindLeak,
+		init: "t0 unshare; t0 fork t1", threads: []string{"t0 fork t2 tid=5,1; t0 fork t3 tid=5"}, maxSeeds: 1},
+	{name: "linux-no-dead-check", bug: linux.NoDeadCheck,
+		init: "t0 unshare; t0 fork t1", threads: []string{"t1 exit 0; t0 fork t2"}, maxSeeds: 1},
+	{name: "linux-no-fork-recheck", bug: linux.NoForkRecheck,
+		init: "t0 unshare; t0 fork t1", threads: []string{"t1 exit 0", "t0 fork t2"}, post: "t2 getpid", maxSeeds: 100},
+	{name: "linux-first-fork-publish", bug: linux.FirstForkPublish,
+		init:    "t0 pid_max 6; t0 fork t1; t0 fork t2; t0 fork t3; t0 fork t4; t0 unshare",
+		threads: []string{"t0 fork t5; t3 exit 0; t0 wait 4; t0 fork t6"}, maxSeeds: 1},
+	{name: "linux-free-at-exit", bug: linux.FreeAtExit,
+		init: "t0 fork t1", threads: []string{"t1 exit 0; t0 lookup 2"}, maxSeeds: 1},
+	{name: "linux-kill-all-leak", bug: linux.KillAllLeak,
+		init: "t0 fork t1; t0 unshare; t0 fork t2; t2 fork t3", threads: []string{"t3 kill -1 9"}, post: "t1 getpid", maxSeeds: 1},
+	{name: "linux-inflight-visible", bug: linux.InflightVisible,
+		threads: []string{"t0 fork t2", "t0 exit 0", "t0 fork t1 tid=2"}, maxSeeds: 50},
+	{name: "linux-translate-dying", bug: linux.TranslateDying,
+		init: "t0 fork t1", threads: []string{"t1 exit 0; t0 translate t1"}, maxSeeds: 1},
+}
+
+// TestZooVariantsFound: each zoo variant's scenario fails under random
+// schedules within its budget, and the same scenario passes on linux.
+func TestZooVariantsFound(t *testing.T) {
+	for _, zc := range zooCases {
+		t.Run(zc.name, func(t *testing.T) {
+			sc := scenario(t, zc.init, zc.threads, zc.post)
+			budget := min(*zooBudget, 10000)
+			seed, why := firstFailure(sc, zc.bug, model.Unique, budget)
+			if seed == 0 {
+				t.Fatalf("not found in %d random schedules", budget)
+			}
+			t.Logf("found at schedule %d: %s", seed, why)
+			if seed > zc.maxSeeds {
+				t.Errorf("found only at schedule %d, expected within %d", seed, zc.maxSeeds)
+			}
+			if s, why := firstFailure(sc, linux.NoBug, model.Unique, 200); s != 0 {
+				t.Errorf("linux itself fails the scenario at schedule %d: %s", s, why)
+			}
+		})
+	}
+}
