@@ -1,0 +1,183 @@
+package idr
+
+import (
+	"fmt"
+
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// Bug selects a zoo variant; NoBug is the correct allocator.
+type Bug uint8
+
+// The zoo variants of idr, each described in its zoo_*.go file.
+const (
+	NoBug           Bug = iota
+	ShortWrap           // zoo_short_wrap.go
+	PidMaxReadTwice     // zoo_pidmax_read_twice.go
+)
+
+// Allocator is one space's cyclic IDR allocator. Every field below lock is
+// read and written only with lock held; pidMax is an env atomic so that the
+// pid_max zoo variant can read it without the lock.
+type Allocator struct {
+	p   model.Params
+	bug Bug
+
+	lock   sched.Mutex
+	pidMax sched.Int64 // "pid_max": numbers are < pidMax; written under lock
+
+	// Guarded by lock.
+	taken    map[int]bool
+	cursor   int // idr_next: the next cyclic search starts here
+	disabled bool
+}
+
+// New returns the correct allocator on env with every number free.
+func New(env sched.Env, p model.Params) *Allocator { return NewBuggy(env, p, NoBug) }
+
+// NewBuggy returns the allocator with bug switched on.
+func NewBuggy(env sched.Env, p model.Params, bug Bug) *Allocator {
+	return &Allocator{
+		p:      p,
+		bug:    bug,
+		lock:   env.NewMutex("idr.lock"),
+		pidMax: env.NewInt64("pid_max", int64(p.PidMax)),
+		taken:  map[int]bool{},
+	}
+}
+
+// Apply performs one allocator-level op.
+func (a *Allocator) Apply(op model.Op) model.Result {
+	switch op.Kind {
+	case model.Alloc:
+		if a.bug == PidMaxReadTwice {
+			return a.allocReadOutside()
+		}
+		a.lock.Lock()
+		defer a.lock.Unlock()
+		return a.alloc(int(a.pidMax.Load()))
+	case model.Free:
+		a.lock.Lock()
+		defer a.lock.Unlock()
+		if !a.taken[op.N] {
+			return model.Fail(model.EINVAL)
+		}
+		delete(a.taken, op.N)
+		return model.Result{}
+	case model.AllocAt:
+		if a.bug == PidMaxReadTwice {
+			return a.allocAtReadOutside(op.N)
+		}
+		a.lock.Lock()
+		defer a.lock.Unlock()
+		return a.allocAt(op.N, int(a.pidMax.Load()))
+	case model.SetCursor:
+		a.lock.Lock()
+		defer a.lock.Unlock()
+		if op.N < 0 || op.N > int(a.pidMax.Load()) {
+			return model.Fail(model.EINVAL)
+		}
+		a.cursor = op.N + 1
+		return model.Result{}
+	case model.SetMax:
+		if op.N <= a.p.Floor || op.N > a.p.PidMax {
+			return model.Fail(model.EINVAL)
+		}
+		a.lock.Lock()
+		defer a.lock.Unlock()
+		a.pidMax.Store(int64(op.N))
+		return model.Result{}
+	case model.Disable:
+		a.lock.Lock()
+		defer a.lock.Unlock()
+		a.disabled = true
+		return model.Result{}
+	}
+	return model.Fail(model.EINVAL)
+}
+
+// alloc is alloc_pid's cyclic branch for one level, under lock, with
+// numbers bounded by pidMax.
+func (a *Allocator) alloc(pidMax int) model.Result {
+	// kernel/pid.c alloc_pid: pid_min is RESERVED_PIDS once the cursor is
+	// above it, else 1 (init needs 1).
+	min := 1
+	if a.cursor > a.p.Floor {
+		min = a.p.Floor
+	}
+	n, ok := a.cyclic(min, pidMax)
+	if !ok {
+		return model.Fail(model.EAGAIN)
+	}
+	// alloc_pid checks PIDNS_ADDING after the search (a full, dying space
+	// answers EAGAIN) and then releases the number; under one lock that is
+	// the same as not taking it.
+	if a.disabled {
+		return model.Fail(model.ENOMEM)
+	}
+	a.taken[n] = true
+	a.cursor = n + 1
+	return model.Result{N: n}
+}
+
+// cyclic is lib/idr.c idr_alloc_cyclic's search: the first free number in
+// [max(cursor, min), pidMax), else (when the search did not start at min)
+// the first free number in [min, pidMax).
+func (a *Allocator) cyclic(min, pidMax int) (int, bool) {
+	start := max(a.cursor, min)
+	if n, ok := a.firstFree(start, pidMax); ok {
+		return n, true
+	}
+	if start > min {
+		end := pidMax
+		if a.bug == ShortWrap {
+			end = a.shortWrapEnd(start)
+		}
+		return a.firstFree(min, end)
+	}
+	return 0, false
+}
+
+// firstFree is idr_alloc's search: the lowest free number in [lo, hi).
+// It looks at no more than len(taken)+1 numbers.
+func (a *Allocator) firstFree(lo, hi int) (int, bool) {
+	for n := lo; n < hi; n++ {
+		if !a.taken[n] {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// allocAt is clone3's set_tid for one level, under lock.
+func (a *Allocator) allocAt(n, pidMax int) model.Result {
+	if n < 1 || n >= pidMax {
+		return model.Fail(model.EINVAL)
+	}
+	if a.taken[n] {
+		return model.Fail(model.EEXIST)
+	}
+	if a.disabled { // checked after the claim in alloc_pid, as for alloc
+		return model.Fail(model.ENOMEM)
+	}
+	a.taken[n] = true
+	return model.Result{}
+}
+
+// Validate checks the allocator's invariants at a quiescent point.
+func (a *Allocator) Validate() error {
+	if a.cursor < 0 {
+		return fmt.Errorf("idr: cursor %d is negative", a.cursor)
+	}
+	bad := 0
+	for n := range a.taken {
+		if (n < 1 || n >= a.p.PidMax) && (bad == 0 || n < bad) {
+			bad = n // the lowest, so the message does not depend on map order
+		}
+	}
+	if bad != 0 {
+		return fmt.Errorf("idr: number %d is allocated but outside [1, %d)", bad, a.p.PidMax)
+	}
+	return nil
+}

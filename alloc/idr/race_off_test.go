@@ -1,0 +1,5 @@
+//go:build !race
+
+package idr
+
+const raceEnabled = false

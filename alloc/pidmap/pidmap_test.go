@@ -1,0 +1,126 @@
+package pidmap
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/spec"
+)
+
+func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+
+func newBug(bug Bug) newImplFunc {
+	return func(env sched.Env, p model.Params) model.Impl { return NewBuggy(env, p, bug) }
+}
+
+// TestPropertyPidmapSequential: on one thread, pidmap agrees with the spec
+// under its claimed policy (unique) and, up to the first time it falls back
+// below the floor where cyclic answers EAGAIN, with the cyclic spec too:
+// alloc_pidmap's scan from last_pid+1 with set_last_pid is idr_alloc_cyclic
+// when nothing runs concurrently.
+func TestPropertyPidmapSequential(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := model.Params{PidMax: rapid.IntRange(6, 140).Draw(t, "pid_max"), MaxLevel: 1}
+		p.Floor = rapid.IntRange(1, p.PidMax-1).Draw(t, "floor")
+		a := New(sched.NewRealEnv(), p)
+		unique := spec.Allocator(p, model.Unique).Init()
+		cyclic := spec.Allocator(p, model.Cyclic).Init()
+		for i := range rapid.IntRange(1, 150).Draw(t, "steps") {
+			op := genAllocOp(p).Draw(t, "op")
+			got := a.Apply(op)
+			ok, next, why := unique.Step(op, got)
+			if !ok {
+				t.Fatalf("step %d (unique): %s\nstate: %s", i, why, unique)
+			}
+			unique = next
+			if cyclic == nil {
+				continue
+			}
+			if ok, next, why := cyclic.Step(op, got); ok {
+				cyclic = next
+			} else if want, _ := cyclic.Expect(op); op.Kind == model.Alloc && want.Err == model.EAGAIN && got.Err == model.OK {
+				cyclic = nil // the documented fallback below the floor; stop comparing
+			} else {
+				t.Fatalf("step %d (cyclic): %s\nstate: %s", i, why, cyclic)
+			}
+		}
+	})
+}
+
+// TestPidmapStress: many goroutines on the pass-through Env (run with
+// -race) never hold the same number at once; frees of held numbers succeed.
+func TestPidmapStress(t *testing.T) {
+	stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
+	stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+}
+
+// TestPidmapConcurrentRandom: random scenarios under random schedules are
+// linearizable with respect to the unique spec.
+func TestPidmapConcurrentRandom(t *testing.T) {
+	n := 400
+	if testing.Short() || raceEnabled {
+		n = 100
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		checkRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
+	}
+}
+
+// noFloor is SmallParams with floor 1: pid_min is always 1, so pidmap's
+// fallback below the floor (where cyclic answers EAGAIN) never happens.
+var noFloor = model.Params{PidMax: 16, Floor: 1, MaxLevel: 1}
+
+// TestPidmapCyclicWhenOnlyAllocating: when the parallel part only
+// allocates, pidmap's histories are cyclic (doc.go argues why).
+func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
+	n := 400
+	if testing.Short() || raceEnabled {
+		n = 100
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		checkRandomScenarios(t, newCorrect, model.Cyclic, noFloor, true, seed, n)
+	}
+}
+
+// TestPidmapNotCyclic is the finding in doc.go: an allocation that read
+// last_pid before another thread allocated and freed the next number takes
+// that number again, which no cyclic order explains.
+func TestPidmapNotCyclic(t *testing.T) {
+	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
+		Threads: [][]model.Op{ops(t, "alloc"), ops(t, "alloc", "free 1")},
+	}
+	why := requireFound(t, newCorrect, sc, model.Cyclic, 500)
+	t.Logf("first failure:\n%s", why)
+}
+
+// wide has a bitmap of three words.
+var wide = model.Params{PidMax: 130, Floor: 4, MaxLevel: 1}
+
+// TestPidmapFalseEAGAINWide is the second finding in doc.go: with a bitmap
+// of several words, a free behind the scan and a claim ahead of it give an
+// EAGAIN while a number was free throughout.
+func TestPidmapFalseEAGAINWide(t *testing.T) {
+	var init []model.Op
+	for n := 1; n < wide.PidMax; n++ {
+		if n != 70 {
+			init = append(init, model.Op{Kind: model.AllocAt, N: n})
+		}
+	}
+	init = append(init, model.Op{Kind: model.SetCursor, N: 0})
+	sc := model.Scenario{Level: model.AllocLevel, Params: wide, Init: init,
+		Threads: [][]model.Op{ops(t, "alloc"), ops(t, "free 5", "alloc_at 70")},
+	}
+	requireFound(t, newCorrect, sc, model.Unique, 2000)
+}
+
+// TestPidmapExhaustive: every schedule of a mixed scenario with up to two
+// preemptions (one in -short and -race runs) is linearizable (unique).
+func TestPidmapExhaustive(t *testing.T) {
+	// Without sleep sets: with them, sched's DFS (bound 2) panics on this
+	// scenario (index out of range in the chooser; reported to the lead).
+	n := checkExhaustive(t, newCorrect, mixedScenario(t), model.Unique, sched.NewDFS(dfsBound()).WithoutSleepSets())
+	t.Logf("%d runs", n)
+}

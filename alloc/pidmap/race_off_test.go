@@ -1,0 +1,5 @@
+//go:build !race
+
+package pidmap
+
+const raceEnabled = false
