@@ -1,0 +1,36 @@
+//go:build linux && (amd64 || arm64)
+
+package oracle
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+func openKernel() (kernel, error) {
+	if os.Geteuid() != 0 {
+		return nil, errNeedRoot
+	}
+	s, err := newSystem()
+	if err != nil {
+		return nil, fmt.Errorf("kernel oracle: cannot start a PID namespace: %w", err)
+	}
+	return s, nil
+}
+
+// Params are the spec parameters that match a fresh scenario namespace on
+// this machine: every new PID namespace starts with pid_max 4194304
+// (Linux ≥ 6.14), RESERVED_PIDS is 300, and the scenario root sits one
+// level below the caller's own namespace, so MAX_PID_NS_LEVEL (32) leaves
+// 32 - (that level) levels below it.
+func Params() model.Params {
+	return model.Params{PidMax: model.KernelPidMax, Floor: model.KernelReserved, MaxLevel: model.KernelMaxLevel - (hostLevel() + 1)}
+}
+
+// MaybeRunAgent returns at once. Agents are raw clones of the calling
+// process (see doc.go), never re-executions, so a host binary needs no
+// agent entry point; the function exists so that callers written for a
+// re-exec design keep compiling, and may be removed.
+func MaybeRunAgent() {}
