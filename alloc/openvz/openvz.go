@@ -1,0 +1,698 @@
+package openvz
+
+import (
+	"fmt"
+
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// VPIDBit is OpenVZ's VPID_DIV (1 << VPID_BIT, VPID_BIT = 10).
+const VPIDBit = 1 << 10
+
+// MaxHandle bounds the handles a fork may create (the task table is
+// indexed by handle): a larger child handle is EINVAL, as in the spec.
+const MaxHandle = 1 << 16
+
+// Bug selects a zoo variant; None is the correct implementation.
+type Bug uint8
+
+// The zoo variants (each told in its zoo_*.go file).
+const (
+	None              Bug = iota
+	MapAfterVisible       // zoo_map_after_visible.go
+	KillGlobalLeak        // zoo_kill_global_leak.go
+	AllocBeforeAttach     // zoo_alloc_before_attach.go
+)
+
+type taskState uint8
+
+const (
+	absent taskState = iota
+	live
+	zombie
+	reaped
+)
+
+// task is a task_struct: it keeps its global number only; its virtual
+// number lives in the translation map.
+type task struct {
+	state   taskState
+	pid     int
+	ct      int
+	childCt int
+	parent  model.Handle
+	order   int
+	status  model.Status
+}
+
+type container struct {
+	init model.Handle
+	dead bool
+}
+
+type vkey struct{ ct, vpid int }
+
+// System is an OpenVZ kernel: one global pidmap, a task list, and a
+// translation map between virtual and global numbers.
+type System struct {
+	env sched.Env
+	p   model.Params
+	bug Bug
+
+	// The global allocator: a bitmap of 64-bit words and a cursor, both
+	// changed only under pidmapLock (2006's pidmap_lock).
+	pidmapLock sched.Mutex
+	words      []sched.Int64
+	next       sched.Int64 // the next number to try
+	pidMax     sched.Int64
+
+	// tasklist (tasklist_lock) protects tasks, byPid, cts and seq.
+	tasklist sched.RWMutex
+	tasks    []*task
+	byPid    map[int]model.Handle // the global pid hash
+	cts      []container
+	seq      int
+
+	// vpidLock protects the translation maps, vmap (container, vpid) →
+	// global and rmap global → vpid. Taken inside tasklist, never the other
+	// way round.
+	vpidLock sched.Mutex
+	vmap     map[vkey]int
+	rmap     map[int]int
+}
+
+// New returns a correct OpenVZ system, or the zoo variant bug.
+func New(env sched.Env, p model.Params, bug Bug) *System {
+	s := &System{env: env, p: p, bug: bug}
+	s.pidmapLock = env.NewMutex("pidmap_lock")
+	nw := (p.PidMax + 63) / 64
+	s.words = make([]sched.Int64, nw)
+	for i := range s.words {
+		s.words[i] = env.NewInt64(fmt.Sprintf("pidmap[%d]", i), 0)
+	}
+	s.words[0].Or(1 << 1) // t0 is global 1
+	s.next = env.NewInt64("last_pid+1", 2)
+	s.pidMax = env.NewInt64("pid_max", int64(p.PidMax))
+	s.tasklist = env.NewRWMutex("tasklist")
+	s.tasks = []*task{{state: live, pid: 1, parent: model.NoTask}}
+	s.byPid = map[int]model.Handle{1: model.Root}
+	s.cts = []container{{init: model.Root}}
+	s.seq = 1
+	s.vpidLock = env.NewMutex("vpid_lock")
+	s.vmap = map[vkey]int{}
+	s.rmap = map[int]int{}
+	return s
+}
+
+// isFree reads bit n of the pidmap (pidmapLock held).
+func (s *System) isFree(n int) bool {
+	return s.words[n/64].Load()&(1<<(n%64)) == 0
+}
+
+// allocGlobal is alloc_pidmap: cyclic from the cursor, wrapping once to the
+// floor (or 1 while the cursor is still below it), skipping numbers with
+// the VPID bit. 0 when the space is full.
+func (s *System) allocGlobal() int {
+	s.pidmapLock.Lock()
+	defer s.pidmapLock.Unlock()
+	limit := int(s.pidMax.Load())
+	next := int(s.next.Load())
+	lo := 1
+	if next > s.p.Floor {
+		lo = s.p.Floor
+	}
+	start := max(next, lo)
+	scan := func(from int) int {
+		for n := from; n < limit; n++ {
+			if n&VPIDBit == 0 && s.isFree(n) {
+				s.words[n/64].Or(1 << (n % 64))
+				s.next.Store(int64(n + 1))
+				return n
+			}
+		}
+		return 0
+	}
+	if n := scan(start); n != 0 {
+		return n
+	}
+	if start > lo {
+		return scan(lo)
+	}
+	return 0
+}
+
+// claimGlobal takes exactly n (set_tid); false when taken.
+func (s *System) claimGlobal(n int) bool {
+	s.pidmapLock.Lock()
+	defer s.pidmapLock.Unlock()
+	return s.words[n/64].Or(1<<(n%64))&(1<<(n%64)) == 0
+}
+
+func (s *System) freeGlobal(n int) {
+	s.pidmapLock.Lock()
+	s.words[n/64].And(^(1 << (n % 64)))
+	s.pidmapLock.Unlock()
+}
+
+func (s *System) get(h model.Handle) *task {
+	if h < 0 || int(h) >= len(s.tasks) || s.tasks[h] == nil {
+		return nil
+	}
+	return s.tasks[h]
+}
+
+func (s *System) liveTask(h model.Handle) *task {
+	if t := s.get(h); t != nil && t.state == live {
+		return t
+	}
+	return nil
+}
+
+// vpidOf is pid_to_vpid for a task of a container (vpidLock taken here).
+func (s *System) vpidOf(g int) int {
+	s.vpidLock.Lock()
+	defer s.vpidLock.Unlock()
+	return s.rmap[g]
+}
+
+// num is t's number as seen from space view (tasklist held).
+func (s *System) num(view int, t *task) int {
+	switch {
+	case t.state != live && t.state != zombie:
+		return 0
+	case view == 0:
+		return t.pid
+	case t.ct == view:
+		return s.vpidOf(t.pid)
+	}
+	return 0
+}
+
+// find is find_task_by_vpid in space view (tasklist held).
+func (s *System) find(view, n int) model.Handle {
+	if n <= 0 {
+		return model.NoTask
+	}
+	g := n
+	if view != 0 {
+		if s.bug == KillGlobalLeak && n&VPIDBit == 0 && n != 1 {
+			// linear mode shortcut: "a number without the VPID bit is global"
+			if h, ok := s.byPid[n]; ok {
+				return h
+			}
+			return model.NoTask
+		}
+		s.vpidLock.Lock()
+		var ok bool
+		g, ok = s.vmap[vkey{view, n}]
+		s.vpidLock.Unlock()
+		if !ok {
+			return model.NoTask
+		}
+	}
+	if h, ok := s.byPid[g]; ok {
+		return h
+	}
+	return model.NoTask
+}
+
+func (s *System) isInit(h model.Handle) bool {
+	t := s.get(h)
+	return t != nil && s.cts[t.ct].init == h
+}
+
+func (s *System) reapable(h model.Handle) bool {
+	t := s.get(h)
+	if t == nil || t.state != zombie {
+		return false
+	}
+	if !s.isInit(h) {
+		return true
+	}
+	for i, o := range s.tasks {
+		if o != nil && model.Handle(i) != h && (o.state == live || o.state == zombie) && (t.ct == 0 || o.ct == t.ct) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *System) zombify(h model.Handle, st model.Status) {
+	t := s.get(h)
+	t.state, t.status = zombie, st
+	if s.isInit(h) {
+		return
+	}
+	reaper := s.cts[t.ct].init
+	for _, c := range s.tasks {
+		if c != nil && c.parent == h && (c.state == live || c.state == zombie) {
+			c.parent, c.order = reaper, s.seq
+			s.seq++
+		}
+	}
+}
+
+// release is release_task: the number goes back to the pidmap and the
+// translation map forgets it (tasklist held).
+func (s *System) release(h model.Handle) {
+	t := s.get(h)
+	t.state = reaped
+	delete(s.byPid, t.pid)
+	if t.ct != 0 {
+		s.vpidLock.Lock()
+		v := s.rmap[t.pid]
+		delete(s.rmap, t.pid)
+		delete(s.vmap, vkey{t.ct, v})
+		s.vpidLock.Unlock()
+	}
+	s.freeGlobal(t.pid)
+}
+
+// settle kills the containers whose init died and lets a dying init reap
+// its children (tasklist held): zap_pid_ns_processes, done in one go.
+func (s *System) settle() {
+	for changed := true; changed; {
+		changed = false
+		for ci := range s.cts {
+			c := &s.cts[ci]
+			if c.dead || c.init == model.NoTask || s.tasks[c.init].state == live {
+				continue
+			}
+			c.dead, changed = true, true
+			for i, t := range s.tasks {
+				if t != nil && t.state == live && (ci == 0 || t.ct == ci) {
+					s.zombify(model.Handle(i), model.Status{Signal: 9})
+				}
+			}
+		}
+		for i, t := range s.tasks {
+			if t == nil || t.state != zombie || t.parent == model.NoTask {
+				continue
+			}
+			p := s.get(t.parent)
+			if p.state != live && s.isInit(t.parent) && s.cts[p.ct].dead && s.reapable(model.Handle(i)) {
+				s.release(model.Handle(i))
+				changed = true
+			}
+		}
+	}
+}
+
+// Apply performs one op.
+func (s *System) Apply(op model.Op) model.Result {
+	switch op.Kind {
+	case model.Fork:
+		return s.fork(op)
+	case model.ForkWithTid:
+		return s.forkWithTid(op)
+	case model.GetPid, model.GetPPid, model.Translate, model.Lookup:
+		s.tasklist.RLock()
+		defer s.tasklist.RUnlock()
+		return s.read(op)
+	}
+	if op.Kind.Level() != model.ProcessLevel {
+		return model.Fail(model.EINVAL)
+	}
+	s.tasklist.Lock()
+	defer s.tasklist.Unlock()
+	a := s.liveTask(op.Task)
+	if a == nil {
+		return model.Fail(model.ESRCH)
+	}
+	switch op.Kind {
+	case model.Exit:
+		s.zombify(op.Task, model.Status{Code: op.Code})
+		s.settle()
+		return model.Result{}
+	case model.Wait:
+		return s.wait(op, a)
+	case model.Kill:
+		return s.kill(op, a)
+	case model.Unshare:
+		switch {
+		case a.ct != 0:
+			return model.Fail(model.ENOSPC)
+		case a.childCt != a.ct:
+			return model.Fail(model.EINVAL)
+		case s.p.MaxLevel < 1:
+			return model.Fail(model.ENOSPC)
+		}
+		s.cts = append(s.cts, container{init: model.NoTask})
+		a.childCt = len(s.cts) - 1
+		return model.Result{}
+	case model.SetNs:
+		t := s.liveTask(op.Target)
+		if t == nil {
+			return model.Fail(model.ESRCH)
+		}
+		if a.ct != 0 && t.ct != a.ct {
+			return model.Fail(model.EINVAL)
+		}
+		a.childCt = t.ct
+		return model.Result{}
+	case model.SetPidMax:
+		if a.ct != 0 {
+			return model.Fail(model.EPERM)
+		}
+		if op.N <= s.p.Floor || op.N > s.p.PidMax {
+			return model.Fail(model.EINVAL)
+		}
+		s.pidMax.Store(int64(op.N))
+		return model.Result{}
+	case model.SetLastPid:
+		if a.ct != 0 {
+			return model.Fail(model.EPERM)
+		}
+		if op.N < 0 || op.N > int(s.pidMax.Load()) {
+			return model.Fail(model.EINVAL)
+		}
+		s.pidmapLock.Lock()
+		s.next.Store(int64(op.N + 1))
+		s.pidmapLock.Unlock()
+		return model.Result{}
+	}
+	return model.Fail(model.EINVAL)
+}
+
+// read answers the lookups (tasklist read-held).
+func (s *System) read(op model.Op) model.Result {
+	a := s.liveTask(op.Task)
+	if a == nil {
+		return model.Fail(model.ESRCH)
+	}
+	switch op.Kind {
+	case model.GetPid:
+		return model.Result{N: s.num(a.ct, a)}
+	case model.GetPPid:
+		if p := s.get(a.parent); p != nil {
+			return model.Result{N: s.num(a.ct, p)}
+		}
+		return model.Result{}
+	case model.Translate:
+		t := s.get(op.Target)
+		if t == nil || t.state == absent {
+			return model.Fail(model.ESRCH)
+		}
+		return model.Result{N: s.num(a.ct, t)}
+	}
+	if h := s.find(a.ct, op.Pid); h != model.NoTask {
+		return model.Result{Task: h}
+	}
+	return model.Fail(model.ESRCH)
+}
+
+// checkFork validates the actor and the child handle (tasklist held).
+func (s *System) checkFork(op model.Op) (*task, model.Errno) {
+	a := s.liveTask(op.Task)
+	if a == nil {
+		return nil, model.ESRCH
+	}
+	if c := s.get(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.state != absent) {
+		return nil, model.EINVAL
+	}
+	return a, model.OK
+}
+
+// fork is copy_process, with the global number allocated while tasklist
+// is held for writing, so the fork is one atomic step for every observer.
+func (s *System) fork(op model.Op) model.Result {
+	if s.bug == AllocBeforeAttach {
+		return s.forkAllocFirst(op)
+	}
+	s.tasklist.Lock()
+	a, e := s.checkFork(op)
+	if e != model.OK {
+		s.tasklist.Unlock()
+		return model.Fail(e)
+	}
+	g := s.allocGlobal()
+	if g == 0 {
+		s.tasklist.Unlock()
+		return model.Fail(model.EAGAIN)
+	}
+	if s.cts[a.childCt].dead {
+		// alloc_pid checks PIDNS_ADDING last: EAGAIN wins over ENOMEM.
+		s.freeGlobal(g)
+		s.tasklist.Unlock()
+		return model.Fail(model.ENOMEM)
+	}
+	return s.finishFork(op, a.childCt, g)
+}
+
+// finishFork gives the child its virtual number, attaches it and publishes
+// it (tasklist held; released on return).
+func (s *System) finishFork(op model.Op, dest, g int) model.Result {
+	v := 0
+	if dest != 0 {
+		v = g | VPIDBit
+		if s.cts[dest].init == model.NoTask {
+			v = 1
+		}
+	}
+	s.attach(op, g, v)
+	return s.publishVPID(op, dest, g, v)
+}
+
+// attach adds the child to the task list and the pid hash (tasklist held).
+func (s *System) attach(op model.Op, g, v int) {
+	a := s.get(op.Task)
+	for int(op.Child) >= len(s.tasks) {
+		s.tasks = append(s.tasks, nil)
+	}
+	s.tasks[op.Child] = &task{state: live, pid: g, ct: a.childCt, childCt: a.childCt, parent: op.Task, order: s.seq}
+	s.seq++
+	s.byPid[g] = op.Child
+	if v == 1 {
+		s.cts[a.childCt].init = op.Child
+	}
+}
+
+// publishVPID enters the child's virtual number into the translation map
+// and releases tasklist.
+func (s *System) publishVPID(op model.Op, dest, g, v int) model.Result {
+	setMap := func() {
+		if dest == 0 {
+			return
+		}
+		s.vpidLock.Lock()
+		s.vmap[vkey{dest, v}] = g
+		s.rmap[g] = v
+		s.vpidLock.Unlock()
+	}
+	if s.bug == MapAfterVisible {
+		s.tasklist.Unlock()
+		setMap()
+	} else {
+		setMap()
+		s.tasklist.Unlock()
+	}
+	if dest == 0 {
+		return model.Result{NSpid: []int{g}}
+	}
+	return model.Result{NSpid: []int{g, v}}
+}
+
+// forkWithTid runs the whole fork under tasklist: set_tid is rare.
+func (s *System) forkWithTid(op model.Op) model.Result {
+	s.tasklist.Lock()
+	a, e := s.checkFork(op)
+	if e != model.OK {
+		s.tasklist.Unlock()
+		return model.Fail(e)
+	}
+	dest := a.childCt
+	isInit := dest != 0 && s.cts[dest].init == model.NoTask
+	limit := int(s.pidMax.Load())
+	inRange := func(n int) bool { return n >= 1 && n < limit && n&VPIDBit == 0 }
+	tids := op.Tids
+	g, v := 0, 0
+	fail := func(e model.Errno) model.Result {
+		s.tasklist.Unlock()
+		return model.Fail(e)
+	}
+	switch {
+	case dest == 0:
+		if len(tids) != 1 || !inRange(tids[0]) {
+			return fail(model.EINVAL)
+		}
+		g = tids[0]
+	case len(tids) < 1 || len(tids) > 2:
+		return fail(model.EINVAL)
+	case isInit && tids[0] != 1:
+		return fail(model.EINVAL)
+	case isInit:
+		v = 1
+		if len(tids) == 1 {
+			if g = s.allocGlobal(); g == 0 {
+				return fail(model.EAGAIN)
+			}
+		} else if g = tids[1]; !inRange(g) {
+			return fail(model.EINVAL)
+		}
+	case tids[0] == 1:
+		return fail(model.EEXIST)
+	case tids[0]&VPIDBit == 0:
+		return fail(model.EINVAL)
+	default:
+		v = tids[0]
+		g = v &^ VPIDBit
+		if (len(tids) == 2 && tids[1] != g) || !inRange(g) {
+			return fail(model.EINVAL)
+		}
+	}
+	if !(isInit && len(tids) == 1) && !s.claimGlobal(g) {
+		return fail(model.EEXIST)
+	}
+	if s.cts[dest].dead {
+		s.freeGlobal(g)
+		return fail(model.ENOMEM)
+	}
+	s.attach(op, g, v)
+	return s.publishVPID(op, dest, g, v)
+}
+
+func (s *System) children(h model.Handle) []model.Handle {
+	var out []model.Handle
+	for i, t := range s.tasks {
+		if t != nil && t.parent == h && (t.state == live || t.state == zombie) {
+			out = append(out, model.Handle(i))
+		}
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && s.tasks[out[j]].order < s.tasks[out[j-1]].order; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func (s *System) wait(op model.Op, a *task) model.Result {
+	if op.Pid != -1 && op.Pid <= 0 {
+		return model.Fail(model.EINVAL)
+	}
+	kids := s.children(op.Task)
+	if len(kids) == 0 {
+		return model.Fail(model.ECHILD)
+	}
+	reap := func(h model.Handle) model.Result {
+		t := s.get(h)
+		r := model.Result{N: s.num(a.ct, t), Status: t.status}
+		s.release(h)
+		s.settle()
+		return r
+	}
+	switch {
+	case op.Pid == -1:
+		for _, k := range kids {
+			if s.reapable(k) {
+				return reap(k)
+			}
+		}
+		return model.Result{}
+	case op.Pid > 0:
+		for _, k := range kids {
+			if s.num(a.ct, s.get(k)) == op.Pid {
+				if s.reapable(k) {
+					return reap(k)
+				}
+				return model.Result{}
+			}
+		}
+	}
+	return model.Fail(model.ECHILD)
+}
+
+func (s *System) kill(op model.Op, a *task) model.Result {
+	if op.Sig != 0 && op.Sig != 9 && op.Sig != 15 {
+		return model.Fail(model.EINVAL)
+	}
+	if op.Pid == 0 || op.Pid < -1 {
+		return model.Fail(model.EINVAL)
+	}
+	var targets []model.Handle
+	switch {
+	case op.Pid > 0:
+		if h := s.find(a.ct, op.Pid); h != model.NoTask {
+			targets = append(targets, h)
+		}
+	case op.Pid == -1:
+		for i, t := range s.tasks {
+			if t != nil && model.Handle(i) != op.Task && s.num(a.ct, t) > 1 {
+				targets = append(targets, model.Handle(i))
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return model.Fail(model.ESRCH)
+	}
+	if op.Sig == 0 {
+		return model.Result{}
+	}
+	for _, h := range targets {
+		t := s.get(h)
+		if t.state != live {
+			continue
+		}
+		if s.isInit(h) && (t.ct == a.ct || op.Sig != 9) {
+			continue
+		}
+		s.zombify(h, model.Status{Signal: op.Sig})
+	}
+	s.settle()
+	return model.Result{}
+}
+
+// Validate checks the internal invariants at a quiescent point: the pidmap,
+// the pid hash and the translation maps agree with the task list.
+func (s *System) Validate() error {
+	s.tasklist.RLock()
+	defer s.tasklist.RUnlock()
+	s.vpidLock.Lock()
+	defer s.vpidLock.Unlock()
+	s.pidmapLock.Lock()
+	defer s.pidmapLock.Unlock()
+	used := 0
+	for i, t := range s.tasks {
+		if t == nil || (t.state != live && t.state != zombie) {
+			continue
+		}
+		used++
+		if s.isFree(t.pid) {
+			return fmt.Errorf("t%d holds global %d but the pidmap says it is free", i, t.pid)
+		}
+		if s.byPid[t.pid] != model.Handle(i) {
+			return fmt.Errorf("pid hash: %d is %s, want t%d", t.pid, s.byPid[t.pid], i)
+		}
+		if t.ct != 0 {
+			v, ok := s.rmap[t.pid]
+			if !ok || s.vmap[vkey{t.ct, v}] != t.pid {
+				return fmt.Errorf("t%d (global %d, ve%d) has no consistent virtual number", i, t.pid, t.ct)
+			}
+		}
+	}
+	inCts := 0
+	for _, t := range s.tasks {
+		if t != nil && (t.state == live || t.state == zombie) && t.ct != 0 {
+			inCts++
+		}
+	}
+	if len(s.vmap) != inCts || len(s.rmap) != inCts {
+		return fmt.Errorf("translation map has %d/%d entries, containers hold %d tasks: an entry outlived its task", len(s.vmap), len(s.rmap), inCts)
+	}
+	bits := 0
+	for _, w := range s.words {
+		for x := uint64(w.Load()); x != 0; x &= x - 1 {
+			bits++
+		}
+	}
+	if bits != used {
+		return fmt.Errorf("pidmap has %d numbers taken, tasks hold %d", bits, used)
+	}
+	return nil
+}
+
+var (
+	_ model.Impl      = (*System)(nil)
+	_ model.Validator = (*System)(nil)
+)

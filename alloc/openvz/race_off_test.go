@@ -1,0 +1,5 @@
+//go:build !race
+
+package openvz
+
+const raceEnabled = false

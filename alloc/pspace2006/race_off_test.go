@@ -1,0 +1,5 @@
+//go:build !race
+
+package pspace2006
+
+const raceEnabled = false

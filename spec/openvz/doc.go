@@ -1,0 +1,73 @@
+// Package openvz is the sequential spec of OpenVZ's virtual PIDs (Korotaev
+// and Kuznetsov, 2006), the design Linux did not take: one global PID space
+// and, per container (VE), a virtual view of it.
+//
+// # The design
+//
+// There is one real space: one allocator, one pid_max, one floor, one
+// cursor. It never hands out a number with the VPID bit (VPIDBit = 1<<10,
+// VPID_DIV) set. A container is created by unshare and then fork: the
+// first task forked into it is the container's init, virtual 1; every other
+// task of the container has vpid = pid + VPID_DIV (linear mode: the bit is
+// clear in pid, so that is pid|VPIDBit, and pid = vpid &^ VPIDBit). The
+// kernel keeps global numbers everywhere and translates at the user
+// boundary. There is one level only. The host (t0's space) sees and
+// signals every task, container tasks included, by global number; a
+// container sees only its own tasks, by virtual number.
+//
+// # How each op maps
+//
+//	fork        Result: [global] for a host child, [global virtual] for a
+//	            container child: [5 1] for the container's init, [6 1030]
+//	            after it. EAGAIN when the global space is full (the only
+//	            limit: containers have no pid_max), ENOMEM when the
+//	            container's init died. The host parent that unshared keeps
+//	            forking into the container, as in Linux.
+//	fork tid=   set_tid, innermost first: [g] on the host; [v] or [v g]
+//	            into a container. The container's first task must ask for
+//	            v = 1: [1] allocates g as fork does (the cursor moves),
+//	            [1 g] takes g. Later tasks ask for a v with the VPID bit,
+//	            whose global number is v&^VPIDBit (a [v g] pair that
+//	            disagrees is EINVAL: linear mode ties them). Out of range,
+//	            or a g with the VPID bit → EINVAL; taken → EEXIST. Explicit
+//	            numbers do not move the cursor. (OpenVZ's sparse mode, a
+//	            hash for migrated containers, is not modelled; set_tid is
+//	            how a restored task asks for its numbers here.)
+//	fork t65536 (or any child handle ≥ MaxHandle)
+//	            → EINVAL: tasks are indexed by handle.
+//	exit, wait  as Linux; wait names children in the waiter's view (global
+//	            on the host, virtual in a container); an init is reapable
+//	            only when its container is empty.
+//	kill        pid in the sender's view. From a container, a number that is
+//	            not a virtual number of its own container (any host-only
+//	            pid, and every global number) → ESRCH. kill(-1) from the
+//	            host reaches every task but t0 and the sender, container
+//	            inits included (SIGKILL kills them, SIGTERM is ignored);
+//	            from a container, every task of the container but its init
+//	            and the sender. kill(0) and other negative pids (process
+//	            groups) → EINVAL, as in spec.Linux; so is wait for pid ≤ 0
+//	            other than -1.
+//	unshare     host task: a new container for its future children; EINVAL
+//	            when its children already go elsewhere; ENOSPC when
+//	            Params.MaxLevel is 0. From inside a container: always
+//	            ENOSPC — OpenVZ has one level, a depth limit of 1.
+//	setns       the host may enter any container (for its children); a
+//	            container task only its own (else EINVAL).
+//	getpid      global on the host, virtual inside; getppid of a container
+//	            init is 0.
+//	translate   host viewer: the global number of anyone; container viewer:
+//	            the virtual number of its own tasks, 0 for every other.
+//	lookup      the reverse of translate.
+//	pid_max     the one global pid_max, from the host only (a container →
+//	            EPERM); EINVAL unless Floor < n ≤ Params.PidMax.
+//	ns_last_pid the one global cursor, from the host only (a container →
+//	            EPERM); EINVAL unless 0 ≤ n ≤ pid_max (the sysctl range).
+//
+// Allocation follows spec.Pick on the global space, with every number that
+// has the VPID bit counted as taken, so Cyclic, Lowest and Unique keep
+// their meaning. Lifetime rules (zombies hold their numbers until reaped,
+// orphans go to their space's init, an init's death kills its container,
+// SIGKILL from the host reaches a container init, inits ignore signals
+// from inside) are today's Linux ones, so that compare shows the numbering
+// differences, not lifecycle ones.
+package openvz

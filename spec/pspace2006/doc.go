@@ -1,0 +1,67 @@
+// Package pspace2006 is the sequential spec of Eric Biederman's PID spaces
+// ("pspaces", 2006), the proposal closest to what Linux later merged, in
+// its original form: a PID means something only together with its space.
+//
+// # The design
+//
+// Each pspace has its own allocator (cursor, pid_max, floor): the tuple
+// (pspace, pid) is unique, the same number means different tasks in
+// different pspaces. A task lives in exactly one pspace and has exactly
+// one number there. A task created into a new pspace (its leader) has two
+// numbers: 1 inside, and a wait ID in the parent pspace — the number its
+// parent knows it by. Only the leader is visible from the parent pspace;
+// the other inner tasks are invisible from outside. kill(-wid) signals the
+// whole inner pspace; waiting on the wait ID waits for the pspace to exit.
+//
+// # How each op maps
+//
+//	unshare     arms CLONE_NEWPID for the actor's NEXT fork only (2006 had
+//	            clone(CLONE_NEWPID), not a pid_ns_for_children): EINVAL when
+//	            already armed, ENOSPC when the new pspace would be deeper
+//	            than Params.MaxLevel (the nesting limit; 32 by default, as
+//	            MAX_PID_NS_LEVEL). The fork after it creates the pspace;
+//	            later forks are ordinary again. If that fork fails, the arm
+//	            stays.
+//	fork        an ordinary child: [n], n from the actor's pspace. A leader:
+//	            [wid 1] — wid from the actor's pspace, 1 inside. EAGAIN when
+//	            the actor's pspace is full (a new pspace cannot be full).
+//	fork tid=   innermost first: [n] for an ordinary child, [1] or [1 wid]
+//	            for a leader ([1] allocates the wait ID as fork does, the
+//	            cursor moves; explicit numbers do not move it); EINVAL out
+//	            of range or a first number other than 1 for a leader,
+//	            EEXIST taken.
+//	fork t65536 (or any child handle ≥ MaxHandle)
+//	            → EINVAL: tasks are indexed by handle.
+//	setns       there is no way into an existing pspace: ok (and disarms an
+//	            unshare) when the target lives in the actor's own pspace,
+//	            else EINVAL; ESRCH when the target is not live.
+//	exit, wait  as Linux, numbers in the waiter's pspace: waiting for a
+//	            leader uses, and returns, its wait ID. A leader is reaped
+//	            only when its pspace is empty: its death kills every task
+//	            visible in its pspace (nested leaders, and so nested pspaces,
+//	            included) and reaps them, then the parent's wait on the
+//	            wait ID returns "wid killed 9" or "wid exited c".
+//	kill        pid > 0: the task with that number in the sender's pspace
+//	            (own tasks, and child-pspace leaders by wait ID); inner
+//	            tasks of a child pspace → ESRCH. kill(-wid): every task of
+//	            the pspace led by wid and of pspaces below it (ESRCH unless
+//	            wid is a wait ID in the sender's pspace); leaders ignore
+//	            SIGTERM from above and everything from inside, ordinary
+//	            tasks die. kill(-1): every task visible in the sender's
+//	            pspace with number > 1 except the sender (wait IDs count,
+//	            inner tasks do not). kill(0) → EINVAL, and wait for a pid
+//	            ≤ 0 other than -1, as in spec.Linux; kill(-n) when n is no
+//	            wait ID → ESRCH (no such group).
+//	getpid      the task's one number: 1 for a leader; getppid of a leader
+//	            is 0.
+//	translate   own pspace: the number; a child-pspace leader: its wait ID;
+//	            everything else (inner tasks, tasks above): 0.
+//	lookup      the reverse of translate.
+//	pid_max,    per pspace, as Linux ≥ 6.14; a wait ID is allocated in the
+//	ns_last_pid parent pspace and obeys its pid_max and cursor.
+//
+// Allocation follows spec.Pick in each pspace; every number visible there
+// (own tasks' numbers and child leaders' wait IDs) is taken until reaped.
+// Lifetime rules otherwise follow today's Linux, so that compare shows
+// where the numbering and visibility differ.
+package pspace2006
