@@ -1,0 +1,105 @@
+package sched
+
+import (
+	"slices"
+	"testing"
+)
+
+// first always runs the first runnable thread (main when it can).
+type first struct{}
+
+func (first) Begin()                     {}
+func (first) End(*Outcome)               {}
+func (first) Choose(*Point) (int, error) { return 0, nil }
+
+// TestActionsRead pins how every operation reads in a decision record:
+// traces show these lines, so a change here is a change of the trace
+// format's content.
+func TestActionsRead(t *testing.T) {
+	o := Run(first{}, Options{}, func(env Env) {
+		mu := env.NewMutex("tasklist")
+		rw := env.NewRWMutex("ns")
+		c := env.NewCond("reaped", mu)
+		x := env.NewInt32("cursor", 5)
+		w := env.NewInt64("pidmap[3]", 1)
+		mu.Lock()
+		mu.TryLock()
+		mu.Unlock()
+		rw.RLock()
+		rw.RUnlock()
+		x.Load()
+		x.Store(7)
+		x.Add(1)
+		x.CompareAndSwap(8, 9)
+		x.CompareAndSwap(8, 10)
+		x.Swap(2)
+		w.Or(4)
+		w.And(^int64(1))
+		env.Yield()
+		c.Signal()
+		env.Go("A", func() {
+			mu.Lock()
+			c.Broadcast()
+			mu.Unlock()
+		})
+		mu.Lock()
+		c.Wait()
+		mu.Unlock()
+		env.WaitUntil("threads done", func() bool { return true })
+	})
+	if o.Verdict != Done {
+		t.Fatalf("%v", o)
+	}
+	var got []string
+	for _, d := range o.Decisions() {
+		got = append(got, d.Action)
+	}
+	want := []string{
+		"main lock tasklist",
+		"main trylock tasklist busy",
+		"main unlock tasklist",
+		"main rlock ns",
+		"main runlock ns",
+		"main load cursor = 5",
+		"main store cursor 5→7",
+		"main add cursor 7→8",
+		"main CAS cursor 8→9 ok",
+		"main CAS cursor 8→10 fail (is 9)",
+		"main swap cursor 9→2",
+		"main or pidmap[3] 0x4: 0x1→0x5",
+		"main and pidmap[3] 0xfffffffffffffffe: 0x5→0x4",
+		"main yield",
+		"main signal reaped (no waiter)",
+		"main go A",
+		"main lock tasklist",
+		"main wait reaped",
+		"A lock tasklist",
+		"A broadcast reaped (wakes 1)",
+		"A unlock tasklist",
+		"main relock tasklist (after wait reaped)",
+		"main unlock tasklist",
+		"main wait-until threads done",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("actions:\n%q\nwant:\n%q", got, want)
+	}
+	if d := o.Decisions()[16]; d.String() != "[main A] main lock tasklist" {
+		t.Errorf("decision 16 prints %q", d.String())
+	}
+}
+
+// TestPCTDepthOneNeverInterleaves: with depth 1 PCT has no change points,
+// so a thread runs until it blocks or a higher-priority thread appears;
+// the increments of the lost-update counter never interleave (each thread
+// runs all its increments at once) and the count is always right. The
+// bug needs depth 2 (one change point inside a Load–Store pair), which
+// TestLitmusLostUpdateFoundByEveryStrategy finds at depth 3.
+func TestPCTDepthOneNeverInterleaves(t *testing.T) {
+	c := NewPCT(9, 1)
+	var final int32
+	for range 50 {
+		if o := Run(c, Options{}, counter(2, 2, false, &final)); o.Verdict != Done || final != 4 {
+			t.Fatalf("%v: final %d\n%s", o, final, o.Tail(14))
+		}
+	}
+}

@@ -1,0 +1,268 @@
+package sched
+
+import (
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// Verdict says how a run ended.
+type Verdict uint8
+
+// The verdicts.
+const (
+	Done      Verdict = iota // every thread returned
+	Deadlock                 // nothing runnable while some thread waits
+	StepBound                // more decisions than Options.MaxSteps
+	Panic                    // a thread panicked (or misused a primitive)
+	Blocked                  // a thread blocked outside the scheduler's knowledge (watchdog)
+	Diverged                 // the chooser could not follow the run (replay)
+	Pruned                   // the chooser cut a redundant run short (DFS); not a failure
+)
+
+var verdictNames = [...]string{"done", "deadlock", "step bound", "panic", "blocked", "diverged", "pruned"}
+
+// String returns "done", "deadlock", "step bound", "panic", "blocked",
+// "diverged" or "pruned".
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return "verdict(" + strconv.Itoa(int(v)) + ")"
+}
+
+// Outcome is the result of one run.
+type Outcome struct {
+	Verdict Verdict
+	Message string // one sentence; for Panic followed by the thread's stack
+	Hash    uint64 // FNV-1a over the decisions (thread chosen, action, values)
+	Steps   int    // number of decisions
+
+	names     []string // thread names by creation index
+	objs      []string // object names by id
+	whats     []string // WaitUntil descriptions, indexed by record.aux
+	extra     []int64  // new values of failed CASes, indexed by record.aux
+	recs      recList
+	pool      []int32 // runnable sets of records with thread ids ≥ 64
+	decisions []Decision
+}
+
+// Failed reports whether the run found a problem: Deadlock, StepBound,
+// Panic or Blocked. Diverged and Pruned are not findings about the code.
+func (o *Outcome) Failed() bool {
+	switch o.Verdict {
+	case Deadlock, StepBound, Panic, Blocked:
+		return true
+	}
+	return false
+}
+
+// Decision is one scheduling decision in readable form.
+type Decision struct {
+	Runnable []string // threads runnable at this point, in creation order (main first)
+	Thread   string   // the one chosen
+	Action   string   // what it then did: "B CAS cursor 5→6 ok", "A lock tasklist"
+}
+
+// String prints the decision as "[main A B] B CAS cursor 5→6 ok" (the
+// action starts with the chosen thread's name).
+func (d Decision) String() string {
+	return "[" + strings.Join(d.Runnable, " ") + "] " + d.Action
+}
+
+// Decisions returns every decision of the run, in order. They are
+// formatted on the first call and cached.
+func (o *Outcome) Decisions() []Decision {
+	if o.decisions != nil || o.recs.n == 0 {
+		return o.decisions
+	}
+	ds := make([]Decision, o.recs.n)
+	o.recs.all(func(i int, r *record) {
+		var run []string
+		if r.rs < 0 {
+			for m := r.run; m != 0; m &= m - 1 {
+				run = append(run, o.names[bits.TrailingZeros64(m)])
+			}
+		} else {
+			for _, id := range o.pool[r.rs+1 : r.rs+1+o.pool[r.rs]] {
+				run = append(run, o.names[id])
+			}
+		}
+		ds[i] = Decision{Runnable: run, Thread: o.names[r.thread], Action: o.action(r)}
+	})
+	o.decisions = ds
+	return ds
+}
+
+// Tail returns the last n decisions, one per line, for failure reports.
+func (o *Outcome) Tail(n int) string {
+	ds := o.Decisions()
+	start := max(0, len(ds)-n)
+	var b strings.Builder
+	for i := start; i < len(ds); i++ {
+		fmt.Fprintf(&b, "%4d %s\n", i, ds[i])
+	}
+	return b.String()
+}
+
+// String summarises the outcome in one line.
+func (o *Outcome) String() string {
+	msg, _, _ := strings.Cut(o.Message, "\n")
+	if msg == "" {
+		return fmt.Sprintf("%s after %d decisions (hash %016x)", o.Verdict, o.Steps, o.Hash)
+	}
+	return fmt.Sprintf("%s after %d decisions (hash %016x): %s", o.Verdict, o.Steps, o.Hash, msg)
+}
+
+// record is one decision, structured and pointer-free: cheap to make,
+// formatted on demand.
+type record struct {
+	thread uint16
+	op     OpKind
+	flags  uint8  // recOK, recWide
+	obj    int32  // object id, -1 for none
+	aux    int32  // WaitUntil: index into whats; Relock: the lock's object id; failed CAS: index into extra
+	rs     int32  // runnable set: pool[rs] ids follow in the pool, or run when rs < 0
+	run    uint64 // runnable set as a bit mask of thread ids (all < 64)
+	a, r   int64  // argument; result or old value (CAS: old; new when ok, else the value found)
+}
+
+const (
+	recOK   = 1 << iota // TryLock, CAS succeeded
+	recWide             // a 64-bit integer
+)
+
+func (r *record) ok() bool { return r.flags&recOK != 0 }
+
+// action formats what r's thread did: "B CAS cursor 5→6 ok".
+func (o *Outcome) action(r *record) string {
+	who := o.names[r.thread]
+	name := ""
+	if r.obj >= 0 {
+		name = o.objs[r.obj]
+	}
+	hex := func(v int64) string {
+		if r.flags&recWide != 0 {
+			return "0x" + strconv.FormatUint(uint64(v), 16)
+		}
+		return "0x" + strconv.FormatUint(uint64(uint32(v)), 16)
+	}
+	switch r.op {
+	case OpLock, OpUnlock, OpRLock, OpRUnlock, OpSignal, OpBroadcast, OpWait:
+		s := who + " " + r.op.String() + " " + name
+		if r.op == OpSignal || r.op == OpBroadcast {
+			if r.a < 0 {
+				return s + " (no waiter)"
+			}
+			if r.op == OpSignal {
+				return s + " (wakes " + o.names[r.a] + ")"
+			}
+			return s + " (wakes " + strconv.FormatInt(r.a, 10) + ")"
+		}
+		return s
+	case OpRelock:
+		return who + " relock " + o.objs[r.aux] + " (after wait " + name + ")"
+	case OpTryLock:
+		if r.ok() {
+			return who + " trylock " + name + " ok"
+		}
+		return who + " trylock " + name + " busy"
+	case OpLoad:
+		return fmt.Sprintf("%s load %s = %d", who, name, r.r)
+	case OpStore:
+		return fmt.Sprintf("%s store %s %d→%d", who, name, r.r, r.a)
+	case OpAdd:
+		return fmt.Sprintf("%s add %s %d→%d", who, name, r.r-r.a, r.r)
+	case OpSwap:
+		return fmt.Sprintf("%s swap %s %d→%d", who, name, r.r, r.a)
+	case OpCAS:
+		if r.ok() {
+			return fmt.Sprintf("%s CAS %s %d→%d ok", who, name, r.a, r.r)
+		}
+		return fmt.Sprintf("%s CAS %s %d→%d fail (is %d)", who, name, r.a, o.extra[r.aux], r.r)
+	case OpOr:
+		return fmt.Sprintf("%s or %s %s: %s→%s", who, name, hex(r.a), hex(r.r), hex(r.r|r.a))
+	case OpAnd:
+		return fmt.Sprintf("%s and %s %s: %s→%s", who, name, hex(r.a), hex(r.r), hex(r.r&r.a))
+	case OpGo:
+		if r.a >= 0 && int(r.a) < len(o.names) {
+			return who + " go " + o.names[r.a]
+		}
+		return who + " go"
+	case OpYield:
+		return who + " yield"
+	case OpWaitUntil:
+		return who + " wait-until " + o.whats[r.aux]
+	}
+	return who + " " + r.op.String() + " " + name
+}
+
+// hashRecords is FNV-1a over 64-bit words: for every decision, the
+// thread, operation, outcome and object in one word, then the values.
+func hashRecords(recs *recList, extra []int64) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for _, c := range recs.chunks {
+		for i := range c {
+			r := &c[i]
+			w := uint64(r.thread)<<48 | uint64(r.op)<<40 | uint64(uint32(r.obj))
+			w |= uint64(r.flags&recOK) << 32
+			h = (h ^ w) * prime
+			h = (h ^ uint64(r.a)) * prime
+			h = (h ^ uint64(r.r)) * prime
+			if r.op == OpCAS && !r.ok() {
+				h = (h ^ uint64(extra[r.aux])) * prime
+			}
+		}
+	}
+	return h
+}
+
+// recList stores records in chunks that double from 16 to 512 records, so
+// a short run allocates little and appending never copies.
+type recList struct {
+	chunks [][]record
+	n      int
+}
+
+const (
+	firstChunk = 16
+	maxChunk   = 512
+)
+
+func (l *recList) add(r record) *record {
+	k := len(l.chunks) - 1
+	if k < 0 || len(l.chunks[k]) == cap(l.chunks[k]) {
+		size := firstChunk
+		if k >= 0 {
+			size = min(2*cap(l.chunks[k]), maxChunk)
+		}
+		l.chunks = append(l.chunks, make([]record, 0, size))
+		k++
+	}
+	c := &l.chunks[k]
+	*c = append(*c, r)
+	l.n++
+	return &(*c)[len(*c)-1]
+}
+
+// all calls f with every record in order.
+func (l *recList) all(f func(i int, r *record)) {
+	i := 0
+	for _, c := range l.chunks {
+		for j := range c {
+			f(i, &c[j])
+			i++
+		}
+	}
+}
+
+// last returns the last record, nil when there is none.
+func (l *recList) last() *record {
+	if l.n == 0 {
+		return nil
+	}
+	c := l.chunks[len(l.chunks)-1]
+	return &c[len(c)-1]
+}
