@@ -5,6 +5,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
@@ -12,7 +13,7 @@ import (
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
-func newBug(bug Bug) newImplFunc {
+func newBug(bug Bug) alloctest.NewImpl {
 	return func(env sched.Env, p model.Params) model.Impl { return NewBuggy(env, p, bug) }
 }
 
@@ -29,7 +30,7 @@ func TestPropertyPidmapSequential(t *testing.T) {
 		unique := spec.Allocator(p, model.Unique).Init()
 		cyclic := spec.Allocator(p, model.Cyclic).Init()
 		for i := range rapid.IntRange(1, 150).Draw(t, "steps") {
-			op := genAllocOp(p).Draw(t, "op")
+			op := alloctest.GenAllocOp(p).Draw(t, "op")
 			got := a.Apply(op)
 			ok, next, why := unique.Step(op, got)
 			if !ok {
@@ -53,19 +54,19 @@ func TestPropertyPidmapSequential(t *testing.T) {
 // TestPidmapStress: many goroutines on the pass-through Env (run with
 // -race) never hold the same number at once; frees of held numbers succeed.
 func TestPidmapStress(t *testing.T) {
-	stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
-	stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestPidmapConcurrentRandom: random scenarios under random schedules are
 // linearizable with respect to the unique spec.
 func TestPidmapConcurrentRandom(t *testing.T) {
 	n := 400
-	if testing.Short() || raceEnabled {
+	if testing.Short() || alloctest.RaceEnabled {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		checkRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
+		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
 	}
 }
 
@@ -77,11 +78,11 @@ var noFloor = model.Params{PidMax: 16, Floor: 1, MaxLevel: 1}
 // allocates, pidmap's histories are cyclic (doc.go argues why).
 func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
 	n := 400
-	if testing.Short() || raceEnabled {
+	if testing.Short() || alloctest.RaceEnabled {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		checkRandomScenarios(t, newCorrect, model.Cyclic, noFloor, true, seed, n)
+		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, noFloor, true, seed, n)
 	}
 }
 
@@ -90,9 +91,9 @@ func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
 // that number again, which no cyclic order explains.
 func TestPidmapNotCyclic(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
-		Threads: [][]model.Op{ops(t, "alloc"), ops(t, "alloc", "free 1")},
+		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "alloc", "free 1")},
 	}
-	why := requireFound(t, newCorrect, sc, model.Cyclic, 500)
+	why := alloctest.RequireFound(t, newCorrect, sc, model.Cyclic, 500)
 	t.Logf("first failure:\n%s", why)
 }
 
@@ -111,16 +112,17 @@ func TestPidmapFalseEAGAINWide(t *testing.T) {
 	}
 	init = append(init, model.Op{Kind: model.SetCursor, N: 0})
 	sc := model.Scenario{Level: model.AllocLevel, Params: wide, Init: init,
-		Threads: [][]model.Op{ops(t, "alloc"), ops(t, "free 5", "alloc_at 70")},
+		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70")},
 	}
-	requireFound(t, newCorrect, sc, model.Unique, 2000)
+	alloctest.RequireFound(t, newCorrect, sc, model.Unique, 2000)
 }
 
 // TestPidmapExhaustive: every schedule of a mixed scenario with up to two
 // preemptions (one in -short and -race runs) is linearizable (unique).
 func TestPidmapExhaustive(t *testing.T) {
-	// Without sleep sets: with them, sched's DFS (bound 2) panics on this
-	// scenario (index out of range in the chooser; reported to the lead).
-	n := checkExhaustive(t, newCorrect, mixedScenario(t), model.Unique, sched.NewDFS(dfsBound()).WithoutSleepSets())
+	// With sleep sets. This scenario once crashed DFS: a thread asleep at a
+	// node had blocked on the RWMutex before its turn came again, so it was
+	// no longer among the runnable threads when its sleep carried over.
+	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Unique, sched.NewDFS(alloctest.DFSBound()))
 	t.Logf("%d runs", n)
 }

@@ -48,6 +48,7 @@ type dfsNode struct {
 	choice   int       // thread chosen in the current run
 	done     uint64    // choices whose subtrees are explored
 	sleep    uint64    // threads asleep at this node
+	sleepOps []Pending // what each sleeping thread will do when it runs
 	preempts int       // preemptions before this node
 }
 
@@ -122,15 +123,23 @@ func (d *DFS) Choose(p *Point) (int, error) {
 			node.preempts++
 		}
 		if !d.noSleep {
+			// A thread sleeps on in the child while what it will do is
+			// independent of the step just taken. A sleeping thread need
+			// not be runnable here (it may have blocked meanwhile), so its
+			// operation is carried along rather than looked up.
 			ran := parent.op(parent.choice)
-			cand := (parent.sleep | parent.done) &^ (1 << parent.choice)
-			for u := 0; cand != 0; u++ {
-				if cand&(1<<u) == 0 {
-					continue
+			keep := func(q Pending) {
+				if q.Thread != parent.choice && q.Independent(ran) {
+					node.sleep |= 1 << q.Thread
+					node.sleepOps = append(node.sleepOps, q)
 				}
-				cand &^= 1 << u
-				if parent.op(u).Independent(ran) {
-					node.sleep |= 1 << u
+			}
+			for _, q := range parent.sleepOps {
+				keep(q)
+			}
+			for _, q := range parent.run {
+				if parent.done&(1<<q.Thread) != 0 && parent.sleep&(1<<q.Thread) == 0 {
+					keep(q)
 				}
 			}
 		}
