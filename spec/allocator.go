@@ -1,0 +1,179 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// Allocator is the allocator-level spec: one space's number allocator, with
+// no tasks. Every number is free at first and the cursor is 0 (a fresh
+// space: the first cyclic alloc gives 1). Op meanings (model/doc.go):
+//
+//   - alloc: a number by the policy (Pick); EAGAIN when none is free. Once
+//     disabled, ENOMEM; the spec also accepts EAGAIN from a disabled, full
+//     allocator (the kernel scans before it checks PIDNS_ADDING), and a
+//     disabled alloc changes nothing (the cursor stays).
+//   - free n: "ok" if n is allocated, else EINVAL.
+//   - alloc_at n: EINVAL unless 1 ≤ n < max, EEXIST when taken, else ENOMEM
+//     when disabled (kernel order: range, taken, PIDNS_ADDING; the spec also
+//     accepts ENOMEM in place of EEXIST when disabled). Never moves the cursor.
+//   - set_cursor n: ns_last_pid = n, so the cursor becomes n+1; EINVAL
+//     unless 0 ≤ n ≤ max (the sysctl's range, proc_dointvec_minmax).
+//   - set_max n: EINVAL unless floor < n ≤ Params.PidMax (pid_max_min =
+//     RESERVED_PIDS+1, pid_max_max = PID_MAX_LIMIT); numbers already at or
+//     above n stay allocated.
+//   - disable: "ok"; allocation fails from now on (the space's init died).
+func Allocator(p model.Params, pol model.Policy) Spec {
+	return Spec{
+		Name: "alloc", Level: model.AllocLevel, Policy: pol, Params: p,
+		Init: func() State { return &allocState{pol: pol, p: p, max: p.PidMax} },
+	}
+}
+
+// allocState is the allocator's state. taken is sorted and never mutated
+// once the state is built.
+type allocState struct {
+	pol      model.Policy
+	p        model.Params
+	taken    []int
+	cursor   int
+	max      int
+	disabled bool
+}
+
+func (s *allocState) has(n int) bool {
+	_, found := slices.BinarySearch(s.taken, n)
+	return found
+}
+
+func (s *allocState) with(f func(*allocState)) *allocState {
+	c := *s
+	f(&c)
+	return &c
+}
+
+func insertSorted(xs []int, n int) []int {
+	i, _ := slices.BinarySearch(xs, n)
+	out := make([]int, 0, len(xs)+1)
+	out = append(out, xs[:i]...)
+	out = append(out, n)
+	return append(out, xs[i:]...)
+}
+
+func removeSorted(xs []int, n int) []int {
+	i, found := slices.BinarySearch(xs, n)
+	if !found {
+		return xs
+	}
+	out := make([]int, 0, len(xs)-1)
+	out = append(out, xs[:i]...)
+	return append(out, xs[i+1:]...)
+}
+
+// Expect implements State.
+func (s *allocState) Expect(op model.Op) (model.Result, State) {
+	r, next, _ := s.apply(op)
+	return r, next
+}
+
+// apply computes the spec's own answer and a short explanation of it.
+func (s *allocState) apply(op model.Op) (model.Result, *allocState, string) {
+	switch op.Kind {
+	case model.Alloc:
+		n, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
+		if !ok {
+			return model.Fail(model.EAGAIN), s, describe(s.pol, s.cursor, s.p.Floor, s.max) + " finds no free number"
+		}
+		if s.disabled {
+			return model.Fail(model.ENOMEM), s, "the allocator is disabled"
+		}
+		return model.Result{N: n}, s.with(func(c *allocState) {
+			c.taken = insertSorted(s.taken, n)
+			c.cursor = n + 1
+		}), describe(s.pol, s.cursor, s.p.Floor, s.max) + " gives " + strconv.Itoa(n)
+	case model.Free:
+		if !s.has(op.N) {
+			return model.Fail(model.EINVAL), s, fmt.Sprintf("%d is not allocated", op.N)
+		}
+		return model.Result{}, s.with(func(c *allocState) { c.taken = removeSorted(s.taken, op.N) }), fmt.Sprintf("%d was allocated", op.N)
+	case model.AllocAt:
+		switch {
+		case op.N < 1 || op.N >= s.max:
+			return model.Fail(model.EINVAL), s, fmt.Sprintf("%d is out of range [1, %d)", op.N, s.max)
+		case s.has(op.N):
+			return model.Fail(model.EEXIST), s, fmt.Sprintf("%d is taken", op.N)
+		case s.disabled:
+			return model.Fail(model.ENOMEM), s, "the allocator is disabled"
+		}
+		return model.Result{}, s.with(func(c *allocState) { c.taken = insertSorted(s.taken, op.N) }), fmt.Sprintf("%d was free", op.N)
+	case model.SetCursor:
+		if op.N < 0 || op.N > s.max {
+			return model.Fail(model.EINVAL), s, fmt.Sprintf("%d is out of range [0, %d]", op.N, s.max)
+		}
+		return model.Result{}, s.with(func(c *allocState) { c.cursor = op.N + 1 }), "any value in [0, max] is accepted"
+	case model.SetMax:
+		if op.N <= s.p.Floor || op.N > s.p.PidMax {
+			return model.Fail(model.EINVAL), s, fmt.Sprintf("pid_max must be in [%d, %d]", s.p.Floor+1, s.p.PidMax)
+		}
+		return model.Result{}, s.with(func(c *allocState) { c.max = op.N }), fmt.Sprintf("%d is in [%d, %d]", op.N, s.p.Floor+1, s.p.PidMax)
+	case model.Disable:
+		return model.Result{}, s.with(func(c *allocState) { c.disabled = true }), "disable always succeeds"
+	}
+	return model.Fail(model.EINVAL), s, fmt.Sprintf("%s is not an allocator-level op", op.Kind)
+}
+
+// Step implements State.
+func (s *allocState) Step(op model.Op, obs model.Result) (bool, State, string) {
+	want, next, why := s.apply(op)
+	if op.Kind == model.Alloc && obs.Err == model.OK && want.Err == model.OK && s.pol == model.Unique {
+		if ok, r := Allowed(s.pol, s.has, s.cursor, s.p.Floor, s.max, obs.N); !ok {
+			return false, s, fmt.Sprintf("%s returned %d; %s", op, obs.N, r)
+		}
+		return true, s.with(func(c *allocState) {
+			c.taken = insertSorted(s.taken, obs.N)
+			c.cursor = obs.N + 1
+		}), ""
+	}
+	if obs.Equal(op.Kind, want) {
+		return true, next, ""
+	}
+	// A disabled allocator may report either of two failures; neither changes state.
+	if s.disabled && want.Err != model.OK {
+		if (op.Kind == model.Alloc && want.Err == model.EAGAIN && obs.Err == model.ENOMEM) ||
+			(op.Kind == model.AllocAt && want.Err == model.EEXIST && obs.Err == model.ENOMEM) {
+			return true, s, ""
+		}
+	}
+	return false, s, fmt.Sprintf("%s returned %s; the spec gives %s: %s", op, obs.Format(op.Kind), want.Format(op.Kind), why)
+}
+
+// Key implements State. The cursor is part of the key only for the Cyclic
+// policy: the others never read it.
+func (s *allocState) Key() string {
+	var b strings.Builder
+	b.WriteString("max=")
+	b.WriteString(strconv.Itoa(s.max))
+	if s.pol == model.Cyclic {
+		b.WriteString(" cur=")
+		b.WriteString(strconv.Itoa(s.cursor))
+	}
+	if s.disabled {
+		b.WriteString(" off")
+	}
+	b.WriteString(" ")
+	b.WriteString(model.FormatInts(s.taken))
+	return b.String()
+}
+
+// String implements State.
+func (s *allocState) String() string {
+	st := "enabled"
+	if s.disabled {
+		st = "disabled"
+	}
+	return fmt.Sprintf("allocator (%s, %s): pid_max %d, cursor %d, floor %d\ntaken %s", s.pol, st, s.max, s.cursor, s.p.Floor, model.FormatInts(s.taken))
+}

@@ -1,0 +1,362 @@
+package spec
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// Linux is the process-level spec of today's Linux (kernel/pid.c,
+// kernel/pid_namespace.c, kernel/exit.c, kernel/signal.c, kernel/nsproxy.c).
+// Task t0 is PID 1 of the root space s0 (level 0), whose pid_max is
+// p.PidMax. Spaces are named s0, s1, … in creation order (unshare creates
+// one). The rules, op by op (model/doc.go defines the ops):
+//
+// Every op whose actor is not a live task answers ESRCH.
+//
+// fork: the child goes into the actor's children space S. Levels are
+// allocated innermost (S) to root, each in its own space with pol and that
+// space's own pid_max (so the effective limit is the minimum over the
+// chain); a cyclic level moves its space's cursor to n+1. The first level
+// to fail decides the error: EAGAIN (full). If every level succeeded but S
+// no longer accepts tasks (its init died), ENOMEM. A failed fork frees the
+// numbers it took but leaves the cursors it moved (idr_remove does not
+// restore idr_next), except that S's cursor goes back to 0 when S has never
+// had a task (alloc_pid: "On failure to allocate the first pid, reset the
+// state"), so the next fork into S tries 1 again. The first task of a space
+// always gets 1 there, under every policy, and becomes the space's init.
+// A fork that names a child handle already in use answers EINVAL (a
+// scenario error).
+//
+// fork tid=a,b,…: set_tid, innermost level first. More entries than levels:
+// EINVAL. Per level in order: EINVAL unless 1 ≤ tid < that space's pid_max;
+// EINVAL for tid ≠ 1 in a space that never had an init; EEXIST when taken.
+// Levels past the list allocate by the policy. An exact level never moves
+// the cursor.
+//
+// exit c: the actor becomes a zombie with status "exited c&0xff" and keeps
+// its numbers in every level until reaped. Its children go to the init of
+// the actor's space, at the end of that init's children list. Exit of a
+// space's init (or SIGKILL delivered to it) kills the space: it stops
+// accepting tasks, and every live task in it and in its descendant spaces is
+// killed by SIGKILL, recursively (computed as a fixpoint, atomically). A
+// dying init keeps its children and reaps each one as soon as it is
+// reapable (zap_pid_ns_processes). An init is reapable only once no other
+// task has a number in its space; until then a wait by its parent sees it
+// as "not exited" (0).
+//
+// wait pid: pid -1 is any child, pid > 0 the child with that number in the
+// actor's space (other pids: EINVAL, process groups are not modelled). No
+// such child: ECHILD. A reapable zombie child is reaped and reported with
+// its number in the actor's space; Expect reaps the first in children-list
+// order (as do_wait does), Step accepts any reapable child. Children but
+// none reapable: 0.
+//
+// kill pid sig: sig must be 0, 9 or 15 (else EINVAL). pid > 0 names a task
+// (live or zombie) by its number in the actor's space; none: ESRCH. Signal
+// 0 only probes; a zombie ignores signals. A space's init ignores signals
+// from inside its space (the sender has a number there); from an ancestor
+// space SIGKILL is delivered and SIGTERM ignored (sig_task_ignored,
+// SIGNAL_UNKILLABLE). A delivered signal makes the target a zombie at once
+// ("killed sig"). pid -1 signals every task (zombies too) whose number in
+// the actor's space is above 1, except the actor; none: ESRCH
+// (kill_something_info). pid 0 and pid < -1 (process groups): EINVAL.
+//
+// unshare: EINVAL when the actor's children space is not its active space
+// (copy_pid_ns), so a second unshare fails even after a fork; ENOSPC when
+// the new space's level would exceed p.MaxLevel. A new space starts with
+// pid_max p.PidMax, cursor 0 and no init.
+//
+// setns t: t must be live (ESRCH, as model/doc.go decides; the kernel
+// would also accept a zombie's /proc/<pid>/ns/pid, checked on 6.18); its
+// active space must be the actor's own or a descendant of it
+// (pidns_install), else EINVAL.
+//
+// getpid, getppid (0 when the parent is invisible, or for t0), translate
+// (0 when invisible or reaped, ESRCH when never created), lookup (ESRCH
+// when no task, zombies included, has the number).
+//
+// pid_max n: EINVAL unless floor < n ≤ p.PidMax (pid_max_min,
+// pid_max_max); only the actor's own space changes. ns_last_pid n: EINVAL
+// unless 0 ≤ n ≤ the space's pid_max (checked on Linux 6.18: writing
+// pid_max itself is accepted); the cursor becomes n+1.
+func Linux(p model.Params, pol model.Policy) Spec {
+	return Spec{
+		Name: "linux", Level: model.ProcessLevel, Policy: pol, Params: p,
+		Init: func() State { return newLinux(p, pol) },
+	}
+}
+
+// taskState is where a task is in its life.
+type taskState uint8
+
+const (
+	live taskState = iota
+	zombie
+)
+
+// space is one PID namespace. taken is sorted and shared between states:
+// replace it, never modify it.
+type space struct {
+	parent int // index of the parent space; -1 for the root
+	level  int
+	pidMax int
+	cursor int
+	init   model.Handle // the child reaper; NoTask until the first task attaches
+	dead   bool         // no longer accepting tasks (its init died)
+	taken  []int        // numbers in use at this level (live and zombie tasks)
+}
+
+// task is a live or zombie task. nspid is shared between states.
+type task struct {
+	h      model.Handle
+	st     taskState
+	nspid  []int // root first
+	space  int   // active space
+	kids   int   // children space (pid_ns_for_children)
+	parent model.Handle
+	exit   model.Status
+}
+
+// linuxState is a state of the Linux spec. tasks holds live and zombie
+// tasks in list order: a task's position among its siblings is its place in
+// its parent's children list. gone holds reaped handles, sorted.
+type linuxState struct {
+	pol    model.Policy
+	p      model.Params
+	spaces []space
+	tasks  []task
+	gone   []model.Handle
+
+	keyOnce sync.Once
+	key     string
+}
+
+func newLinux(p model.Params, pol model.Policy) *linuxState {
+	return &linuxState{
+		pol: pol, p: p,
+		spaces: []space{{parent: -1, pidMax: p.PidMax, cursor: 2, init: model.Root, taken: []int{1}}},
+		tasks:  []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask}},
+	}
+}
+
+// clone returns a shallow copy whose slices may be replaced or (for spaces
+// and tasks, which are copied) edited element-wise.
+func (s *linuxState) clone() *linuxState {
+	return &linuxState{
+		pol: s.pol, p: s.p,
+		spaces: slices.Clone(s.spaces),
+		tasks:  slices.Clone(s.tasks),
+		gone:   s.gone,
+	}
+}
+
+// find returns the index of h among live and zombie tasks, or -1.
+func (s *linuxState) find(h model.Handle) int {
+	for i := range s.tasks {
+		if s.tasks[i].h == h {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *linuxState) reaped(h model.Handle) bool {
+	_, found := slices.BinarySearch(s.gone, h)
+	return found
+}
+
+// liveTask returns the index of h if it is a live task, else -1.
+func (s *linuxState) liveTask(h model.Handle) int {
+	if i := s.find(h); i >= 0 && s.tasks[i].st == live {
+		return i
+	}
+	return -1
+}
+
+// ancestorAt returns the ancestor of space sp at level l (sp itself at its
+// own level), or -1 when l is deeper than sp.
+func (s *linuxState) ancestorAt(sp, l int) int {
+	if l > s.spaces[sp].level || l < 0 {
+		return -1
+	}
+	for s.spaces[sp].level > l {
+		sp = s.spaces[sp].parent
+	}
+	return sp
+}
+
+// within reports whether space sp is space anc or one of its descendants.
+func (s *linuxState) within(sp, anc int) bool {
+	return s.ancestorAt(sp, s.spaces[anc].level) == anc
+}
+
+// numberIn is task t's number in space sp; 0 when invisible there.
+func (s *linuxState) numberIn(t *task, sp int) int {
+	if !s.within(t.space, sp) {
+		return 0
+	}
+	return t.nspid[s.spaces[sp].level]
+}
+
+// holder returns the index of the task with number n in space sp, or -1.
+func (s *linuxState) holder(sp, n int) int {
+	if n <= 0 {
+		return -1
+	}
+	if _, found := slices.BinarySearch(s.spaces[sp].taken, n); !found {
+		return -1
+	}
+	for i := range s.tasks {
+		if s.numberIn(&s.tasks[i], sp) == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// isInit reports whether task t is its space's init.
+func (s *linuxState) isInit(t *task) bool { return s.spaces[t.space].init == t.h }
+
+// reapable reports whether zombie t may be reaped now.
+func (s *linuxState) reapable(t *task) bool {
+	if t.st != zombie {
+		return false
+	}
+	return !s.isInit(t) || len(s.spaces[t.space].taken) == 1
+}
+
+// spaceName is "s3".
+func spaceName(i int) string { return "s" + strconv.Itoa(i) }
+
+// Key implements State.
+func (s *linuxState) Key() string {
+	s.keyOnce.Do(func() { s.key = s.buildKey() })
+	return s.key
+}
+
+func (s *linuxState) buildKey() string {
+	var b strings.Builder
+	num := func(n int) { b.WriteString(strconv.Itoa(n)); b.WriteByte(',') }
+	// Tasks in handle order: the list order only breaks Expect's ties (which
+	// exited child wait(-1) reports first) and never changes what Step
+	// accepts, so states that differ only in it are equal for checking.
+	// Without this, n concurrent forks under Unique give n! distinct states.
+	order := make([]int, len(s.tasks))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return int(s.tasks[a].h) - int(s.tasks[b].h) })
+	// Spaces are renumbered by first use in that task order (ancestors
+	// first), so concurrent unshares linearized in different orders give
+	// equal Keys; spaces no task is in or points to can never matter again
+	// and are left out.
+	canon := make([]int, len(s.spaces))
+	for i := range canon {
+		canon[i] = -1
+	}
+	var named []int
+	var name func(sp int)
+	name = func(sp int) {
+		if canon[sp] >= 0 {
+			return
+		}
+		if p := s.spaces[sp].parent; p >= 0 {
+			name(p)
+		}
+		canon[sp] = len(named)
+		named = append(named, sp)
+	}
+	name(0)
+	for _, i := range order {
+		name(s.tasks[i].space)
+		name(s.tasks[i].kids)
+	}
+	for _, i := range named {
+		sp := &s.spaces[i]
+		b.WriteByte('S')
+		if sp.parent >= 0 {
+			num(canon[sp.parent])
+		}
+		num(sp.pidMax)
+		if s.pol == model.Cyclic {
+			num(sp.cursor)
+		}
+		num(int(sp.init))
+		if sp.dead {
+			b.WriteByte('d')
+		}
+	}
+	for _, i := range order {
+		t := &s.tasks[i]
+		b.WriteByte('T')
+		num(int(t.h))
+		num(int(t.st))
+		for _, n := range t.nspid {
+			b.WriteByte(':')
+			num(n)
+		}
+		num(canon[t.space])
+		num(canon[t.kids])
+		num(int(t.parent))
+		if t.st == zombie {
+			num(t.exit.Code)
+			num(t.exit.Signal)
+		}
+	}
+	b.WriteByte('G')
+	for _, h := range s.gone {
+		num(int(h))
+	}
+	return b.String()
+}
+
+// Hash is a 64-bit hash of a state's Key, for porcupine.
+func Hash(st State) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(st.Key()))
+	return h.Sum64()
+}
+
+// String implements State.
+func (s *linuxState) String() string {
+	var b strings.Builder
+	for i, sp := range s.spaces {
+		par := "root"
+		if sp.parent >= 0 {
+			par = "child of " + spaceName(sp.parent)
+		}
+		fmt.Fprintf(&b, "%s (level %d, %s): pid_max %d, cursor %d, init %s", spaceName(i), sp.level, par, sp.pidMax, sp.cursor, sp.init)
+		if sp.dead {
+			b.WriteString(", dead")
+		}
+		fmt.Fprintf(&b, ", taken %s\n", model.FormatInts(sp.taken))
+	}
+	for _, t := range s.tasks {
+		fmt.Fprintf(&b, "%s NSpid %s in %s", t.h, model.FormatInts(t.nspid), spaceName(t.space))
+		if t.kids != t.space {
+			fmt.Fprintf(&b, " (children in %s)", spaceName(t.kids))
+		}
+		fmt.Fprintf(&b, ", parent %s", t.parent)
+		if t.st == zombie {
+			fmt.Fprintf(&b, ", zombie (%s)", t.exit)
+			if !s.reapable(&t) {
+				b.WriteString(", not yet reapable")
+			}
+		}
+		b.WriteByte('\n')
+	}
+	if len(s.gone) > 0 {
+		hs := make([]string, len(s.gone))
+		for i, h := range s.gone {
+			hs[i] = h.String()
+		}
+		fmt.Fprintf(&b, "reaped: %s\n", strings.Join(hs, " "))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

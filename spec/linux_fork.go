@@ -1,0 +1,112 @@
+package spec
+
+import (
+	"fmt"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// fork evaluates a fork (with or without set_tid) by the live task at index
+// ai. With obs == nil it makes the spec's own choices. With obs (an observed
+// successful NSpid of the right length) it checks every level against the
+// policy and builds the state that follows from obs; bad is then the
+// reason obs is not allowed ("" when it is).
+func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res model.Result, next *linuxState, why, bad string) {
+	actor := s.tasks[ai]
+	if s.find(op.Child) >= 0 || s.reaped(op.Child) {
+		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s is already in use", op.Child), ""
+	}
+	top := actor.kids
+	lvl := s.spaces[top].level
+	if len(op.Tids) > lvl+1 {
+		return model.Fail(model.EINVAL), s, explainf(explain, "set_tid has %d entries but %s is at level %d (at most %d)", len(op.Tids), spaceName(top), lvl, lvl+1), ""
+	}
+	if obs != nil && len(obs) != lvl+1 {
+		return res, s, "", fmt.Sprintf("the child is at level %d, so its NSpid has %d numbers", lvl, lvl+1)
+	}
+	chain := make([]int, lvl+1)
+	for sp := top; sp >= 0; sp = s.spaces[sp].parent {
+		chain[s.spaces[sp].level] = sp
+	}
+	c := s.clone()
+	nums := make([]int, lvl+1)
+	fresh := s.spaces[top].init == model.NoTask
+	fail := func(e model.Errno, w string) (model.Result, *linuxState, string, string) {
+		if fresh {
+			c.spaces[top].cursor = 0 // alloc_pid out_free: reset the first pid's state
+		}
+		return model.Fail(e), c, w, ""
+	}
+	for k := 0; k <= lvl; k++ {
+		l := lvl - k
+		sp := chain[l]
+		spc := &c.spaces[sp]
+		taken := func(n int) bool { return contains(spc.taken, n) }
+		if k < len(op.Tids) {
+			tid := op.Tids[k]
+			switch {
+			case tid < 1 || tid >= spc.pidMax:
+				return fail(model.EINVAL, explainf(explain, "set_tid %d is out of range [1, %d) in %s", tid, spc.pidMax, spaceName(sp)))
+			case tid != 1 && spc.init == model.NoTask:
+				return fail(model.EINVAL, explainf(explain, "set_tid %d asks for a number other than 1 in %s, which has no init", tid, spaceName(sp)))
+			case taken(tid):
+				return fail(model.EEXIST, explainf(explain, "set_tid %d is taken in %s", tid, spaceName(sp)))
+			}
+			nums[l] = tid
+			if obs != nil && obs[l] != tid {
+				return res, s, "", fmt.Sprintf("in %s (level %d) set_tid asked for %d", spaceName(sp), l, tid)
+			}
+			continue
+		}
+		n, ok := Pick(s.pol, taken, spc.cursor, s.p.Floor, spc.pidMax)
+		if !ok {
+			return fail(model.EAGAIN, explainf(explain, "%s (level %d) is full: %s finds no free number", spaceName(sp), l, describe(s.pol, spc.cursor, s.p.Floor, spc.pidMax)))
+		}
+		if obs != nil {
+			if ok, r := Allowed(s.pol, taken, spc.cursor, s.p.Floor, spc.pidMax, obs[l]); !ok {
+				return res, s, "", fmt.Sprintf("in %s (level %d), %s", spaceName(sp), l, r)
+			}
+			if sp == top && fresh && obs[l] != 1 {
+				return res, s, "", fmt.Sprintf("the first task of %s must get 1 there", spaceName(sp))
+			}
+			n = obs[l]
+		}
+		nums[l] = n
+		spc.cursor = n + 1
+	}
+	if c.spaces[top].dead {
+		return model.Fail(model.ENOMEM), c, explainf(explain, "%s no longer accepts tasks (its init died)", spaceName(top)), ""
+	}
+	for l, sp := range chain {
+		c.setTaken(sp, nums[l], true)
+	}
+	if fresh {
+		c.spaces[top].init = op.Child
+	}
+	c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: actor.h})
+	return model.Result{NSpid: nums}, c, explainf(explain, "the child gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
+}
+
+func contains(xs []int, n int) bool {
+	lo, hi := 0, len(xs)
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch {
+		case xs[m] == n:
+			return true
+		case xs[m] < n:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return false
+}
+
+// explainf formats only when explain is set: Step explains only failures.
+func explainf(explain bool, format string, args ...any) string {
+	if !explain {
+		return ""
+	}
+	return fmt.Sprintf(format, args...)
+}

@@ -1,0 +1,263 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// Expect implements State.
+func (s *linuxState) Expect(op model.Op) (model.Result, State) {
+	r, next, _ := s.apply(op, false)
+	return r, next
+}
+
+// Step implements State.
+func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
+	if (op.Kind == model.Fork || op.Kind == model.ForkWithTid) && obs.Err == model.OK {
+		if ai := s.liveTask(op.Task); ai >= 0 {
+			r, n, _, bad := s.fork(op, ai, obs.NSpid, false)
+			if bad != "" {
+				return false, s, fmt.Sprintf("fork by %s returned %s; %s", op.Task, obs.Format(op.Kind), bad)
+			}
+			if r.Err == model.OK {
+				return true, n, ""
+			}
+		}
+	}
+	want, next, _ := s.apply(op, false)
+	if obs.Equal(op.Kind, want) {
+		return true, next, ""
+	}
+	if op.Kind == model.Wait && want.Err == model.OK && want.N != 0 && obs.Err == model.OK && obs.N != 0 {
+		n, bad := s.waitFor(op, obs)
+		if bad == "" {
+			return true, n, ""
+		}
+		return false, s, fmt.Sprintf("%s returned %s; %s", op, obs.Format(op.Kind), bad)
+	}
+	_, _, why := s.apply(op, true)
+	reason := fmt.Sprintf("%s returned %s; the spec gives %s", op, obs.Format(op.Kind), want.Format(op.Kind))
+	if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+		reason = fmt.Sprintf("fork by %s returned %s; the spec gives %s", op.Task, obs.Format(op.Kind), want.Format(op.Kind))
+	}
+	if why != "" {
+		reason += ": " + why
+	}
+	return false, s, reason
+}
+
+// waitFor checks an observed successful reap by a wait: the reported child
+// must be a reapable child the wait may choose, with its status.
+func (s *linuxState) waitFor(op model.Op, obs model.Result) (*linuxState, string) {
+	home := s.tasks[s.liveTask(op.Task)].space
+	var may []string
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if t.parent != op.Task || !s.reapable(t) {
+			continue
+		}
+		n := s.numberIn(t, home)
+		if op.Pid > 0 && n != op.Pid {
+			continue
+		}
+		if n == obs.N && t.exit == obs.Status {
+			c := s.clone()
+			c.reap(i)
+			c.settle()
+			return c, ""
+		}
+		may = append(may, fmt.Sprintf("%d %s", n, t.exit))
+	}
+	return nil, fmt.Sprintf("the reapable children it may report are: %s", strings.Join(may, ", "))
+}
+
+// apply computes the spec's own result, next state and (when explain) why.
+func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState, string) {
+	if op.Kind.Level() != model.ProcessLevel {
+		return model.Fail(model.EINVAL), s, explainf(explain, "%s is not a process-level op", op.Kind)
+	}
+	ai := s.liveTask(op.Task)
+	if ai < 0 {
+		why := "it never existed"
+		if s.reaped(op.Task) {
+			why = "it was reaped"
+		} else if s.find(op.Task) >= 0 {
+			why = "it is a zombie"
+		}
+		return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task (%s)", op.Task, why)
+	}
+	a := &s.tasks[ai]
+	home := a.space
+	switch op.Kind {
+	case model.Fork, model.ForkWithTid:
+		r, n, why, _ := s.fork(op, ai, nil, explain)
+		return r, n, why
+
+	case model.Exit:
+		c := s.clone()
+		c.die(op.Task, model.Status{Code: op.Code & 0xff})
+		c.settle()
+		return model.Result{}, c, explainf(explain, "exit always succeeds")
+
+	case model.Wait:
+		if op.Pid != -1 && op.Pid <= 0 {
+			return model.Fail(model.EINVAL), s, explainf(explain, "wait for %d (a process group) is not modelled", op.Pid)
+		}
+		found := false
+		for i := range s.tasks {
+			t := &s.tasks[i]
+			if t.parent != op.Task {
+				continue
+			}
+			n := s.numberIn(t, home)
+			if op.Pid > 0 && n != op.Pid {
+				continue
+			}
+			found = true
+			if s.reapable(t) {
+				c := s.clone()
+				c.reap(i)
+				c.settle()
+				return model.Result{N: n, Status: t.exit}, c, explainf(explain, "%s (%d) is the first reapable child in %s's children list", t.h, n, op.Task)
+			}
+		}
+		if found {
+			return model.Result{}, s, explainf(explain, "%s has children but none is reapable", op.Task)
+		}
+		if op.Pid > 0 {
+			return model.Fail(model.ECHILD), s, explainf(explain, "%s has no child with number %d in %s", op.Task, op.Pid, spaceName(home))
+		}
+		return model.Fail(model.ECHILD), s, explainf(explain, "%s has no children", op.Task)
+
+	case model.Kill:
+		return s.kill(op, a, explain)
+
+	case model.Unshare:
+		if a.kids != home {
+			return model.Fail(model.EINVAL), s, explainf(explain, "%s's children space %s is not its own space %s", op.Task, spaceName(a.kids), spaceName(home))
+		}
+		lvl := s.spaces[home].level + 1
+		if lvl > s.p.MaxLevel {
+			return model.Fail(model.ENOSPC), s, explainf(explain, "a new space would be at level %d, past the limit %d", lvl, s.p.MaxLevel)
+		}
+		c := s.clone()
+		c.spaces = append(c.spaces, space{parent: home, level: lvl, pidMax: s.p.PidMax, init: model.NoTask})
+		c.tasks[ai].kids = len(c.spaces) - 1
+		return model.Result{}, c, explainf(explain, "%s's children will go to the new space %s", op.Task, spaceName(len(c.spaces)-1))
+
+	case model.SetNs:
+		ti := s.liveTask(op.Target)
+		if ti < 0 {
+			return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task", op.Target)
+		}
+		to := s.tasks[ti].space
+		if !s.within(to, home) {
+			return model.Fail(model.EINVAL), s, explainf(explain, "%s's space %s is neither %s's space %s nor a descendant of it", op.Target, spaceName(to), op.Task, spaceName(home))
+		}
+		c := s.clone()
+		c.tasks[ai].kids = to
+		return model.Result{}, c, explainf(explain, "%s is %s's space or a descendant of it", spaceName(to), op.Task)
+
+	case model.GetPid:
+		return model.Result{N: a.nspid[len(a.nspid)-1]}, s, explainf(explain, "%s has NSpid %s", op.Task, model.FormatInts(a.nspid))
+
+	case model.GetPPid:
+		p := s.find(a.parent)
+		if p < 0 {
+			return model.Result{}, s, explainf(explain, "%s has no parent", op.Task)
+		}
+		n := s.numberIn(&s.tasks[p], home)
+		return model.Result{N: n}, s, explainf(explain, "its parent %s has number %d in %s", a.parent, n, spaceName(home))
+
+	case model.Translate:
+		ti := s.find(op.Target)
+		if ti < 0 {
+			if s.reaped(op.Target) {
+				return model.Result{}, s, explainf(explain, "%s was reaped", op.Target)
+			}
+			return model.Fail(model.ESRCH), s, explainf(explain, "%s never existed", op.Target)
+		}
+		n := s.numberIn(&s.tasks[ti], home)
+		return model.Result{N: n}, s, explainf(explain, "%s has NSpid %s and %s is at level %d", op.Target, model.FormatInts(s.tasks[ti].nspid), spaceName(home), s.spaces[home].level)
+
+	case model.Lookup:
+		i := s.holder(home, op.Pid)
+		if i < 0 {
+			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
+		}
+		return model.Result{Task: s.tasks[i].h}, s, explainf(explain, "%s has number %d in %s", s.tasks[i].h, op.Pid, spaceName(home))
+
+	case model.SetPidMax:
+		if op.N <= s.p.Floor || op.N > s.p.PidMax {
+			return model.Fail(model.EINVAL), s, explainf(explain, "pid_max must be in [%d, %d]", s.p.Floor+1, s.p.PidMax)
+		}
+		c := s.clone()
+		c.spaces[home].pidMax = op.N
+		return model.Result{}, c, explainf(explain, "pid_max of %s becomes %d", spaceName(home), op.N)
+
+	case model.SetLastPid:
+		if op.N < 0 || op.N > s.spaces[home].pidMax {
+			return model.Fail(model.EINVAL), s, explainf(explain, "ns_last_pid must be in [0, %d] (the pid_max of %s)", s.spaces[home].pidMax, spaceName(home))
+		}
+		c := s.clone()
+		c.spaces[home].cursor = op.N + 1
+		return model.Result{}, c, explainf(explain, "the cursor of %s becomes %d", spaceName(home), op.N+1)
+	}
+	return model.Fail(model.EINVAL), s, explainf(explain, "unknown op kind %s", op.Kind)
+}
+
+// kill evaluates kill(pid, sig) by live task a.
+func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *linuxState, string) {
+	if op.Sig != 0 && op.Sig != 9 && op.Sig != 15 {
+		return model.Fail(model.EINVAL), s, explainf(explain, "signal %d is not modelled (0, 9 and 15 are)", op.Sig)
+	}
+	home := a.space
+	if op.Pid == 0 || op.Pid < -1 {
+		return model.Fail(model.EINVAL), s, explainf(explain, "kill(%d) addresses a process group, which is not modelled", op.Pid)
+	}
+	var targets []model.Handle
+	if op.Pid == -1 {
+		for i := range s.tasks {
+			t := &s.tasks[i]
+			if t.h != a.h && s.numberIn(t, home) > 1 {
+				targets = append(targets, t.h)
+			}
+		}
+		if len(targets) == 0 {
+			return model.Fail(model.ESRCH), s, explainf(explain, "no task other than %s and the init has a number in %s", a.h, spaceName(home))
+		}
+	} else {
+		i := s.holder(home, op.Pid)
+		if i < 0 {
+			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
+		}
+		targets = append(targets, s.tasks[i].h)
+	}
+	if op.Sig == 0 {
+		return model.Result{}, s, explainf(explain, "signal 0 only probes")
+	}
+	c := s
+	for _, h := range targets {
+		i := c.find(h)
+		if i < 0 {
+			continue
+		}
+		t := &c.tasks[i]
+		if t.st != live {
+			continue
+		}
+		if c.isInit(t) && (c.within(home, t.space) || op.Sig != 9) {
+			continue // SIGNAL_UNKILLABLE: only SIGKILL from an ancestor space
+		}
+		if c == s {
+			c = s.clone()
+		}
+		c.die(h, model.Status{Signal: op.Sig})
+	}
+	if c != s {
+		c.settle()
+	}
+	return model.Result{}, c, explainf(explain, "kill(%d, %d) succeeds", op.Pid, op.Sig)
+}

@@ -1,0 +1,347 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// genParams draws small parameters so that spaces fill and wrap quickly.
+func genParams(t *rapid.T) model.Params {
+	floor := rapid.IntRange(1, 4).Draw(t, "floor")
+	return model.Params{
+		PidMax:   rapid.IntRange(floor+2, 12).Draw(t, "pid_max"),
+		Floor:    floor,
+		MaxLevel: rapid.IntRange(0, 3).Draw(t, "max_level"),
+	}
+}
+
+// genLinuxOp draws a process-level op that is mostly meaningful in s: the
+// actor is usually live, the child handle fresh. noCursorWrites leaves out
+// ns_last_pid and pid_max.
+func genLinuxOp(t *rapid.T, s *linuxState, next *model.Handle, noCursorWrites bool) model.Op {
+	var alive []model.Handle
+	for _, tk := range s.tasks {
+		if tk.st == live {
+			alive = append(alive, tk.h)
+		}
+	}
+	handle := func(label string) model.Handle {
+		if len(alive) > 0 && rapid.IntRange(0, 9).Draw(t, label+"_any") > 0 {
+			return rapid.SampledFrom(alive).Draw(t, label)
+		}
+		return model.Handle(rapid.IntRange(0, int(*next)).Draw(t, label+"_h"))
+	}
+	kinds := []model.Kind{model.Fork, model.Fork, model.Fork, model.Fork, model.Exit, model.Exit,
+		model.Wait, model.Wait, model.Wait, model.Kill, model.Kill, model.Unshare, model.Unshare,
+		model.SetNs, model.GetPid, model.GetPPid, model.Translate, model.Lookup, model.ForkWithTid}
+	if !noCursorWrites {
+		kinds = append(kinds, model.SetPidMax, model.SetLastPid)
+	}
+	op := model.Op{Kind: rapid.SampledFrom(kinds).Draw(t, "kind"), Task: handle("task")}
+	num := func(label string) int { return rapid.IntRange(-1, s.p.PidMax).Draw(t, label) }
+	switch op.Kind {
+	case model.Fork, model.ForkWithTid:
+		op.Child = *next
+		*next++
+		if op.Kind == model.ForkWithTid {
+			op.Tids = rapid.SliceOfN(rapid.IntRange(0, s.p.PidMax), 1, 3).Draw(t, "tids")
+		}
+	case model.Exit:
+		op.Code = rapid.IntRange(0, 3).Draw(t, "code")
+		// The root init's exit ends everything: make it rare.
+		if op.Task == model.Root && len(alive) > 1 && rapid.IntRange(0, 9).Draw(t, "root_exit") > 0 {
+			op.Task = rapid.SampledFrom(alive[1:]).Draw(t, "task")
+		}
+	case model.Wait, model.Lookup:
+		op.Pid = num("pid")
+	case model.Kill:
+		op.Pid = num("pid")
+		op.Sig = rapid.SampledFrom([]int{0, 9, 15}).Draw(t, "sig")
+	case model.SetNs, model.Translate:
+		op.Target = handle("target")
+	case model.SetPidMax, model.SetLastPid:
+		op.N = num("n")
+	}
+	return op
+}
+
+// check verifies the state's internal invariants.
+func (s *linuxState) check() error {
+	for sp := range s.spaces {
+		var nums []int
+		for i := range s.tasks {
+			if n := s.numberIn(&s.tasks[i], sp); n != 0 {
+				nums = append(nums, n)
+			}
+		}
+		slices.Sort(nums)
+		if len(slices.Compact(slices.Clone(nums))) != len(nums) {
+			return fmt.Errorf("%s: a number is shared: %v", spaceName(sp), nums)
+		}
+		if !slices.Equal(nums, s.spaces[sp].taken) {
+			return fmt.Errorf("%s: taken %v but tasks hold %v", spaceName(sp), s.spaces[sp].taken, nums)
+		}
+		if s.spaces[sp].dead && s.spaces[sp].init != model.NoTask {
+			if i := s.find(s.spaces[sp].init); i >= 0 && s.tasks[i].st == live {
+				return fmt.Errorf("%s is dead but its init %s lives", spaceName(sp), s.spaces[sp].init)
+			}
+		}
+	}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if len(t.nspid) != s.spaces[t.space].level+1 {
+			return fmt.Errorf("%s: NSpid %v in %s at level %d", t.h, t.nspid, spaceName(t.space), s.spaces[t.space].level)
+		}
+		if t.st == live && s.spaces[t.space].dead {
+			return fmt.Errorf("%s lives in dead space %s", t.h, spaceName(t.space))
+		}
+		for sp := range s.spaces {
+			inChain := s.ancestorAt(t.space, s.spaces[sp].level) == sp
+			if (s.numberIn(t, sp) != 0) != inChain {
+				return fmt.Errorf("%s visible in %s: %v, in its chain: %v", t.h, spaceName(sp), s.numberIn(t, sp) != 0, inChain)
+			}
+		}
+		if t.parent != model.NoTask && s.find(t.parent) < 0 {
+			return fmt.Errorf("%s's parent %s is gone", t.h, t.parent)
+		}
+	}
+	return nil
+}
+
+// runLinux drives a random sequence and calls each(before, op, result, after).
+func runLinux(t *rapid.T, noCursorWrites bool, each func(before *linuxState, op model.Op, r model.Result, after *linuxState)) {
+	p := genParams(t)
+	pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique}).Draw(t, "policy")
+	st := newLinux(p, pol)
+	next := model.Handle(1)
+	steps := rapid.IntRange(1, 100).Draw(t, "steps")
+	for i := 0; i < steps; i++ {
+		op := genLinuxOp(t, st, &next, noCursorWrites)
+		r, n := st.Expect(op)
+		after := n.(*linuxState)
+		t.Logf("%s -> %s", op, r.Format(op.Kind))
+		if ok, _, why := st.Step(op, r); !ok {
+			t.Fatalf("%s: Step rejects Expect's own result %s: %s", op, r.Format(op.Kind), why)
+		}
+		if err := after.check(); err != nil {
+			t.Fatalf("after %s -> %s: %v\n%s", op, r.Format(op.Kind), err, after)
+		}
+		each(st, op, r, after)
+		st = after
+	}
+}
+
+// TestPropertyNoNumberSharedInSpace: no two unreaped tasks share a number in
+// one space, NSpid length is depth+1, visibility is exactly the chain, and
+// Expect's results pass Step (all checked by check after every op).
+func TestPropertyNoNumberSharedInSpace(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(*linuxState, model.Op, model.Result, *linuxState) {})
+	})
+}
+
+// TestPropertyVisibleExactlyInChain: translate from a live task in every
+// space gives the target's NSpid entry for that level iff the space is on
+// the target's chain, else 0.
+func TestPropertyVisibleExactlyInChain(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(_ *linuxState, _ model.Op, _ model.Result, s *linuxState) {
+			for _, viewer := range s.tasks {
+				if viewer.st != live {
+					continue
+				}
+				for _, target := range s.tasks {
+					r, _ := s.Expect(model.Op{Kind: model.Translate, Task: viewer.h, Target: target.h})
+					want := 0
+					if l := s.spaces[viewer.space].level; l < len(target.nspid) && s.ancestorAt(target.space, l) == viewer.space {
+						want = target.nspid[l]
+					}
+					if r.Err != model.OK || r.N != want {
+						t.Fatalf("%s translate %s = %s, want %d", viewer.h, target.h, r.Format(model.Translate), want)
+					}
+				}
+			}
+		})
+	})
+}
+
+// TestPropertyNSpidLengthIsDepthPlusOne: a successful fork's NSpid has one
+// number per level of the actor's children space, and getpid gives the last.
+func TestPropertyNSpidLengthIsDepthPlusOne(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
+			if (op.Kind != model.Fork && op.Kind != model.ForkWithTid) || r.Err != model.OK {
+				return
+			}
+			a := before.tasks[before.liveTask(op.Task)]
+			if want := before.spaces[a.kids].level + 1; len(r.NSpid) != want {
+				t.Fatalf("%s -> %v: want %d numbers", op, r.NSpid, want)
+			}
+			g, _ := after.Expect(model.Op{Kind: model.GetPid, Task: op.Child})
+			if g.N != r.NSpid[len(r.NSpid)-1] {
+				t.Fatalf("%s -> %v but getpid gives %d", op, r.NSpid, g.N)
+			}
+		})
+	})
+}
+
+// TestPropertyNumberFreedOnlyByReap: a number leaves a space's taken set only
+// when the task holding it is reaped in that step.
+func TestPropertyNumberFreedOnlyByReap(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(before *linuxState, op model.Op, _ model.Result, after *linuxState) {
+			for sp := range before.spaces {
+				for _, n := range before.spaces[sp].taken {
+					if contains(after.spaces[sp].taken, n) {
+						continue
+					}
+					h := before.tasks[before.holder(sp, n)].h
+					if !after.reaped(h) {
+						t.Fatalf("%s freed %d in %s but its holder %s was not reaped", op, n, spaceName(sp), h)
+					}
+				}
+			}
+		})
+	})
+}
+
+// TestPropertyDeadSpaceStaysDead: once a space's init has died no task
+// enters the space again and the space never accepts again.
+func TestPropertyDeadSpaceStaysDead(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
+			for sp := range before.spaces {
+				if !before.spaces[sp].dead {
+					continue
+				}
+				if !after.spaces[sp].dead {
+					t.Fatalf("%s revived %s", op, spaceName(sp))
+				}
+				for _, tk := range after.tasks {
+					if before.find(tk.h) < 0 && after.within(tk.space, sp) {
+						t.Fatalf("%s -> %s put %s into dead space %s", op, r.Format(op.Kind), tk.h, spaceName(sp))
+					}
+				}
+			}
+		})
+	})
+}
+
+// TestPropertyCyclicNoEarlyReuse: under the Cyclic policy (and without
+// ns_last_pid or pid_max writes, which move the cursor by hand), a number
+// freed behind the cursor is not handed out again until the cursor has
+// wrapped in that space.
+func TestPropertyCyclicNoEarlyReuse(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := genParams(t)
+		st := newLinux(p, model.Cyclic)
+		next := model.Handle(1)
+		type key struct{ sp, n int }
+		behind := map[key]bool{} // freed behind the cursor, no wrap since
+		steps := rapid.IntRange(1, 80).Draw(t, "steps")
+		for i := 0; i < steps; i++ {
+			op := genLinuxOp(t, st, &next, true)
+			r, n := st.Expect(op)
+			after := n.(*linuxState)
+			t.Logf("%s -> %s", op, r.Format(op.Kind))
+			if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+				if ai := st.liveTask(op.Task); ai >= 0 {
+					top := st.tasks[ai].kids
+					for sp := top; sp >= 0; sp = st.spaces[sp].parent {
+						l := st.spaces[sp].level
+						exact := st.spaces[top].level-l < len(op.Tids)
+						switch {
+						case r.Err != model.OK || exact:
+							// A failed fork may have wrapped a cursor; an exact
+							// number is not the policy's choice. Forget, to stay sound.
+							for k := range behind {
+								if k.sp == sp {
+									delete(behind, k)
+								}
+							}
+						case r.NSpid[l] < st.spaces[sp].cursor: // this allocation wrapped: a full pass is over
+							for k := range behind {
+								if k.sp == sp {
+									delete(behind, k)
+								}
+							}
+						case behind[key{sp, r.NSpid[l]}]:
+							t.Fatalf("%s -> %v reuses %d in %s before the cursor wrapped (cursor %d)", op, r.NSpid, r.NSpid[l], spaceName(sp), st.spaces[sp].cursor)
+						}
+					}
+				}
+			}
+			for sp := range st.spaces {
+				for _, x := range st.spaces[sp].taken {
+					if !contains(after.spaces[sp].taken, x) && x < after.spaces[sp].cursor {
+						behind[key{sp, x}] = true
+					}
+				}
+			}
+			st = after
+		}
+	})
+}
+
+// TestPropertyChildOrderIsNotObservable backs Key's claim: two states that
+// differ only in the order of the task list (children-list order) accept the
+// same results under Step forever, and their Keys stay equal.
+func TestPropertyChildOrderIsNotObservable(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var a State
+		runLinux(t, false, func(_ *linuxState, _ model.Op, _ model.Result, after *linuxState) { a = after })
+		if a == nil {
+			return
+		}
+		b := a.(*linuxState).clone()
+		slices.Reverse(b.tasks)
+		var bs State = b
+		next := model.Handle(1000)
+		for i := 0; i < 30; i++ {
+			op := genLinuxOp(t, a.(*linuxState), &next, false)
+			r, _ := a.Expect(op)
+			for _, obs := range []model.Result{r, model.Fail(model.ECHILD), {N: rapid.IntRange(0, 12).Draw(t, "n"), Status: model.Status{Signal: 9}}} {
+				okA, na, _ := a.Step(op, obs)
+				okB, nb, _ := bs.Step(op, obs)
+				if okA != okB {
+					t.Fatalf("%s -> %s: accepted %v in one order, %v in the other", op, obs.Format(op.Kind), okA, okB)
+				}
+				if okA && na.Key() != nb.Key() {
+					t.Fatalf("%s -> %s: next Keys differ", op, obs.Format(op.Kind))
+				}
+			}
+			_, a, _ = a.Step(op, r)
+			_, bs, _ = bs.Step(op, r)
+		}
+	})
+}
+
+// TestConcurrentUnsharesGiveEqualKeys: two unshares applied in either order
+// reach states with equal Keys (space numbering is canonical in the Key).
+func TestConcurrentUnsharesGiveEqualKeys(t *testing.T) {
+	s := Linux(model.SmallParams(), model.Unique)
+	st := s.Init()
+	for _, op := range []model.Op{{Kind: model.Fork, Task: 0, Child: 1}, {Kind: model.Fork, Task: 0, Child: 2}} {
+		_, st = st.Expect(op)
+	}
+	u1 := model.Op{Kind: model.Unshare, Task: 1}
+	u2 := model.Op{Kind: model.Unshare, Task: 2}
+	_, a := st.Expect(u1)
+	_, a = a.Expect(u2)
+	_, b := st.Expect(u2)
+	_, b = b.Expect(u1)
+	if a.Key() != b.Key() {
+		t.Fatalf("unshares in two orders give different Keys:\n%s\n--\n%s", a, b)
+	}
+	// And a state with an abandoned empty space equals one without it.
+	_, c := st.Expect(u1)
+	_, c = c.Expect(model.Op{Kind: model.SetNs, Task: 1, Target: 1})
+	if c.Key() != st.Key() {
+		t.Fatalf("an abandoned empty space changed the Key:\n%s\n--\n%s", c, st)
+	}
+}

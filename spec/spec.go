@@ -1,0 +1,47 @@
+package spec
+
+import "github.com/pidcheck/pidcheck/model"
+
+// State is an immutable spec state: no method mutates its receiver, so any
+// state may be kept, shared between goroutines and compared later.
+type State interface {
+	// Step says whether op, in this state, may return observed. It returns
+	// ok, the next state (when ok; the receiver otherwise) and, when !ok, a
+	// sentence a person reads: "fork by t3 returned [1 7]; cyclic allocation
+	// in s1 from cursor 5 gives 6".
+	Step(op model.Op, observed model.Result) (ok bool, next State, reason string)
+	// Expect returns the result the spec itself gives for op, and the next
+	// state. Where the spec allows several results (the Unique policy; which
+	// exited child a wait(-1) reaps) it returns the kernel's choice: the
+	// lowest free number, the first child in the parent's children list.
+	Expect(op model.Op) (model.Result, State)
+	// Key is a canonical encoding: two states are equal iff their Keys
+	// are, where equal means Step accepts exactly the same futures from
+	// both. (Linux: the order of a parent's children list is left out of
+	// the Key; it only decides which exited child Expect's wait(-1)
+	// reports, never what Step accepts.)
+	Key() string
+	// String is a readable multi-line description.
+	String() string
+}
+
+// Spec is a sequential specification with its parameters.
+type Spec struct {
+	Name   string // "alloc", "linux" (variants: "openvz", "pspace2006")
+	Level  model.Level
+	Policy model.Policy
+	Params model.Params
+	// Init returns the initial state; every call returns an equal state.
+	Init func() State
+}
+
+// Run applies ops in order, from s.Init(), with Expect, and returns the
+// results.
+func Run(s Spec, ops []model.Op) []model.Result {
+	st := s.Init()
+	out := make([]model.Result, len(ops))
+	for i, op := range ops {
+		out[i], st = st.Expect(op)
+	}
+	return out
+}
