@@ -29,6 +29,10 @@ func PidMin(cursor, floor int) int {
 //     ignored.
 //   - model.Unique: any free number in [1, max) is allowed (see Allowed);
 //     Pick returns the lowest, so Pick is deterministic for every policy.
+//     EAGAIN is allowed once [floor, max) is full, whatever the cursor:
+//     a cyclic allocator whose cursor has passed the floor answers EAGAIN
+//     then although numbers below the floor are free, and Unique must
+//     accept whatever Cyclic does (every cyclic allocator is a unique one).
 //
 // After a Cyclic allocation of n the caller sets the cursor to n+1.
 func Pick(pol model.Policy, taken func(int) bool, cursor, floor, max int) (n int, ok bool) {
@@ -47,6 +51,14 @@ func Pick(pol model.Policy, taken func(int) bool, cursor, floor, max int) (n int
 		return firstFree(taken, lo, max)
 	}
 	return 0, false
+}
+
+// UniqueMayFail reports whether a Unique allocator may answer EAGAIN: when
+// no number in [floor, max) is free. (A cyclic allocator past the floor
+// scans only that range, and Unique accepts all that Cyclic does.)
+func UniqueMayFail(taken func(int) bool, floor, max int) bool {
+	_, ok := firstFree(taken, floor, max)
+	return !ok
 }
 
 // firstFree is the lowest number in [from, max) that is not taken.
@@ -70,8 +82,12 @@ func firstFree(taken func(int) bool, from, max int) (int, bool) {
 func Allowed(pol model.Policy, taken func(int) bool, cursor, floor, max, n int) (ok bool, reason string) {
 	want, free := Pick(pol, taken, cursor, floor, max)
 	if n == 0 {
-		if !free {
+		if !free || (pol == model.Unique && UniqueMayFail(taken, floor, max)) {
 			return true, ""
+		}
+		if pol == model.Unique {
+			above, _ := firstFree(taken, floor, max)
+			return false, fmt.Sprintf("%d is free at or above the floor %d, so a unique allocator may not fail", above, floor)
 		}
 		return false, fmt.Sprintf("%s has %d free, so the space is not full", describe(pol, cursor, floor, max), want)
 	}

@@ -54,6 +54,19 @@ func refFree(pol model.Policy, taken map[int]bool, cursor, floor, max int) []int
 	return out
 }
 
+// refFullFrom reports whether every number in [from, max) is taken: when
+// it holds, a unique allocator may answer EAGAIN, because a cyclic one
+// whose cursor passed the floor scans only [floor, max) and Unique must
+// allow all that Cyclic does.
+func refFullFrom(taken map[int]bool, from, max int) bool {
+	for n := from; n < max; n++ {
+		if !taken[n] {
+			return false
+		}
+	}
+	return true
+}
+
 func genTaken(t *rapid.T, max int) map[int]bool {
 	taken := map[int]bool{}
 	for n := 1; n < max+2; n++ {
@@ -85,7 +98,7 @@ func TestPropertyPickMatchesBruteForce(t *testing.T) {
 		}
 		for m := -1; m <= max+2; m++ {
 			got, why := Allowed(pol, has, cursor, floor, max, m)
-			exp := allowed[m] || (m == 0 && len(want) == 0)
+			exp := allowed[m] || (m == 0 && (len(want) == 0 || (pol == model.Unique && refFullFrom(taken, floor, max))))
 			if got != exp {
 				t.Fatalf("Allowed(%d) = %v (%s), brute force: %v (allows %v)", m, got, why, exp, want)
 			}
@@ -127,14 +140,12 @@ func TestPropertyAllocatorMatchesBruteForce(t *testing.T) {
 			switch op.Kind {
 			case model.Alloc:
 				free := refFree(pol, ref.taken, ref.cursor, floor, ref.max)
-				switch {
-				case len(free) == 0 && ref.disabled:
-					answers = []model.Result{model.Fail(model.EAGAIN), model.Fail(model.ENOMEM)}
-				case len(free) == 0:
-					answers = []model.Result{model.Fail(model.EAGAIN)}
-				case ref.disabled:
-					answers = []model.Result{model.Fail(model.ENOMEM)}
-				default:
+				if len(free) == 0 || (pol == model.Unique && refFullFrom(ref.taken, floor, ref.max)) {
+					answers = append(answers, model.Fail(model.EAGAIN))
+				}
+				if ref.disabled {
+					answers = append(answers, model.Fail(model.ENOMEM))
+				} else {
 					for _, n := range free {
 						answers = append(answers, model.Result{N: n})
 					}
@@ -240,7 +251,7 @@ func TestPropertyLinuxForkMatchesBruteForce(t *testing.T) {
 						t.Fatalf("%s -> [%d] rejected: %s", op, n, why)
 					}
 				}
-				if len(free) == 0 {
+				if len(free) == 0 || (pol == model.Unique && refFullFrom(taken, p.Floor, sp.pidMax)) {
 					if ok, _, why := st.Step(op, model.Fail(model.EAGAIN)); !ok {
 						t.Fatalf("%s -> EAGAIN rejected: %s", op, why)
 					}

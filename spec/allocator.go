@@ -138,6 +138,9 @@ func (s *allocState) Step(op model.Op, obs model.Result) (bool, State, string) {
 			c.cursor = obs.N + 1
 		}), ""
 	}
+	if op.Kind == model.Alloc && obs.Err == model.EAGAIN && s.pol == model.Unique && UniqueMayFail(s.has, s.p.Floor, s.max) {
+		return true, s, "" // a failed alloc changes nothing Unique remembers
+	}
 	if obs.Equal(op.Kind, want) {
 		return true, next, ""
 	}

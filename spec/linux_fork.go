@@ -110,3 +110,26 @@ func explainf(explain bool, format string, args ...any) string {
 	}
 	return fmt.Sprintf(format, args...)
 }
+
+// uniqueForkMayFail reports whether, under the Unique policy, a fork the
+// spec would let succeed may still answer EAGAIN: some level it allocates
+// freely (not by set_tid) has no free number at or above the floor (see
+// UniqueMayFail).
+func (s *linuxState) uniqueForkMayFail(op model.Op) bool {
+	ai := s.liveTask(op.Task)
+	if ai < 0 {
+		return false
+	}
+	top := s.tasks[ai].kids
+	lvl := s.spaces[top].level
+	for sp := top; sp >= 0; sp = s.spaces[sp].parent {
+		spc := &s.spaces[sp]
+		if lvl-spc.level < len(op.Tids) {
+			continue // asked for by set_tid
+		}
+		if UniqueMayFail(func(n int) bool { return contains(spc.taken, n) }, s.p.Floor, spc.pidMax) {
+			return true
+		}
+	}
+	return false
+}
