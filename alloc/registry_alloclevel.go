@@ -10,15 +10,6 @@ import (
 
 // allocLevel lists the allocator-level implementations (idr, pidmap, lockfree) and their zoo.
 func allocLevel() []Entry {
-	idrNew := func(bug idr.Bug) func(sched.Env, model.Params) model.Impl {
-		return func(env sched.Env, p model.Params) model.Impl { return idr.NewBuggy(env, p, bug) }
-	}
-	pidmapNew := func(bug pidmap.Bug) func(sched.Env, model.Params) model.Impl {
-		return func(env sched.Env, p model.Params) model.Impl { return pidmap.NewBuggy(env, p, bug) }
-	}
-	lockfreeNew := func(bug lockfree.Bug) func(sched.Env, model.Params) model.Impl {
-		return func(env sched.Env, p model.Params) model.Impl { return lockfree.NewBuggy(env, p, bug) }
-	}
 	entry := func(name string, pol model.Policy, newImpl func(sched.Env, model.Params) model.Impl) Entry {
 		return Entry{Name: name, Level: model.AllocLevel, Spec: "alloc", Policy: pol, New: newImpl}
 	}
@@ -28,25 +19,25 @@ func allocLevel() []Entry {
 		return e
 	}
 	return []Entry{
-		entry("idr", model.Cyclic, idrNew(idr.NoBug)),
-		entry("pidmap", model.Unique, pidmapNew(pidmap.NoBug)),
-		entry("lockfree", model.Unique, lockfreeNew(lockfree.NoBug)),
+		entry("idr", model.Cyclic, withBug(idr.NewBuggy, idr.NoBug)),
+		entry("pidmap", model.Unique, withBug(pidmap.NewBuggy, pidmap.NoBug)),
+		entry("lockfree", model.Unique, withBug(lockfree.NewBuggy, lockfree.NoBug)),
 
 		zoo("idr-short-wrap", "idr", "the wrap-around scan stops one number short: EAGAIN while the number below the cursor is free",
-			model.Cyclic, idrNew(idr.ShortWrap)),
+			model.Cyclic, withBug(idr.NewBuggy, idr.ShortWrap)),
 		zoo("idr-pidmax-read-twice", "idr", "pid_max is read before the lock: a set_max that lands before the allocation is ignored",
-			model.Cyclic, idrNew(idr.PidMaxReadTwice)),
+			model.Cyclic, withBug(idr.NewBuggy, idr.PidMaxReadTwice)),
 		// Checked against cyclic: the fixed pidmap is cyclic whenever only
 		// allocations run concurrently (pidmap/doc.go); this variant is not.
 		zoo("pidmap-stale-cursor", "pidmap", "last_pid is stored plainly after the claim: it can go backwards and a freed number is reused at once (LTP fork13)",
-			model.Cyclic, pidmapNew(pidmap.StaleCursor)),
+			model.Cyclic, withBug(pidmap.NewBuggy, pidmap.StaleCursor)),
 		zoo("pidmap-nonatomic-claim", "pidmap", "test bit, then set bit: two allocations take the same number",
-			model.Unique, pidmapNew(pidmap.NonatomicClaim)),
+			model.Unique, withBug(pidmap.NewBuggy, pidmap.NonatomicClaim)),
 		zoo("pidmap-late-adding-check", "pidmap", "the space-dying check comes after the claim, as in alloc_pid: a number taken and released is visible in between",
-			model.Unique, pidmapNew(pidmap.LateAddingCheck)),
+			model.Unique, withBug(pidmap.NewBuggy, pidmap.LateAddingCheck)),
 		zoo("lockfree-lost-free", "lockfree", "free clears its bit with load+store: a concurrent claim in the same word is lost",
-			model.Unique, lockfreeNew(lockfree.LostFree)),
+			model.Unique, withBug(lockfree.NewBuggy, lockfree.LostFree)),
 		zoo("lockfree-unchecked-full", "lockfree", "EAGAIN after a word-by-word scan without checking the map was ever full at once (needs pid_max > 64)",
-			model.Unique, lockfreeNew(lockfree.UncheckedFull)),
+			model.Unique, withBug(lockfree.NewBuggy, lockfree.UncheckedFull)),
 	}
 }

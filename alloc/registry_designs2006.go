@@ -11,44 +11,29 @@ import (
 // Both claim Cyclic: a fork allocates and attaches in one critical section
 // (openvz-alloc-before-attach shows what the 2006 two-step order breaks).
 func designs2006() []Entry {
-	ovz := func(bug openvz.Bug) func(sched.Env, model.Params) model.Impl {
-		return func(env sched.Env, p model.Params) model.Impl { return openvz.New(env, p, bug) }
+	correct := func(name string, newImpl func(sched.Env, model.Params) model.Impl) Entry {
+		return Entry{Name: name, Level: model.ProcessLevel, Spec: name, Policy: model.Cyclic, New: newImpl}
 	}
-	psp := func(bug pspace2006.Bug) func(sched.Env, model.Params) model.Impl {
-		return func(env sched.Env, p model.Params) model.Impl { return pspace2006.New(env, p, bug) }
+	zoo := func(name, fixed string, newImpl func(sched.Env, model.Params) model.Impl, bug string) Entry {
+		e := correct(fixed, newImpl)
+		e.Name, e.Zoo, e.Fixed, e.Bug = name, true, fixed, bug
+		return e
 	}
 	return []Entry{
-		{Name: "openvz", Level: model.ProcessLevel, Spec: "openvz", Policy: model.Cyclic, New: ovz(openvz.None)},
-		{Name: "pspace2006", Level: model.ProcessLevel, Spec: "pspace2006", Policy: model.Cyclic, New: psp(pspace2006.None)},
-		{
-			Name: "openvz-map-after-visible", Level: model.ProcessLevel, Spec: "openvz", Policy: model.Cyclic,
-			Zoo: true, Fixed: "openvz", New: ovz(openvz.MapAfterVisible),
-			Bug: "fork publishes the task before its virtual number is in the translation map: a concurrent getpid or translate reads 0",
-		},
-		{
-			Name: "openvz-kill-global-leak", Level: model.ProcessLevel, Spec: "openvz", Policy: model.Cyclic,
-			Zoo: true, Fixed: "openvz", New: ovz(openvz.KillGlobalLeak),
-			Bug: "a container resolves a number without the VPID bit as global: it can kill and look up host tasks",
-		},
-		{
-			Name: "openvz-alloc-before-attach", Level: model.ProcessLevel, Spec: "openvz", Policy: model.Cyclic,
-			Zoo: true, Fixed: "openvz", New: ovz(openvz.AllocBeforeAttach),
-			Bug: "fork allocates the global number before taking tasklist: a failed fork moves the cursor, a pid_max write overtakes it",
-		},
-		{
-			Name: "pspace-wait-inner", Level: model.ProcessLevel, Spec: "pspace2006", Policy: model.Cyclic,
-			Zoo: true, Fixed: "pspace2006", New: psp(pspace2006.WaitInner),
-			Bug: "wait reports a pspace leader by its inner number 1 instead of its wait ID",
-		},
-		{
-			Name: "pspace-kill-group-escape", Level: model.ProcessLevel, Spec: "pspace2006", Policy: model.Cyclic,
-			Zoo: true, Fixed: "pspace2006", New: psp(pspace2006.KillGroupEscape),
-			Bug: "kill(-wid) and kill(-1) collect their targets and signal them after dropping the lock: a task forked in between escapes",
-		},
-		{
-			Name: "pspace-wait-id-freed-at-exit", Level: model.ProcessLevel, Spec: "pspace2006", Policy: model.Cyclic,
-			Zoo: true, Fixed: "pspace2006", New: psp(pspace2006.WaitIDFreedAtExit),
-			Bug: "a leader's wait ID goes back to the parent's allocator at exit, not at reap: a new task takes the zombie's number",
-		},
+		correct("openvz", withBug(openvz.New, openvz.None)),
+		correct("pspace2006", withBug(pspace2006.New, pspace2006.None)),
+
+		zoo("openvz-map-after-visible", "openvz", withBug(openvz.New, openvz.MapAfterVisible),
+			"fork publishes the task before its virtual number is in the translation map: a concurrent getpid or translate reads 0"),
+		zoo("openvz-kill-global-leak", "openvz", withBug(openvz.New, openvz.KillGlobalLeak),
+			"a container resolves a number without the VPID bit as global: it can kill and look up host tasks"),
+		zoo("openvz-alloc-before-attach", "openvz", withBug(openvz.New, openvz.AllocBeforeAttach),
+			"fork allocates the global number before taking tasklist: a failed fork moves the cursor, a pid_max write overtakes it"),
+		zoo("pspace-wait-inner", "pspace2006", withBug(pspace2006.New, pspace2006.WaitInner),
+			"wait reports a pspace leader by its inner number 1 instead of its wait ID"),
+		zoo("pspace-kill-group-escape", "pspace2006", withBug(pspace2006.New, pspace2006.KillGroupEscape),
+			"kill(-wid) and kill(-1) collect their targets and signal them after dropping the lock: a task forked in between escapes"),
+		zoo("pspace-wait-id-freed-at-exit", "pspace2006", withBug(pspace2006.New, pspace2006.WaitIDFreedAtExit),
+			"a leader's wait ID goes back to the parent's allocator at exit, not at reap: a new task takes the zombie's number"),
 	}
 }

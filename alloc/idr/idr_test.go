@@ -5,6 +5,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
@@ -12,7 +13,7 @@ import (
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
-func newBug(bug Bug) newImplFunc {
+func newBug(bug Bug) alloctest.NewImpl {
 	return func(env sched.Env, p model.Params) model.Impl { return NewBuggy(env, p, bug) }
 }
 
@@ -26,7 +27,7 @@ func TestPropertyIdrSequential(t *testing.T) {
 		a := New(sched.NewRealEnv(), p)
 		st := spec.Allocator(p, model.Cyclic).Init()
 		for i := range rapid.IntRange(1, 120).Draw(t, "steps") {
-			op := genAllocOp(p).Draw(t, "op")
+			op := alloctest.GenAllocOp(p).Draw(t, "op")
 			got := a.Apply(op)
 			want, next := st.Expect(op)
 			if !got.Equal(op.Kind, want) { // exactly the spec's own answer
@@ -66,25 +67,25 @@ func TestIdrFirstNumbers(t *testing.T) {
 // never hold the same number at once, and every free of a held number
 // succeeds.
 func TestIdrStress(t *testing.T) {
-	stress(t, newCorrect, model.Params{PidMax: 64, Floor: 4, MaxLevel: 1}, 8, 2000)
-	stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, newCorrect, model.Params{PidMax: 64, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestIdrConcurrentRandom: random scenarios under random schedules are
 // linearizable with respect to the cyclic spec.
 func TestIdrConcurrentRandom(t *testing.T) {
 	n := 400
-	if testing.Short() || raceEnabled {
+	if testing.Short() || alloctest.RaceEnabled {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		checkRandomScenarios(t, newCorrect, model.Cyclic, model.SmallParams(), false, seed, n)
+		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, model.SmallParams(), false, seed, n)
 	}
 }
 
 // TestIdrExhaustive: every schedule of a mixed scenario with up to two
 // preemptions (one in -short and -race runs) is linearizable (cyclic).
 func TestIdrExhaustive(t *testing.T) {
-	n := checkExhaustive(t, newCorrect, mixedScenario(t), model.Cyclic, sched.NewDFS(dfsBound()))
+	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Cyclic, sched.NewDFS(alloctest.DFSBound()))
 	t.Logf("%d runs", n)
 }

@@ -3,6 +3,7 @@ package idr
 import (
 	"testing"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -10,22 +11,22 @@ import (
 // the short wrap scan.
 func TestZooIdrShortWrap(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
-		Init:    ops(t, append(repeat(15, "alloc"), "free 15")...),
-		Threads: [][]model.Op{ops(t, "alloc")},
+		Init:    alloctest.Ops(t, append(alloctest.Repeat(15, "alloc"), "free 15")...),
+		Threads: [][]model.Op{alloctest.Ops(t, "alloc")},
 	}
-	why := requireFound(t, newBug(ShortWrap), sc, model.Cyclic, 1)
+	why := alloctest.RequireFound(t, newBug(ShortWrap), sc, model.Cyclic, 1)
 	t.Logf("first failure:\n%s", why)
-	requireFoundRandom(t, newBug(ShortWrap), model.Cyclic, model.SmallParams(), false, 500)
+	alloctest.RequireFoundRandom(t, newBug(ShortWrap), model.Cyclic, model.SmallParams(), false, 500)
 }
 
 // TestZooIdrPidMaxReadTwice: set_max and a free land between alloc_at's read
 // of pid_max and its allocation.
 func TestZooIdrPidMaxReadTwice(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
-		Init:    ops(t, "alloc_at 10"),
-		Threads: [][]model.Op{ops(t, "alloc_at 10"), ops(t, "set_max 8", "free 10")},
+		Init:    alloctest.Ops(t, "alloc_at 10"),
+		Threads: [][]model.Op{alloctest.Ops(t, "alloc_at 10"), alloctest.Ops(t, "set_max 8", "free 10")},
 	}
-	why := requireFound(t, newBug(PidMaxReadTwice), sc, model.Cyclic, 200)
+	why := alloctest.RequireFound(t, newBug(PidMaxReadTwice), sc, model.Cyclic, 200)
 	t.Logf("first failure:\n%s", why)
-	requireFoundRandom(t, newBug(PidMaxReadTwice), model.Cyclic, model.SmallParams(), false, 3000)
+	alloctest.RequireFoundRandom(t, newBug(PidMaxReadTwice), model.Cyclic, model.SmallParams(), false, 3000)
 }

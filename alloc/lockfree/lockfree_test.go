@@ -5,14 +5,14 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
-	"github.com/pidcheck/pidcheck/spec"
 )
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
-func newBug(bug Bug) newImplFunc {
+func newBug(bug Bug) alloctest.NewImpl {
 	return func(env sched.Env, p model.Params) model.Impl { return NewBuggy(env, p, bug) }
 }
 
@@ -25,35 +25,15 @@ func TestPropertyLockfreeSequential(t *testing.T) {
 		p := model.Params{PidMax: rapid.IntRange(6, 140).Draw(t, "pid_max"), MaxLevel: 1}
 		p.Floor = rapid.IntRange(1, p.PidMax-1).Draw(t, "floor")
 		a := New(sched.NewRealEnv(), p)
-		unique := spec.Allocator(p, model.Unique).Init()
-		cyclic := spec.Allocator(p, model.Cyclic).Init()
-		for i := range rapid.IntRange(1, 150).Draw(t, "steps") {
-			op := genAllocOp(p).Draw(t, "op")
-			got := a.Apply(op)
-			ok, next, why := unique.Step(op, got)
-			if !ok {
-				t.Fatalf("step %d (unique): %s\nstate: %s", i, why, unique)
-			}
-			unique = next
-			if cyclic == nil {
-				continue
-			}
-			if ok, next, why := cyclic.Step(op, got); ok {
-				cyclic = next
-			} else if want, _ := cyclic.Expect(op); op.Kind == model.Alloc && want.Err == model.EAGAIN && got.Err == model.OK {
-				cyclic = nil // the fallback below the floor; stop comparing
-			} else {
-				t.Fatalf("step %d (cyclic): %s\nstate: %s", i, why, cyclic)
-			}
-		}
+		alloctest.CheckSequentialUnique(t, a, p)
 	})
 }
 
 // TestLockfreeStress: many goroutines on the pass-through Env (run with
 // -race) never hold the same number at once; frees of held numbers succeed.
 func TestLockfreeStress(t *testing.T) {
-	stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
-	stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestLockfreeConcurrentRandom: random scenarios under random schedules are
@@ -61,14 +41,14 @@ func TestLockfreeStress(t *testing.T) {
 // (pid_max 16) and with three (pid_max 130).
 func TestLockfreeConcurrentRandom(t *testing.T) {
 	n := 400
-	if testing.Short() || raceEnabled {
+	if testing.Short() || alloctest.RaceEnabled {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		checkRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
+		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
 	}
 	for seed := uint64(1); seed <= 2; seed++ {
-		checkRandomScenarios(t, newCorrect, model.Unique, wide, false, seed, n/4)
+		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, wide, false, seed, n/4)
 	}
 }
 
@@ -94,13 +74,13 @@ func fullBut(t *testing.T, p model.Params, keep int) []model.Op {
 func TestLockfreeFullIsChecked(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: wide,
 		Init:    fullBut(t, wide, 70),
-		Threads: [][]model.Op{ops(t, "alloc"), ops(t, "free 5", "alloc_at 70"), ops(t, "free 6")},
+		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70"), alloctest.Ops(t, "free 6")},
 	}
 	for _, bug := range []Bug{NoBug, UncheckedFull} {
-		d := sched.NewDFS(dfsBound())
+		d := sched.NewDFS(alloctest.DFSBound())
 		failing := 0
 		for d.Next() {
-			if why := judge(newBug(bug), sc, model.Unique, d); why != "" {
+			if why := alloctest.Judge(newBug(bug), sc, model.Unique, d); why != "" {
 				if bug == NoBug {
 					t.Fatalf("run %d: %s", d.Count(), why)
 				}
@@ -117,6 +97,6 @@ func TestLockfreeFullIsChecked(t *testing.T) {
 // TestLockfreeExhaustive: every schedule of a mixed scenario with up to two
 // preemptions (one in -short and -race runs) is linearizable (unique).
 func TestLockfreeExhaustive(t *testing.T) {
-	n := checkExhaustive(t, newCorrect, mixedScenario(t), model.Unique, sched.NewDFS(dfsBound()))
+	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Unique, sched.NewDFS(alloctest.DFSBound()))
 	t.Logf("%d runs", n)
 }

@@ -4,19 +4,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/model"
 )
 
 // TestZooLockfreeLostFree: a free's load+store undoes a concurrent claim.
 func TestZooLockfreeLostFree(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
-		Init:    ops(t, "alloc", "alloc", "alloc"),
-		Threads: [][]model.Op{ops(t, "free 1"), ops(t, "alloc")},
-		Post:    ops(t, "alloc_at 4"),
+		Init:    alloctest.Ops(t, "alloc", "alloc", "alloc"),
+		Threads: [][]model.Op{alloctest.Ops(t, "free 1"), alloctest.Ops(t, "alloc")},
+		Post:    alloctest.Ops(t, "alloc_at 4"),
 	}
-	why := requireFound(t, newBug(LostFree), sc, model.Unique, 500)
+	why := alloctest.RequireFound(t, newBug(LostFree), sc, model.Unique, 500)
 	t.Logf("first failure:\n%s", why)
-	requireFoundRandom(t, newBug(LostFree), model.Unique, model.SmallParams(), false, 10000)
+	alloctest.RequireFoundRandom(t, newBug(LostFree), model.Unique, model.SmallParams(), false, 10000)
 }
 
 // TestZooLockfreeUncheckedFull: a word-by-word scan answers EAGAIN although
@@ -24,9 +25,9 @@ func TestZooLockfreeLostFree(t *testing.T) {
 func TestZooLockfreeUncheckedFull(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: wide,
 		Init:    fullBut(t, wide, 70),
-		Threads: [][]model.Op{ops(t, "alloc"), ops(t, "free 5", "alloc_at 70")},
+		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70")},
 	}
-	why := requireFound(t, newBug(UncheckedFull), sc, model.Unique, 2000)
+	why := alloctest.RequireFound(t, newBug(UncheckedFull), sc, model.Unique, 2000)
 	t.Logf("first failure (tail):\n%s", tail(why, 8))
 }
 

@@ -3,6 +3,7 @@ package openvz
 import (
 	"fmt"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/proc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -12,7 +13,7 @@ const VPIDBit = 1 << 10
 
 // MaxHandle bounds the handles a fork may create (the task table is
 // indexed by handle): a larger child handle is EINVAL, as in the spec.
-const MaxHandle = 1 << 16
+const MaxHandle = proc.MaxHandle
 
 // Bug selects a zoo variant; None is the correct implementation.
 type Bug uint8
@@ -25,30 +26,18 @@ const (
 	AllocBeforeAttach     // zoo_alloc_before_attach.go
 )
 
-type taskState uint8
-
-const (
-	absent taskState = iota
-	live
-	zombie
-	reaped
-)
-
 // task is a task_struct: it keeps its global number only; its virtual
-// number lives in the translation map.
+// number lives in the translation map. Its space, Home, is 0 for the host
+// and c > 0 for container c; childCt is where its children go.
 type task struct {
-	state   taskState
+	proc.Task
 	pid     int
-	ct      int
 	childCt int
-	parent  model.Handle
-	order   int
-	status  model.Status
 }
 
+// container is a VE; its Leader is its init. Index 0 is the host.
 type container struct {
-	init model.Handle
-	dead bool
+	proc.Space
 }
 
 type vkey struct{ ct, vpid int }
@@ -95,9 +84,9 @@ func New(env sched.Env, p model.Params, bug Bug) *System {
 	s.next = env.NewInt64("last_pid+1", 2)
 	s.pidMax = env.NewInt64("pid_max", int64(p.PidMax))
 	s.tasklist = env.NewRWMutex("tasklist")
-	s.tasks = []*task{{state: live, pid: 1, parent: model.NoTask}}
+	s.tasks = []*task{{Task: proc.Task{State: proc.Live, Parent: model.NoTask}, pid: 1}}
 	s.byPid = map[int]model.Handle{1: model.Root}
-	s.cts = []container{{init: model.Root}}
+	s.cts = []container{{proc.Space{Leader: model.Root}}}
 	s.seq = 1
 	s.vpidLock = env.NewMutex("vpid_lock")
 	s.vmap = map[vkey]int{}
@@ -163,7 +152,7 @@ func (s *System) get(h model.Handle) *task {
 }
 
 func (s *System) liveTask(h model.Handle) *task {
-	if t := s.get(h); t != nil && t.state == live {
+	if t := s.get(h); t != nil && t.State == proc.Live {
 		return t
 	}
 	return nil
@@ -179,11 +168,11 @@ func (s *System) vpidOf(g int) int {
 // num is t's number as seen from space view (tasklist held).
 func (s *System) num(view int, t *task) int {
 	switch {
-	case t.state != live && t.state != zombie:
+	case !t.Exists():
 		return 0
 	case view == 0:
 		return t.pid
-	case t.ct == view:
+	case t.Home == view:
 		return s.vpidOf(t.pid)
 	}
 	return 0
@@ -217,86 +206,59 @@ func (s *System) find(view, n int) model.Handle {
 	return model.NoTask
 }
 
-func (s *System) isInit(h model.Handle) bool {
+// release is release_task: the number goes back to the pidmap and the
+// translation map forgets it (tasklist held).
+func (s *System) release(h model.Handle) {
 	t := s.get(h)
-	return t != nil && s.cts[t.ct].init == h
+	t.State = proc.Reaped
+	delete(s.byPid, t.pid)
+	if t.Home != 0 {
+		s.vpidLock.Lock()
+		v := s.rmap[t.pid]
+		delete(s.rmap, t.pid)
+		delete(s.vmap, vkey{t.Home, v})
+		s.vpidLock.Unlock()
+	}
+	s.freeGlobal(t.pid)
 }
 
-func (s *System) reapable(h model.Handle) bool {
-	t := s.get(h)
-	if t == nil || t.state != zombie {
-		return false
+// world is the System as proc's life-cycle rules see it (tasklist held):
+// the host and the containers are the spaces; a dying host kills every
+// task, a dying container its own.
+type world struct{ *System }
+
+func (w world) NumTasks() int { return len(w.tasks) }
+
+func (w world) Task(h model.Handle) *proc.Task {
+	if t := w.get(h); t != nil {
+		return &t.Task
 	}
-	if !s.isInit(h) {
-		return true
-	}
-	for i, o := range s.tasks {
-		if o != nil && model.Handle(i) != h && (o.state == live || o.state == zombie) && (t.ct == 0 || o.ct == t.ct) {
+	return nil
+}
+
+func (w world) NumSpaces() int                        { return len(w.cts) }
+func (w world) Space(i int) *proc.Space               { return &w.cts[i].Space }
+func (w world) Visible(view int, h model.Handle) bool { return view == 0 || w.tasks[h].Home == view }
+func (w world) Num(view int, h model.Handle) int      { return w.num(view, w.get(h)) }
+func (w world) ReapNum(view int, h model.Handle) int  { return w.num(view, w.get(h)) }
+func (w world) Find(view, n int) model.Handle         { return w.find(view, n) }
+func (w world) Zombified(model.Handle)                {}
+func (w world) Release(h model.Handle)                { w.release(h) }
+
+// Alone: no other task lives in h's space (the host: no other task).
+func (w world) Alone(h model.Handle) bool {
+	t := w.get(h)
+	for i, o := range w.tasks {
+		if o != nil && model.Handle(i) != h && o.Exists() && (t.Home == 0 || o.Home == t.Home) {
 			return false
 		}
 	}
 	return true
 }
 
-func (s *System) zombify(h model.Handle, st model.Status) {
-	t := s.get(h)
-	t.state, t.status = zombie, st
-	if s.isInit(h) {
-		return
-	}
-	reaper := s.cts[t.ct].init
-	for _, c := range s.tasks {
-		if c != nil && c.parent == h && (c.state == live || c.state == zombie) {
-			c.parent, c.order = reaper, s.seq
-			s.seq++
-		}
-	}
-}
-
-// release is release_task: the number goes back to the pidmap and the
-// translation map forgets it (tasklist held).
-func (s *System) release(h model.Handle) {
-	t := s.get(h)
-	t.state = reaped
-	delete(s.byPid, t.pid)
-	if t.ct != 0 {
-		s.vpidLock.Lock()
-		v := s.rmap[t.pid]
-		delete(s.rmap, t.pid)
-		delete(s.vmap, vkey{t.ct, v})
-		s.vpidLock.Unlock()
-	}
-	s.freeGlobal(t.pid)
-}
-
-// settle kills the containers whose init died and lets a dying init reap
-// its children (tasklist held): zap_pid_ns_processes, done in one go.
-func (s *System) settle() {
-	for changed := true; changed; {
-		changed = false
-		for ci := range s.cts {
-			c := &s.cts[ci]
-			if c.dead || c.init == model.NoTask || s.tasks[c.init].state == live {
-				continue
-			}
-			c.dead, changed = true, true
-			for i, t := range s.tasks {
-				if t != nil && t.state == live && (ci == 0 || t.ct == ci) {
-					s.zombify(model.Handle(i), model.Status{Signal: 9})
-				}
-			}
-		}
-		for i, t := range s.tasks {
-			if t == nil || t.state != zombie || t.parent == model.NoTask {
-				continue
-			}
-			p := s.get(t.parent)
-			if p.state != live && s.isInit(t.parent) && s.cts[p.ct].dead && s.reapable(model.Handle(i)) {
-				s.release(model.Handle(i))
-				changed = true
-			}
-		}
-	}
+func (w world) NextOrder() int {
+	w.seq++
+	return w.seq - 1
 }
 
 // Apply performs one op.
@@ -309,7 +271,7 @@ func (s *System) Apply(op model.Op) model.Result {
 	case model.GetPid, model.GetPPid, model.Translate, model.Lookup:
 		s.tasklist.RLock()
 		defer s.tasklist.RUnlock()
-		return s.read(op)
+		return proc.Read(world{s}, op)
 	}
 	if op.Kind.Level() != model.ProcessLevel {
 		return model.Fail(model.EINVAL)
@@ -322,23 +284,23 @@ func (s *System) Apply(op model.Op) model.Result {
 	}
 	switch op.Kind {
 	case model.Exit:
-		s.zombify(op.Task, model.Status{Code: op.Code})
-		s.settle()
+		proc.Zombify(world{s}, op.Task, model.Status{Code: op.Code})
+		proc.Settle(world{s})
 		return model.Result{}
 	case model.Wait:
-		return s.wait(op, a)
+		return proc.Wait(world{s}, op, a.Home)
 	case model.Kill:
 		return s.kill(op, a)
 	case model.Unshare:
 		switch {
-		case a.ct != 0:
+		case a.Home != 0:
 			return model.Fail(model.ENOSPC)
-		case a.childCt != a.ct:
+		case a.childCt != a.Home:
 			return model.Fail(model.EINVAL)
 		case s.p.MaxLevel < 1:
 			return model.Fail(model.ENOSPC)
 		}
-		s.cts = append(s.cts, container{init: model.NoTask})
+		s.cts = append(s.cts, container{proc.Space{Leader: model.NoTask}})
 		a.childCt = len(s.cts) - 1
 		return model.Result{}
 	case model.SetNs:
@@ -346,13 +308,13 @@ func (s *System) Apply(op model.Op) model.Result {
 		if t == nil {
 			return model.Fail(model.ESRCH)
 		}
-		if a.ct != 0 && t.ct != a.ct {
+		if a.Home != 0 && t.Home != a.Home {
 			return model.Fail(model.EINVAL)
 		}
-		a.childCt = t.ct
+		a.childCt = t.Home
 		return model.Result{}
 	case model.SetPidMax:
-		if a.ct != 0 {
+		if a.Home != 0 {
 			return model.Fail(model.EPERM)
 		}
 		if op.N <= s.p.Floor || op.N > s.p.PidMax {
@@ -361,7 +323,7 @@ func (s *System) Apply(op model.Op) model.Result {
 		s.pidMax.Store(int64(op.N))
 		return model.Result{}
 	case model.SetLastPid:
-		if a.ct != 0 {
+		if a.Home != 0 {
 			return model.Fail(model.EPERM)
 		}
 		if op.N < 0 || op.N > int(s.pidMax.Load()) {
@@ -375,43 +337,12 @@ func (s *System) Apply(op model.Op) model.Result {
 	return model.Fail(model.EINVAL)
 }
 
-// read answers the lookups (tasklist read-held).
-func (s *System) read(op model.Op) model.Result {
-	a := s.liveTask(op.Task)
-	if a == nil {
-		return model.Fail(model.ESRCH)
-	}
-	switch op.Kind {
-	case model.GetPid:
-		return model.Result{N: s.num(a.ct, a)}
-	case model.GetPPid:
-		if p := s.get(a.parent); p != nil {
-			return model.Result{N: s.num(a.ct, p)}
-		}
-		return model.Result{}
-	case model.Translate:
-		t := s.get(op.Target)
-		if t == nil || t.state == absent {
-			return model.Fail(model.ESRCH)
-		}
-		return model.Result{N: s.num(a.ct, t)}
-	}
-	if h := s.find(a.ct, op.Pid); h != model.NoTask {
-		return model.Result{Task: h}
-	}
-	return model.Fail(model.ESRCH)
-}
-
 // checkFork validates the actor and the child handle (tasklist held).
 func (s *System) checkFork(op model.Op) (*task, model.Errno) {
-	a := s.liveTask(op.Task)
-	if a == nil {
-		return nil, model.ESRCH
+	if e := proc.CheckFork(world{s}, op); e != model.OK {
+		return nil, e
 	}
-	if c := s.get(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.state != absent) {
-		return nil, model.EINVAL
-	}
-	return a, model.OK
+	return s.get(op.Task), model.OK
 }
 
 // fork is copy_process, with the global number allocated while tasklist
@@ -431,7 +362,7 @@ func (s *System) fork(op model.Op) model.Result {
 		s.tasklist.Unlock()
 		return model.Fail(model.EAGAIN)
 	}
-	if s.cts[a.childCt].dead {
+	if s.cts[a.childCt].Dead {
 		// alloc_pid checks PIDNS_ADDING last: EAGAIN wins over ENOMEM.
 		s.freeGlobal(g)
 		s.tasklist.Unlock()
@@ -446,7 +377,7 @@ func (s *System) finishFork(op model.Op, dest, g int) model.Result {
 	v := 0
 	if dest != 0 {
 		v = g | VPIDBit
-		if s.cts[dest].init == model.NoTask {
+		if s.cts[dest].Leader == model.NoTask {
 			v = 1
 		}
 	}
@@ -460,11 +391,11 @@ func (s *System) attach(op model.Op, g, v int) {
 	for int(op.Child) >= len(s.tasks) {
 		s.tasks = append(s.tasks, nil)
 	}
-	s.tasks[op.Child] = &task{state: live, pid: g, ct: a.childCt, childCt: a.childCt, parent: op.Task, order: s.seq}
+	s.tasks[op.Child] = &task{Task: proc.Task{State: proc.Live, Home: a.childCt, Parent: op.Task, Order: s.seq}, pid: g, childCt: a.childCt}
 	s.seq++
 	s.byPid[g] = op.Child
 	if v == 1 {
-		s.cts[a.childCt].init = op.Child
+		s.cts[a.childCt].Leader = op.Child
 	}
 }
 
@@ -502,7 +433,7 @@ func (s *System) forkWithTid(op model.Op) model.Result {
 		return model.Fail(e)
 	}
 	dest := a.childCt
-	isInit := dest != 0 && s.cts[dest].init == model.NoTask
+	isInit := dest != 0 && s.cts[dest].Leader == model.NoTask
 	limit := int(s.pidMax.Load())
 	inRange := func(n int) bool { return n >= 1 && n < limit && n&VPIDBit == 0 }
 	tids := op.Tids
@@ -544,63 +475,12 @@ func (s *System) forkWithTid(op model.Op) model.Result {
 	if !(isInit && len(tids) == 1) && !s.claimGlobal(g) {
 		return fail(model.EEXIST)
 	}
-	if s.cts[dest].dead {
+	if s.cts[dest].Dead {
 		s.freeGlobal(g)
 		return fail(model.ENOMEM)
 	}
 	s.attach(op, g, v)
 	return s.publishVPID(op, dest, g, v)
-}
-
-func (s *System) children(h model.Handle) []model.Handle {
-	var out []model.Handle
-	for i, t := range s.tasks {
-		if t != nil && t.parent == h && (t.state == live || t.state == zombie) {
-			out = append(out, model.Handle(i))
-		}
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && s.tasks[out[j]].order < s.tasks[out[j-1]].order; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
-func (s *System) wait(op model.Op, a *task) model.Result {
-	if op.Pid != -1 && op.Pid <= 0 {
-		return model.Fail(model.EINVAL)
-	}
-	kids := s.children(op.Task)
-	if len(kids) == 0 {
-		return model.Fail(model.ECHILD)
-	}
-	reap := func(h model.Handle) model.Result {
-		t := s.get(h)
-		r := model.Result{N: s.num(a.ct, t), Status: t.status}
-		s.release(h)
-		s.settle()
-		return r
-	}
-	switch {
-	case op.Pid == -1:
-		for _, k := range kids {
-			if s.reapable(k) {
-				return reap(k)
-			}
-		}
-		return model.Result{}
-	case op.Pid > 0:
-		for _, k := range kids {
-			if s.num(a.ct, s.get(k)) == op.Pid {
-				if s.reapable(k) {
-					return reap(k)
-				}
-				return model.Result{}
-			}
-		}
-	}
-	return model.Fail(model.ECHILD)
 }
 
 func (s *System) kill(op model.Op, a *task) model.Result {
@@ -613,12 +493,12 @@ func (s *System) kill(op model.Op, a *task) model.Result {
 	var targets []model.Handle
 	switch {
 	case op.Pid > 0:
-		if h := s.find(a.ct, op.Pid); h != model.NoTask {
+		if h := s.find(a.Home, op.Pid); h != model.NoTask {
 			targets = append(targets, h)
 		}
 	case op.Pid == -1:
 		for i, t := range s.tasks {
-			if t != nil && model.Handle(i) != op.Task && s.num(a.ct, t) > 1 {
+			if t != nil && model.Handle(i) != op.Task && s.num(a.Home, t) > 1 {
 				targets = append(targets, model.Handle(i))
 			}
 		}
@@ -626,20 +506,7 @@ func (s *System) kill(op model.Op, a *task) model.Result {
 	if len(targets) == 0 {
 		return model.Fail(model.ESRCH)
 	}
-	if op.Sig == 0 {
-		return model.Result{}
-	}
-	for _, h := range targets {
-		t := s.get(h)
-		if t.state != live {
-			continue
-		}
-		if s.isInit(h) && (t.ct == a.ct || op.Sig != 9) {
-			continue
-		}
-		s.zombify(h, model.Status{Signal: op.Sig})
-	}
-	s.settle()
+	proc.Deliver(world{s}, op.Sig, a.Home, targets)
 	return model.Result{}
 }
 
@@ -654,7 +521,7 @@ func (s *System) Validate() error {
 	defer s.pidmapLock.Unlock()
 	used := 0
 	for i, t := range s.tasks {
-		if t == nil || (t.state != live && t.state != zombie) {
+		if t == nil || !t.Exists() {
 			continue
 		}
 		used++
@@ -664,16 +531,16 @@ func (s *System) Validate() error {
 		if s.byPid[t.pid] != model.Handle(i) {
 			return fmt.Errorf("pid hash: %d is %s, want t%d", t.pid, s.byPid[t.pid], i)
 		}
-		if t.ct != 0 {
+		if t.Home != 0 {
 			v, ok := s.rmap[t.pid]
-			if !ok || s.vmap[vkey{t.ct, v}] != t.pid {
-				return fmt.Errorf("t%d (global %d, ve%d) has no consistent virtual number", i, t.pid, t.ct)
+			if !ok || s.vmap[vkey{t.Home, v}] != t.pid {
+				return fmt.Errorf("t%d (global %d, ve%d) has no consistent virtual number", i, t.pid, t.Home)
 			}
 		}
 	}
 	inCts := 0
 	for _, t := range s.tasks {
-		if t != nil && (t.state == live || t.state == zombie) && t.ct != 0 {
+		if t != nil && t.Exists() && t.Home != 0 {
 			inCts++
 		}
 	}
@@ -695,4 +562,5 @@ func (s *System) Validate() error {
 var (
 	_ model.Impl      = (*System)(nil)
 	_ model.Validator = (*System)(nil)
+	_ proc.World      = world{}
 )

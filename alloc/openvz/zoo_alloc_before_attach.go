@@ -45,7 +45,7 @@ func (s *System) forkAllocFirst(op model.Op) model.Result {
 	}
 	s.tasklist.Lock()
 	a, e := s.checkFork(op)
-	if e == model.OK && s.cts[a.childCt].dead {
+	if e == model.OK && s.cts[a.childCt].Dead {
 		e = model.ENOMEM
 	}
 	if e != model.OK {

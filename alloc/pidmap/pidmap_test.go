@@ -8,7 +8,6 @@ import (
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
-	"github.com/pidcheck/pidcheck/spec"
 )
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
@@ -27,27 +26,7 @@ func TestPropertyPidmapSequential(t *testing.T) {
 		p := model.Params{PidMax: rapid.IntRange(6, 140).Draw(t, "pid_max"), MaxLevel: 1}
 		p.Floor = rapid.IntRange(1, p.PidMax-1).Draw(t, "floor")
 		a := New(sched.NewRealEnv(), p)
-		unique := spec.Allocator(p, model.Unique).Init()
-		cyclic := spec.Allocator(p, model.Cyclic).Init()
-		for i := range rapid.IntRange(1, 150).Draw(t, "steps") {
-			op := alloctest.GenAllocOp(p).Draw(t, "op")
-			got := a.Apply(op)
-			ok, next, why := unique.Step(op, got)
-			if !ok {
-				t.Fatalf("step %d (unique): %s\nstate: %s", i, why, unique)
-			}
-			unique = next
-			if cyclic == nil {
-				continue
-			}
-			if ok, next, why := cyclic.Step(op, got); ok {
-				cyclic = next
-			} else if want, _ := cyclic.Expect(op); op.Kind == model.Alloc && want.Err == model.EAGAIN && got.Err == model.OK {
-				cyclic = nil // the documented fallback below the floor; stop comparing
-			} else {
-				t.Fatalf("step %d (cyclic): %s\nstate: %s", i, why, cyclic)
-			}
-		}
+		alloctest.CheckSequentialUnique(t, a, p)
 	})
 }
 

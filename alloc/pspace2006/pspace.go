@@ -3,13 +3,14 @@ package pspace2006
 import (
 	"fmt"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/proc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
 // MaxHandle bounds the handles a fork may create (the task table is
 // indexed by handle): a larger child handle is EINVAL, as in the spec.
-const MaxHandle = 1 << 16
+const MaxHandle = proc.MaxHandle
 
 // Bug selects a zoo variant; None is the correct implementation.
 type Bug uint8
@@ -22,24 +23,13 @@ const (
 	WaitIDFreedAtExit     // zoo_wait_id_freed_at_exit.go
 )
 
-type taskState uint8
-
-const (
-	absent taskState = iota
-	live
-	zombie
-	reaped
-)
-
+// task is a task_struct: it lives in one pspace, Home, with number num
+// there.
 type task struct {
-	state  taskState
-	space  int
-	num    int
-	wid    int // leaders: the wait ID in the parent pspace
-	parent model.Handle
-	order  int
-	armed  bool
-	status model.Status
+	proc.Task
+	num   int
+	wid   int  // leaders: the wait ID in the parent pspace
+	armed bool // unshare was called: the next fork creates a pspace
 }
 
 // pspace is one PID space: its own allocator (numbers, cursor, pid_max
@@ -51,11 +41,10 @@ type pspace struct {
 	next   sched.Int64
 	pidMax sched.Int64
 
-	parent int
-	level  int
-	leader model.Handle
-	dead   bool
-	hash   map[int]model.Handle
+	proc.Space // Leader, Dead
+	parent     int
+	level      int
+	hash       map[int]model.Handle
 }
 
 // System is a kernel with Biederman's pspaces.
@@ -81,7 +70,7 @@ func New(env sched.Env, p model.Params, bug Bug) *System {
 	root.used[1] = true
 	root.next.Store(2)
 	root.hash[1] = model.Root
-	s.tasks = []*task{{state: live, num: 1, parent: model.NoTask}}
+	s.tasks = []*task{{Task: proc.Task{State: proc.Live, Parent: model.NoTask}, num: 1}}
 	return s
 }
 
@@ -92,7 +81,8 @@ func (s *System) newSpace(parent, level int, leader model.Handle) *pspace {
 		used:   map[int]bool{},
 		next:   s.env.NewInt64(fmt.Sprintf("s%d.last_pid+1", i), 0),
 		pidMax: s.env.NewInt64(fmt.Sprintf("s%d.pid_max", i), int64(s.p.PidMax)),
-		parent: parent, level: level, leader: leader,
+		Space:  proc.Space{Leader: leader},
+		parent: parent, level: level,
 		hash: map[int]model.Handle{},
 	}
 	s.spaces = append(s.spaces, sp)
@@ -154,26 +144,21 @@ func (s *System) get(h model.Handle) *task {
 }
 
 func (s *System) liveTask(h model.Handle) *task {
-	if t := s.get(h); t != nil && t.state == live {
+	if t := s.get(h); t != nil && t.State == proc.Live {
 		return t
 	}
 	return nil
-}
-
-func (s *System) isLeader(h model.Handle) bool {
-	t := s.get(h)
-	return t != nil && s.spaces[t.space].leader == h
 }
 
 // num is t's number in pspace view: its own, or its wait ID from the
 // parent pspace, else 0 (tasklist held).
 func (s *System) num(view int, t *task) int {
 	switch {
-	case t.state != live && t.state != zombie:
+	case !t.Exists():
 		return 0
-	case t.space == view:
+	case t.Home == view:
 		return t.num
-	case t.wid != 0 && s.spaces[t.space].parent == view:
+	case t.wid != 0 && s.spaces[t.Home].parent == view:
 		return t.wid
 	}
 	return 0
@@ -195,40 +180,11 @@ func (s *System) within(sp, anc int) bool {
 	return false
 }
 
-func (s *System) reapable(h model.Handle) bool {
-	t := s.get(h)
-	if t == nil || t.state != zombie {
-		return false
-	}
-	if !s.isLeader(h) {
-		return true
-	}
-	return len(s.spaces[t.space].hash) == 1
-}
-
-func (s *System) zombify(h model.Handle, st model.Status) {
-	t := s.get(h)
-	t.state, t.status, t.armed = zombie, st, false
-	if s.bug == WaitIDFreedAtExit && t.wid != 0 {
-		s.spaces[s.spaces[t.space].parent].free(t.wid)
-	}
-	if s.isLeader(h) {
-		return
-	}
-	reaper := s.spaces[t.space].leader
-	for _, c := range s.tasks {
-		if c != nil && c.parent == h && (c.state == live || c.state == zombie) {
-			c.parent, c.order = reaper, s.seq
-			s.seq++
-		}
-	}
-}
-
 // release frees the task's numbers: its own, and a leader's wait ID.
 func (s *System) release(h model.Handle) {
 	t := s.get(h)
-	t.state = reaped
-	sp := s.spaces[t.space]
+	t.State = proc.Reaped
+	sp := s.spaces[t.Home]
 	delete(sp.hash, t.num)
 	sp.free(t.num)
 	if t.wid != 0 {
@@ -240,33 +196,54 @@ func (s *System) release(h model.Handle) {
 	}
 }
 
-// settle kills the pspaces whose leader died and lets a dying leader reap
-// its children (tasklist held).
-func (s *System) settle() {
-	for changed := true; changed; {
-		changed = false
-		for si, sp := range s.spaces {
-			if sp.dead || s.tasks[sp.leader].state == live {
-				continue
-			}
-			sp.dead, changed = true, true
-			for i, t := range s.tasks {
-				if t != nil && t.state == live && s.num(si, t) != 0 {
-					s.zombify(model.Handle(i), model.Status{Signal: 9})
-				}
-			}
-		}
-		for i, t := range s.tasks {
-			if t == nil || t.state != zombie || t.parent == model.NoTask {
-				continue
-			}
-			p := s.get(t.parent)
-			if p.state != live && s.isLeader(t.parent) && s.spaces[p.space].dead && s.reapable(model.Handle(i)) {
-				s.release(model.Handle(i))
-				changed = true
-			}
-		}
+// world is the System as proc's life-cycle rules see it (tasklist held):
+// a task is visible in a pspace where it has a number, so a dying pspace
+// kills the pspaces nested in it too.
+type world struct{ *System }
+
+func (w world) NumTasks() int { return len(w.tasks) }
+
+func (w world) Task(h model.Handle) *proc.Task {
+	if t := w.get(h); t != nil {
+		return &t.Task
 	}
+	return nil
+}
+
+func (w world) NumSpaces() int                        { return len(w.spaces) }
+func (w world) Space(i int) *proc.Space               { return &w.spaces[i].Space }
+func (w world) Visible(view int, h model.Handle) bool { return w.num(view, w.get(h)) != 0 }
+func (w world) Num(view int, h model.Handle) int      { return w.num(view, w.get(h)) }
+func (w world) Find(view, n int) model.Handle         { return w.find(view, n) }
+func (w world) Release(h model.Handle)                { w.release(h) }
+
+// Alone: h is the only task its pspace's hash holds.
+func (w world) Alone(h model.Handle) bool { return len(w.spaces[w.get(h).Home].hash) == 1 }
+
+// ReapNum is the number wait reports: the child's number in the waiter's
+// pspace (the WaitInner zoo variant reports its own inner number).
+func (w world) ReapNum(view int, h model.Handle) int {
+	t := w.get(h)
+	n := w.num(view, t)
+	if w.bug == WaitInner {
+		n = t.num
+	}
+	return n
+}
+
+// Zombified disarms a pending unshare (the WaitIDFreedAtExit zoo variant
+// also frees a leader's wait ID here, at exit instead of at reap).
+func (w world) Zombified(h model.Handle) {
+	t := w.get(h)
+	t.armed = false
+	if w.bug == WaitIDFreedAtExit && t.wid != 0 {
+		w.spaces[w.spaces[t.Home].parent].free(t.wid)
+	}
+}
+
+func (w world) NextOrder() int {
+	w.seq++
+	return w.seq - 1
 }
 
 // Apply performs one op.
@@ -277,7 +254,7 @@ func (s *System) Apply(op model.Op) model.Result {
 	case model.GetPid, model.GetPPid, model.Translate, model.Lookup:
 		s.tasklist.RLock()
 		defer s.tasklist.RUnlock()
-		return s.read(op)
+		return proc.Read(world{s}, op)
 	case model.Kill:
 		if s.bug == KillGroupEscape && op.Pid <= -1 {
 			return s.killGroupEscape(op)
@@ -292,20 +269,20 @@ func (s *System) Apply(op model.Op) model.Result {
 	if a == nil {
 		return model.Fail(model.ESRCH)
 	}
-	sp := s.spaces[a.space]
+	sp := s.spaces[a.Home]
 	switch op.Kind {
 	case model.Exit:
-		s.zombify(op.Task, model.Status{Code: op.Code})
-		s.settle()
+		proc.Zombify(world{s}, op.Task, model.Status{Code: op.Code})
+		proc.Settle(world{s})
 		return model.Result{}
 	case model.Wait:
-		return s.wait(op, a)
+		return proc.Wait(world{s}, op, a.Home)
 	case model.Kill:
 		targets, e := s.targets(op, a)
 		if e != model.OK {
 			return model.Fail(e)
 		}
-		s.deliver(op, a, targets)
+		proc.Deliver(world{s}, op.Sig, a.Home, targets)
 		return model.Result{}
 	case model.Unshare:
 		switch {
@@ -321,7 +298,7 @@ func (s *System) Apply(op model.Op) model.Result {
 		if t == nil {
 			return model.Fail(model.ESRCH)
 		}
-		if t.space != a.space {
+		if t.Home != a.Home {
 			return model.Fail(model.EINVAL)
 		}
 		a.armed = false
@@ -344,41 +321,12 @@ func (s *System) Apply(op model.Op) model.Result {
 	return model.Fail(model.EINVAL)
 }
 
-func (s *System) read(op model.Op) model.Result {
-	a := s.liveTask(op.Task)
-	if a == nil {
-		return model.Fail(model.ESRCH)
-	}
-	switch op.Kind {
-	case model.GetPid:
-		return model.Result{N: a.num}
-	case model.GetPPid:
-		if p := s.get(a.parent); p != nil {
-			return model.Result{N: s.num(a.space, p)}
-		}
-		return model.Result{}
-	case model.Translate:
-		t := s.get(op.Target)
-		if t == nil || t.state == absent {
-			return model.Fail(model.ESRCH)
-		}
-		return model.Result{N: s.num(a.space, t)}
-	}
-	if h := s.find(a.space, op.Pid); h != model.NoTask {
-		return model.Result{Task: h}
-	}
-	return model.Fail(model.ESRCH)
-}
-
+// checkFork validates the actor and the child handle (tasklist held).
 func (s *System) checkFork(op model.Op) (*task, model.Errno) {
-	a := s.liveTask(op.Task)
-	if a == nil {
-		return nil, model.ESRCH
+	if e := proc.CheckFork(world{s}, op); e != model.OK {
+		return nil, e
 	}
-	if c := s.get(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.state != absent) {
-		return nil, model.EINVAL
-	}
-	return a, model.OK
+	return s.get(op.Task), model.OK
 }
 
 // fork allocates the child's number (or a leader's wait ID) in the actor's
@@ -392,7 +340,7 @@ func (s *System) fork(op model.Op) model.Result {
 	if e != model.OK {
 		return model.Fail(e)
 	}
-	home := s.spaces[a.space]
+	home := s.spaces[a.Home]
 	n := 0
 	if op.Kind == model.ForkWithTid {
 		if n, e = s.withTid(op, a, home); e != model.OK {
@@ -401,14 +349,14 @@ func (s *System) fork(op model.Op) model.Result {
 	} else if n = home.alloc(s.p.Floor); n == 0 {
 		return model.Fail(model.EAGAIN)
 	}
-	if home.dead { // cannot happen while the actor lives; kept as alloc_pid's PIDNS_ADDING check
+	if home.Dead { // cannot happen while the actor lives; kept as alloc_pid's PIDNS_ADDING check
 		home.free(n)
 		return model.Fail(model.ENOMEM)
 	}
 	for int(op.Child) >= len(s.tasks) {
 		s.tasks = append(s.tasks, nil)
 	}
-	t := &task{state: live, space: a.space, num: n, parent: op.Task, order: s.seq}
+	t := &task{Task: proc.Task{State: proc.Live, Home: a.Home, Parent: op.Task, Order: s.seq}, num: n}
 	s.seq++
 	s.tasks[op.Child] = t
 	if !a.armed {
@@ -416,11 +364,11 @@ func (s *System) fork(op model.Op) model.Result {
 		return model.Result{NSpid: []int{n}}
 	}
 	a.armed = false
-	inner := s.newSpace(a.space, home.level+1, op.Child)
+	inner := s.newSpace(a.Home, home.level+1, op.Child)
 	inner.used[1] = true
 	inner.next.Store(2)
 	inner.hash[1] = op.Child
-	t.space, t.num, t.wid = len(s.spaces)-1, 1, n
+	t.Home, t.num, t.wid = len(s.spaces)-1, 1, n
 	home.hash[n] = op.Child // the wait-ID link
 	return model.Result{NSpid: []int{n, 1}}
 }
@@ -453,61 +401,6 @@ func (s *System) withTid(op model.Op, a *task, home *pspace) (int, model.Errno) 
 	return n, model.OK
 }
 
-func (s *System) children(h model.Handle) []model.Handle {
-	var out []model.Handle
-	for i, t := range s.tasks {
-		if t != nil && t.parent == h && (t.state == live || t.state == zombie) {
-			out = append(out, model.Handle(i))
-		}
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && s.tasks[out[j]].order < s.tasks[out[j-1]].order; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
-func (s *System) wait(op model.Op, a *task) model.Result {
-	if op.Pid != -1 && op.Pid <= 0 {
-		return model.Fail(model.EINVAL)
-	}
-	kids := s.children(op.Task)
-	if len(kids) == 0 {
-		return model.Fail(model.ECHILD)
-	}
-	reap := func(h model.Handle) model.Result {
-		t := s.get(h)
-		n := s.num(a.space, t)
-		if s.bug == WaitInner {
-			n = t.num
-		}
-		r := model.Result{N: n, Status: t.status}
-		s.release(h)
-		s.settle()
-		return r
-	}
-	switch {
-	case op.Pid == -1:
-		for _, k := range kids {
-			if s.reapable(k) {
-				return reap(k)
-			}
-		}
-		return model.Result{}
-	case op.Pid > 0:
-		for _, k := range kids {
-			if s.num(a.space, s.get(k)) == op.Pid {
-				if s.reapable(k) {
-					return reap(k)
-				}
-				return model.Result{}
-			}
-		}
-	}
-	return model.Fail(model.ECHILD)
-}
-
 // targets resolves a kill's pid in the sender's pspace (tasklist held).
 func (s *System) targets(op model.Op, a *task) ([]model.Handle, model.Errno) {
 	if op.Sig != 0 && op.Sig != 9 && op.Sig != 15 {
@@ -519,20 +412,20 @@ func (s *System) targets(op model.Op, a *task) ([]model.Handle, model.Errno) {
 	var out []model.Handle
 	switch {
 	case op.Pid > 0:
-		if h := s.find(a.space, op.Pid); h != model.NoTask {
+		if h := s.find(a.Home, op.Pid); h != model.NoTask {
 			out = append(out, h)
 		}
 	case op.Pid == -1:
 		for i, t := range s.tasks {
-			if t != nil && model.Handle(i) != op.Task && s.num(a.space, t) > 1 {
+			if t != nil && model.Handle(i) != op.Task && s.num(a.Home, t) > 1 {
 				out = append(out, model.Handle(i))
 			}
 		}
 	case op.Pid < -1:
-		if h := s.find(a.space, -op.Pid); h != model.NoTask && s.get(h).space != a.space {
-			inner := s.get(h).space
+		if h := s.find(a.Home, -op.Pid); h != model.NoTask && s.get(h).Home != a.Home {
+			inner := s.get(h).Home
 			for i, t := range s.tasks {
-				if t != nil && (t.state == live || t.state == zombie) && s.within(t.space, inner) {
+				if t != nil && t.Exists() && s.within(t.Home, inner) {
 					out = append(out, model.Handle(i))
 				}
 			}
@@ -544,24 +437,6 @@ func (s *System) targets(op model.Op, a *task) ([]model.Handle, model.Errno) {
 	return out, model.OK
 }
 
-// deliver sends op.Sig to targets (tasklist held).
-func (s *System) deliver(op model.Op, a *task, targets []model.Handle) {
-	if op.Sig == 0 {
-		return
-	}
-	for _, h := range targets {
-		t := s.get(h)
-		if t.state != live {
-			continue
-		}
-		if s.isLeader(h) && (t.space == a.space || op.Sig != 9) {
-			continue
-		}
-		s.zombify(h, model.Status{Signal: op.Sig})
-	}
-	s.settle()
-}
-
 // Validate checks that every pspace's allocator and hash agree with the
 // task list (at a quiescent point).
 func (s *System) Validate() error {
@@ -569,15 +444,15 @@ func (s *System) Validate() error {
 	defer s.tasklist.RUnlock()
 	want := make([]int, len(s.spaces))
 	for i, t := range s.tasks {
-		if t == nil || (t.state != live && t.state != zombie) {
+		if t == nil || !t.Exists() {
 			continue
 		}
-		if s.spaces[t.space].hash[t.num] != model.Handle(i) {
-			return fmt.Errorf("t%d: (s%d, %d) is not in the pid hash", i, t.space, t.num)
+		if s.spaces[t.Home].hash[t.num] != model.Handle(i) {
+			return fmt.Errorf("t%d: (s%d, %d) is not in the pid hash", i, t.Home, t.num)
 		}
-		want[t.space]++
+		want[t.Home]++
 		if t.wid != 0 {
-			up := s.spaces[t.space].parent
+			up := s.spaces[t.Home].parent
 			if s.spaces[up].hash[t.wid] != model.Handle(i) {
 				return fmt.Errorf("t%d: wait ID (s%d, %d) is not linked", i, up, t.wid)
 			}
@@ -598,4 +473,5 @@ func (s *System) Validate() error {
 var (
 	_ model.Impl      = (*System)(nil)
 	_ model.Validator = (*System)(nil)
+	_ proc.World      = world{}
 )

@@ -1,6 +1,7 @@
 package pspace2006
 
 import (
+	"github.com/pidcheck/pidcheck/alloc/internal/proc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -52,7 +53,7 @@ func (s *System) killGroupEscape(op model.Op) model.Result {
 		// one task at a time, as group_send_sig_info per task; the
 		// sender's pspace does not change, so a stays usable
 		s.tasklist.Lock()
-		s.deliver(op, a, []model.Handle{h})
+		proc.Deliver(world{s}, op.Sig, a.Home, []model.Handle{h})
 		s.tasklist.Unlock()
 	}
 	return model.Result{}

@@ -5,70 +5,14 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/spec/internal/spectest"
 )
-
-// genOp draws a process-level op over handles t0…t(n-1); forks create tn.
-func genOp(t *rapid.T, n int) model.Op {
-	h := func(label string) model.Handle { return model.Handle(rapid.IntRange(0, n-1).Draw(t, label)) }
-	num := rapid.IntRange(-4, 20)
-	kinds := []model.Kind{model.Fork, model.Fork, model.Fork, model.Exit, model.Wait, model.Kill,
-		model.Unshare, model.SetNs, model.GetPid, model.GetPPid, model.Translate, model.Lookup,
-		model.SetPidMax, model.SetLastPid, model.ForkWithTid}
-	op := model.Op{Kind: rapid.SampledFrom(kinds).Draw(t, "kind"), Task: h("task")}
-	switch op.Kind {
-	case model.Fork:
-		op.Child = model.Handle(n)
-	case model.ForkWithTid:
-		op.Child = model.Handle(n)
-		op.Tids = rapid.SliceOfN(num, 1, 3).Draw(t, "tids")
-	case model.Exit:
-		op.Code = rapid.IntRange(0, 3).Draw(t, "code")
-	case model.Wait, model.Lookup:
-		op.Pid = num.Draw(t, "pid")
-	case model.Kill:
-		op.Pid = num.Draw(t, "pid")
-		op.Sig = rapid.SampledFrom([]int{0, 9, 15}).Draw(t, "sig")
-	case model.SetNs, model.Translate:
-		op.Target = h("target")
-	case model.SetPidMax, model.SetLastPid:
-		op.N = num.Draw(t, "n")
-	}
-	return op
-}
 
 // TestPropertyExpectPassesStep: under every policy, the spec's own answer
 // passes its Step and both reach the same state; states are immutable
 // (stepping does not change the receiver's Key); Init is deterministic.
 func TestPropertyExpectPassesStep(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		pm := rapid.IntRange(4, 20).Draw(t, "pid_max")
-		p := model.Params{PidMax: pm, Floor: rapid.IntRange(1, pm-1).Draw(t, "floor"), MaxLevel: rapid.IntRange(0, 3).Draw(t, "max_level")}
-		pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique}).Draw(t, "policy")
-		s := New(p, pol)
-		if s.Init().Key() != s.Init().Key() {
-			t.Fatalf("Init is not deterministic")
-		}
-		st := s.Init()
-		n := 1
-		for i := rapid.IntRange(1, 50).Draw(t, "ops"); i > 0; i-- {
-			op := genOp(t, n)
-			if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
-				n++
-			}
-			before := st.Key()
-			r, next := st.Expect(op)
-			ok, stepped, why := st.Step(op, r)
-			if !ok {
-				t.Fatalf("%s -> %s fails Step: %s\n%s", op, r.Format(op.Kind), why, st)
-			}
-			if stepped.Key() != next.Key() {
-				t.Fatalf("%s: Step and Expect disagree:\n%s\n%s", op, stepped, next)
-			}
-			if st.Key() != before {
-				t.Fatalf("%s mutated its receiver", op)
-			}
-			st = next
-		}
+		spectest.CheckExpectPassesStep(t, New)
 	})
 }

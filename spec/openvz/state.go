@@ -6,6 +6,7 @@ import (
 
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
+	"github.com/pidcheck/pidcheck/spec/internal/variant"
 )
 
 // VPIDBit is OpenVZ's VPID_DIV (1 << VPID_BIT, VPID_BIT = 10): a virtual
@@ -13,34 +14,19 @@ import (
 // never hands out a number that has it.
 const VPIDBit = 1 << 10
 
-type taskState uint8
-
-const (
-	absent taskState = iota // never forked (or its fork failed)
-	live
-	zombie
-	reaped
-)
-
-var stateNames = [...]string{"absent", "live", "zombie", "reaped"}
-
-// task is one task of the system. Its space is ct: 0 is the host (the one
-// global space), c > 0 is container c.
+// task is one task of the system. Its space, Home, is 0 for the host (the
+// one global space) and c > 0 for container c.
 type task struct {
-	state   taskState
+	variant.Task
 	pid     int // global number
 	vpid    int // virtual number: 0 on the host, 1 for a container's init, pid|VPIDBit otherwise
-	ct      int
 	childCt int // where the task's future children go
-	parent  model.Handle
-	order   int // when it became its parent's child: wait -1 scans in this order
-	status  model.Status
 }
 
-// container is a VE. Index 0 is the host, whose init is t0.
+// container is a VE: its Leader is its init (NoTask until the first fork
+// into it). Index 0 is the host, whose init is t0.
 type container struct {
-	init model.Handle // NoTask until the first fork into it
-	dead bool         // its init died: it accepts no task any more
+	variant.Space
 }
 
 // state is the whole system. It is never mutated once returned: every op
@@ -57,12 +43,13 @@ type state struct {
 
 func newState(p model.Params, pol model.Policy) *state {
 	s := &state{pol: pol, par: p, next: 2, pidMax: p.PidMax, seq: 1}
-	s.tasks = []task{{state: live, pid: 1, parent: model.NoTask}}
-	s.cts = []container{{init: model.Root}}
+	s.tasks = []task{{Task: variant.Task{State: variant.Live, Parent: model.NoTask}, pid: 1}}
+	s.cts = []container{{variant.Space{Leader: model.Root}}}
 	return s
 }
 
-func (s *state) clone() *state {
+// Clone returns a private copy of s.
+func (s *state) Clone() *state {
 	c := *s
 	c.tasks = append([]task(nil), s.tasks...)
 	c.cts = append([]container(nil), s.cts...)
@@ -76,20 +63,15 @@ func (s *state) get(h model.Handle) *task {
 	return &s.tasks[h]
 }
 
-func (s *state) isLive(h model.Handle) bool {
-	t := s.get(h)
-	return t != nil && t.state == live
-}
-
 // num is t's number as a task of space view sees it: global on the host,
 // virtual inside t's own container, 0 (invisible) elsewhere.
 func num(view int, t *task) int {
 	switch {
-	case t.state != live && t.state != zombie:
+	case !t.Exists():
 		return 0
 	case view == 0:
 		return t.pid
-	case t.ct == view:
+	case t.Home == view:
 		return t.vpid
 	}
 	return 0
@@ -116,85 +98,37 @@ func (s *state) taken(n int) bool {
 	}
 	for i := range s.tasks {
 		t := &s.tasks[i]
-		if (t.state == live || t.state == zombie) && t.pid == n {
+		if t.Exists() && t.pid == n {
 			return true
 		}
 	}
 	return false
 }
 
-func (s *state) isInit(h model.Handle) bool {
-	t := s.get(h)
-	return t != nil && s.cts[t.ct].init == h
+// The variant.World methods: the life-cycle rules see the host and the
+// containers as spaces; the host sees every task.
+
+func (s *state) NumTasks() int { return len(s.tasks) }
+
+func (s *state) Task(h model.Handle) *variant.Task {
+	if t := s.get(h); t != nil {
+		return &t.Task
+	}
+	return nil
 }
 
-// reapable: a zombie, and if it is an init, the last task of its space.
-func (s *state) reapable(h model.Handle) bool {
-	t := s.get(h)
-	if t == nil || t.state != zombie {
-		return false
-	}
-	if !s.isInit(h) {
-		return true
-	}
-	for i := range s.tasks {
-		o := &s.tasks[i]
-		if model.Handle(i) != h && (o.state == live || o.state == zombie) && (t.ct == 0 || o.ct == t.ct) {
-			return false
-		}
-	}
-	return true
+func (s *state) NumSpaces() int                   { return len(s.cts) }
+func (s *state) Space(i int) *variant.Space       { return &s.cts[i].Space }
+func (s *state) Num(view int, h model.Handle) int { return num(view, s.get(h)) }
+func (s *state) Zombified(model.Handle)           {}
+
+func (s *state) Visible(view int, h model.Handle) bool {
+	return view == 0 || s.tasks[h].Home == view
 }
 
-// zombify ends t: its children go to its space's init (an init keeps its
-// own children: it reaps them as its space dies).
-func (s *state) zombify(h model.Handle, st model.Status) {
-	t := s.get(h)
-	t.state, t.status = zombie, st
-	if s.isInit(h) {
-		return
-	}
-	reaper := s.cts[t.ct].init
-	for i := range s.tasks {
-		c := &s.tasks[i]
-		if c.parent == h && (c.state == live || c.state == zombie) {
-			c.parent, c.order = reaper, s.seq
-			s.seq++
-		}
-	}
-}
-
-// settle computes the consequences of a death atomically: a space whose init
-// died stops accepting and its tasks (all tasks, for the host) are killed;
-// a dead space's init reaps its zombie children.
-func (s *state) settle() {
-	for changed := true; changed; {
-		changed = false
-		for ci := range s.cts {
-			c := &s.cts[ci]
-			if c.dead || c.init == model.NoTask || s.tasks[c.init].state == live {
-				continue
-			}
-			c.dead, changed = true, true
-			for i := range s.tasks {
-				t := &s.tasks[i]
-				if t.state == live && (ci == 0 || t.ct == ci) {
-					s.zombify(model.Handle(i), model.Status{Signal: 9})
-				}
-			}
-		}
-		for i := range s.tasks {
-			t := &s.tasks[i]
-			if t.state != zombie || t.parent == model.NoTask {
-				continue
-			}
-			p := s.get(t.parent)
-			if p.state != live && s.isInit(t.parent) && s.cts[p.ct].dead && s.reapable(model.Handle(i)) {
-				t.state = reaped
-				changed = true
-			}
-		}
-	}
+func (s *state) NextOrder() int {
+	s.seq++
+	return s.seq - 1
 }
 
 // Key is a canonical encoding of the state.
@@ -202,13 +136,13 @@ func (s *state) Key() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "next=%d max=%d seq=%d", s.next, s.pidMax, s.seq)
 	for i, t := range s.tasks {
-		if t.state == absent {
+		if t.State == variant.Absent {
 			continue
 		}
-		fmt.Fprintf(&b, "|t%d %d %d/%d c%d>c%d p%d o%d %d,%d", i, t.state, t.pid, t.vpid, t.ct, t.childCt, t.parent, t.order, t.status.Code, t.status.Signal)
+		fmt.Fprintf(&b, "|t%d %d %d/%d c%d>c%d p%d o%d %d,%d", i, t.State, t.pid, t.vpid, t.Home, t.childCt, t.Parent, t.Order, t.Status.Code, t.Status.Signal)
 	}
 	for i, c := range s.cts {
-		fmt.Fprintf(&b, "|c%d %d %v", i, c.init, c.dead)
+		fmt.Fprintf(&b, "|c%d %d %v", i, c.Leader, c.Dead)
 	}
 	return b.String()
 }
@@ -218,23 +152,26 @@ func (s *state) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "openvz: global cursor %d, pid_max %d\n", s.next, s.pidMax)
 	for i, t := range s.tasks {
-		if t.state == absent {
+		if t.State == variant.Absent {
 			continue
 		}
 		where := "host"
-		if t.ct > 0 {
-			where = fmt.Sprintf("ve%d vpid %d", t.ct, t.vpid)
+		if t.Home > 0 {
+			where = fmt.Sprintf("ve%d vpid %d", t.Home, t.vpid)
 		}
-		fmt.Fprintf(&b, "  t%d pid %d (%s) parent %s %s", i, t.pid, where, t.parent, stateNames[t.state])
-		if t.state != live {
-			fmt.Fprintf(&b, " %s", t.status)
+		fmt.Fprintf(&b, "  t%d pid %d (%s) parent %s %s", i, t.pid, where, t.Parent, t.State)
+		if t.State != variant.Live {
+			fmt.Fprintf(&b, " %s", t.Status)
 		}
 		b.WriteByte('\n')
 	}
 	for i, c := range s.cts[1:] {
-		fmt.Fprintf(&b, "  ve%d init %s dead=%v\n", i+1, c.init, c.dead)
+		fmt.Fprintf(&b, "  ve%d init %s dead=%v\n", i+1, c.Leader, c.Dead)
 	}
 	return b.String()
 }
 
-var _ spec.State = (*state)(nil)
+var (
+	_ spec.State    = (*state)(nil)
+	_ variant.World = (*state)(nil)
+)

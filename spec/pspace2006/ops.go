@@ -5,6 +5,7 @@ import (
 
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
+	"github.com/pidcheck/pidcheck/spec/internal/variant"
 )
 
 // MaxHandle bounds the handles a fork may create: this spec indexes tasks
@@ -12,64 +13,37 @@ import (
 // growing the table without bound.
 const MaxHandle = 1 << 16
 
-// choice carries what an observation fixes where the spec leaves a choice:
-// the number a Fork took in the parent's pspace (policies lowest/unique)
-// and the child a Wait(-1) reaped. Zero values mean "the spec's own choice".
-type choice struct {
-	n    int
-	reap int
-}
-
 // Expect returns the spec's result for op and the next state.
-func (s *state) Expect(op model.Op) (model.Result, spec.State) {
-	n := s.clone()
-	r, _ := n.apply(op, choice{})
-	return r, n
-}
+func (s *state) Expect(op model.Op) (model.Result, spec.State) { return variant.Expect(s, op) }
 
-// Step says whether op may return observed in this state.
+// Step says whether op may return observed in this state. The choice an
+// observation fixes is the number a fork took in the parent's pspace and
+// the child a wait(-1) reaped.
 func (s *state) Step(op model.Op, observed model.Result) (bool, spec.State, string) {
-	var ch choice
-	if observed.Err == model.OK {
-		switch {
-		case (op.Kind == model.Fork || op.Kind == model.ForkWithTid) && len(observed.NSpid) > 0:
-			ch.n = observed.NSpid[0]
-		case op.Kind == model.Wait && op.Pid == -1:
-			ch.reap = observed.N
-		}
-	}
-	n := s.clone()
-	r, why := n.apply(op, ch)
-	if why != "" {
-		return false, nil, fmt.Sprintf("%s returned %s: %s", op, observed.Format(op.Kind), why)
-	}
-	if !r.Equal(op.Kind, observed) {
-		return false, nil, fmt.Sprintf("%s returned %s; the pspace2006 spec gives %s", op, observed.Format(op.Kind), r.Format(op.Kind))
-	}
-	return true, n, ""
+	return variant.Step(Name, s, op, observed)
 }
 
-// apply performs op on s (a private clone). A non-empty string says the
+// Apply performs op on s (a private clone). A non-empty string says the
 // choice in ch is not one the spec allows.
-func (s *state) apply(op model.Op, ch choice) (model.Result, string) {
+func (s *state) Apply(op model.Op, ch variant.Choice) (model.Result, string) {
 	if op.Kind.Level() != model.ProcessLevel {
 		return model.Fail(model.EINVAL), ""
 	}
-	if !s.isLive(op.Task) {
+	if !variant.IsLive(s, op.Task) {
 		return model.Fail(model.ESRCH), ""
 	}
 	a := s.get(op.Task)
 	ok := model.Result{}
-	sp := &s.spaces[a.space]
+	sp := &s.spaces[a.Home]
 	switch op.Kind {
 	case model.Fork, model.ForkWithTid:
 		return s.fork(op, ch)
 	case model.Exit:
-		s.zombify(op.Task, model.Status{Code: op.Code})
-		s.settle()
+		variant.Zombify(s, op.Task, model.Status{Code: op.Code})
+		variant.Settle(s)
 		return ok, ""
 	case model.Wait:
-		return s.wait(op, ch)
+		return variant.Wait(s, op, ch.Reap, a.Home)
 	case model.Kill:
 		return s.kill(op), ""
 	case model.Unshare:
@@ -82,10 +56,10 @@ func (s *state) apply(op model.Op, ch choice) (model.Result, string) {
 		a.armed = true
 		return ok, ""
 	case model.SetNs:
-		if !s.isLive(op.Target) {
+		if !variant.IsLive(s, op.Target) {
 			return model.Fail(model.ESRCH), ""
 		}
-		if s.get(op.Target).space != a.space {
+		if s.get(op.Target).Home != a.Home {
 			return model.Fail(model.EINVAL), "" // a pspace is entered only by being born into it
 		}
 		a.armed = false
@@ -93,18 +67,18 @@ func (s *state) apply(op model.Op, ch choice) (model.Result, string) {
 	case model.GetPid:
 		return model.Result{N: a.num}, ""
 	case model.GetPPid:
-		if p := s.get(a.parent); p != nil {
-			return model.Result{N: s.num(a.space, p)}, ""
+		if p := s.get(a.Parent); p != nil {
+			return model.Result{N: s.num(a.Home, p)}, ""
 		}
 		return model.Result{N: 0}, ""
 	case model.Translate:
 		t := s.get(op.Target)
-		if t == nil || t.state == absent {
+		if t == nil || t.State == variant.Absent {
 			return model.Fail(model.ESRCH), ""
 		}
-		return model.Result{N: s.num(a.space, t)}, ""
+		return model.Result{N: s.num(a.Home, t)}, ""
 	case model.Lookup:
-		if h := s.find(a.space, op.Pid); h != model.NoTask {
+		if h := s.find(a.Home, op.Pid); h != model.NoTask {
 			return model.Result{Task: h}, ""
 		}
 		return model.Fail(model.ESRCH), ""
@@ -127,14 +101,14 @@ func (s *state) apply(op model.Op, ch choice) (model.Result, string) {
 // fork creates op.Child in the actor's pspace, or, when the actor has
 // unshared, as the leader of a new pspace: number 1 there and a wait ID
 // from the actor's pspace. Result: [n], or [wid 1].
-func (s *state) fork(op model.Op, ch choice) (model.Result, string) {
-	if c := s.get(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.state != absent) {
+func (s *state) fork(op model.Op, ch variant.Choice) (model.Result, string) {
+	if c := s.get(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.State != variant.Absent) {
 		return model.Fail(model.EINVAL), ""
 	}
 	a := s.get(op.Task)
-	home := a.space
+	home := a.Home
 	sp := &s.spaces[home]
-	if sp.dead {
+	if sp.Dead {
 		return model.Fail(model.ENOMEM), ""
 	}
 	taken := s.takenIn(home)
@@ -161,11 +135,11 @@ func (s *state) fork(op model.Op, ch choice) (model.Result, string) {
 	}
 	if n == 0 {
 		want, found := spec.Pick(s.pol, taken, sp.next, s.par.Floor, sp.pidMax)
-		if ch.n != 0 {
-			if ok, why := spec.Allowed(s.pol, taken, sp.next, s.par.Floor, sp.pidMax, ch.n); !ok {
+		if ch.N != 0 {
+			if ok, why := spec.Allowed(s.pol, taken, sp.next, s.par.Floor, sp.pidMax, ch.N); !ok {
 				return model.Result{}, fmt.Sprintf("number in s%d: %s", home, why)
 			}
-			want, found = ch.n, true
+			want, found = ch.N, true
 		}
 		if !found {
 			return model.Fail(model.EAGAIN), ""
@@ -174,85 +148,19 @@ func (s *state) fork(op model.Op, ch choice) (model.Result, string) {
 		sp.next = n + 1
 	}
 	for int(op.Child) >= len(s.tasks) {
-		s.tasks = append(s.tasks, task{parent: model.NoTask})
+		s.tasks = append(s.tasks, task{Task: variant.Task{Parent: model.NoTask}})
 	}
 	a = s.get(op.Task) // the append may have moved the tasks
-	t := task{state: live, space: home, num: n, parent: op.Task, order: s.seq}
-	s.seq++
+	t := task{Task: variant.Task{State: variant.Live, Home: home, Parent: op.Task, Order: s.NextOrder()}, num: n}
 	if !a.armed {
 		s.tasks[op.Child] = t
 		return model.Result{NSpid: []int{n}}, ""
 	}
 	a.armed = false
-	s.spaces = append(s.spaces, pspace{parent: home, level: sp.level + 1, leader: op.Child, next: 2, pidMax: s.par.PidMax})
-	t.space, t.num, t.wid = len(s.spaces)-1, 1, n
+	s.spaces = append(s.spaces, pspace{Space: variant.Space{Leader: op.Child}, parent: home, level: sp.level + 1, next: 2, pidMax: s.par.PidMax})
+	t.Home, t.num, t.wid = len(s.spaces)-1, 1, n
 	s.tasks[op.Child] = t
 	return model.Result{NSpid: []int{n, 1}}, ""
-}
-
-func (s *state) children(h model.Handle) []model.Handle {
-	var out []model.Handle
-	for i := range s.tasks {
-		t := &s.tasks[i]
-		if t.parent == h && (t.state == live || t.state == zombie) {
-			out = append(out, model.Handle(i))
-		}
-	}
-	// wait scans children in the order they became children.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && s.tasks[out[j]].order < s.tasks[out[j-1]].order; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
-func (s *state) reap(h model.Handle, view int) model.Result {
-	t := s.get(h)
-	r := model.Result{N: s.num(view, t), Status: t.status}
-	t.state = reaped
-	s.settle()
-	return r
-}
-
-func (s *state) wait(op model.Op, ch choice) (model.Result, string) {
-	a := s.get(op.Task)
-	if op.Pid != -1 && op.Pid <= 0 {
-		return model.Fail(model.EINVAL), "" // a process group: not modelled, as in spec.Linux
-	}
-	kids := s.children(op.Task)
-	if len(kids) == 0 {
-		return model.Fail(model.ECHILD), ""
-	}
-	switch {
-	case op.Pid == -1 && ch.reap > 0:
-		for _, k := range kids {
-			if s.num(a.space, s.get(k)) == ch.reap {
-				if !s.reapable(k) {
-					return model.Result{}, fmt.Sprintf("child %s (%d) is not reapable", k, ch.reap)
-				}
-				return s.reap(k, a.space), ""
-			}
-		}
-		return model.Result{}, fmt.Sprintf("no child has number %d", ch.reap)
-	case op.Pid == -1:
-		for _, k := range kids {
-			if s.reapable(k) {
-				return s.reap(k, a.space), ""
-			}
-		}
-		return model.Result{}, ""
-	case op.Pid > 0:
-		for _, k := range kids {
-			if s.num(a.space, s.get(k)) == op.Pid {
-				if s.reapable(k) {
-					return s.reap(k, a.space), ""
-				}
-				return model.Result{}, ""
-			}
-		}
-	}
-	return model.Fail(model.ECHILD), ""
 }
 
 func (s *state) kill(op model.Op) model.Result {
@@ -266,42 +174,26 @@ func (s *state) kill(op model.Op) model.Result {
 	var targets []model.Handle
 	switch {
 	case op.Pid > 0:
-		if h := s.find(a.space, op.Pid); h != model.NoTask {
+		if h := s.find(a.Home, op.Pid); h != model.NoTask {
 			targets = append(targets, h)
 		}
 	case op.Pid == -1:
 		for i := range s.tasks {
-			if model.Handle(i) != op.Task && s.num(a.space, &s.tasks[i]) > 1 {
+			if model.Handle(i) != op.Task && s.num(a.Home, &s.tasks[i]) > 1 {
 				targets = append(targets, model.Handle(i))
 			}
 		}
 	case op.Pid < -1:
 		// kill(-wid): every task of the pspace led by wid, nested ones too.
-		if h := s.find(a.space, -op.Pid); h != model.NoTask && s.get(h).space != a.space {
-			inner := s.get(h).space
+		if h := s.find(a.Home, -op.Pid); h != model.NoTask && s.get(h).Home != a.Home {
+			inner := s.get(h).Home
 			for i := range s.tasks {
-				if t := &s.tasks[i]; (t.state == live || t.state == zombie) && s.within(t.space, inner) {
+				if t := &s.tasks[i]; t.Exists() && s.within(t.Home, inner) {
 					targets = append(targets, model.Handle(i))
 				}
 			}
 		}
 	}
-	if len(targets) == 0 {
-		return model.Fail(model.ESRCH)
-	}
-	if op.Sig == 0 {
-		return model.Result{}
-	}
-	for _, h := range targets {
-		t := s.get(h)
-		if t.state != live {
-			continue
-		}
-		if s.isLeader(h) && (t.space == a.space || op.Sig != 9) {
-			continue // a leader ignores signals from inside, and SIGTERM from above
-		}
-		s.zombify(h, model.Status{Signal: op.Sig})
-	}
-	s.settle()
-	return model.Result{}
+	// A leader ignores signals from inside, and SIGTERM from above.
+	return variant.Signal(s, targets, op.Sig, a.Home)
 }

@@ -6,41 +6,26 @@ import (
 
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
+	"github.com/pidcheck/pidcheck/spec/internal/variant"
 )
 
-type taskState uint8
-
-const (
-	absent taskState = iota // never forked (or its fork failed)
-	live
-	zombie
-	reaped
-)
-
-var stateNames = [...]string{"absent", "live", "zombie", "reaped"}
-
-// task is one task. It lives in exactly one pspace, with number num there;
-// a leader (the first task of a pspace, num 1) also has a wait ID, wid,
-// allocated in the parent pspace: the number its parent knows it by.
+// task is one task. It lives in exactly one pspace, Home, with number num
+// there; a leader (the first task of a pspace, num 1) also has a wait ID,
+// wid, allocated in the parent pspace: the number its parent knows it by.
 type task struct {
-	state  taskState
-	space  int
-	num    int
-	wid    int
-	parent model.Handle
-	order  int  // when it became its parent's child: wait -1 scans in this order
-	armed  bool // unshare was called: the next fork creates a pspace
-	status model.Status
+	variant.Task
+	num   int
+	wid   int
+	armed bool // unshare was called: the next fork creates a pspace
 }
 
 // pspace is one PID space with its own allocator. Space 0 is the root,
 // led by t0.
 type pspace struct {
+	variant.Space
 	parent int // -1 for the root
 	level  int
-	leader model.Handle
-	dead   bool // its leader died: it accepts no task any more
-	next   int  // the allocator's cursor
+	next   int // the allocator's cursor
 	pidMax int
 }
 
@@ -56,12 +41,13 @@ type state struct {
 
 func newState(p model.Params, pol model.Policy) *state {
 	s := &state{pol: pol, par: p, seq: 1}
-	s.tasks = []task{{state: live, num: 1, parent: model.NoTask}}
-	s.spaces = []pspace{{parent: -1, leader: model.Root, next: 2, pidMax: p.PidMax}}
+	s.tasks = []task{{Task: variant.Task{State: variant.Live, Parent: model.NoTask}, num: 1}}
+	s.spaces = []pspace{{Space: variant.Space{Leader: model.Root}, parent: -1, next: 2, pidMax: p.PidMax}}
 	return s
 }
 
-func (s *state) clone() *state {
+// Clone returns a private copy of s.
+func (s *state) Clone() *state {
 	c := *s
 	c.tasks = append([]task(nil), s.tasks...)
 	c.spaces = append([]pspace(nil), s.spaces...)
@@ -75,26 +61,16 @@ func (s *state) get(h model.Handle) *task {
 	return &s.tasks[h]
 }
 
-func (s *state) isLive(h model.Handle) bool {
-	t := s.get(h)
-	return t != nil && t.state == live
-}
-
-func (s *state) isLeader(h model.Handle) bool {
-	t := s.get(h)
-	return t != nil && s.spaces[t.space].leader == h
-}
-
 // num is t's number in pspace view: its own number in its own pspace, its
 // wait ID in the parent pspace of the pspace it leads, 0 (invisible)
 // everywhere else.
 func (s *state) num(view int, t *task) int {
 	switch {
-	case t.state != live && t.state != zombie:
+	case !t.Exists():
 		return 0
-	case t.space == view:
+	case t.Home == view:
 		return t.num
-	case t.wid != 0 && s.spaces[t.space].parent == view:
+	case t.wid != 0 && s.spaces[t.Home].parent == view:
 		return t.wid
 	}
 	return 0
@@ -128,71 +104,29 @@ func (s *state) within(sp, anc int) bool {
 	return false
 }
 
-// reapable: a zombie, and if it leads a pspace, the last task visible there.
-func (s *state) reapable(h model.Handle) bool {
-	t := s.get(h)
-	if t == nil || t.state != zombie {
-		return false
+// The variant.World methods: a task is visible in a pspace where it has a
+// number (so a leader is seen in the parent pspace, by its wait ID).
+
+func (s *state) NumTasks() int { return len(s.tasks) }
+
+func (s *state) Task(h model.Handle) *variant.Task {
+	if t := s.get(h); t != nil {
+		return &t.Task
 	}
-	if !s.isLeader(h) {
-		return true
-	}
-	for i := range s.tasks {
-		if model.Handle(i) != h && s.num(t.space, &s.tasks[i]) != 0 {
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
-// zombify ends t: its children go to its pspace's leader (a leader keeps
-// its own children: it reaps them as its pspace dies).
-func (s *state) zombify(h model.Handle, st model.Status) {
-	t := s.get(h)
-	t.state, t.status, t.armed = zombie, st, false
-	if s.isLeader(h) {
-		return
-	}
-	reaper := s.spaces[t.space].leader
-	for i := range s.tasks {
-		c := &s.tasks[i]
-		if c.parent == h && (c.state == live || c.state == zombie) {
-			c.parent, c.order = reaper, s.seq
-			s.seq++
-		}
-	}
-}
+func (s *state) NumSpaces() int                        { return len(s.spaces) }
+func (s *state) Space(i int) *variant.Space            { return &s.spaces[i].Space }
+func (s *state) Num(view int, h model.Handle) int      { return s.num(view, s.get(h)) }
+func (s *state) Visible(view int, h model.Handle) bool { return s.num(view, s.get(h)) != 0 }
 
-// settle computes the consequences of a death atomically: a pspace whose
-// leader died stops accepting and every task visible in it is killed (so
-// nested pspaces die too); a dead pspace's leader reaps its zombie children.
-func (s *state) settle() {
-	for changed := true; changed; {
-		changed = false
-		for si := range s.spaces {
-			sp := &s.spaces[si]
-			if sp.dead || s.tasks[sp.leader].state == live {
-				continue
-			}
-			sp.dead, changed = true, true
-			for i := range s.tasks {
-				if t := &s.tasks[i]; t.state == live && s.num(si, t) != 0 {
-					s.zombify(model.Handle(i), model.Status{Signal: 9})
-				}
-			}
-		}
-		for i := range s.tasks {
-			t := &s.tasks[i]
-			if t.state != zombie || t.parent == model.NoTask {
-				continue
-			}
-			p := s.get(t.parent)
-			if p.state != live && s.isLeader(t.parent) && s.spaces[p.space].dead && s.reapable(model.Handle(i)) {
-				t.state = reaped
-				changed = true
-			}
-		}
-	}
+// Zombified disarms a pending unshare: a dead task forks nothing.
+func (s *state) Zombified(h model.Handle) { s.tasks[h].armed = false }
+
+func (s *state) NextOrder() int {
+	s.seq++
+	return s.seq - 1
 }
 
 // Key is a canonical encoding of the state.
@@ -200,13 +134,13 @@ func (s *state) Key() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seq=%d", s.seq)
 	for i, t := range s.tasks {
-		if t.state == absent {
+		if t.State == variant.Absent {
 			continue
 		}
-		fmt.Fprintf(&b, "|t%d %d s%d %d w%d p%d o%d %v %d,%d", i, t.state, t.space, t.num, t.wid, t.parent, t.order, t.armed, t.status.Code, t.status.Signal)
+		fmt.Fprintf(&b, "|t%d %d s%d %d w%d p%d o%d %v %d,%d", i, t.State, t.Home, t.num, t.wid, t.Parent, t.Order, t.armed, t.Status.Code, t.Status.Signal)
 	}
 	for i, sp := range s.spaces {
-		fmt.Fprintf(&b, "|s%d %d %d %d %v %d %d", i, sp.parent, sp.level, sp.leader, sp.dead, sp.next, sp.pidMax)
+		fmt.Fprintf(&b, "|s%d %d %d %d %v %d %d", i, sp.parent, sp.level, sp.Leader, sp.Dead, sp.next, sp.pidMax)
 	}
 	return b.String()
 }
@@ -216,19 +150,19 @@ func (s *state) String() string {
 	var b strings.Builder
 	b.WriteString("pspace2006:\n")
 	for i, sp := range s.spaces {
-		fmt.Fprintf(&b, "  s%d (level %d, parent s%d) leader %s cursor %d pid_max %d dead=%v\n", i, sp.level, sp.parent, sp.leader, sp.next, sp.pidMax, sp.dead)
+		fmt.Fprintf(&b, "  s%d (level %d, parent s%d) leader %s cursor %d pid_max %d dead=%v\n", i, sp.level, sp.parent, sp.Leader, sp.next, sp.pidMax, sp.Dead)
 	}
 	for i, t := range s.tasks {
-		if t.state == absent {
+		if t.State == variant.Absent {
 			continue
 		}
-		fmt.Fprintf(&b, "  t%d (s%d, %d)", i, t.space, t.num)
+		fmt.Fprintf(&b, "  t%d (s%d, %d)", i, t.Home, t.num)
 		if t.wid != 0 {
-			fmt.Fprintf(&b, " wait ID %d in s%d", t.wid, s.spaces[t.space].parent)
+			fmt.Fprintf(&b, " wait ID %d in s%d", t.wid, s.spaces[t.Home].parent)
 		}
-		fmt.Fprintf(&b, " parent %s %s", t.parent, stateNames[t.state])
-		if t.state != live {
-			fmt.Fprintf(&b, " %s", t.status)
+		fmt.Fprintf(&b, " parent %s %s", t.Parent, t.State)
+		if t.State != variant.Live {
+			fmt.Fprintf(&b, " %s", t.Status)
 		}
 		if t.armed {
 			b.WriteString(" (unshared)")
@@ -238,4 +172,7 @@ func (s *state) String() string {
 	return b.String()
 }
 
-var _ spec.State = (*state)(nil)
+var (
+	_ spec.State    = (*state)(nil)
+	_ variant.World = (*state)(nil)
+)

@@ -1,44 +1,17 @@
-package idr
-
-// Helpers shared (as copies) by the alloc/idr, alloc/pidmap and
-// alloc/lockfree tests.
+package alloctest
 
 import (
 	"sync"
 	"testing"
 
-	"pgregory.net/rapid"
-
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// genAllocOp draws an allocator op with numbers around [0, pidMax].
-func genAllocOp(p model.Params) *rapid.Generator[model.Op] {
-	return rapid.Custom(func(t *rapid.T) model.Op {
-		n := rapid.IntRange(-1, p.PidMax+1)
-		switch rapid.IntRange(0, 9).Draw(t, "kind") {
-		case 0, 1, 2, 3:
-			return model.Op{Kind: model.Alloc}
-		case 4, 5:
-			return model.Op{Kind: model.Free, N: n.Draw(t, "n")}
-		case 6:
-			return model.Op{Kind: model.AllocAt, N: n.Draw(t, "n")}
-		case 7:
-			return model.Op{Kind: model.SetCursor, N: n.Draw(t, "n")}
-		case 8:
-			return model.Op{Kind: model.SetMax, N: n.Draw(t, "n")}
-		}
-		if rapid.IntRange(0, 4).Draw(t, "disable?") == 0 {
-			return model.Op{Kind: model.Disable}
-		}
-		return model.Op{Kind: model.Alloc}
-	})
-}
-
-// stress runs threads goroutines doing rounds of alloc/free on a shared
-// allocator and checks that held numbers are unique.
-func stress(t *testing.T, newImpl newImplFunc, p model.Params, threads, rounds int) {
+// Stress runs threads goroutines doing rounds of alloc/free on a shared
+// allocator (the pass-through Env: run it with -race) and checks that held
+// numbers are unique and that every free of a held number succeeds.
+func Stress(t testing.TB, newImpl NewImpl, p model.Params, threads, rounds int) {
 	t.Helper()
 	var mu sync.Mutex
 	holder := map[int]int{}

@@ -1,5 +1,0 @@
-//go:build !race
-
-package idr
-
-const raceEnabled = false

@@ -1,0 +1,37 @@
+package alloctest
+
+import (
+	"pgregory.net/rapid"
+
+	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/spec"
+)
+
+// CheckSequentialUnique applies a rapid-drawn run of 1–150 GenAllocOp ops
+// to a (built for p, on one thread) and fails unless every result passes
+// the unique allocator spec's Step, and the cyclic spec's too up to the
+// first alloc that succeeds where cyclic answers EAGAIN (the fallback below
+// the floor), after which cyclic is no longer compared.
+func CheckSequentialUnique(t *rapid.T, a model.Impl, p model.Params) {
+	unique := spec.Allocator(p, model.Unique).Init()
+	cyclic := spec.Allocator(p, model.Cyclic).Init()
+	for i := range rapid.IntRange(1, 150).Draw(t, "steps") {
+		op := GenAllocOp(p).Draw(t, "op")
+		got := a.Apply(op)
+		ok, next, why := unique.Step(op, got)
+		if !ok {
+			t.Fatalf("step %d (unique): %s\nstate: %s", i, why, unique)
+		}
+		unique = next
+		if cyclic == nil {
+			continue
+		}
+		if ok, next, why := cyclic.Step(op, got); ok {
+			cyclic = next
+		} else if want, _ := cyclic.Expect(op); op.Kind == model.Alloc && want.Err == model.EAGAIN && got.Err == model.OK {
+			cyclic = nil // the fallback below the floor; stop comparing
+		} else {
+			t.Fatalf("step %d (cyclic): %s\nstate: %s", i, why, cyclic)
+		}
+	}
+}

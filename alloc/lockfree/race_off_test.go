@@ -1,5 +1,0 @@
-//go:build !race
-
-package lockfree
-
-const raceEnabled = false

@@ -1,5 +1,0 @@
-//go:build !race
-
-package openvz
-
-const raceEnabled = false

@@ -1,5 +1,0 @@
-//go:build !race
-
-package pidmap
-
-const raceEnabled = false

@@ -1,5 +1,0 @@
-//go:build !race
-
-package pspace2006
-
-const raceEnabled = false
