@@ -37,6 +37,8 @@ func linuxLevel() []Entry {
 			"kill(-1) picks targets by root-space number and reaches tasks outside the sender's space (CVE-2009-1338)"),
 		zoo("linux-translate-dying", linux.TranslateDying,
 			"translating a zombie gives 0, as if it were invisible"),
+		zoo("linux-pidmax-window", linux.PidmaxWindow,
+			"the kernel's own behaviour: pid_max is read once before the allocation, so a pid_max lowered before the task became visible leaves it with an out-of-range number"),
 		zoo("linux-inflight-visible", linux.InflightVisible,
 			"the kernel's own behaviour: a number held by a fork still in flight answers EEXIST/EAGAIN at once, not linearizable when that fork fails"),
 	}

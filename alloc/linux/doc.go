@@ -11,7 +11,7 @@
 //	pidmap_lock       every space's IDR, cursor and pid_allocated count
 //	tasklist_lock     tasks, parent/child links, task states (RW)
 //	sN.pid_allocated  published copy of sN's count, for the zap's wait
-//	sN.pid_max        read once per level by alloc_pid, without a lock
+//	sN.pid_max        written under tasklist_lock (read) and pidmap_lock
 //	sN.child_reaper   read by set_tid's "no PID 1" check, without a lock
 //
 // Lock order is tasklist_lock, then pidmap_lock (release_task → free_pid).
@@ -25,7 +25,8 @@
 // On failure the reserved levels are removed, and a space that never had a
 // task gets its cursor back to 0, so its first task still gets 1.
 // copy_process then takes tasklist_lock, re-checks that the parent is alive
-// and that the space still accepts tasks (commit 3fd37226216620), and
+// and that the space still accepts tasks (commit 3fd37226216620), checks
+// (not in the kernel) that every number is still below its pid_max, and
 // attaches the task.
 //
 // # Death
@@ -61,6 +62,36 @@
 // one moment, its attach under tasklist_lock. Likewise a fork restarts if
 // its parent's children space changed under it (only possible here, where
 // one task's ops may run on two harness threads).
+//
+// # pid_max
+//
+// alloc_pid reads each level's pid_max once, without a lock, and the task
+// becomes visible only at its attach; the kernel never looks at pid_max
+// again. A write lowering pid_max in between leaves a task whose number is
+// at or above the pid_max of the moment it appeared, which no sequential
+// execution gives (PidmaxWindow keeps that behaviour):
+//
+//	init: t0 fork t1; t1 fork t2; t0 fork t3   [2] [3] [4]; pid_max 16, floor 4
+//	A: t2 fork t4       reads pid_max 16, reserves and publishes 5
+//	B: t2 pid_max 5     ok
+//	B: t4 fork t6       ESRCH: t4 is not attached yet
+//	A:                  attaches t4 → [5]
+//
+// B's ESRCH puts A's fork after the write, where 5 is out of range. linux
+// instead writes pid_max holding tasklist_lock (for reading) and
+// pidmap_lock; reads it under pidmap_lock, in the same hold as the scan
+// (so an EAGAIN is never answered for a pid_max a write has already
+// raised); and, whenever the allocation answers (an error at some level,
+// or the publish) and again at the attach under tasklist_lock, checks every
+// number the fork holds against its space's pid_max of that moment. If one
+// is out of range the fork's numbers are released (a restart, not a failed
+// first fork: the new space stays alive and gives 1 again) and the fork
+// starts over with the current pid_max, which may now answer EAGAIN. So
+// every answer, numbers or error, holds at one moment. ns_last_pid's range
+// check is taken under pidmap_lock too. Likewise a fork whose parent died
+// while it was under way answers ESRCH whatever its allocation found: an
+// EAGAIN decided under a pid_max written after the parent's exit fits no
+// order in which the parent is alive.
 //
 // # Policy: unique, not cyclic, under concurrency
 //

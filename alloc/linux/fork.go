@@ -8,10 +8,11 @@ import "github.com/pidcheck/pidcheck/model"
 //
 // If the parent's children space changed while the fork was under way (a
 // concurrent unshare or setns by the same task, which on Linux cannot
-// happen, a task being one thread here), the attempt is undone and the
-// fork restarts, as copy_process restarts with -ERESTARTNOINTR when a
-// signal arrives; so the child always goes where the parent's children go
-// at the moment it is attached.
+// happen, a task being one thread here), or a pid_max write left one of
+// its numbers out of range, the attempt is undone and the fork restarts,
+// as copy_process restarts with -ERESTARTNOINTR when a signal arrives; so
+// the child always goes where the parent's children go, with numbers in
+// range, at the moment it is attached.
 func (s *System) fork(h, child model.Handle, tids []int) model.Result {
 	for {
 		res, restart := s.forkOnce(h, child, tids)
@@ -22,7 +23,8 @@ func (s *System) fork(h, child model.Handle, tids []int) model.Result {
 }
 
 // forkOnce is one attempt of fork; restart reports that the parent's
-// children space changed under it.
+// children space changed under it, or that a number it holds went out of
+// range.
 func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, restart bool) {
 	s.tasklistLock.RLock()
 	parent := s.liveTask(h)
@@ -47,10 +49,14 @@ func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, 
 		switch {
 		case alive && moved:
 			return model.Result{}, true
-		case err == model.ENOMEM && !alive:
-			// The space died with the parent in it: the parent was
-			// SIGKILLed by the zap that cleared PIDNS_ADDING, so its
-			// fork never returns to user space.
+		case !alive:
+			// The parent died while the fork was under way: killed
+			// (fatal_signal_pending, so the fork never returns to user
+			// space; an ENOMEM means the zap that cleared PIDNS_ADDING
+			// killed it), or it exited on another harness thread. Its
+			// error may have been decided after the death (an EAGAIN
+			// under a pid_max lowered after the parent's exit), when only
+			// ESRCH holds.
 			return model.Fail(model.ESRCH), false
 		}
 		return model.Fail(err), false
@@ -66,6 +72,13 @@ func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, 
 		restart = true
 	case s.tasks[child] != nil:
 		err = model.EINVAL // the scenario reused a handle
+	case s.outOfRange(p, 0):
+		// A pid_max write lowered some level's pid_max below the
+		// number reserved there (pid_max writes hold tasklist_lock, so
+		// this is the attach's own moment): the task would appear with
+		// an out-of-range number. Not in the kernel; see the package
+		// doc, "pid_max".
+		restart = true
 	case !s.forkRecheck(ns):
 		// "Don't start children in a dying pid namespace"
 		// (commit 3fd37226216620).
@@ -74,7 +87,11 @@ func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, 
 	if err != model.OK || restart {
 		s.tasklistLock.Unlock()
 		s.pidmapLock.Lock()
-		s.freePid(p)
+		if restart {
+			s.retract(p, ns)
+		} else {
+			s.freePid(p)
+		}
 		s.pidmapLock.Unlock()
 		return model.Fail(err), restart
 	}
@@ -112,4 +129,21 @@ func (s *System) isLive(t *task) bool {
 	s.tasklistLock.RLock()
 	defer s.tasklistLock.RUnlock()
 	return t.state == live
+}
+
+// retract undoes the published, not yet attached p of a fork that
+// restarts: unlike freePid (a fork that failed), it never treats the count
+// of ns falling back to bare PIDNS_ADDING as a failed first process, and it
+// gives a space that has no task yet its cursor 0 back, so the restarted
+// fork (or another) still gets 1 there. The caller holds pidmapLock.
+func (s *System) retract(p *pid, ns *space) {
+	for i := 0; i <= p.level; i++ {
+		u := p.numbers[i]
+		u.ns.setAllocated(u.ns.allocated - 1)
+		delete(u.ns.idr, u.nr)
+		u.ns.resolved()
+	}
+	if ns.allocated == pidnsAdding {
+		ns.cursor = 0
+	}
 }

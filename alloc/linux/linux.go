@@ -63,8 +63,10 @@ type space struct {
 	settled    int32
 	settledPub sched.Int32
 
-	// pidMax is read once per level by alloc_pid without a lock
-	// (READ_ONCE(tmp->pid_max)) and written by the pid_max sysctl.
+	// pidMax is written by the pid_max sysctl under tasklistLock (read)
+	// and pidmapLock; alloc_pid reads it under pidmapLock, the attach
+	// under tasklistLock (the kernel reads it once per level, without a
+	// lock: the PidmaxWindow zoo).
 	pidMax sched.Int32
 	// reaper is child_reaper as a handle+1 (0: none yet), read by alloc_pid's
 	// set_tid check without a lock and written under tasklistLock.
@@ -332,8 +334,11 @@ func (s *System) setns(h, target model.Handle) model.Result {
 	return model.Result{}
 }
 
-// setPidMax writes pid_max of the caller's active space. The kernel accepts
-// [RESERVED_PIDS+1, PID_MAX_LIMIT]; here [Floor+1, Params.PidMax].
+// setPidMax writes pid_max of the caller's active space
+// (kernel/pid.c pid_table: proc_dointvec_minmax, a plain store). The
+// kernel accepts [RESERVED_PIDS+1, PID_MAX_LIMIT]; here [Floor+1,
+// Params.PidMax]. The write holds tasklist_lock (read) and pidmap_lock,
+// which the kernel's does not: see the package doc, "pid_max".
 func (s *System) setPidMax(h model.Handle, n int) model.Result {
 	s.tasklistLock.RLock()
 	defer s.tasklistLock.RUnlock()
@@ -344,7 +349,12 @@ func (s *System) setPidMax(h model.Handle, n int) model.Result {
 	if n <= s.p.Floor || n > s.p.PidMax {
 		return model.Fail(model.EINVAL)
 	}
+	// Under both locks: a fork's allocation (pidmap_lock) and its attach
+	// (tasklist_lock) each see one value of pid_max for the whole of their
+	// decision.
+	s.pidmapLock.Lock()
 	t.ns.pidMax.Store(int32(n))
+	s.pidmapLock.Unlock()
 	return model.Result{}
 }
 
@@ -352,8 +362,9 @@ func (s *System) setPidMax(h model.Handle, n int) model.Result {
 // (kernel/pid_namespace.c pid_ns_ctl_handler): 0 ≤ n ≤ pid_max, and the
 // next scan starts at n+1. The kernel writes the cursor without
 // pidmap_lock ("a code writing to it should synchronize its usage with
-// external means"); taking the lock here keeps the write atomic with
-// respect to a concurrent allocation.
+// external means"); taking the lock here, for the range check too, keeps
+// the write atomic with respect to a concurrent allocation and pid_max
+// write.
 func (s *System) setLastPid(h model.Handle, n int) model.Result {
 	s.tasklistLock.RLock()
 	defer s.tasklistLock.RUnlock()
@@ -361,12 +372,12 @@ func (s *System) setLastPid(h model.Handle, n int) model.Result {
 	if t == nil {
 		return model.Fail(model.ESRCH)
 	}
+	s.pidmapLock.Lock()
+	defer s.pidmapLock.Unlock()
 	if n < 0 || n > int(t.ns.pidMax.Load()) {
 		return model.Fail(model.EINVAL)
 	}
-	s.pidmapLock.Lock()
 	t.ns.cursor = n + 1
-	s.pidmapLock.Unlock()
 	return model.Result{}
 }
 

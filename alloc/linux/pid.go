@@ -8,46 +8,62 @@ import "github.com/pidcheck/pidcheck/model"
 // the innermost space's PIDNS_ADDING is checked and every level published
 // (idr_replace) and counted. On any failure the reserved levels are removed.
 // tids is clone3's set_tid, innermost first.
+//
+// Each level's pid_max is read under pidmap_lock, together with the scan
+// (the kernel reads it once per level before taking the lock), and whenever
+// the allocation is about to answer (an error at some level, or the
+// publish), the numbers already reserved at the levels inside are checked
+// against their spaces' pid_max of that moment: if a pid_max write lowered
+// one below a reserved number, the reservation is undone and the allocation
+// starts over, so every answer holds at one moment (see the package doc,
+// "pid_max").
 func (s *System) allocPid(ns *space, tids []int) (*pid, model.Errno) {
 	if len(tids) > ns.level+1 {
 		return nil, model.EINVAL
 	}
-	p := &pid{level: ns.level, numbers: make([]upid, ns.level+1)}
+	for {
+		p, err, stale := s.allocPidOnce(ns, tids)
+		if !stale {
+			return p, err
+		}
+	}
+}
+
+// allocPidOnce is one attempt of allocPid; stale reports that it was undone
+// because a reserved number went out of range under it.
+func (s *System) allocPidOnce(ns *space, tids []int) (p *pid, err model.Errno, stale bool) {
+	p = &pid{level: ns.level, numbers: make([]upid, ns.level+1)}
 	tmp := ns
 	i := ns.level
-	var err model.Errno
 	for ; i >= 0; i-- {
-		pidMax := int(tmp.pidMax.Load()) // READ_ONCE(tmp->pid_max)
-		tid := 0
+		ask := asked{}
 		if k := ns.level - i; k < len(tids) {
-			tid = tids[k]
-			if tid < 1 || tid >= pidMax {
-				err = model.EINVAL
-				break
-			}
-			// "Also fail if a PID != 1 is requested and no PID 1 exists."
-			if tid != 1 && tmp.reaper.Load() == 0 {
-				err = model.EINVAL
-				break
-			}
+			ask = asked{tid: tids[k], set: true}
 		}
-		nr, e := s.reserveWaiting(tmp, p, tid, pidMax)
-		if e != model.OK {
-			err = e
+		if s.bug == PidmaxWindow {
+			ask.pidMax = int(tmp.pidMax.Load()) // READ_ONCE(tmp->pid_max), before the lock
+		}
+		nr, e, st := s.reserveWaiting(tmp, p, i, ask)
+		if e != model.OK || st {
+			err, stale = e, st
 			break
 		}
 		p.numbers[i] = upid{nr, tmp}
 		tmp = tmp.parent
 	}
-	if err == model.OK {
+	if err == model.OK && !stale {
 		s.pidmapLock.Lock()
-		if ns.accepting() || s.bug == NoDeadCheck {
+		switch {
+		case s.outOfRange(p, 0):
+			stale = true
+		case ns.accepting() || s.bug == NoDeadCheck:
 			s.publish(p)
 			s.pidmapLock.Unlock()
-			return p, model.OK
+			return p, model.OK, false
+		default:
+			err = model.ENOMEM // the innermost space's init has died
 		}
 		s.pidmapLock.Unlock()
-		err = model.ENOMEM // the innermost space's init has died
 		i = -1
 	}
 	// out_free: remove the levels already reserved, i+1 … ns.level.
@@ -58,30 +74,66 @@ func (s *System) allocPid(ns *space, tids []int) (*pid, model.Errno) {
 		ns.cursor = 0
 	}
 	s.pidmapLock.Unlock()
-	return nil, err
+	return nil, err, stale
 }
 
-// reserveWaiting reserves one number in sp, taking pidmap_lock for it.
-// Where the answer would depend on another fork still under way — the
-// number set_tid asks for, the last free numbers, or the 1 of a space that
-// has no init yet are held only by a fork that may still fail — it drops
-// the lock and waits (Env.WaitUntil) until one in-flight entry of sp is
-// resolved, then tries again. The kernel answers at once (EEXIST, EAGAIN,
-// or a 2 in a space that then never gets its 1), which no sequential
-// execution explains when that other fork fails: see InflightVisible.
-func (s *System) reserveWaiting(sp *space, p *pid, tid, pidMax int) (int, model.Errno) {
+// asked is what one level of alloc_pid asks for: the number set_tid names
+// (set), and, in the PidmaxWindow zoo only, the pid_max read before the
+// lock (0: read it under the lock).
+type asked struct {
+	tid    int
+	set    bool
+	pidMax int
+}
+
+// reserveWaiting reserves one number in sp, level i of p, taking
+// pidmap_lock for it. Where the answer would depend on another fork still
+// under way — the number set_tid asks for, the last free numbers, or the 1
+// of a space that has no init yet are held only by a fork that may still
+// fail — it drops the lock and waits (Env.WaitUntil) until one in-flight
+// entry of sp is resolved, then tries again. The kernel answers at once
+// (EEXIST, EAGAIN, or a 2 in a space that then never gets its 1), which no
+// sequential execution explains when that other fork fails: see
+// InflightVisible. stale reports that the level answered an error while a
+// number p holds at a level inside had gone out of range (nothing was
+// taken): the caller starts over.
+func (s *System) reserveWaiting(sp *space, p *pid, i int, ask asked) (nr int, err model.Errno, stale bool) {
 	for {
 		s.pidmapLock.Lock()
-		nr, err, wait := s.reserve(sp, p, tid, pidMax)
+		pidMax := ask.pidMax
+		if pidMax == 0 {
+			pidMax = int(sp.pidMax.Load())
+		}
+		nr, err, wait := s.reserve(sp, p, ask, pidMax)
+		if err != model.OK && s.outOfRange(p, i+1) {
+			s.pidmapLock.Unlock()
+			return 0, model.OK, true
+		}
 		seen := sp.settled
 		s.pidmapLock.Unlock()
 		if !wait || s.bug == InflightVisible {
-			return nr, err
+			return nr, err, false
 		}
 		s.env.WaitUntil("fork: "+sp.name+" has numbers in flight", func() bool {
 			return sp.settledPub.Load() != seen
 		})
 	}
+}
+
+// outOfRange reports whether a number p holds at level from or inside is at
+// or above its space's current pid_max (always false in the PidmaxWindow
+// zoo, which keeps the kernel's behaviour). The caller holds pidmapLock or
+// tasklistLock, either of which excludes a pid_max write.
+func (s *System) outOfRange(p *pid, from int) bool {
+	if s.bug == PidmaxWindow {
+		return false
+	}
+	for j := from; j <= p.level; j++ {
+		if u := p.numbers[j]; u.nr >= int(u.ns.pidMax.Load()) {
+			return true
+		}
+	}
+	return false
 }
 
 // inFlight reports whether entry nr of sp belongs to a fork still under
@@ -91,16 +143,26 @@ func inFlight(sp *space, nr int) bool {
 	return taken && (p == nil || !p.attached)
 }
 
-// reserve takes one number in sp for p: exactly tid when tid > 0 (idr_alloc
-// over [tid, tid+1), which leaves the cursor alone), else
+// reserve takes one number in sp for p: exactly ask.tid when set_tid names
+// one (idr_alloc over [tid, tid+1), which leaves the cursor alone), else
 // idr_alloc_cyclic(pid_min, pid_max). wait reports that the answer depends
 // on a fork still in flight (nothing was taken). The caller holds
 // pidmapLock.
-func (s *System) reserve(sp *space, p *pid, tid, pidMax int) (nr int, err model.Errno, wait bool) {
+func (s *System) reserve(sp *space, p *pid, ask asked, pidMax int) (nr int, err model.Errno, wait bool) {
+	if ask.set {
+		if ask.tid < 1 || ask.tid >= pidMax {
+			return 0, model.EINVAL, false
+		}
+		// "Also fail if a PID != 1 is requested and no PID 1 exists."
+		if ask.tid != 1 && sp.reaper.Load() == 0 {
+			return 0, model.EINVAL, false
+		}
+	}
 	if sp.inflight > 0 && sp.reaper.Load() == 0 && s.bug != InflightVisible {
 		return 0, model.OK, true // the space's first task is still being forked
 	}
-	if tid > 0 {
+	if ask.set {
+		tid := ask.tid
 		if _, taken := sp.idr[tid]; taken {
 			return 0, model.EEXIST, inFlight(sp, tid)
 		}

@@ -6,18 +6,20 @@ package linux
 // everyone else. When that fork then fails, another fork has already
 // answered as if it had succeeded:
 //
-//	A: t0 fork t2             reserves s0's 2 (cyclic)
-//	B: t0 exit 0              zap s0: PIDNS_ADDING cleared, all killed
-//	A:                        publish refused → ENOMEM; t0 is dead → ESRCH
-//	C: t0 fork t1 tid=2       (earlier, while 2 was A's) EEXIST
+//	init: t0 unshare; t0 fork t1; t0 fork t3   t1 [2 1] is s1's init, t3 [3 2]
+//	A: t0 fork t2             reserves s1's 3 (cyclic), then s0's 4
+//	C: t0 fork t4 tid=3       EEXIST: s1's 3 is A's
+//	B: t1 exit 0              zap s1: PIDNS_ADDING cleared
+//	A:                        publish refused → ENOMEM
 //
-// C's EEXIST needs A's 2 to be taken, so C comes after A; A's ESRCH needs
-// t0 dead, so A comes after B; C's success-or-EEXIST needs t0 alive, so C
-// comes before B. No order fits. The same holds for EAGAIN when the last
-// free numbers are in flight, and for the 2 a fork gets in a fresh space
-// while another fork holds its 1 and then fails (the space never gets an
-// init). linux waits instead (reserveWaiting) until the other fork is
-// attached or undone; this variant keeps the kernel's behaviour, so the
-// checker shows the finding. Found by random scheduling against
+// C's EEXIST needs s1's 3 taken, which only A's fork ever took, and A
+// failed: before B, C's set_tid fork succeeds; after B, s1 answers ENOMEM.
+// No order fits. The same holds for EAGAIN when the last free numbers are
+// in flight, and for the 2 a fork gets in a fresh space while another fork
+// holds its 1 and then fails (the space never gets an init). linux waits
+// instead (reserveWaiting) until the other fork is attached or undone; this
+// variant keeps the kernel's behaviour, so the checker shows the finding.
+// (The parents stay alive here: a fork whose parent dies while it is under
+// way answers ESRCH, whatever it found.) Found by random scheduling against
 // spec.Linux(unique); the scenario is TestZooVariantsFound's.
 const InflightVisible Bug = 9

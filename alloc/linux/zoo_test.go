@@ -40,7 +40,11 @@ var zooCases = []zooCase{
 	{name: "linux-kill-all-leak", bug: linux.KillAllLeak,
 		init: "t0 fork t1; t0 unshare; t0 fork t2; t2 fork t3", threads: []string{"t3 kill -1 9"}, post: "t1 getpid", maxSeeds: 1},
 	{name: "linux-inflight-visible", bug: linux.InflightVisible,
-		threads: []string{"t0 fork t2", "t0 exit 0", "t0 fork t1 tid=2"}, maxSeeds: 50},
+		init: "t0 unshare; t0 fork t1; t0 fork t3", threads: []string{"t0 fork t2", "t1 exit 0", "t0 fork t4 tid=3"}, maxSeeds: 50},
+	{name: "linux-pidmax-window", bug: linux.PidmaxWindow,
+		init: "t0 fork t1; t1 fork t2; t0 fork t3", threads: []string{"t2 fork t4", "t2 pid_max 5; t4 fork t6"}, maxSeeds: 50},
+	{name: "linux-pidmax-window-raised", bug: linux.PidmaxWindow,
+		init: "t0 fork t1; t0 fork t2; t0 pid_max 5; t0 ns_last_pid 3", threads: []string{"t0 fork t3", "t1 pid_max 16; t1 fork t4"}, maxSeeds: 100},
 	{name: "linux-translate-dying", bug: linux.TranslateDying,
 		init: "t0 fork t1", threads: []string{"t1 exit 0; t0 translate t1"}, maxSeeds: 1},
 }
