@@ -1,0 +1,383 @@
+package checker
+
+import (
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// procGen builds a process-level scenario. It keeps a rough shadow of the
+// world — which handles exist, which space each one's number and children
+// live in, which are probably inits — only to aim its choices; the spec,
+// not this shadow, judges the run.
+type procGen struct {
+	src    Source
+	o      GenOptions
+	tasks  []genTask
+	spaces []genSpace
+	nums   []int // numbers worth aiming at
+	// leaders are the numbers, in their parent's space, of tasks that lead
+	// a space (inits), learnt from the init part: kill(-n) aims at them.
+	leaders []int
+}
+
+type genTask struct {
+	h          model.Handle
+	space      int  // index into spaces: where its own number is
+	childSpace int  // where its future children go
+	init       bool // probably the init of its space
+	owner      int  // -1: made by the init part (every thread may use it); else the thread
+	exited     bool // some op already made it exit (a guess: the op may fail)
+}
+
+type genSpace struct {
+	parent int // -1 for the root
+	level  int
+	tasks  int // forks aimed into it so far
+}
+
+func genProcess(src Source, o GenOptions) model.Scenario {
+	g := &procGen{src: src, o: o}
+	g.spaces = []genSpace{{parent: -1}}
+	g.tasks = []genTask{{h: model.Root, init: true, owner: -1}}
+	g.spaces[0].tasks = 1
+	sc := model.Scenario{Level: model.ProcessLevel, Params: o.Params}
+
+	// Init: build a few spaces and tasks.
+	steps := src.IntRange(0, 4, "init steps")
+	for i := 0; i < steps; i++ {
+		sc.Init = append(sc.Init, g.initStep()...)
+	}
+	g.learn(sc.Init)
+
+	// Parallel part.
+	nthreads := src.IntRange(min(2, o.Threads), o.Threads, "threads")
+	sc.Threads = make([][]model.Op, nthreads)
+	for i := range sc.Threads {
+		nops := src.IntRange(1, o.Ops, "ops")
+		for j := 0; j < nops; j++ {
+			sc.Threads[i] = append(sc.Threads[i], g.threadOp(i))
+		}
+	}
+
+	// Post: after the drain (decided at run time), where is everyone?
+	for _, t := range g.tasks {
+		sc.Post = append(sc.Post, model.Op{Kind: model.Translate, Task: model.Root, Target: t.h})
+	}
+	for _, n := range g.nums {
+		if n >= 1 && n < o.Params.PidMax && len(sc.Post) < 2*len(g.tasks)+8 {
+			sc.Post = append(sc.Post, model.Op{Kind: model.Lookup, Task: model.Root, Pid: n})
+		}
+	}
+	return sc
+}
+
+// learn runs the init part through the oracle and aims later numbers at
+// what it allocated and reaped.
+func (g *procGen) learn(init []model.Op) {
+	var seen []int
+	if g.o.Oracle != nil && len(init) > 0 {
+		res := g.o.Oracle(init)
+		for i, op := range init {
+			if i >= len(res) || res[i].Err != model.OK {
+				continue
+			}
+			switch op.Kind {
+			case model.Fork, model.ForkWithTid:
+				ns := res[i].NSpid
+				seen = append(seen, ns...)
+				if int(op.Child) < len(g.tasks) && g.tasks[op.Child].init && len(ns) >= 2 {
+					g.leaders = append(g.leaders, ns[len(ns)-2])
+				}
+			case model.Wait:
+				if res[i].N > 0 {
+					seen = append(seen, res[i].N)
+				}
+			}
+		}
+	} else {
+		for i := 1; i <= len(g.tasks)+1; i++ {
+			seen = append(seen, i)
+		}
+	}
+	for _, op := range init {
+		if op.Kind == model.SetLastPid {
+			seen = append(seen, op.N)
+		}
+	}
+	g.nums = interesting(g.o.Params, seen)
+}
+
+// fork records a fork by parent and returns the new handle.
+func (g *procGen) fork(parent int, owner int) model.Handle {
+	h := model.Handle(len(g.tasks))
+	sp := g.tasks[parent].childSpace
+	g.tasks = append(g.tasks, genTask{h: h, space: sp, childSpace: sp, init: g.spaces[sp].tasks == 0, owner: owner})
+	g.spaces[sp].tasks++
+	return h
+}
+
+func (g *procGen) unshare(t int) {
+	tk := &g.tasks[t]
+	if tk.childSpace != tk.space {
+		return // EINVAL: the spec says so; the shadow stays
+	}
+	lvl := g.spaces[tk.space].level + 1
+	if lvl > g.o.Params.MaxLevel {
+		return
+	}
+	g.spaces = append(g.spaces, genSpace{parent: tk.space, level: lvl})
+	tk.childSpace = len(g.spaces) - 1
+}
+
+// live returns the indices of tasks usable by thread owner (-1: the init
+// part), not known to have exited.
+func (g *procGen) usable(owner int, wantLive bool) []int {
+	var out []int
+	for i, t := range g.tasks {
+		if t.owner != -1 && t.owner != owner {
+			continue
+		}
+		if wantLive && t.exited {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+func (g *procGen) actor(owner int, label string) int {
+	if owner >= 0 && chance(g.src, 1, 8, label+" elsewhere") {
+		// A task another thread forks concurrently: the op races with the
+		// fork (ESRCH before it, the task after; never anything between).
+		if c := g.others(owner); len(c) > 0 {
+			return pick(g.src, c, label)
+		}
+	}
+	c := g.usable(owner, true)
+	if len(c) == 0 {
+		c = g.usable(owner, false)
+	}
+	return pick(g.src, c, label)
+}
+
+// others returns the tasks forked by threads other than owner so far.
+func (g *procGen) others(owner int) []int {
+	var out []int
+	for i, t := range g.tasks {
+		if t.owner >= 0 && t.owner != owner {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// initStep is one building block of the init part.
+func (g *procGen) initStep() []model.Op {
+	var ops []model.Op
+	switch weighted(g.src, []int{4, 4, 2, 2, 1, 1, 1, 1}, "init shape") {
+	case 0: // a plain child
+		p := g.actor(-1, "parent")
+		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: g.fork(p, -1)})
+	case 1: // a new space with its init and one task in it
+		p := g.actor(-1, "parent")
+		ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[p].h})
+		g.unshare(p)
+		in := g.fork(p, -1)
+		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: in})
+		if chance(g.src, 2, 3, "populate") {
+			ops = append(ops, model.Op{Kind: model.Fork, Task: in, Child: g.fork(int(in), -1)})
+		}
+	case 2: // a hole: a child that exits and is reaped
+		p := g.actor(-1, "parent")
+		c := g.fork(p, -1)
+		ops = append(ops,
+			model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: c},
+			model.Op{Kind: model.Exit, Task: c, Code: g.src.IntRange(0, 3, "code")})
+		g.tasks[c].exited = true
+		if chance(g.src, 3, 4, "reap") {
+			ops = append(ops, model.Op{Kind: model.Wait, Task: g.tasks[p].h, Pid: -1})
+		}
+	case 3: // move the cursor next to the wrap
+		ops = append(ops, model.Op{Kind: model.SetLastPid, Task: model.Root,
+			N: pick(g.src, []int{g.o.Params.PidMax - 2, g.o.Params.PidMax - 3, g.o.Params.Floor}, "last pid")})
+	case 4: // join another space for future children
+		t := g.actor(-1, "joiner")
+		target := g.actor(-1, "target")
+		ops = append(ops, model.Op{Kind: model.SetNs, Task: g.tasks[t].h, Target: g.tasks[target].h})
+		g.setns(t, target)
+	case 7: // a new space whose first fork fails (the root is full), then a retry
+		ops = append(ops, model.Op{Kind: model.SetPidMax, Task: model.Root, N: g.o.Params.Floor + 1})
+		for n := g.liveIn(0); n < g.o.Params.Floor; n++ {
+			ops = append(ops, model.Op{Kind: model.Fork, Task: model.Root, Child: g.fork(0, -1)})
+		}
+		a := g.actor(-1, "unsharer")
+		ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[a].h})
+		g.unshare(a)
+		failed := g.fork(a, -1)
+		g.tasks[failed].exited = true // EAGAIN: it never lives
+		g.spaces[g.tasks[a].childSpace].tasks = 0
+		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[a].h, Child: failed})
+		// Free a root number, and retry.
+		var kids []int
+		for i, t := range g.tasks {
+			if i > 0 && t.space == 0 && !t.exited && i != a {
+				kids = append(kids, i)
+			}
+		}
+		if len(kids) > 0 {
+			k := pick(g.src, kids, "freed")
+			ops = append(ops, model.Op{Kind: model.Exit, Task: g.tasks[k].h},
+				model.Op{Kind: model.Wait, Task: model.Root, Pid: -1})
+			g.tasks[k].exited = true
+		}
+		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[a].h, Child: g.fork(a, -1)})
+	case 6: // a small root: forks soon fail with EAGAIN at the root level
+		ops = append(ops, model.Op{Kind: model.SetPidMax, Task: model.Root,
+			N: g.o.Params.Floor + g.src.IntRange(1, 2, "root pid_max")})
+	case 5: // a zombie left unreaped
+		p := g.actor(-1, "parent")
+		c := g.fork(p, -1)
+		ops = append(ops,
+			model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: c},
+			model.Op{Kind: model.Exit, Task: c, Code: 1})
+		g.tasks[c].exited = true
+	}
+	return ops
+}
+
+// inits returns the tasks thread th may use that probably lead a space
+// other than the root's.
+func (g *procGen) inits(th int) []int {
+	var out []int
+	for _, i := range g.usable(th, true) {
+		if g.tasks[i].init && i != 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// liveIn counts the tasks the shadow believes live in space sp.
+func (g *procGen) liveIn(sp int) int {
+	n := 0
+	for _, t := range g.tasks {
+		if t.space == sp && !t.exited {
+			n++
+		}
+	}
+	return n
+}
+
+func (g *procGen) setns(t, target int) {
+	ts := g.tasks[target].space
+	// Allowed when the target space is t's own or a descendant of it.
+	for s := ts; s >= 0; s = g.spaces[s].parent {
+		if s == g.tasks[t].space {
+			g.tasks[t].childSpace = ts
+			return
+		}
+	}
+}
+
+// Kinds of parallel-part ops and their weights.
+var procKinds = []struct {
+	kind   model.Kind
+	weight int
+}{
+	{model.Fork, 24},
+	{model.Exit, 12},
+	{model.Wait, 12},
+	{model.Kill, 8},
+	{model.SetLastPid, 5},
+	{model.Unshare, 4},
+	{model.SetNs, 5},
+	{model.Lookup, 4},
+	{model.Translate, 3},
+	{model.SetPidMax, 4},
+	{model.ForkWithTid, 4},
+	{model.GetPid, 2},
+	{model.GetPPid, 2},
+}
+
+func (g *procGen) num(label string) int { return pick(g.src, g.nums, label) }
+
+// threadOp draws one op for thread th.
+func (g *procGen) threadOp(th int) model.Op {
+	w := make([]int, len(procKinds))
+	for i, k := range procKinds {
+		w[i] = k.weight
+	}
+	kind := procKinds[weighted(g.src, w, "kind")].kind
+	a := g.actor(th, "actor")
+	op := model.Op{Kind: kind, Task: g.tasks[a].h}
+	switch kind {
+	case model.Fork:
+		op.Child = g.fork(a, th)
+	case model.ForkWithTid:
+		lvl := g.spaces[g.tasks[a].childSpace].level
+		n := g.src.IntRange(1, lvl+1, "tids")
+		for i := 0; i < n; i++ {
+			if i == 0 && g.spaces[g.tasks[a].childSpace].tasks == 0 && chance(g.src, 3, 4, "tid 1") {
+				op.Tids = append(op.Tids, 1)
+				continue
+			}
+			op.Tids = append(op.Tids, g.num("tid"))
+		}
+		op.Child = g.fork(a, th)
+	case model.Exit:
+		// Lean toward the exits of inits, never the root's (the kernel panics).
+		if chance(g.src, 1, 2, "exit an init") {
+			if inits := g.inits(th); len(inits) > 0 {
+				a = pick(g.src, inits, "init")
+			}
+		}
+		if a == 0 {
+			op.Kind = model.Wait // t0 does not exit; it reaps instead
+			op.Pid = -1
+			break
+		}
+		op.Task = g.tasks[a].h
+		op.Code = g.src.IntRange(0, 3, "code")
+		g.tasks[a].exited = true
+	case model.Wait:
+		op.Pid = -1
+		if chance(g.src, 1, 4, "wait pid") {
+			op.Pid = g.num("pid")
+		}
+	case model.Kill:
+		op.Pid = g.num("pid")
+		switch weighted(g.src, []int{10, 1, 2}, "kill whom") {
+		case 1: // kill(-1)
+			op.Pid = -1
+		case 2: // a group: kill(-wid) in pspace2006, ESRCH elsewhere
+			op.Pid = -max(op.Pid, 2)
+			if len(g.leaders) > 0 && chance(g.src, 3, 4, "a leader's group") {
+				op.Pid = -pick(g.src, g.leaders, "leader")
+			}
+		}
+		op.Sig = pick(g.src, []int{9, 15, 0}, "sig")
+	case model.Unshare:
+		g.unshare(a)
+	case model.SetNs:
+		// Lean toward inits: their spaces die when they exit, which
+		// another thread may be doing right now.
+		target := g.actor(th, "target")
+		if in := g.inits(th); len(in) > 0 && chance(g.src, 1, 2, "an init's space") {
+			target = pick(g.src, in, "target")
+		}
+		op.Target = g.tasks[target].h
+		g.setns(a, target)
+	case model.Translate:
+		op.Target = g.tasks[g.actor(th, "target")].h
+	case model.Lookup:
+		op.Pid = g.num("pid")
+	case model.SetPidMax:
+		// Lowered while forks run, or back up to the top.
+		op.N = g.num("pid_max")
+		if chance(g.src, 1, 4, "raise") {
+			op.N = g.o.Params.PidMax
+		}
+	case model.SetLastPid:
+		op.N = g.num("last pid")
+	}
+	return op
+}

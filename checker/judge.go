@@ -1,0 +1,100 @@
+package checker
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/spec"
+	"github.com/pidcheck/pidcheck/spec/linmodel"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// judge turns a run's outcome and history into a verdict and a reason.
+func judge(s spec.Spec, out *sched.Outcome, rec *recorder, timeout time.Duration) (traces.Verdict, string) {
+	if rec.invariant != "" {
+		return violation(traces.Invariant), rec.invariant
+	}
+	switch out.Verdict {
+	case sched.Done:
+	case sched.Deadlock:
+		return violation(traces.Deadlock), out.Message
+	case sched.StepBound:
+		return violation(traces.StepBound), out.Message
+	case sched.Panic:
+		return violation(traces.Panic), out.Message
+	case sched.Blocked:
+		return violation(traces.Watchdog), out.Message
+	default: // Diverged, Pruned: this run says nothing about the implementation
+		return verdictUnknown, out.Message
+	}
+	ops, err := porcupineHistory(rec.history)
+	if err != nil {
+		return verdictUnknown, err.Error()
+	}
+	if witnessed(s, rec.history) {
+		return verdictOk, ""
+	}
+	switch porcupine.CheckOperationsTimeout(linmodel.Model(s), ops, timeout) {
+	case porcupine.Ok:
+		return verdictOk, ""
+	case porcupine.Illegal:
+		return violation(traces.Linearizability), explain(s, ops, timeout)
+	}
+	return verdictUnknown, fmt.Sprintf("porcupine could not decide within %v (%d ops): unknown, not a pass", timeout, len(ops))
+}
+
+// porcupineHistory converts a complete history: every call must have its
+// return (porcupine silently mis-judges a call without one).
+func porcupineHistory(h []traces.Operation) ([]porcupine.Operation, error) {
+	ops := make([]porcupine.Operation, len(h))
+	for i, o := range h {
+		if o.Pending() {
+			return nil, fmt.Errorf("internal: %s's op %q has no return although every thread finished", o.Thread, o.Op)
+		}
+		ops[i] = porcupine.Operation{ClientId: clientID(o.Thread), Input: o.Op, Call: int64(o.Call), Output: o.Result, Return: int64(o.Return)}
+	}
+	return ops, nil
+}
+
+// clientID numbers threads for porcupine: main is 0, thread A is 1, … .
+func clientID(thread string) int {
+	if thread == "main" {
+		return 0
+	}
+	n := 0
+	for _, c := range thread {
+		n = n*26 + int(c-'A') + 1
+	}
+	return n
+}
+
+// witnessed tries the two orders that always respect real time — call
+// order and return order (if a returned before b was called, a comes first
+// in both) — as linearizations. Either one the spec accepts proves the
+// history linearizable without a search; most Ok runs end here.
+func witnessed(s spec.Spec, h []traces.Operation) bool {
+	try := func(order []int) bool {
+		st := s.Init()
+		for _, i := range order {
+			ok, next, _ := st.Step(h[i].Op, h[i].Result)
+			if !ok {
+				return false
+			}
+			st = next
+		}
+		return true
+	}
+	order := make([]int, len(h))
+	for i := range order {
+		order[i] = i // h is in call-tick order
+	}
+	if try(order) {
+		return true
+	}
+	slices.SortFunc(order, func(a, b int) int { return h[a].Return - h[b].Return })
+	return try(order)
+}

@@ -1,0 +1,237 @@
+package checker
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// RunOptions tune one run.
+type RunOptions struct {
+	MaxSteps     int           // the scheduler's step bound; 0: its default
+	Watchdog     time.Duration // the scheduler's watchdog; 0: its default
+	CheckTimeout time.Duration // porcupine's budget; 0: 10 s. Running out gives Unknown.
+	// Drain, when set, runs the adaptive drain before the scenario's post
+	// part (see Run) and records the ops it ran in Result.Scenario.Post.
+	Drain bool
+	// Strategy and Seed are copied into the Result.
+	Strategy string
+	Seed     uint64
+
+	// lean skips formatting the decisions of runs that pass (exploration
+	// throws those away).
+	lean bool
+}
+
+func (o RunOptions) checkTimeout() time.Duration {
+	if o.CheckTimeout <= 0 {
+		return 10 * time.Second
+	}
+	return o.CheckTimeout
+}
+
+// recorder collects the history of one run. Under the controlled scheduler
+// only one thread runs at a time, so a plain counter gives every call and
+// every return its own tick.
+type recorder struct {
+	tick      int
+	history   []traces.Operation
+	spans     [][2]int  // per history op: the decisions made from its call to its return
+	steps     *counting // counts the run's decisions
+	invariant string    // the first Validate failure, with where it happened
+}
+
+func (r *recorder) do(impl model.Impl, thread string, op model.Op) model.Result {
+	i := len(r.history)
+	r.history = append(r.history, traces.Operation{Thread: thread, Op: op, Call: r.tick, Return: traces.NoReturn})
+	r.spans = append(r.spans, [2]int{r.steps.n, -1})
+	r.tick++
+	res := impl.Apply(op)
+	r.history[i].Return = r.tick
+	r.history[i].Result = res
+	r.spans[i][1] = r.steps.n
+	r.tick++
+	return res
+}
+
+// counting passes every decision to inner and counts them.
+type counting struct {
+	inner sched.Chooser
+	n     int
+}
+
+func (c *counting) Begin()               { c.n = 0; c.inner.Begin() }
+func (c *counting) End(o *sched.Outcome) { c.inner.End(o) }
+func (c *counting) Choose(p *sched.Point) (int, error) {
+	c.n++
+	return c.inner.Choose(p)
+}
+
+func (r *recorder) validate(impl model.Impl, where string) {
+	v, ok := impl.(model.Validator)
+	if !ok || r.invariant != "" {
+		return
+	}
+	if err := v.Validate(); err != nil {
+		r.invariant = fmt.Sprintf("invariant broken after %s: %v", where, err)
+	}
+}
+
+// Run executes sc on a fresh instance of e under ch and judges it.
+//
+// The init part runs on the thread "main"; then thread i of the parallel
+// part runs as model.ThreadName(i) while main waits for all of them; then
+// main runs the post part. With o.Drain, main first drains: at the process
+// level every task waits (wait -1) in rounds until a round reaps nothing,
+// so that every zombie is reaped and an implementation's background
+// threads (a zap thread waiting for a space to empty) can finish; at the
+// allocator level it allocates until an allocation fails. The
+// implementation's Validate, if it has one, runs after each part.
+//
+// Every call and every return gets its own tick. A run the scheduler stops
+// (deadlock, step bound, panic, watchdog) takes the scheduler's verdict; an
+// invariant failure is a violation; otherwise porcupine judges the history
+// against the entry's spec and policy, and a timeout gives Unknown.
+func Run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) *Result {
+	res, _ := run(e, sc, ch, o)
+	return res
+}
+
+// run is Run that also returns the scheduler's outcome.
+func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, *sched.Outcome) {
+	res := &Result{Impl: e.Name, Spec: e.Spec, Policy: e.Policy, Strategy: o.Strategy, Seed: o.Seed, Schedules: 1}
+	s, err := SpecFor(e.Spec, sc.Params, e.Policy)
+	if err != nil {
+		res.Scenario = sc.Clone()
+		res.Verdict = verdictUnknown
+		res.Reason = err.Error()
+		return res, nil
+	}
+	rec := &recorder{steps: &counting{inner: ch}}
+	ran := sc.Clone()
+	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.MaxSteps, Watchdog: o.Watchdog}, func(env sched.Env) {
+		impl := e.New(env, sc.Params)
+		for _, op := range sc.Init {
+			rec.do(impl, "main", op)
+		}
+		rec.validate(impl, "the init part")
+		if len(sc.Threads) > 0 {
+			done := env.NewInt32("harness.done", 0)
+			for i, ops := range sc.Threads {
+				name := model.ThreadName(i)
+				env.Go(name, func() {
+					for _, op := range ops {
+						rec.do(impl, name, op)
+					}
+					done.Add(1)
+				})
+			}
+			env.WaitUntil("harness: every thread done", func() bool { return int(done.Load()) == len(sc.Threads) })
+		}
+		rec.validate(impl, "the parallel part")
+		if o.Drain {
+			// ran.Post grows before each drain op runs, so that a run
+			// stopped during the drain still records a scenario that
+			// holds every op of its history.
+			ran.Post = nil
+			drain(impl, rec, sc, &ran.Post)
+			ran.Post = append(ran.Post, sc.Post...)
+		}
+		for _, op := range sc.Post {
+			rec.do(impl, "main", op)
+		}
+		rec.validate(impl, "the post part")
+	})
+	res.Scenario = ran
+	res.History = rec.history
+	res.spans = rec.spans
+	res.Hash = out.Hash
+	res.Verdict, res.Reason = judge(s, out, rec, o.checkTimeout())
+	if !o.lean || res.Verdict != verdictOk {
+		res.Decisions = out.Decisions()
+	}
+	return res, out
+}
+
+// drain runs the adaptive drain on main, appending each op to *ops before
+// it runs.
+func drain(impl model.Impl, rec *recorder, sc model.Scenario, ops *[]model.Op) {
+	do := func(op model.Op) model.Result {
+		*ops = append(*ops, op)
+		return rec.do(impl, "main", op)
+	}
+	if sc.Level == model.AllocLevel {
+		for i := 0; i <= sc.Params.PidMax+1; i++ {
+			if do(model.Op{Kind: model.Alloc}).Err != model.OK {
+				break
+			}
+		}
+		return
+	}
+	handles := Handles(sc)
+	active := handles
+	for round := 0; round <= len(handles)+1 && len(active) > 0; round++ {
+		reaped := false
+		var next []model.Handle
+		for _, h := range active {
+			r := do(model.Op{Kind: model.Wait, Task: h, Pid: -1})
+			if r.Err != model.OK {
+				continue // ESRCH: not live; ECHILD: nothing to wait for
+			}
+			next = append(next, h)
+			if r.N > 0 {
+				reaped = true
+			}
+		}
+		if !reaped {
+			break
+		}
+		active = next
+	}
+}
+
+// IsDrainOp reports whether op is one the drain adds to a post part (Run
+// with Drain): a wait(-1) at the process level, an alloc at the allocator
+// level. Generated post parts never hold such ops themselves.
+func IsDrainOp(op model.Op) bool {
+	return (op.Kind == model.Wait && op.Pid == -1) || op.Kind == model.Alloc
+}
+
+// Undrained returns sc without the ops a drain added to its post part: the
+// scenario as generated, ready to be run (and drained) again.
+func Undrained(sc model.Scenario) model.Scenario {
+	c := sc.Clone()
+	c.Post = c.Post[:0]
+	for _, op := range sc.Post {
+		if !IsDrainOp(op) {
+			c.Post = append(c.Post, op)
+		}
+	}
+	return c
+}
+
+// Handles returns t0 and every handle a fork of sc creates, in order.
+func Handles(sc model.Scenario) []model.Handle {
+	max := model.Root
+	see := func(ops []model.Op) {
+		for _, op := range ops {
+			if (op.Kind == model.Fork || op.Kind == model.ForkWithTid) && op.Child > max {
+				max = op.Child
+			}
+		}
+	}
+	see(sc.Init)
+	for _, t := range sc.Threads {
+		see(t)
+	}
+	see(sc.Post)
+	out := make([]model.Handle, 0, int(max)+1)
+	for h := model.Root; h <= max; h++ {
+		out = append(out, h)
+	}
+	return out
+}

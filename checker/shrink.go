@@ -1,0 +1,274 @@
+package checker
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// ShrinkOptions tune Shrink.
+type ShrinkOptions struct {
+	Run RunOptions
+	// Seeds is how many fresh random and PCT schedules a candidate scenario
+	// gets when the failing schedule no longer fails on it (default 24).
+	Seeds int
+	Seed  uint64        // base seed of those schedules
+	Time  time.Duration // budget (default 20 s); the best result so far is returned when it runs out
+	// Keep, when set, must also hold of every accepted candidate: for a
+	// zoo variant, "the fixed implementation passes it", so that shrinking
+	// cannot wander from the variant's bug to another one.
+	Keep func(*Result) bool
+}
+
+// Shrink minimizes a failing result: fewer threads, fewer ops, fewer
+// preemptions, compact handles, while the verdict stays the same (outcome
+// and violation kind). A candidate scenario is first run with the current
+// schedule's context switches (see guided) and, when that no longer fails,
+// with a few fresh random and PCT schedules. Shrink is deterministic given
+// its inputs, except that a time budget may stop it early.
+func Shrink(e alloc.Entry, r *Result, o ShrinkOptions) *Result {
+	if !r.Failed() {
+		return r
+	}
+	if o.Seeds <= 0 {
+		o.Seeds = 24
+	}
+	if o.Time <= 0 {
+		o.Time = 20 * time.Second
+	}
+	s := &shrinker{e: e, o: o, best: r, deadline: time.Now().Add(o.Time)}
+	s.o.Run.Drain = true
+	s.o.Run.Strategy = r.Strategy
+	s.sc = Undrained(r.Scenario)
+	s.sw = switchesOf(r.Decisions)
+
+	for changed := true; changed && !s.late(); {
+		changed = s.dropPost() || s.dropThreads() || s.dropOps() || s.dropSwitches()
+	}
+	s.try(compact(s.sc))
+	s.best.Strategy, s.best.Seed = r.Strategy, r.Seed
+	return s.best
+}
+
+// ResultFromTrace rebuilds a Result from a trace file's contents (what
+// Shrink and Visualize need beyond it comes from rerunning it: see Replay).
+func ResultFromTrace(t *traces.Trace) *Result {
+	return &Result{
+		Impl: t.Impl, Spec: t.Spec, Policy: t.Policy, Strategy: t.Strategy, Seed: t.Seed,
+		Scenario: t.Scenario.Clone(), Verdict: t.Verdict, Reason: t.Reason,
+		History: append([]traces.Operation(nil), t.History...), Decisions: schedDecisions(t.Decisions),
+		Hash: t.Hash, Schedules: 1,
+	}
+}
+
+// ShrinkTrace shrinks a failing trace of a registered implementation (for
+// pidcheck shrink): the result fails with the trace's verdict and is no
+// bigger. A trace that does not fail is an error.
+func ShrinkTrace(t *traces.Trace, o ShrinkOptions) (*Result, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if t.Verdict.Outcome != traces.Violation {
+		return nil, fmt.Errorf("trace of %s has verdict %s: only a violation can be shrunk", t.Impl, t.Verdict)
+	}
+	e, err := alloc.Lookup(t.Impl)
+	if err != nil {
+		return nil, err
+	}
+	e.Spec, e.Policy = t.Spec, t.Policy
+	return Shrink(e, ResultFromTrace(t), o), nil
+}
+
+type shrinker struct {
+	e        alloc.Entry
+	o        ShrinkOptions
+	best     *Result
+	sc       model.Scenario // best's scenario, undrained
+	sw       []switchPoint  // best's context switches
+	deadline time.Time
+	tries    int
+}
+
+func (s *shrinker) late() bool { return time.Now().After(s.deadline) }
+
+// same reports whether r fails like the original.
+func (s *shrinker) same(r *Result) bool {
+	return r.Verdict == s.best.Verdict && (s.o.Keep == nil || s.o.Keep(r))
+}
+
+// try runs candidate sc; when it fails the same way it becomes the best and
+// try returns true.
+func (s *shrinker) try(sc model.Scenario) bool {
+	if s.late() {
+		return false
+	}
+	s.tries++
+	accept := func(r *Result) bool {
+		if !s.same(r) {
+			return false
+		}
+		s.best, s.sc, s.sw = r, sc, switchesOf(r.Decisions)
+		return true
+	}
+	if accept(Run(s.e, sc, newGuided(s.sw), s.o.Run)) {
+		return true
+	}
+	for k := 0; k < s.o.Seeds; k++ {
+		seed := mix(s.o.Seed^uint64(s.tries), uint64(k))
+		var ch sched.Chooser = sched.NewRandom(seed)
+		if k%2 == 1 {
+			ch = newPCT(seed, 3, 3*parallelOps(sc))
+		}
+		if accept(Run(s.e, sc, ch, s.o.Run)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *shrinker) dropPost() bool {
+	if len(s.sc.Post) == 0 {
+		return false
+	}
+	c := s.sc.Clone()
+	c.Post = nil
+	return s.try(c)
+}
+
+func (s *shrinker) dropThreads() bool {
+	for i := len(s.sc.Threads) - 1; i >= 0 && len(s.sc.Threads) > 1; i-- {
+		c := s.sc.Clone()
+		c.Threads = slices.Delete(c.Threads, i, i+1)
+		if s.try(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropOps removes single ops (with every later op that uses a handle the
+// removed op forked), from the threads first, then the init part.
+func (s *shrinker) dropOps() bool {
+	for i := len(s.sc.Threads) - 1; i >= 0; i-- {
+		for j := len(s.sc.Threads[i]) - 1; j >= 0; j-- {
+			if i >= len(s.sc.Threads) || j >= len(s.sc.Threads[i]) {
+				continue
+			}
+			c := s.sc.Clone()
+			op := c.Threads[i][j]
+			c.Threads[i] = slices.Delete(c.Threads[i], j, j+1)
+			if len(c.Threads[i]) == 0 {
+				c.Threads = slices.Delete(c.Threads, i, i+1)
+			}
+			if s.try(withoutHandleOf(c, op)) {
+				return true
+			}
+		}
+	}
+	for j := len(s.sc.Init) - 1; j >= 0; j-- {
+		if j >= len(s.sc.Init) {
+			continue
+		}
+		c := s.sc.Clone()
+		op := c.Init[j]
+		c.Init = slices.Delete(c.Init, j, j+1)
+		if s.try(withoutHandleOf(c, op)) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropSwitches removes context switches one at a time: fewer preemptions.
+func (s *shrinker) dropSwitches() bool {
+	changed := false
+	for k := len(s.sw) - 1; k >= 0 && !s.late(); k-- {
+		if k >= len(s.sw) {
+			continue
+		}
+		sw := slices.Delete(slices.Clone(s.sw), k, k+1)
+		r := Run(s.e, s.sc, newGuided(sw), s.o.Run)
+		if s.same(r) && preemptions(r.Decisions) <= preemptions(s.best.Decisions) {
+			s.best, s.sw = r, switchesOf(r.Decisions)
+			changed = changed || len(s.sw) < k+1
+		}
+	}
+	return changed
+}
+
+// withoutHandleOf removes, when op is a fork, every op that uses the
+// handle it forked (as actor or target), and so on for forks among them.
+func withoutHandleOf(sc model.Scenario, op model.Op) model.Scenario {
+	if op.Kind != model.Fork && op.Kind != model.ForkWithTid {
+		return sc
+	}
+	gone := []model.Handle{op.Child}
+	uses := func(o model.Op) bool {
+		return slices.Contains(gone, o.Task) || ((o.Kind == model.SetNs || o.Kind == model.Translate) && slices.Contains(gone, o.Target))
+	}
+	filter := func(ops []model.Op) []model.Op {
+		out := ops[:0]
+		for _, o := range ops {
+			if uses(o) {
+				if o.Kind == model.Fork || o.Kind == model.ForkWithTid {
+					gone = append(gone, o.Child)
+				}
+				continue
+			}
+			out = append(out, o)
+		}
+		return out
+	}
+	sc.Init = filter(sc.Init)
+	for i := range sc.Threads {
+		sc.Threads[i] = filter(sc.Threads[i])
+	}
+	sc.Threads = slices.DeleteFunc(sc.Threads, func(t []model.Op) bool { return len(t) == 0 })
+	sc.Post = filter(sc.Post)
+	return sc
+}
+
+// compact renames handles so that they are t0, t1, … in order of first
+// appearance.
+func compact(sc model.Scenario) model.Scenario {
+	c := sc.Clone()
+	names := map[model.Handle]model.Handle{model.Root: model.Root}
+	next := model.Handle(1)
+	name := func(h model.Handle) model.Handle {
+		if h < 0 {
+			return h
+		}
+		if n, ok := names[h]; ok {
+			return n
+		}
+		names[h] = next
+		next++
+		return names[h]
+	}
+	ren := func(ops []model.Op) {
+		for i := range ops {
+			op := &ops[i]
+			if op.Kind.Level() != model.ProcessLevel {
+				continue
+			}
+			op.Task = name(op.Task)
+			switch op.Kind {
+			case model.Fork, model.ForkWithTid:
+				op.Child = name(op.Child)
+			case model.SetNs, model.Translate:
+				op.Target = name(op.Target)
+			}
+		}
+	}
+	ren(c.Init)
+	for _, t := range c.Threads {
+		ren(t)
+	}
+	ren(c.Post)
+	return c
+}
