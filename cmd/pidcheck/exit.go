@@ -7,11 +7,11 @@ import (
 
 // Exit statuses, the same for every command.
 const (
-	exitOK         = 0
-	exitViolation  = 1
-	exitBadInput   = 2
-	exitUnknown    = 3
-	exitDiverged   = 4
+	exitOK        = 0
+	exitViolation = 1
+	exitBadInput  = 2
+	exitUnknown   = 3
+	exitDiverged  = 4
 )
 
 // exitError carries an exit status and, optionally, a message for stderr.

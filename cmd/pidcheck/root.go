@@ -4,13 +4,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
 
 // Main runs pidcheck with args and returns its exit status. It never calls
 // os.Exit, so tests run it in-process.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		// A panic is a bug in pidcheck, never the user's fault; it still
+		// gets one line, not a stack (PIDCHECK_DEBUG=1 shows the stack).
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "pidcheck: internal error (a bug in pidcheck, please report it): %v\n", v)
+			if os.Getenv("PIDCHECK_DEBUG") != "" {
+				stderr.Write(debug.Stack())
+			}
+			status = exitBadInput
+		}
+	}()
 	root := newRoot()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -44,6 +57,12 @@ input, 3 inconclusive (the linearizability check timed out), 4 replay diverged.`
 	})
 	root.AddCommand(
 		newListCmd(),
+		newCheckCmd(),
+		newZooCmd(),
+		newReplayCmd(),
+		newShrinkCmd(),
+		newCompareCmd(),
+		newKernelCmd(),
 	)
 	for _, c := range root.Commands() {
 		c.SilenceErrors, c.SilenceUsage = true, true

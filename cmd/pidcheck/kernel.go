@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pidcheck/pidcheck/oracle"
+)
+
+func newKernelCmd() *cobra.Command {
+	var (
+		scenarios, length int
+		seed              uint64
+		asJSON            bool
+	)
+	cmd := &cobra.Command{
+		Use:   "kernel",
+		Short: "Check the spec against the running Linux kernel",
+		Long: `kernel runs random sequential scenarios twice — for real, in fresh PID
+namespaces of the running kernel, and in the Linux spec — and compares every
+answer. Each difference is printed as the scenario, the op, the kernel's
+answer and the spec's, with the spec's reason.
+
+It needs Linux (≥ 6.14 for per-namespace pid_max), root, and PID namespaces.
+
+Exit status: 0 no difference, 1 some difference, 2 the oracle cannot run
+here (or bad usage), 3 the oracle failed midway (an agent did not answer):
+inconclusive.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if scenarios < 1 || length < 1 {
+				return usageErrorf("--scenarios %d, --ops %d: give at least 1 of each", scenarios, length)
+			}
+			if err := oracle.Available(); err != nil {
+				return usageErrorf("kernel oracle unavailable: %v", err)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runKernel(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), scenarios, length, seed, asJSON)
+		},
+	}
+	cmd.Flags().IntVar(&scenarios, "scenarios", 100, "random scenarios to run")
+	cmd.Flags().IntVar(&length, "ops", 40, "ops per scenario")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the first scenario (then seed+1, …)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as JSON")
+	return cmd
+}
+
+// kernelJSON is kernel's --json output.
+type kernelJSON struct {
+	Seed        uint64           `json:"seed"`
+	Scenarios   int              `json:"scenarios"`
+	Ops         int              `json:"ops"`
+	Self        int              `json:"self_answered"`
+	Differences []kernelDiffJSON `json:"differences"`
+	Error       string           `json:"error,omitempty"`
+}
+
+// kernelDiffJSON is one scenario where the kernel and the spec disagree.
+type kernelDiffJSON struct {
+	Seed     uint64   `json:"seed"`
+	Index    int      `json:"index"`
+	Op       string   `json:"op"`
+	Kernel   string   `json:"kernel"`
+	Spec     string   `json:"spec"`
+	Reason   string   `json:"reason"`
+	Scenario []string `json:"scenario"` // the ops run, up to the difference
+}
+
+func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, seed uint64, asJSON bool) error {
+	pr := newProgress(stderr)
+	p := oracle.Params()
+	out := kernelJSON{Seed: seed, Differences: []kernelDiffJSON{}}
+	start := time.Now()
+	var failure error
+	for i := 0; i < n; i++ {
+		s := seed + uint64(i)
+		pr.show("kernel: scenario %d/%d (seed %d), %d ops compared, %d difference(s)", i+1, n, s, out.Ops, len(out.Differences))
+		rep, err := oracle.Compare(ctx, oracle.RandomScenario(s, length, p), p)
+		out.Ops += len(rep.Ops)
+		for _, o := range rep.Ops {
+			if o.Note != "" {
+				out.Self++
+			}
+		}
+		if err != nil {
+			failure = fmt.Errorf("scenario with seed %d: %w", s, err)
+			break
+		}
+		out.Scenarios++
+		if !rep.Differs() {
+			continue
+		}
+		d := rep.Ops[rep.Diff]
+		dj := kernelDiffJSON{Seed: s, Index: rep.Diff, Op: d.Op.String(), Kernel: d.Kernel.Format(d.Op.Kind),
+			Spec: d.Spec.Format(d.Op.Kind), Reason: rep.Reason}
+		for _, o := range rep.Ops {
+			dj.Scenario = append(dj.Scenario, o.Op.String())
+		}
+		out.Differences = append(out.Differences, dj)
+		if !asJSON {
+			pr.clear()
+			fmt.Fprintf(stdout, "scenario seed %d differs at op %d: %s\n  kernel: %s\n  spec:   %s\n  reason: %s\n  the scenario up to there:\n",
+				s, rep.Diff, dj.Op, dj.Kernel, dj.Spec, dj.Reason)
+			for _, line := range strings.Split(strings.TrimRight(rep.String(), "\n"), "\n") {
+				fmt.Fprintf(stdout, "    %s\n", line)
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
+	pr.clear()
+	if failure != nil {
+		out.Error = failure.Error()
+	}
+	if asJSON {
+		if err := writeJSON(stdout, out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "%d scenario(s), %d ops compared (%d answered by the oracle itself), %d scenario(s) differ, %.1fs\n",
+			out.Scenarios, out.Ops, out.Self, len(out.Differences), time.Since(start).Seconds())
+	}
+	switch {
+	case len(out.Differences) > 0:
+		if failure != nil {
+			fmt.Fprintf(stderr, "pidcheck: kernel oracle failed: %v\n", failure)
+		}
+		return withStatus(exitViolation)
+	case failure != nil:
+		return &exitError{code: exitUnknown, err: fmt.Errorf("kernel oracle failed, inconclusive: %w", failure)}
+	}
+	return nil
+}

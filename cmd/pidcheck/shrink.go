@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+func newShrinkCmd() *cobra.Command {
+	var (
+		out          string
+		budget       time.Duration
+		checkTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "shrink FILE",
+		Short: "Minimize a saved failing trace",
+		Long: `shrink replays a failing trace, then removes threads, ops and preemptions
+while the run still fails the same way, and writes the smaller trace (by
+default next to FILE, as NAME.min.trace). The result is replayed before it
+is written: it reproduces the same kind of violation.
+
+Exit status: 1 the (shrunk) violation reproduces, 0 the trace passes (nothing
+to shrink), 3 undecided, 4 the trace no longer replays, 2 a bad file.`,
+		Args: exactlyOneFile,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if budget < 0 || checkTimeout < 0 {
+				return usageErrorf("--time %v, --check-timeout %v: must not be negative", budget, checkTimeout)
+			}
+			return runShrink(cmd.OutOrStdout(), args[0], out, budget, checker.RunOptions{CheckTimeout: checkTimeout})
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "where to write the shrunk trace (default FILE with .min.trace)")
+	cmd.Flags().DurationVar(&budget, "time", defaultShrinkTime, "how long to keep shrinking")
+	cmd.Flags().DurationVar(&checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
+	return cmd
+}
+
+func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro checker.RunOptions) error {
+	t, err := readTrace(path)
+	if err != nil {
+		return err
+	}
+	e, err := traceEntry(path, t)
+	if err != nil {
+		return err
+	}
+	rr, err := checker.ReplayWith(e, t, ro)
+	if err != nil {
+		return badInput(fmt.Errorf("%s: %v", path, err))
+	}
+	r := rr.Result
+	if rr.Diverged && !onlyVerdictDiffers(t, r) {
+		fmt.Fprintf(stdout, "%s does not replay, so it cannot be shrunk: %s\n", path, rr.Divergence)
+		return withStatus(exitDiverged)
+	}
+	if r.Verdict.Outcome != traces.Violation {
+		fmt.Fprintf(stdout, "%s replays to %s: nothing to shrink\n", path, r.Verdict)
+		return statusErr(exitOf(r.Verdict))
+	}
+	r.Strategy, r.Seed = t.Strategy, t.Seed
+	s := checker.Shrink(e, r, checker.ShrinkOptions{Run: ro, Seed: t.Seed, Time: budget})
+	st := s.Trace()
+
+	// The shrunk trace must replay to the same kind of verdict before it
+	// is worth writing.
+	check, err := checker.ReplayWith(e, st, ro)
+	if err != nil || check.Diverged || check.Result.Verdict != r.Verdict {
+		why := fmt.Sprint(err)
+		if err == nil {
+			why = fmt.Sprintf("diverged %v (%s), verdict %s", check.Diverged, check.Divergence, check.Result.Verdict)
+		}
+		return &exitError{code: exitDiverged, err: fmt.Errorf("%s: the shrunk trace does not replay to %s (%s): a bug in the shrinker; %s is unchanged", path, r.Verdict, why, path)}
+	}
+	if out == "" {
+		out = strings.TrimSuffix(path, ".trace") + ".min.trace"
+	}
+	if err := traces.WriteFile(out, st); err != nil {
+		return badInput(err)
+	}
+	before, after := t, st
+	fmt.Fprintf(stdout, "%s: %s\n", t.Impl, r.Verdict)
+	fmt.Fprintf(stdout, "  ops          %3d → %d\n", checker.Undrained(before.Scenario).Ops(), checker.Undrained(after.Scenario).Ops())
+	fmt.Fprintf(stdout, "  threads      %3d → %d\n", len(before.Scenario.Threads), len(after.Scenario.Threads))
+	fmt.Fprintf(stdout, "  preemptions  %3d → %d\n", preemptions(before.Decisions), preemptions(after.Decisions))
+	fmt.Fprintf(stdout, "  decisions    %3d → %d\n", len(before.Decisions), len(after.Decisions))
+	fmt.Fprintf(stdout, "wrote %s; it replays to %s\n", out, check.Result.Verdict)
+	fmt.Fprintf(stdout, "replay: go run github.com/pidcheck/pidcheck/cmd/pidcheck replay %s\n", out)
+	return withStatus(exitViolation)
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// readTrace reads the trace at path. Anything wrong with the file is bad
+// input (exit status 2), reported as "file:line: what is wrong".
+func readTrace(path string) (*traces.Trace, error) {
+	t, err := traces.ReadFile(path)
+	if err != nil {
+		var pe *traces.ParseError
+		if errors.As(err, &pe) {
+			return nil, badInput(pe)
+		}
+		return nil, badInput(err) // "open FILE: no such file or directory"
+	}
+	return t, nil
+}
+
+// traceEntry finds the implementation a trace names, judged against the
+// trace's own spec and policy. A name the registry does not know is bad
+// input, reported at the trace's impl line.
+func traceEntry(path string, t *traces.Trace) (alloc.Entry, error) {
+	e, err := alloc.Lookup(t.Impl)
+	if err != nil {
+		return e, badInput(fmt.Errorf("%s:%d: %v", path, keyLine(path, "impl"), err))
+	}
+	if e.Level != t.Scenario.Level {
+		return e, badInput(fmt.Errorf("%s:%d: implementation %s is at the %s level, the trace's scenario at the %s level",
+			path, keyLine(path, "level"), e.Name, e.Level, t.Scenario.Level))
+	}
+	e.Spec, e.Policy = t.Spec, t.Policy
+	return e, nil
+}
+
+// keyLine is the line of path where the header key is, or 1 when it cannot
+// be found (the file has been parsed once already, so it is a trace).
+func keyLine(path, key string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), traces.MaxLine)
+	for n := 1; sc.Scan(); n++ {
+		if fields := strings.Fields(sc.Text()); len(fields) > 0 && fields[0] == key {
+			return n
+		}
+	}
+	return 1
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker"
+)
+
+// zooFlags are zoo's flags.
+type zooFlags struct {
+	json      bool
+	schedules int
+	strategy  string
+	seed      uint64
+	out       string
+	only      []string
+}
+
+func newZooCmd() *cobra.Command {
+	var f zooFlags
+	cmd := &cobra.Command{
+		Use:   "zoo",
+		Short: "Show what the checker catches: explore every deliberately broken variant",
+		Long: `zoo explores every zoo variant — an implementation with one deliberate,
+documented bug — until the checker finds it (a violation counts only when the
+variant's fixed implementation passes the same scenario), shrinks the finding
+and writes its trace into --out. The table says, for each, how many schedules and how
+long it took to find.
+
+Exit status: 0 every bug was found, 1 some variant's bug was not found
+within --schedules (the checker missed it), 2 bad usage.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.schedules < 1 {
+				return usageErrorf("--schedules %d: give at least 1", f.schedules)
+			}
+			if !slices.Contains(checker.Strategies(), f.strategy) {
+				return usageErrorf("--strategy %q: want one of %s", f.strategy, strings.Join(checker.Strategies(), ", "))
+			}
+			var entries []alloc.Entry
+			for _, e := range alloc.Registry() {
+				if e.Zoo && (len(f.only) == 0 || slices.Contains(f.only, e.Name)) {
+					entries = append(entries, e)
+				}
+			}
+			for _, name := range f.only {
+				e, err := alloc.Lookup(name)
+				if err != nil {
+					return usageErrorf("--variant: %v", err)
+				}
+				if !e.Zoo {
+					return usageErrorf("--variant %s: not a zoo variant (pidcheck list shows them)", name)
+				}
+			}
+			return runZoo(cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, &f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "print a JSON array, one object per variant")
+	fl.IntVar(&f.schedules, "schedules", 50000, "most schedules to spend on each variant")
+	fl.StringVar(&f.strategy, "strategy", defaultStrategy(), "exploration strategy: "+strings.Join(checker.Strategies(), ", "))
+	fl.Uint64Var(&f.seed, "seed", 1, "base seed")
+	fl.StringVar(&f.out, "out", "pidcheck-failures", "directory the traces are written to")
+	fl.StringSliceVar(&f.only, "variant", nil, "run only these variants (comma-separated)")
+	return cmd
+}
+
+// zooJSON is one variant in zoo --json.
+type zooJSON struct {
+	Name        string  `json:"name"`
+	Bug         string  `json:"bug"`
+	Fixed       string  `json:"fixed"`
+	Spec        string  `json:"spec"`
+	Found       bool    `json:"found"`
+	Verdict     string  `json:"verdict"`
+	Schedules   int     `json:"schedules"`
+	Seconds     float64 `json:"seconds"`
+	Trace       string  `json:"trace"`
+	Reason      string  `json:"reason,omitempty"`
+	Ops         int     `json:"ops,omitempty"`
+	OriginalOps int     `json:"original_ops,omitempty"`
+	Rejected    int     `json:"rejected"` // violations the fixed implementation shared, passed over
+}
+
+func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error {
+	pr := newProgress(stderr)
+	var rows []zooJSON
+	missed := 0
+	for k, e := range entries {
+		o := checker.DefaultOptions(e)
+		o.Strategy, o.Seed, o.Schedules = f.strategy, f.seed, f.schedules
+		if pr.on {
+			o.ProgressEvery = 100
+			o.Progress = func(p checker.Progress) {
+				pr.show("zoo %s [%d/%d]: %d schedules, %.0f/s", e.Name, k+1, len(entries), p.Schedules, p.PerSecond)
+			}
+		}
+		// A finding counts only when it is the variant's own bug: the
+		// fixed implementation passes the same scenario, also while it
+		// is shrunk.
+		o.Accept = checker.OwnBug(e, 20)
+		keep := func(r *checker.Result) bool {
+			bad, err := checker.FixedFails(e, r, 3)
+			return err == nil && bad == nil
+		}
+		fd, err := explore(e, o, keep, f.out, "")
+		pr.clear()
+		if err != nil {
+			return err
+		}
+		row := zooJSON{Name: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: e.Spec, Verdict: fd.rep.Verdict.String(),
+			Schedules: fd.rep.Schedules, Seconds: fd.rep.Elapsed.Seconds(), Rejected: fd.rep.Rejected}
+		if fd.rep.Found != nil {
+			row.Found = true
+			row.Trace = fd.path
+			row.Reason = fd.result.Reason
+			row.Ops, row.OriginalOps = ops(fd.result), ops(fd.rep.Original)
+			if fd.werr != nil {
+				fmt.Fprintf(stderr, "pidcheck: %s: %v\n", e.Name, fd.werr)
+			}
+		} else {
+			missed++
+		}
+		rows = append(rows, row)
+	}
+	if f.json {
+		if rows == nil {
+			rows = []zooJSON{}
+		}
+		if err := writeJSON(stdout, rows); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VARIANT\tBUG\tFOUND\tSCHEDULES\tTIME\tTRACE")
+		for _, r := range rows {
+			found, trace := "yes", r.Trace
+			if !r.Found {
+				found, trace = "NO", "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1fms\t%s\n", r.Name, clip(r.Bug, 60), found, r.Schedules, r.Seconds*1000, trace)
+		}
+		tw.Flush()
+		fmt.Fprintf(stdout, "\n%d of %d bugs found (strategy %s, seed %d, at most %d schedules each); pidcheck replay TRACE shows one\n",
+			len(rows)-missed, len(rows), f.strategy, f.seed, f.schedules)
+	}
+	if missed > 0 {
+		return withStatus(exitViolation)
+	}
+	return nil
+}
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
