@@ -15,5 +15,5 @@ import (
 // and read the diff before keeping it: a changed line is a changed claim
 // about the kernel.
 func TestGolden(t *testing.T) {
-	spectest.RunGolden(t, "testdata", Name, New)
+	spectest.RunGolden(t, "testdata", spectest.Specs{Name: Name, Process: New})
 }

@@ -4,7 +4,7 @@
 //
 // It is imported only by _test.go files:
 //
-//	func TestGolden(t *testing.T) { spectest.RunGolden(t, "testdata", openvz.Name, openvz.New) }
+//	func TestGolden(t *testing.T) { spectest.RunGolden(t, "testdata", spectest.Specs{Name: openvz.Name, Process: openvz.New}) }
 //
 //	rapid.Check(t, func(t *rapid.T) { spectest.CheckExpectPassesStep(t, openvz.New) })
 package spectest

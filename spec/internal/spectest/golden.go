@@ -15,9 +15,17 @@ import (
 // NewSpec builds a spec with parameters p and allocation policy pol.
 type NewSpec func(p model.Params, pol model.Policy) spec.Spec
 
+// Specs names the specs a golden directory is written for: Process for
+// cases at the process level (the default), Alloc for level=alloc (nil when
+// the spec has no allocator level).
+type Specs struct {
+	Name           string
+	Process, Alloc NewSpec
+}
+
 // RunGolden runs the conformance cases in the files under dir against the
-// process-level spec name built by newSpec. The caller's doc comment says
-// how to regenerate them with -rewrite.
+// specs. The caller's doc comment says how to regenerate them with
+// -rewrite.
 //
 // Commands:
 //
@@ -27,10 +35,10 @@ type NewSpec func(p model.Params, pol model.Policy) spec.Spec
 //	check [same arguments]
 //	  each input line is "op -> observed"; prints "op -> observed: ok" or
 //	  the spec's reason, and stops at the first violation.
-func RunGolden(t *testing.T, dir, name string, newSpec NewSpec) {
+func RunGolden(t *testing.T, dir string, specs Specs) {
 	datadriven.Walk(t, dir, func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
-			s, showState, err := goldenSpec(td, name, newSpec)
+			s, showState, err := goldenSpec(td, specs)
 			if err != nil {
 				td.Fatalf(t, "%v", err)
 			}
@@ -46,7 +54,7 @@ func RunGolden(t *testing.T, dir, name string, newSpec NewSpec) {
 	})
 }
 
-func goldenSpec(td *datadriven.TestData, name string, newSpec NewSpec) (spec.Spec, bool, error) {
+func goldenSpec(td *datadriven.TestData, specs Specs) (spec.Spec, bool, error) {
 	p := model.SmallParams()
 	pol := model.Cyclic
 	level := model.ProcessLevel
@@ -87,10 +95,13 @@ func goldenSpec(td *datadriven.TestData, name string, newSpec NewSpec) (spec.Spe
 	if err := p.Validate(); err != nil {
 		return spec.Spec{}, false, err
 	}
-	if level != model.ProcessLevel {
-		return spec.Spec{}, false, fmt.Errorf("%s: %s is a process-level spec", td.Pos, name)
+	if level == model.AllocLevel {
+		if specs.Alloc == nil {
+			return spec.Spec{}, false, fmt.Errorf("%s: %s has no allocator-level spec", td.Pos, specs.Name)
+		}
+		return specs.Alloc(p, pol), state, nil
 	}
-	return newSpec(p, pol), state, nil
+	return specs.Process(p, pol), state, nil
 }
 
 func goldenRun(t *testing.T, td *datadriven.TestData, s spec.Spec, showState bool) string {
