@@ -51,8 +51,10 @@ func (p Params) Validate() error {
 		return fmt.Errorf("floor %d: must be at least 1", p.Floor)
 	case p.PidMax <= p.Floor:
 		return fmt.Errorf("pid_max %d: must be above the floor %d", p.PidMax, p.Floor)
-	case p.PidMax > maxNumber:
-		return fmt.Errorf("pid_max %d: must be at most %d", p.PidMax, maxNumber)
+	case p.PidMax > KernelPidMax:
+		// pid_max_max: the kernel refuses more, and the bitmap
+		// implementations size their maps by it.
+		return fmt.Errorf("pid_max %d: must be at most %d (PID_MAX_LIMIT)", p.PidMax, KernelPidMax)
 	case p.MaxLevel < 0 || p.MaxLevel > 64:
 		return fmt.Errorf("max level %d: must be in [0, 64]", p.MaxLevel)
 	}

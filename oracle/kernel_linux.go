@@ -352,6 +352,11 @@ func (s *system) applyNote(op model.Op) (res model.Result, note string, err erro
 	if a == nil {
 		return model.Fail(model.ESRCH), "actor is not a live task", nil
 	}
+	if (op.Kind == model.Wait || op.Kind == model.Kill || op.Kind == model.Lookup) && int(int32(op.Pid)) != op.Pid {
+		// The syscalls take a pid_t: a wider number would be truncated
+		// into another one (1<<32 - 1 into -1) and ask the wrong question.
+		return res, "", fmt.Errorf("op %q: %d does not fit a pid_t; the kernel cannot be asked", op, op.Pid)
+	}
 	var req request
 	fd := -1
 	switch op.Kind {
@@ -518,7 +523,9 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 	var req request
 	req.Op = aFork
 	if op.Kind == model.ForkWithTid {
-		if len(op.Tids) == 0 || len(op.Tids) > a.children+1 {
+		// An empty list is a plain fork (set_tid_size 0), as the spec
+		// has it.
+		if len(op.Tids) > a.children+1 {
 			// set_tid[] longer than the child's levels: the kernel would
 			// take the extra entries for the host's levels above the
 			// scenario root. For a real root the kernel answers EINVAL
@@ -528,6 +535,9 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 		}
 		req.NTids = int64(len(op.Tids))
 		for i, t := range op.Tids {
+			if int(int32(t)) != t {
+				return res, "", fmt.Errorf("op %q: set_tid %d does not fit a pid_t; the kernel cannot be asked", op, t)
+			}
 			req.Tids[i] = int32(t)
 		}
 	}

@@ -21,11 +21,6 @@ var (
 	flagLength    = flag.Int("oracle.length", 40, "ops per random scenario")
 )
 
-func TestMain(m *testing.M) {
-	MaybeRunAgent()
-	os.Exit(m.Run())
-}
-
 func needKernel(t *testing.T) {
 	t.Helper()
 	if err := Available(); err != nil {
@@ -297,5 +292,28 @@ func TestCompareRejectsAllocatorOps(t *testing.T) {
 	_, err := Compare(context.Background(), []model.Op{{Kind: model.Alloc}}, Params())
 	if err == nil {
 		t.Fatal("Compare accepted an allocator-level op")
+	}
+}
+
+// TestOddOpsNeverAskTheWrongQuestion: an empty set_tid list is a plain fork
+// in the kernel (clone3 with set_tid_size 0) as in the spec, and a number
+// that does not fit a pid_t is refused with an error instead of being
+// truncated into another number (1<<32 - 1 would become kill(-1)).
+func TestOddOpsNeverAskTheWrongQuestion(t *testing.T) {
+	needKernel(t)
+	ops := []model.Op{{Kind: model.ForkWithTid, Task: model.Root, Child: 1, Tids: []int{}}}
+	rep, err := Compare(context.Background(), ops, Params())
+	if err != nil || rep.Differs() || len(rep.Ops) != 1 || rep.Ops[0].Kernel.Err != model.OK {
+		t.Fatalf("fork with an empty set_tid: %v\n%s", err, rep)
+	}
+	for _, op := range []model.Op{
+		{Kind: model.Kill, Task: model.Root, Pid: 1<<32 - 1, Sig: 9},
+		{Kind: model.Wait, Task: model.Root, Pid: 1<<32 + 2},
+		{Kind: model.Lookup, Task: model.Root, Pid: 1 << 40},
+		{Kind: model.ForkWithTid, Task: model.Root, Child: 1, Tids: []int{1<<32 + 2}},
+	} {
+		if _, err := Compare(context.Background(), []model.Op{op}, Params()); err == nil || !strings.Contains(err.Error(), "pid_t") {
+			t.Errorf("%s: err %v, want a pid_t error", op, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -30,11 +31,11 @@ import (
 // had a task (alloc_pid: "On failure to allocate the first pid, reset the
 // state"), so the next fork into S tries 1 again. The first task of a space
 // always gets 1 there, under every policy, and becomes the space's init.
-// A fork that names a child handle already in use answers EINVAL (a
-// scenario error).
+// A fork that names a child handle already in use, or a negative one,
+// answers EINVAL (a scenario error). A plain fork ignores Op.Tids.
 //
-// fork tid=a,b,…: set_tid, innermost level first. More entries than levels:
-// EINVAL. Per level in order: EINVAL unless 1 ≤ tid < that space's pid_max;
+// fork tid=a,b,…: set_tid, innermost level first (an empty list is a plain
+// fork, as clone3 with set_tid_size 0). More entries than levels: EINVAL. Per level in order: EINVAL unless 1 ≤ tid < that space's pid_max;
 // EINVAL for tid ≠ 1 in a space that never had an init; EEXIST when taken.
 // Levels past the list allocate by the policy. An exact level never moves
 // the cursor.
@@ -251,7 +252,7 @@ func (s *linuxState) buildKey() string {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return int(s.tasks[a].h) - int(s.tasks[b].h) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(s.tasks[a].h, s.tasks[b].h) })
 	// Spaces are renumbered by first use in that task order (ancestors
 	// first), so concurrent unshares linearized in different orders give
 	// equal Keys; spaces no task is in or points to can never matter again

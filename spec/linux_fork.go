@@ -12,7 +12,13 @@ import (
 // policy and builds the state that follows from obs; bad is then the
 // reason obs is not allowed ("" when it is).
 func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res model.Result, next *linuxState, why, bad string) {
+	if op.Kind == model.Fork {
+		op.Tids = nil // a plain fork asks for no number, whatever Tids holds
+	}
 	actor := s.tasks[ai]
+	if op.Child < 0 {
+		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s names no task", op.Child), ""
+	}
 	if s.find(op.Child) >= 0 || s.reaped(op.Child) {
 		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s is already in use", op.Child), ""
 	}
@@ -119,6 +125,9 @@ func (s *linuxState) uniqueForkMayFail(op model.Op) bool {
 	ai := s.liveTask(op.Task)
 	if ai < 0 {
 		return false
+	}
+	if op.Kind == model.Fork {
+		op.Tids = nil
 	}
 	top := s.tasks[ai].kids
 	lvl := s.spaces[top].level

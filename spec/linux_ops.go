@@ -81,7 +81,7 @@ func (s *linuxState) waitFor(op model.Op, obs model.Result) (*linuxState, string
 
 // apply computes the spec's own result, next state and (when explain) why.
 func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState, string) {
-	if op.Kind.Level() != model.ProcessLevel {
+	if op.Kind == 0 || op.Kind.Level() != model.ProcessLevel { // kind 0 is no op at all
 		return model.Fail(model.EINVAL), s, explainf(explain, "%s is not a process-level op", op.Kind)
 	}
 	ai := s.liveTask(op.Task)

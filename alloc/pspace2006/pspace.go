@@ -260,7 +260,7 @@ func (s *System) Apply(op model.Op) model.Result {
 			return s.killGroupEscape(op)
 		}
 	}
-	if op.Kind.Level() != model.ProcessLevel {
+	if op.Kind == 0 || op.Kind.Level() != model.ProcessLevel { // kind 0 is no op at all
 		return model.Fail(model.EINVAL)
 	}
 	s.tasklist.Lock()

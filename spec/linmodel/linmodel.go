@@ -125,10 +125,11 @@ func partitionUniqueEvents(h []porcupine.Event) [][]porcupine.Event {
 const ExplainTimeout = 10 * time.Second
 
 // Explain returns the spec's reason why history h is not linearizable, or
-// "" when it is. It takes porcupine's longest partial linearization, replays
-// it, and asks the spec about every op that could have come next (an op
-// whose call precedes every remaining op's return), giving each one's
-// reason. A check that times out says so.
+// "" when it is. It takes porcupine's longest partial linearization (the
+// one with the earliest calls among equally long ones), replays it, and
+// asks the spec about every op that could have come next (an op whose call
+// precedes every remaining op's return), giving each one's reason. A check
+// that times out says so.
 func Explain(s spec.Spec, h []porcupine.Operation) string {
 	m := Model(s)
 	m.Partition, m.PartitionEvent = nil, nil // one partition: one story
@@ -139,15 +140,28 @@ func Explain(s spec.Spec, h []porcupine.Operation) string {
 	case porcupine.Unknown:
 		return fmt.Sprintf("the linearizability check of %d ops timed out after %s", len(h), ExplainTimeout)
 	}
+	// Porcupine returns the longest prefixes in map order: break ties by
+	// the earliest calls, so the same history always gets the same story.
 	var best []porcupine.Operation
 	for _, part := range info.PartialLinearizationsOperations() {
 		for _, lin := range part {
-			if len(lin) > len(best) {
+			if len(lin) > len(best) || (len(lin) == len(best) && earlierCalls(lin, best)) {
 				best = lin
 			}
 		}
 	}
 	return explainAfter(s, h, best)
+}
+
+// earlierCalls reports whether a's call ticks come lexicographically before
+// b's (a and b of equal length).
+func earlierCalls(a, b []porcupine.Operation) bool {
+	for i := range a {
+		if a[i].Call != b[i].Call {
+			return a[i].Call < b[i].Call
+		}
+	}
+	return false
 }
 
 // explainAfter replays prefix and explains why none of the remaining ops of

@@ -26,7 +26,7 @@ func (s *state) Step(op model.Op, observed model.Result) (bool, spec.State, stri
 // Apply performs op on s (a private clone). A non-empty string says the
 // choice in ch is not one the spec allows.
 func (s *state) Apply(op model.Op, ch variant.Choice) (model.Result, string) {
-	if op.Kind.Level() != model.ProcessLevel {
+	if op.Kind == 0 || op.Kind.Level() != model.ProcessLevel { // kind 0 is no op at all
 		return model.Fail(model.EINVAL), ""
 	}
 	if !variant.IsLive(s, op.Task) {

@@ -1,0 +1,31 @@
+package model
+
+import (
+	"math"
+	"testing"
+)
+
+// TestParamsValidateRejectsExtremes: parameters a trace file may carry are
+// refused before any implementation sizes a bitmap by them; pid_max stops
+// at PID_MAX_LIMIT (kernel/pid.c pid_max_max), as the kernel's does.
+func TestParamsValidateRejectsExtremes(t *testing.T) {
+	bad := []Params{
+		{PidMax: KernelPidMax + 1, Floor: 300, MaxLevel: 32},
+		{PidMax: 1 << 30, Floor: 300, MaxLevel: 32},
+		{PidMax: math.MaxInt, Floor: 300, MaxLevel: 32},
+		{PidMax: 16, Floor: math.MinInt, MaxLevel: 32},
+		{PidMax: math.MinInt, Floor: 4, MaxLevel: 32},
+		{PidMax: 16, Floor: 4, MaxLevel: math.MaxInt},
+		{PidMax: 16, Floor: 4, MaxLevel: -1},
+	}
+	for _, p := range bad {
+		if p.Validate() == nil {
+			t.Errorf("%+v: accepted", p)
+		}
+	}
+	for _, p := range []Params{KernelParams(), SmallParams(), {PidMax: 2, Floor: 1}} {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%+v: %v", p, err)
+		}
+	}
+}
