@@ -17,10 +17,14 @@ const NoTask Handle = -1
 // Root is the task every system starts with: PID 1 of the root space.
 const Root Handle = 0
 
-// String returns "t3", or "none" for NoTask.
+// String returns "t3", or "none" for NoTask. Other negative handles name
+// no task and print as "invalid(-5)", which does not parse.
 func (h Handle) String() string {
-	if h < 0 {
+	switch {
+	case h == NoTask:
 		return "none"
+	case h < 0:
+		return "invalid(" + strconv.Itoa(int(h)) + ")"
 	}
 	return "t" + strconv.Itoa(int(h))
 }
@@ -36,6 +40,9 @@ func ParseHandle(s string) (Handle, error) {
 	n, err := strconv.Atoi(s[1:])
 	if err != nil || n < 0 || s[1:] != strconv.Itoa(n) {
 		return 0, fmt.Errorf("task handle %q: want t<number>", s)
+	}
+	if n > maxNumber {
+		return 0, fmt.Errorf("task handle %q: at most t%d", s, maxNumber)
 	}
 	return Handle(n), nil
 }

@@ -23,7 +23,7 @@ func genOp() *rapid.Generator[Op] {
 			op.Child = genHandle().Draw(t, "child")
 		case ForkWithTid:
 			op.Child = genHandle().Draw(t, "child")
-			op.Tids = rapid.SliceOfN(num, 1, 4).Draw(t, "tids")
+			op.Tids = rapid.SliceOfN(num, 0, 4).Draw(t, "tids")
 		case Exit:
 			op.Code = num.Draw(t, "code")
 		case Wait, Lookup:
@@ -121,8 +121,8 @@ func TestOpLines(t *testing.T) {
 func TestParseOpRejects(t *testing.T) {
 	for _, line := range []string{
 		"", "fork t3", "t0", "t0 frok t3", "t0 fork", "t0 fork t3 t4", "t0 alloc",
-		"t0 kill 5", "t0 exit x", "tx fork t1", "free", "t0 fork t1 tid=[1 2]", "t0 fork t1 tid=", "t0 fork t1 tid=1,,2",
-		"t0 exit 99999999999", "translate t3", "t-1 getpid",
+		"t0 kill 5", "t0 exit x", "tx fork t1", "free", "t0 fork t1 tid=[1 2]", "t0 fork t1 tid=1,,2", "t0 fork t1 tid=,",
+		"t0 exit 99999999999", "translate t3", "t-1 getpid", "t0 fork t99999999999",
 	} {
 		if op, err := ParseOp(line); err == nil {
 			t.Errorf("ParseOp(%q) = %v, want an error", line, op)
@@ -152,5 +152,30 @@ func TestThreadNamesUnique(t *testing.T) {
 			t.Fatalf("threads %d and %d are both named %q", i, j, n)
 		}
 		seen[n] = i
+	}
+}
+
+func TestHandleStrings(t *testing.T) {
+	for h, want := range map[Handle]string{0: "t0", 7: "t7", NoTask: "none", -5: "invalid(-5)"} {
+		if got := h.String(); got != want {
+			t.Errorf("Handle(%d).String() = %q, want %q", int(h), got, want)
+		}
+	}
+	if _, err := ParseHandle("invalid(-5)"); err == nil {
+		t.Errorf("ParseHandle accepts a negative handle")
+	}
+}
+
+func TestKindLevels(t *testing.T) {
+	if l := Kind(0).Level(); l != 0 {
+		t.Errorf("Kind(0).Level() = %v, want none", l)
+	}
+	if l := numKinds.Level(); l != 0 {
+		t.Errorf("a kind past the end has level %v, want none", l)
+	}
+	for _, k := range Kinds() {
+		if want := ProcessLevel; k >= Alloc && k.Level() != AllocLevel || k < Alloc && k.Level() != want {
+			t.Errorf("%s has level %v", k, k.Level())
+		}
 	}
 }

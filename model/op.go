@@ -93,9 +93,12 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// Level is the level the kind belongs to.
+// Level is the level the kind belongs to; 0 for a kind that is not one.
 func (k Kind) Level() Level {
-	if k >= Alloc {
+	switch {
+	case k == 0 || k >= numKinds:
+		return 0
+	case k >= Alloc:
 		return AllocLevel
 	}
 	return ProcessLevel
@@ -260,10 +263,14 @@ func ParseOp(line string) (Op, error) {
 	case ForkWithTid:
 		if op.Child, err = ParseHandle(args[0]); err == nil {
 			list, ok := strings.CutPrefix(args[1], "tid=")
-			if !ok || list == "" {
+			if !ok {
 				err = fmt.Errorf("want tid=n[,n…], got %q", args[1])
 			}
+			op.Tids = []int{} // "tid=": an empty set_tid, a plain fork in the kernel
 			for _, f := range strings.Split(list, ",") {
+				if list == "" {
+					break
+				}
 				if err != nil {
 					break
 				}
