@@ -16,6 +16,9 @@ type Entry struct {
 	Zoo    bool   // a deliberately broken variant
 	Bug    string // zoo only: what is broken, in one line
 	Fixed  string // zoo only: the correct implementation it breaks
+	// PidMax is the pid_max a zoo variant's bug needs to show at all (a
+	// bitmap of two words needs more than 64); 0: the default parameters'.
+	PidMax int
 	// New builds a fresh instance on env with the given parameters.
 	New func(env sched.Env, p model.Params) model.Impl
 }

@@ -35,9 +35,18 @@ func allocLevel() []Entry {
 			model.Unique, withBug(pidmap.NewBuggy, pidmap.NonatomicClaim)),
 		zoo("pidmap-late-adding-check", "pidmap", "the space-dying check comes after the claim, as in alloc_pid: a number taken and released is visible in between",
 			model.Unique, withBug(pidmap.NewBuggy, pidmap.LateAddingCheck)),
+		needs(66, zoo("pidmap-unchecked-full", "pidmap", "EAGAIN after a word-by-word scan without checking the map was ever full at once, as alloc_pidmap did (needs pid_max > 64)",
+			model.Unique, withBug(pidmap.NewBuggy, pidmap.UncheckedFull))),
 		zoo("lockfree-lost-free", "lockfree", "free clears its bit with load+store: a concurrent claim in the same word is lost",
 			model.Unique, withBug(lockfree.NewBuggy, lockfree.LostFree)),
-		zoo("lockfree-unchecked-full", "lockfree", "EAGAIN after a word-by-word scan without checking the map was ever full at once (needs pid_max > 64)",
-			model.Unique, withBug(lockfree.NewBuggy, lockfree.UncheckedFull)),
+		needs(66, zoo("lockfree-unchecked-full", "lockfree", "EAGAIN after a word-by-word scan without checking the map was ever full at once (needs pid_max > 64)",
+			model.Unique, withBug(lockfree.NewBuggy, lockfree.UncheckedFull))),
 	}
+}
+
+// needs sets the pid_max a zoo variant's bug needs: 66 is a bitmap of two
+// 64-bit words, the second one barely used.
+func needs(pidMax int, e Entry) Entry {
+	e.PidMax = pidMax
+	return e
 }

@@ -1,27 +1,18 @@
 package checker
 
 import (
-	"regexp"
-	"strconv"
-
 	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// needsPidMax finds a zoo variant's stated need for a bigger space in its
-// Bug line: "… (needs pid_max > 64)".
-var needsPidMax = regexp.MustCompile(`needs pid_max > (\d+)`)
-
 // ParamsFor returns the parameters exploration uses for e by default:
-// model.SmallParams, unless e's Bug line says "needs pid_max > N", in which
-// case pid_max is N+2 (for N = 64: a bitmap of two 64-bit words, the second one barely used), so that
-// the variant's bug can show at all.
+// model.SmallParams, with pid_max raised to e.PidMax when the entry sets
+// one (a zoo variant whose bug needs a bigger space to show at all, such as
+// a bitmap of two words).
 func ParamsFor(e alloc.Entry) model.Params {
 	p := model.SmallParams()
-	if m := needsPidMax.FindStringSubmatch(e.Bug); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 && n < 1<<20 {
-			p.PidMax = n + 2
-		}
+	if e.PidMax > 0 {
+		p.PidMax = e.PidMax
 	}
 	return p
 }

@@ -14,10 +14,10 @@
 //
 // # What it claims: unique
 //
-// Run alone, pidmap hands out exactly what the cyclic policy gives (except
-// for the fallback below the floor, see below). Under concurrency it does
-// not, and the checker shows why (TestPidmapNotCyclic; pid_max 16, floor 4,
-// a fresh space, threads A and B):
+// Run alone, pidmap hands out exactly what the cyclic policy gives, EAGAIN
+// included (TestPropertyPidmapSequential). Under concurrency it does not,
+// and the checker shows why (TestPidmapNotCyclic; pid_max 16, floor 4, a
+// fresh space, threads A and B):
 //
 //	A alloc:  reads last_pid 0
 //	B alloc:  reads last_pid 0; claims 1; last_pid := 1        → 1
@@ -30,7 +30,8 @@
 // 2). The cursor A read went stale while it scanned: a lock-free scan
 // cannot make "read the cursor" and "claim the bit" one atomic step. Every
 // number pidmap hands out was free at its claim, and it answers EAGAIN only
-// when its last pass saw every bit set, so it claims the unique policy.
+// when [floor, pid_max) was full at one instant (below), so it claims the
+// unique policy, whose EAGAIN rule is exactly that (spec.UniqueMayFail).
 //
 // It is cyclic in a narrower sense, which the zoo uses: when only
 // allocations run concurrently (no free, alloc_at, set_cursor, set_max or
@@ -44,13 +45,29 @@
 // L — exactly what cyclic allocation gives after L. The stale-cursor zoo
 // variant breaks even that.
 //
-// A second finding: EAGAIN is exact only while the bitmap is one word
-// (pid_max ≤ 64). With more words, the scan reads them one at a time, and
-// a free behind the scan plus a claim ahead of it makes it see every bit
-// set although a number was free throughout (the interleaving is in
-// alloc/lockfree/zoo_unchecked_full.go, which is that scan shape;
-// TestPidmapFalseEAGAINWide shows it on pidmap). The kernel had the same
-// window, harmless there because fork's caller retries.
+// # EAGAIN
+//
+// An allocation that finds nothing scans [max(cursor, pid_min), pid_max)
+// and then [pid_min, pid_max), with pid_min 1 or the floor: either way the
+// scans cover [floor, pid_max). They read the bitmap one word at a time,
+// so "every bit I read was set" does not mean the words were ever all set
+// at once. The checker found that (TestPropertyCorrect -big, pid_max 130;
+// TestPidmapRegressEAGAINNotFull): a free behind the scan plus claims ahead
+// of it made an allocation answer EAGAIN although a number was free
+// throughout (the interleaving is in zoo_unchecked_full.go). v4.14's
+// alloc_pidmap had that window; the zoo keeps it as pidmap-unchecked-full.
+//
+// The fix is lockfree's (alloc/lockfree/doc.go): free counts itself in
+// frees.begun before its atomic AND and in frees.done after. An allocation
+// whose scans found every bit set waits until no free is in flight
+// (frees.done = frees.begun, read in that order), notes b = frees.begun,
+// scans again, and answers EAGAIN only if frees.begun is still b at the
+// end; otherwise it retries. EAGAIN takes effect at that last read: no
+// free was between its counters when b was read and none began since, so
+// no bit was cleared after b was read, and every word, seen full after
+// that, is still full then: [floor, pid_max) is full at that instant. The
+// wait is the one place an allocation waits for a free; the frees never
+// wait for anything.
 //
 // # Where it departs from v4.14, and why
 //
@@ -58,10 +75,12 @@
 //     below the floor), not v4.14's "always wrap to RESERVED_PIDS", so that
 //     run alone it matches the spec's cyclic policy; v4.14's extra quirk of
 //     not rescanning when last_pid == RESERVED_PIDS is not reproduced.
-//   - When the scans from the cursor and from pid_min find nothing, one
-//     more pass over [1, pid_max) takes a number below the floor: the
-//     unique policy promises EAGAIN only when the space is full, and the
-//     spec's unique policy has no floor.
+//     Nothing below pid_min is scanned: once the cursor has passed the
+//     floor, EAGAIN comes as soon as [floor, pid_max) is full, as in the
+//     kernel, and the unique policy allows exactly that. (An earlier
+//     version made one more pass over [1, pid_max), back when the spec's
+//     unique policy promised EAGAIN only for a full space.)
+//   - EAGAIN is checked to be exact (above); v4.14 believed its scan.
 //   - pid_max is read once per allocation, and set_max and disable take a
 //     reader/writer lock ("pidns.adding") exclusively while allocations hold
 //     it shared. v4.14 read the global pid_max several times in one scan

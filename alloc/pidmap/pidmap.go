@@ -16,6 +16,7 @@ const (
 	StaleCursor         // zoo_stale_cursor.go
 	NonatomicClaim      // zoo_nonatomic_claim.go
 	LateAddingCheck     // zoo_late_adding_check.go
+	UncheckedFull       // zoo_unchecked_full.go
 )
 
 // wordBits is the number of PIDs per bitmap word: find_next_zero_bit and
@@ -28,8 +29,15 @@ type Allocator struct {
 	p   model.Params
 	bug Bug
 
+	env     sched.Env
 	words   []sched.Int64 // "pidmap[i]": bit b is number i*64+b; 0 is never handed out
 	lastPid sched.Int64   // "last_pid": the last number handed out (cursor - 1)
+
+	// freesBegun and freesDone count frees before and after they clear
+	// their bit: an allocation whose scan found every bit set uses them to
+	// make sure no bit was cleared behind its scan (doc.go, "EAGAIN").
+	freesBegun sched.Int64
+	freesDone  sched.Int64
 
 	// adding orders allocations against set_max and disable: allocations
 	// hold it shared, set_max and disable exclusively (see doc.go).
@@ -45,12 +53,15 @@ func New(env sched.Env, p model.Params) *Allocator { return NewBuggy(env, p, NoB
 // NewBuggy returns the allocator with bug switched on.
 func NewBuggy(env sched.Env, p model.Params, bug Bug) *Allocator {
 	a := &Allocator{
-		p:       p,
-		bug:     bug,
-		words:   make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
-		lastPid: env.NewInt64("last_pid", 0),
-		adding:  env.NewRWMutex("pidns.adding"),
-		pidMax:  p.PidMax,
+		p:          p,
+		bug:        bug,
+		env:        env,
+		words:      make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
+		lastPid:    env.NewInt64("last_pid", 0),
+		freesBegun: env.NewInt64("frees.begun", 0),
+		freesDone:  env.NewInt64("frees.done", 0),
+		adding:     env.NewRWMutex("pidns.adding"),
+		pidMax:     p.PidMax,
 	}
 	for i := range a.words {
 		a.words[i] = env.NewInt64("pidmap["+strconv.Itoa(i)+"]", 0)
@@ -70,7 +81,7 @@ func (a *Allocator) Apply(op model.Op) model.Result {
 		if a.disabled {
 			return model.Fail(model.ENOMEM)
 		}
-		n := a.allocPidmap(a.pidMax)
+		n := a.alloc(a.pidMax)
 		if n < 0 {
 			return model.Fail(model.EAGAIN)
 		}
@@ -79,10 +90,7 @@ func (a *Allocator) Apply(op model.Op) model.Result {
 		if op.N < 1 || op.N >= len(a.words)*wordBits {
 			return model.Fail(model.EINVAL)
 		}
-		// free_pidmap: clear_bit. And returns the old word, so a free of a
-		// number that is not allocated is seen (and changes nothing).
-		w, mask := a.word(op.N)
-		if w.And(^mask)&mask == 0 {
+		if !a.freePidmap(op.N) {
 			return model.Fail(model.EINVAL)
 		}
 		return model.Result{}
@@ -134,9 +142,44 @@ func (a *Allocator) word(n int) (sched.Int64, int64) {
 	return a.words[n/wordBits], int64(1) << (n % wordBits)
 }
 
+// alloc is alloc_pidmap with a check that makes its EAGAIN exact: it
+// returns a number it claimed, or -1 when every number in [pid_min,
+// pidMax) — which holds [floor, pidMax) — was taken at one instant during
+// the call (doc.go, "EAGAIN").
+func (a *Allocator) alloc(pidMax int) int {
+	if n := a.allocPidmap(pidMax); n > 0 {
+		return n
+	}
+	if a.bug == UncheckedFull {
+		return -1 // v4.14: believe the scan
+	}
+	// The scan saw every bit set, but one word at a time: a free may have
+	// cleared a bit in a word it had passed while a claim filled the last
+	// clear bit of a word ahead of it. Scan again with no free in flight,
+	// and believe "full" only if no free began meanwhile.
+	for {
+		a.env.WaitUntil("frees settled", func() bool {
+			return a.freesDone.Load() == a.freesBegun.Load()
+		})
+		done := a.freesDone.Load()
+		begun := a.freesBegun.Load()
+		if begun != done {
+			continue // a free began after the wait
+		}
+		if n := a.allocPidmap(pidMax); n > 0 {
+			return n
+		}
+		if a.freesBegun.Load() == begun {
+			return -1 // no bit was cleared since begun was read: full here
+		}
+	}
+}
+
 // allocPidmap is alloc_pidmap: scan from last_pid+1 for a clear bit, take it
-// with test_and_set_bit, and move last_pid with set_last_pid. It returns -1
-// when every number is taken.
+// with test_and_set_bit, and move last_pid with set_last_pid. When nothing
+// is clear from the cursor to pidMax, it scans again from pid_min (1, or
+// the floor once the cursor has passed it). It returns -1 when both scans
+// found every bit set.
 func (a *Allocator) allocPidmap(pidMax int) int {
 	last := int(a.lastPid.Load())
 	cursor := last + 1
@@ -149,9 +192,6 @@ func (a *Allocator) allocPidmap(pidMax int) int {
 	n := a.claimFirst(start, pidMax)
 	if n < 0 && start > min {
 		n = a.claimFirst(min, pidMax) // the second pass over the map
-	}
-	if n < 0 && min > 1 {
-		n = a.claimFirst(1, pidMax) // below the floor too: unique means full (doc.go)
 	}
 	if n < 0 {
 		return -1
@@ -190,6 +230,18 @@ func (a *Allocator) claimFirst(lo, hi int) int {
 		}
 	}
 	return -1
+}
+
+// freePidmap is free_pidmap: clear n's bit and report whether it was set.
+// The atomic AND returns the old word, so a free of a number that is not
+// allocated is seen (and changes nothing). Around it, the free counts
+// itself in frees.begun before and frees.done after.
+func (a *Allocator) freePidmap(n int) bool {
+	w, mask := a.word(n)
+	a.freesBegun.Add(1)
+	old := w.And(^mask)
+	a.freesDone.Add(1)
+	return old&mask != 0
 }
 
 // pidBefore reports whether, counting from base, a comes before b

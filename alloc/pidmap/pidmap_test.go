@@ -17,16 +17,16 @@ func newBug(bug Bug) alloctest.NewImpl {
 }
 
 // TestPropertyPidmapSequential: on one thread, pidmap agrees with the spec
-// under its claimed policy (unique) and, up to the first time it falls back
-// below the floor where cyclic answers EAGAIN, with the cyclic spec too:
-// alloc_pidmap's scan from last_pid+1 with set_last_pid is idr_alloc_cyclic
-// when nothing runs concurrently.
+// under its claimed policy (unique) and with the cyclic spec too, EAGAIN
+// included: alloc_pidmap's scan from last_pid+1 with set_last_pid, wrapping
+// to pid_min by today's floor rule, is idr_alloc_cyclic when nothing runs
+// concurrently.
 func TestPropertyPidmapSequential(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		p := model.Params{PidMax: rapid.IntRange(6, 140).Draw(t, "pid_max"), MaxLevel: 1}
 		p.Floor = rapid.IntRange(1, p.PidMax-1).Draw(t, "floor")
 		a := New(sched.NewRealEnv(), p)
-		alloctest.CheckSequentialUnique(t, a, p)
+		alloctest.CheckSequentialCyclic(t, a, p)
 	})
 }
 
@@ -49,12 +49,13 @@ func TestPidmapConcurrentRandom(t *testing.T) {
 	}
 }
 
-// noFloor is SmallParams with floor 1: pid_min is always 1, so pidmap's
-// fallback below the floor (where cyclic answers EAGAIN) never happens.
+// noFloor is SmallParams with floor 1: pid_min is always 1, so every
+// allocation may take any number.
 var noFloor = model.Params{PidMax: 16, Floor: 1, MaxLevel: 1}
 
 // TestPidmapCyclicWhenOnlyAllocating: when the parallel part only
-// allocates, pidmap's histories are cyclic (doc.go argues why).
+// allocates, pidmap's histories are cyclic (doc.go argues why), with or
+// without a floor.
 func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
 	n := 400
 	if testing.Short() || alloctest.RaceEnabled {
@@ -62,6 +63,7 @@ func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
 		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, noFloor, true, seed, n)
+		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, model.SmallParams(), true, seed, n)
 	}
 }
 
@@ -79,10 +81,11 @@ func TestPidmapNotCyclic(t *testing.T) {
 // wide has a bitmap of three words.
 var wide = model.Params{PidMax: 130, Floor: 4, MaxLevel: 1}
 
-// TestPidmapFalseEAGAINWide is the second finding in doc.go: with a bitmap
-// of several words, a free behind the scan and a claim ahead of it give an
-// EAGAIN while a number was free throughout.
-func TestPidmapFalseEAGAINWide(t *testing.T) {
+// falseEAGAINWide is the shape of the kernel's EAGAIN window on a bitmap of
+// several words (zoo_unchecked_full.go): every number but 70 taken, the
+// cursor back at 0; A allocates while B frees 5 behind its scan and takes
+// 70 ahead of it.
+func falseEAGAINWide(t *testing.T) model.Scenario {
 	var init []model.Op
 	for n := 1; n < wide.PidMax; n++ {
 		if n != 70 {
@@ -90,10 +93,26 @@ func TestPidmapFalseEAGAINWide(t *testing.T) {
 		}
 	}
 	init = append(init, model.Op{Kind: model.SetCursor, N: 0})
-	sc := model.Scenario{Level: model.AllocLevel, Params: wide, Init: init,
+	return model.Scenario{Level: model.AllocLevel, Params: wide, Init: init,
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70")},
 	}
-	alloctest.RequireFound(t, newCorrect, sc, model.Unique, 2000)
+}
+
+// TestPidmapEAGAINExactWide: on a bitmap of three words, a free behind the
+// scan and a claim ahead of it no longer give an EAGAIN while a number was
+// free throughout (doc.go, "EAGAIN"), in any schedule with up to two
+// preemptions, and not in random ones either.
+func TestPidmapEAGAINExactWide(t *testing.T) {
+	sc := falseEAGAINWide(t)
+	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2).WithoutSleepSets())
+	t.Logf("%d runs", n)
+	random := 2000
+	if testing.Short() || alloctest.RaceEnabled {
+		random = 200
+	}
+	if i, why := alloctest.FirstFailure(newCorrect, sc, model.Unique, 1, random); i != 0 {
+		t.Fatalf("random schedule %d: %s", i, why)
+	}
 }
 
 // TestPidmapExhaustive: every schedule of a mixed scenario with up to two

@@ -39,3 +39,15 @@ func TestZooPidmapLateAddingCheck(t *testing.T) {
 	t.Logf("first failure:\n%s", why)
 	alloctest.RequireFoundRandom(t, newBug(LateAddingCheck), model.Unique, model.SmallParams(), false, 10000)
 }
+
+// TestZooPidmapUncheckedFull: alloc_pidmap's EAGAIN as v4.14 gave it, on a
+// bitmap of three words: a free behind the scan and a claim ahead of it.
+func TestZooPidmapUncheckedFull(t *testing.T) {
+	why := alloctest.RequireFound(t, newBug(UncheckedFull), falseEAGAINWide(t), model.Unique, 2000)
+	t.Logf("first failure:\n%s", why)
+	if testing.Short() || alloctest.RaceEnabled {
+		return
+	}
+	// The checker's finding: three threads, two of them allocating.
+	alloctest.RequireFound(t, newBug(UncheckedFull), findingEAGAINNotFull(t), model.Unique, 5000)
+}

@@ -35,3 +35,21 @@ func CheckSequentialUnique(t *rapid.T, a model.Impl, p model.Params) {
 		}
 	}
 }
+
+// CheckSequentialCyclic applies a rapid-drawn run of 1–150 GenAllocOp ops
+// to a (built for p, on one thread) and fails unless every result passes
+// the cyclic allocator spec's Step, EAGAIN included (every cyclic answer is
+// a unique one too: spec's TestPropertyCyclicRefinesUnique). It is for
+// allocators that claim unique but are cyclic when run alone.
+func CheckSequentialCyclic(t *rapid.T, a model.Impl, p model.Params) {
+	cyclic := spec.Allocator(p, model.Cyclic).Init()
+	for i := range rapid.IntRange(1, 150).Draw(t, "steps") {
+		op := GenAllocOp(p).Draw(t, "op")
+		got := a.Apply(op)
+		ok, next, why := cyclic.Step(op, got)
+		if !ok {
+			t.Fatalf("step %d (cyclic): %s\nstate: %s", i, why, cyclic)
+		}
+		cyclic = next
+	}
+}
