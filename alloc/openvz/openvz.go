@@ -11,10 +11,6 @@ import (
 // VPIDBit is OpenVZ's VPID_DIV (1 << VPID_BIT, VPID_BIT = 10).
 const VPIDBit = 1 << 10
 
-// MaxHandle bounds the handles a fork may create (the task table is
-// indexed by handle): a larger child handle is EINVAL, as in the spec.
-const MaxHandle = proc.MaxHandle
-
 // Bug selects a zoo variant; None is the correct implementation.
 type Bug uint8
 
@@ -58,7 +54,7 @@ type System struct {
 
 	// tasklist (tasklist_lock) protects tasks, byPid, cts and seq.
 	tasklist sched.RWMutex
-	tasks    []*task
+	tasks    proc.Table[task]
 	byPid    map[int]model.Handle // the global pid hash
 	cts      []container
 	seq      int
@@ -84,7 +80,7 @@ func New(env sched.Env, p model.Params, bug Bug) *System {
 	s.next = env.NewInt64("last_pid+1", 2)
 	s.pidMax = env.NewInt64("pid_max", int64(p.PidMax))
 	s.tasklist = env.NewRWMutex("tasklist")
-	s.tasks = []*task{{Task: proc.Task{State: proc.Live, Parent: model.NoTask}, pid: 1}}
+	s.tasks.Add(model.Root, &task{Task: proc.Task{State: proc.Live, Parent: model.NoTask}, pid: 1})
 	s.byPid = map[int]model.Handle{1: model.Root}
 	s.cts = []container{{proc.Space{Leader: model.Root}}}
 	s.seq = 1
@@ -144,12 +140,7 @@ func (s *System) freeGlobal(n int) {
 	s.pidmapLock.Unlock()
 }
 
-func (s *System) get(h model.Handle) *task {
-	if h < 0 || int(h) >= len(s.tasks) || s.tasks[h] == nil {
-		return nil
-	}
-	return s.tasks[h]
-}
+func (s *System) get(h model.Handle) *task { return s.tasks.Get(h) }
 
 func (s *System) liveTask(h model.Handle) *task {
 	if t := s.get(h); t != nil && t.State == proc.Live {
@@ -227,7 +218,12 @@ func (s *System) release(h model.Handle) {
 // task, a dying container its own.
 type world struct{ *System }
 
-func (w world) NumTasks() int { return len(w.tasks) }
+func (w world) NumTasks() int { return w.tasks.Len() }
+
+func (w world) TaskAt(i int) (model.Handle, *proc.Task) {
+	h, t := w.tasks.At(i)
+	return h, &t.Task
+}
 
 func (w world) Task(h model.Handle) *proc.Task {
 	if t := w.get(h); t != nil {
@@ -238,7 +234,7 @@ func (w world) Task(h model.Handle) *proc.Task {
 
 func (w world) NumSpaces() int                        { return len(w.cts) }
 func (w world) Space(i int) *proc.Space               { return &w.cts[i].Space }
-func (w world) Visible(view int, h model.Handle) bool { return view == 0 || w.tasks[h].Home == view }
+func (w world) Visible(view int, h model.Handle) bool { return view == 0 || w.get(h).Home == view }
 func (w world) Num(view int, h model.Handle) int      { return w.num(view, w.get(h)) }
 func (w world) ReapNum(view int, h model.Handle) int  { return w.num(view, w.get(h)) }
 func (w world) Find(view, n int) model.Handle         { return w.find(view, n) }
@@ -248,8 +244,8 @@ func (w world) Release(h model.Handle)                { w.release(h) }
 // Alone: no other task lives in h's space (the host: no other task).
 func (w world) Alone(h model.Handle) bool {
 	t := w.get(h)
-	for i, o := range w.tasks {
-		if o != nil && model.Handle(i) != h && o.Exists() && (t.Home == 0 || o.Home == t.Home) {
+	for i := range w.tasks.Len() {
+		if oh, o := w.tasks.At(i); oh != h && o.Exists() && (t.Home == 0 || o.Home == t.Home) {
 			return false
 		}
 	}
@@ -388,10 +384,7 @@ func (s *System) finishFork(op model.Op, dest, g int) model.Result {
 // attach adds the child to the task list and the pid hash (tasklist held).
 func (s *System) attach(op model.Op, g, v int) {
 	a := s.get(op.Task)
-	for int(op.Child) >= len(s.tasks) {
-		s.tasks = append(s.tasks, nil)
-	}
-	s.tasks[op.Child] = &task{Task: proc.Task{State: proc.Live, Home: a.childCt, Parent: op.Task, Order: s.seq}, pid: g, childCt: a.childCt}
+	s.tasks.Add(op.Child, &task{Task: proc.Task{State: proc.Live, Home: a.childCt, Parent: op.Task, Order: s.seq}, pid: g, childCt: a.childCt})
 	s.seq++
 	s.byPid[g] = op.Child
 	if v == 1 {
@@ -497,9 +490,9 @@ func (s *System) kill(op model.Op, a *task) model.Result {
 			targets = append(targets, h)
 		}
 	case op.Pid == -1:
-		for i, t := range s.tasks {
-			if t != nil && model.Handle(i) != op.Task && s.num(a.Home, t) > 1 {
-				targets = append(targets, model.Handle(i))
+		for i := range s.tasks.Len() {
+			if h, t := s.tasks.At(i); h != op.Task && s.num(a.Home, t) > 1 {
+				targets = append(targets, h)
 			}
 		}
 	}
@@ -520,27 +513,28 @@ func (s *System) Validate() error {
 	s.pidmapLock.Lock()
 	defer s.pidmapLock.Unlock()
 	used := 0
-	for i, t := range s.tasks {
-		if t == nil || !t.Exists() {
+	for i := range s.tasks.Len() {
+		h, t := s.tasks.At(i)
+		if !t.Exists() {
 			continue
 		}
 		used++
 		if s.isFree(t.pid) {
-			return fmt.Errorf("t%d holds global %d but the pidmap says it is free", i, t.pid)
+			return fmt.Errorf("%s holds global %d but the pidmap says it is free", h, t.pid)
 		}
-		if s.byPid[t.pid] != model.Handle(i) {
-			return fmt.Errorf("pid hash: %d is %s, want t%d", t.pid, s.byPid[t.pid], i)
+		if s.byPid[t.pid] != h {
+			return fmt.Errorf("pid hash: %d is %s, want %s", t.pid, s.byPid[t.pid], h)
 		}
 		if t.Home != 0 {
 			v, ok := s.rmap[t.pid]
 			if !ok || s.vmap[vkey{t.Home, v}] != t.pid {
-				return fmt.Errorf("t%d (global %d, ve%d) has no consistent virtual number", i, t.pid, t.Home)
+				return fmt.Errorf("%s (global %d, ve%d) has no consistent virtual number", h, t.pid, t.Home)
 			}
 		}
 	}
 	inCts := 0
-	for _, t := range s.tasks {
-		if t != nil && t.Exists() && t.Home != 0 {
+	for i := range s.tasks.Len() {
+		if _, t := s.tasks.At(i); t.Exists() && t.Home != 0 {
 			inCts++
 		}
 	}

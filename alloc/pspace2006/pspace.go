@@ -8,10 +8,6 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// MaxHandle bounds the handles a fork may create (the task table is
-// indexed by handle): a larger child handle is EINVAL, as in the spec.
-const MaxHandle = proc.MaxHandle
-
 // Bug selects a zoo variant; None is the correct implementation.
 type Bug uint8
 
@@ -57,7 +53,7 @@ type System struct {
 	// leader, dead) and seq. A pspace's allocator has its own lock, taken
 	// inside tasklist or alone.
 	tasklist sched.RWMutex
-	tasks    []*task
+	tasks    proc.Table[task]
 	spaces   []*pspace
 	seq      int
 }
@@ -70,7 +66,7 @@ func New(env sched.Env, p model.Params, bug Bug) *System {
 	root.used[1] = true
 	root.next.Store(2)
 	root.hash[1] = model.Root
-	s.tasks = []*task{{Task: proc.Task{State: proc.Live, Parent: model.NoTask}, num: 1}}
+	s.tasks.Add(model.Root, &task{Task: proc.Task{State: proc.Live, Parent: model.NoTask}, num: 1})
 	return s
 }
 
@@ -136,12 +132,7 @@ func (sp *pspace) free(n int) {
 	sp.lock.Unlock()
 }
 
-func (s *System) get(h model.Handle) *task {
-	if h < 0 || int(h) >= len(s.tasks) || s.tasks[h] == nil {
-		return nil
-	}
-	return s.tasks[h]
-}
+func (s *System) get(h model.Handle) *task { return s.tasks.Get(h) }
 
 func (s *System) liveTask(h model.Handle) *task {
 	if t := s.get(h); t != nil && t.State == proc.Live {
@@ -201,7 +192,12 @@ func (s *System) release(h model.Handle) {
 // kills the pspaces nested in it too.
 type world struct{ *System }
 
-func (w world) NumTasks() int { return len(w.tasks) }
+func (w world) NumTasks() int { return w.tasks.Len() }
+
+func (w world) TaskAt(i int) (model.Handle, *proc.Task) {
+	h, t := w.tasks.At(i)
+	return h, &t.Task
+}
 
 func (w world) Task(h model.Handle) *proc.Task {
 	if t := w.get(h); t != nil {
@@ -353,12 +349,9 @@ func (s *System) fork(op model.Op) model.Result {
 		home.free(n)
 		return model.Fail(model.ENOMEM)
 	}
-	for int(op.Child) >= len(s.tasks) {
-		s.tasks = append(s.tasks, nil)
-	}
 	t := &task{Task: proc.Task{State: proc.Live, Home: a.Home, Parent: op.Task, Order: s.seq}, num: n}
 	s.seq++
-	s.tasks[op.Child] = t
+	s.tasks.Add(op.Child, t)
 	if !a.armed {
 		home.hash[n] = op.Child
 		return model.Result{NSpid: []int{n}}
@@ -416,17 +409,17 @@ func (s *System) targets(op model.Op, a *task) ([]model.Handle, model.Errno) {
 			out = append(out, h)
 		}
 	case op.Pid == -1:
-		for i, t := range s.tasks {
-			if t != nil && model.Handle(i) != op.Task && s.num(a.Home, t) > 1 {
-				out = append(out, model.Handle(i))
+		for i := range s.tasks.Len() {
+			if h, t := s.tasks.At(i); h != op.Task && s.num(a.Home, t) > 1 {
+				out = append(out, h)
 			}
 		}
 	case op.Pid < -1:
 		if h := s.find(a.Home, -op.Pid); h != model.NoTask && s.get(h).Home != a.Home {
 			inner := s.get(h).Home
-			for i, t := range s.tasks {
-				if t != nil && t.Exists() && s.within(t.Home, inner) {
-					out = append(out, model.Handle(i))
+			for i := range s.tasks.Len() {
+				if h, t := s.tasks.At(i); t.Exists() && s.within(t.Home, inner) {
+					out = append(out, h)
 				}
 			}
 		}
@@ -443,18 +436,19 @@ func (s *System) Validate() error {
 	s.tasklist.RLock()
 	defer s.tasklist.RUnlock()
 	want := make([]int, len(s.spaces))
-	for i, t := range s.tasks {
-		if t == nil || !t.Exists() {
+	for i := range s.tasks.Len() {
+		h, t := s.tasks.At(i)
+		if !t.Exists() {
 			continue
 		}
-		if s.spaces[t.Home].hash[t.num] != model.Handle(i) {
-			return fmt.Errorf("t%d: (s%d, %d) is not in the pid hash", i, t.Home, t.num)
+		if s.spaces[t.Home].hash[t.num] != h {
+			return fmt.Errorf("%s: (s%d, %d) is not in the pid hash", h, t.Home, t.num)
 		}
 		want[t.Home]++
 		if t.wid != 0 {
 			up := s.spaces[t.Home].parent
-			if s.spaces[up].hash[t.wid] != model.Handle(i) {
-				return fmt.Errorf("t%d: wait ID (s%d, %d) is not linked", i, up, t.wid)
+			if s.spaces[up].hash[t.wid] != h {
+				return fmt.Errorf("%s: wait ID (s%d, %d) is not linked", h, up, t.wid)
 			}
 			want[up]++
 		}

@@ -33,8 +33,11 @@
 //	            numbers do not move the cursor. (OpenVZ's sparse mode, a
 //	            hash for migrated containers, is not modelled; set_tid is
 //	            how a restored task asks for its numbers here.)
-//	fork t65536 (or any child handle ≥ MaxHandle)
-//	            → EINVAL: tasks are indexed by handle.
+//	fork tN     any child handle a trace can name (model.ParseHandle: up
+//	            to t1073741824) that was never forked; a handle forked
+//	            before, even if reaped, or a negative one → EINVAL, as in
+//	            spec.Linux. The task table is sparse, so t1000000 costs
+//	            what t1 does.
 //	exit, wait  as Linux; wait names children in the waiter's view (global
 //	            on the host, virtual in a container); an init is reapable
 //	            only when its container is empty.

@@ -6,11 +6,6 @@ import (
 	"github.com/pidcheck/pidcheck/spec/internal/variant"
 )
 
-// MaxHandle bounds the handles a fork may create: this spec indexes tasks
-// by handle, so a fork of t65536 or above is refused with EINVAL rather than
-// growing the table without bound.
-const MaxHandle = 1 << 16
-
 // Expect returns the spec's result for op and the next state.
 func (s *state) Expect(op model.Op) (model.Result, spec.State) { return variant.Expect(s, op) }
 
@@ -106,7 +101,7 @@ func (s *state) Apply(op model.Op, ch variant.Choice) (model.Result, string) {
 }
 
 func (s *state) fork(op model.Op, ch variant.Choice) (model.Result, string) {
-	if c := s.get(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.State != variant.Absent) {
+	if op.Child < 0 || s.get(op.Child) != nil { // negative, or forked before (a reaped handle too)
 		return model.Fail(model.EINVAL), ""
 	}
 	a := s.get(op.Task)
@@ -147,10 +142,7 @@ func (s *state) fork(op model.Op, ch variant.Choice) (model.Result, string) {
 		// wins over ENOMEM, and the cursor has moved.
 		return model.Fail(model.ENOMEM), ""
 	}
-	for int(op.Child) >= len(s.tasks) {
-		s.tasks = append(s.tasks, task{Task: variant.Task{Parent: model.NoTask}})
-	}
-	s.tasks[op.Child] = task{Task: variant.Task{State: variant.Live, Home: dest, Parent: op.Task, Order: s.NextOrder()}, pid: g, vpid: v, childCt: dest}
+	s.insert(task{Task: variant.Task{State: variant.Live, Home: dest, Parent: op.Task, Order: s.NextOrder()}, h: op.Child, pid: g, vpid: v, childCt: dest})
 	if isInit {
 		s.cts[dest].Leader = op.Child
 	}
@@ -229,8 +221,8 @@ func (s *state) kill(op model.Op) model.Result {
 		}
 	case op.Pid == -1:
 		for i := range s.tasks {
-			if model.Handle(i) != op.Task && num(a.Home, &s.tasks[i]) > 1 {
-				targets = append(targets, model.Handle(i))
+			if t := &s.tasks[i]; t.h != op.Task && num(a.Home, t) > 1 {
+				targets = append(targets, t.h)
 			}
 		}
 	}

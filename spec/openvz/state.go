@@ -1,8 +1,11 @@
 package openvz
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
@@ -18,6 +21,7 @@ const VPIDBit = 1 << 10
 // one global space) and c > 0 for container c.
 type task struct {
 	variant.Task
+	h       model.Handle
 	pid     int // global number
 	vpid    int // virtual number: 0 on the host, 1 for a container's init, pid|VPIDBit otherwise
 	childCt int // where the task's future children go
@@ -36,31 +40,48 @@ type state struct {
 	par    model.Params
 	next   int // the global allocator's cursor: the next search starts here
 	pidMax int
-	seq    int
-	tasks  []task // indexed by handle
+	seq    int    // the reparenting sequence (variant.Task.Order)
+	tasks  []task // every task ever forked, sorted by handle
 	cts    []container
+
+	keyOnce sync.Once
+	key     string
 }
 
 func newState(p model.Params, pol model.Policy) *state {
 	s := &state{pol: pol, par: p, next: 2, pidMax: p.PidMax, seq: 1}
-	s.tasks = []task{{Task: variant.Task{State: variant.Live, Parent: model.NoTask}, pid: 1}}
+	s.tasks = []task{{Task: variant.Task{State: variant.Live, Parent: model.NoTask}, h: model.Root, pid: 1}}
 	s.cts = []container{{variant.Space{Leader: model.Root}}}
 	return s
 }
 
 // Clone returns a private copy of s.
 func (s *state) Clone() *state {
-	c := *s
-	c.tasks = append([]task(nil), s.tasks...)
-	c.cts = append([]container(nil), s.cts...)
-	return &c
+	return &state{
+		pol: s.pol, par: s.par, next: s.next, pidMax: s.pidMax, seq: s.seq,
+		tasks: slices.Clone(s.tasks),
+		cts:   slices.Clone(s.cts),
+	}
 }
 
+// index returns where task h is, or would be inserted, in s.tasks.
+func (s *state) index(h model.Handle) (int, bool) {
+	return slices.BinarySearchFunc(s.tasks, h, func(t task, h model.Handle) int { return cmp.Compare(t.h, h) })
+}
+
+// get returns task h, or nil when it was never forked. The pointer is
+// good until the next insert.
 func (s *state) get(h model.Handle) *task {
-	if h < 0 || int(h) >= len(s.tasks) {
-		return nil
+	if i, ok := s.index(h); ok {
+		return &s.tasks[i]
 	}
-	return &s.tasks[h]
+	return nil
+}
+
+// insert adds t to the table (s is a private clone; t.h is not in it).
+func (s *state) insert(t task) {
+	i, _ := s.index(t.h)
+	s.tasks = slices.Insert(s.tasks, i, t)
 }
 
 // num is t's number as a task of space view sees it: global on the host,
@@ -84,7 +105,7 @@ func (s *state) find(view, n int) model.Handle {
 	}
 	for i := range s.tasks {
 		if num(view, &s.tasks[i]) == n {
-			return model.Handle(i)
+			return s.tasks[i].h
 		}
 	}
 	return model.NoTask
@@ -110,6 +131,8 @@ func (s *state) taken(n int) bool {
 
 func (s *state) NumTasks() int { return len(s.tasks) }
 
+func (s *state) TaskAt(i int) (model.Handle, *variant.Task) { return s.tasks[i].h, &s.tasks[i].Task }
+
 func (s *state) Task(h model.Handle) *variant.Task {
 	if t := s.get(h); t != nil {
 		return &t.Task
@@ -123,7 +146,7 @@ func (s *state) Num(view int, h model.Handle) int { return num(view, s.get(h)) }
 func (s *state) Zombified(model.Handle)           {}
 
 func (s *state) Visible(view int, h model.Handle) bool {
-	return view == 0 || s.tasks[h].Home == view
+	return view == 0 || s.get(h).Home == view
 }
 
 func (s *state) NextOrder() int {
@@ -131,35 +154,78 @@ func (s *state) NextOrder() int {
 	return s.seq - 1
 }
 
-// Key is a canonical encoding of the state.
+// Key is a canonical encoding of the state: equal Keys give equal answers,
+// Step's and Expect's, to every future op. It leaves out what cannot
+// change an answer: the global cursor unless the policy is Cyclic (Lowest
+// and Unique never read it), the reparenting sequence (a task's place
+// among its parent's children stands for it: variant.Ranks says why that
+// much order stays), container indices (renamed by first use, so
+// unshares done in either order give one Key; containers no task lives in
+// or forks into are left out), a zombie's children container, and
+// everything about a reaped task but its handle (which no fork may take
+// again).
 func (s *state) Key() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "next=%d max=%d seq=%d", s.next, s.pidMax, s.seq)
-	for i, t := range s.tasks {
-		if t.State == variant.Absent {
+	s.keyOnce.Do(func() { s.key = s.buildKey() })
+	return s.key
+}
+
+func (s *state) buildKey() string {
+	rank := variant.Ranks(s)
+	names := variant.NewNames(len(s.cts))
+	names.Name(0, nil)
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if t.Exists() {
+			names.Name(t.Home, nil)
+		}
+		if t.State == variant.Live {
+			names.Name(t.childCt, nil)
+		}
+	}
+	var k variant.KeyBuf
+	k.Int(s.pidMax)
+	if s.pol == model.Cyclic {
+		k.Int(s.next)
+	}
+	for _, ci := range names.Named() {
+		k.Tag('C')
+		k.Handle(s.cts[ci].Leader)
+		k.Bool(s.cts[ci].Dead)
+	}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		k.Tag('T')
+		k.Handle(t.h)
+		if !t.Exists() {
+			k.Tag('r')
 			continue
 		}
-		fmt.Fprintf(&b, "|t%d %d %d/%d c%d>c%d p%d o%d %d,%d", i, t.State, t.pid, t.vpid, t.Home, t.childCt, t.Parent, t.Order, t.Status.Code, t.Status.Signal)
+		k.Int(int(t.State))
+		k.Int(t.pid)
+		k.Int(t.vpid)
+		k.Int(names.ID(t.Home))
+		k.Handle(t.Parent)
+		k.Int(rank[i])
+		if t.State == variant.Live {
+			k.Int(names.ID(t.childCt))
+		} else {
+			k.Int(t.Status.Code)
+			k.Int(t.Status.Signal)
+		}
 	}
-	for i, c := range s.cts {
-		fmt.Fprintf(&b, "|c%d %d %v", i, c.Leader, c.Dead)
-	}
-	return b.String()
+	return k.String()
 }
 
 // String describes the state for a person.
 func (s *state) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "openvz: global cursor %d, pid_max %d\n", s.next, s.pidMax)
-	for i, t := range s.tasks {
-		if t.State == variant.Absent {
-			continue
-		}
+	for _, t := range s.tasks {
 		where := "host"
 		if t.Home > 0 {
 			where = fmt.Sprintf("ve%d vpid %d", t.Home, t.vpid)
 		}
-		fmt.Fprintf(&b, "  t%d pid %d (%s) parent %s %s", i, t.pid, where, t.Parent, t.State)
+		fmt.Fprintf(&b, "  %s pid %d (%s) parent %s %s", t.h, t.pid, where, t.Parent, t.State)
 		if t.State != variant.Live {
 			fmt.Fprintf(&b, " %s", t.Status)
 		}

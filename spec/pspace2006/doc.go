@@ -30,8 +30,11 @@
 //	            cursor moves; explicit numbers do not move it); EINVAL out
 //	            of range or a first number other than 1 for a leader,
 //	            EEXIST taken.
-//	fork t65536 (or any child handle ≥ MaxHandle)
-//	            → EINVAL: tasks are indexed by handle.
+//	fork tN     any child handle a trace can name (model.ParseHandle: up
+//	            to t1073741824) that was never forked; a handle forked
+//	            before, even if reaped, or a negative one → EINVAL, as in
+//	            spec.Linux. The task table is sparse, so t1000000 costs
+//	            what t1 does.
 //	setns       there is no way into an existing pspace: ok (and disarms an
 //	            unshare) when the target lives in the actor's own pspace,
 //	            else EINVAL; ESRCH when the target is not live.

@@ -8,11 +8,6 @@ import (
 	"github.com/pidcheck/pidcheck/spec/internal/variant"
 )
 
-// MaxHandle bounds the handles a fork may create: this spec indexes tasks
-// by handle, so a fork of t65536 or above is refused with EINVAL rather than
-// growing the table without bound.
-const MaxHandle = 1 << 16
-
 // Expect returns the spec's result for op and the next state.
 func (s *state) Expect(op model.Op) (model.Result, spec.State) { return variant.Expect(s, op) }
 
@@ -102,7 +97,7 @@ func (s *state) Apply(op model.Op, ch variant.Choice) (model.Result, string) {
 // unshared, as the leader of a new pspace: number 1 there and a wait ID
 // from the actor's pspace. Result: [n], or [wid 1].
 func (s *state) fork(op model.Op, ch variant.Choice) (model.Result, string) {
-	if c := s.get(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.State != variant.Absent) {
+	if op.Child < 0 || s.get(op.Child) != nil { // negative, or forked before (a reaped handle too)
 		return model.Fail(model.EINVAL), ""
 	}
 	a := s.get(op.Task)
@@ -147,19 +142,15 @@ func (s *state) fork(op model.Op, ch variant.Choice) (model.Result, string) {
 		n = want
 		sp.next = n + 1
 	}
-	for int(op.Child) >= len(s.tasks) {
-		s.tasks = append(s.tasks, task{Task: variant.Task{Parent: model.NoTask}})
-	}
-	a = s.get(op.Task) // the append may have moved the tasks
-	t := task{Task: variant.Task{State: variant.Live, Home: home, Parent: op.Task, Order: s.NextOrder()}, num: n}
+	t := task{Task: variant.Task{State: variant.Live, Home: home, Parent: op.Task, Order: s.NextOrder()}, h: op.Child, num: n}
 	if !a.armed {
-		s.tasks[op.Child] = t
+		s.insert(t)
 		return model.Result{NSpid: []int{n}}, ""
 	}
 	a.armed = false
 	s.spaces = append(s.spaces, pspace{Space: variant.Space{Leader: op.Child}, parent: home, level: sp.level + 1, next: 2, pidMax: s.par.PidMax})
 	t.Home, t.num, t.wid = len(s.spaces)-1, 1, n
-	s.tasks[op.Child] = t
+	s.insert(t) // last: the insert may move the tasks a points into
 	return model.Result{NSpid: []int{n, 1}}, ""
 }
 
@@ -179,8 +170,8 @@ func (s *state) kill(op model.Op) model.Result {
 		}
 	case op.Pid == -1:
 		for i := range s.tasks {
-			if model.Handle(i) != op.Task && s.num(a.Home, &s.tasks[i]) > 1 {
-				targets = append(targets, model.Handle(i))
+			if t := &s.tasks[i]; t.h != op.Task && s.num(a.Home, t) > 1 {
+				targets = append(targets, t.h)
 			}
 		}
 	case op.Pid < -1:
@@ -189,7 +180,7 @@ func (s *state) kill(op model.Op) model.Result {
 			inner := s.get(h).Home
 			for i := range s.tasks {
 				if t := &s.tasks[i]; t.Exists() && s.within(t.Home, inner) {
-					targets = append(targets, model.Handle(i))
+					targets = append(targets, t.h)
 				}
 			}
 		}

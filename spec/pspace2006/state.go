@@ -1,8 +1,11 @@
 package pspace2006
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
@@ -14,6 +17,7 @@ import (
 // wid, allocated in the parent pspace: the number its parent knows it by.
 type task struct {
 	variant.Task
+	h     model.Handle
 	num   int
 	wid   int
 	armed bool // unshare was called: the next fork creates a pspace
@@ -34,31 +38,48 @@ type pspace struct {
 type state struct {
 	pol    model.Policy
 	par    model.Params
-	seq    int
-	tasks  []task // indexed by handle
+	seq    int    // the reparenting sequence (variant.Task.Order)
+	tasks  []task // every task ever forked, sorted by handle
 	spaces []pspace
+
+	keyOnce sync.Once
+	key     string
 }
 
 func newState(p model.Params, pol model.Policy) *state {
 	s := &state{pol: pol, par: p, seq: 1}
-	s.tasks = []task{{Task: variant.Task{State: variant.Live, Parent: model.NoTask}, num: 1}}
+	s.tasks = []task{{Task: variant.Task{State: variant.Live, Parent: model.NoTask}, h: model.Root, num: 1}}
 	s.spaces = []pspace{{Space: variant.Space{Leader: model.Root}, parent: -1, next: 2, pidMax: p.PidMax}}
 	return s
 }
 
 // Clone returns a private copy of s.
 func (s *state) Clone() *state {
-	c := *s
-	c.tasks = append([]task(nil), s.tasks...)
-	c.spaces = append([]pspace(nil), s.spaces...)
-	return &c
+	return &state{
+		pol: s.pol, par: s.par, seq: s.seq,
+		tasks:  slices.Clone(s.tasks),
+		spaces: slices.Clone(s.spaces),
+	}
 }
 
+// index returns where task h is, or would be inserted, in s.tasks.
+func (s *state) index(h model.Handle) (int, bool) {
+	return slices.BinarySearchFunc(s.tasks, h, func(t task, h model.Handle) int { return cmp.Compare(t.h, h) })
+}
+
+// get returns task h, or nil when it was never forked. The pointer is
+// good until the next insert.
 func (s *state) get(h model.Handle) *task {
-	if h < 0 || int(h) >= len(s.tasks) {
-		return nil
+	if i, ok := s.index(h); ok {
+		return &s.tasks[i]
 	}
-	return &s.tasks[h]
+	return nil
+}
+
+// insert adds t to the table (s is a private clone; t.h is not in it).
+func (s *state) insert(t task) {
+	i, _ := s.index(t.h)
+	s.tasks = slices.Insert(s.tasks, i, t)
 }
 
 // num is t's number in pspace view: its own number in its own pspace, its
@@ -83,7 +104,7 @@ func (s *state) find(view, n int) model.Handle {
 	}
 	for i := range s.tasks {
 		if s.num(view, &s.tasks[i]) == n {
-			return model.Handle(i)
+			return s.tasks[i].h
 		}
 	}
 	return model.NoTask
@@ -109,6 +130,8 @@ func (s *state) within(sp, anc int) bool {
 
 func (s *state) NumTasks() int { return len(s.tasks) }
 
+func (s *state) TaskAt(i int) (model.Handle, *variant.Task) { return s.tasks[i].h, &s.tasks[i].Task }
+
 func (s *state) Task(h model.Handle) *variant.Task {
 	if t := s.get(h); t != nil {
 		return &t.Task
@@ -122,27 +145,74 @@ func (s *state) Num(view int, h model.Handle) int      { return s.num(view, s.ge
 func (s *state) Visible(view int, h model.Handle) bool { return s.num(view, s.get(h)) != 0 }
 
 // Zombified disarms a pending unshare: a dead task forks nothing.
-func (s *state) Zombified(h model.Handle) { s.tasks[h].armed = false }
+func (s *state) Zombified(h model.Handle) { s.get(h).armed = false }
 
 func (s *state) NextOrder() int {
 	s.seq++
 	return s.seq - 1
 }
 
-// Key is a canonical encoding of the state.
+// Key is a canonical encoding of the state: equal Keys give equal answers,
+// Step's and Expect's, to every future op. It leaves out what cannot
+// change an answer: the cursors unless the policy is Cyclic (Lowest and
+// Unique never read them), the reparenting sequence (a task's place among
+// its parent's children stands for it: variant.Ranks says why that much
+// order stays), pspace indices (renamed by first use, ancestors first, so
+// pspaces created in either order give one Key; a pspace no task lives in
+// any more is left out: no one can fork into it again), a pspace's level
+// (its place in the tree says it), and everything about a reaped task but
+// its handle (which no fork may take again).
 func (s *state) Key() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "seq=%d", s.seq)
-	for i, t := range s.tasks {
-		if t.State == variant.Absent {
+	s.keyOnce.Do(func() { s.key = s.buildKey() })
+	return s.key
+}
+
+func (s *state) buildKey() string {
+	rank := variant.Ranks(s)
+	names := variant.NewNames(len(s.spaces))
+	parent := func(i int) int { return s.spaces[i].parent }
+	names.Name(0, parent)
+	for i := range s.tasks {
+		if t := &s.tasks[i]; t.Exists() {
+			names.Name(t.Home, parent)
+		}
+	}
+	var k variant.KeyBuf
+	for _, si := range names.Named() {
+		sp := &s.spaces[si]
+		k.Tag('S')
+		if sp.parent >= 0 {
+			k.Int(names.ID(sp.parent))
+		}
+		k.Handle(sp.Leader)
+		k.Bool(sp.Dead)
+		k.Int(sp.pidMax)
+		if s.pol == model.Cyclic {
+			k.Int(sp.next)
+		}
+	}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		k.Tag('T')
+		k.Handle(t.h)
+		if !t.Exists() {
+			k.Tag('r')
 			continue
 		}
-		fmt.Fprintf(&b, "|t%d %d s%d %d w%d p%d o%d %v %d,%d", i, t.State, t.Home, t.num, t.wid, t.Parent, t.Order, t.armed, t.Status.Code, t.Status.Signal)
+		k.Int(int(t.State))
+		k.Int(names.ID(t.Home))
+		k.Int(t.num)
+		k.Int(t.wid)
+		k.Handle(t.Parent)
+		k.Int(rank[i])
+		if t.State == variant.Live {
+			k.Bool(t.armed)
+		} else {
+			k.Int(t.Status.Code)
+			k.Int(t.Status.Signal)
+		}
 	}
-	for i, sp := range s.spaces {
-		fmt.Fprintf(&b, "|s%d %d %d %d %v %d %d", i, sp.parent, sp.level, sp.Leader, sp.Dead, sp.next, sp.pidMax)
-	}
-	return b.String()
+	return k.String()
 }
 
 // String describes the state for a person.
@@ -152,11 +222,8 @@ func (s *state) String() string {
 	for i, sp := range s.spaces {
 		fmt.Fprintf(&b, "  s%d (level %d, parent s%d) leader %s cursor %d pid_max %d dead=%v\n", i, sp.level, sp.parent, sp.Leader, sp.next, sp.pidMax, sp.Dead)
 	}
-	for i, t := range s.tasks {
-		if t.State == variant.Absent {
-			continue
-		}
-		fmt.Fprintf(&b, "  t%d (s%d, %d)", i, t.Home, t.num)
+	for _, t := range s.tasks {
+		fmt.Fprintf(&b, "  %s (s%d, %d)", t.h, t.Home, t.num)
 		if t.wid != 0 {
 			fmt.Fprintf(&b, " wait ID %d in s%d", t.wid, s.spaces[t.Home].parent)
 		}

@@ -2,14 +2,11 @@ package proc
 
 import "github.com/pidcheck/pidcheck/model"
 
-// MaxHandle bounds the handles a fork may create (the task tables are
-// indexed by handle): a larger child handle is EINVAL, as in the specs.
-const MaxHandle = 1 << 16
-
 // TaskState is where a task is in its life.
 type TaskState uint8
 
-// The task states, in life order.
+// The task states, in life order. A task table holds only tasks that were
+// forked; Absent is the state of a handle that is not in it.
 const (
 	Absent TaskState = iota
 	Live
@@ -37,8 +34,13 @@ type Space struct {
 
 // World is a design's System as the life-cycle rules see it.
 type World interface {
-	// NumTasks is the length of the task table, indexed by handle.
+	// NumTasks is the number of tasks in the table: every task ever
+	// forked, live, zombie or reaped. The table is sparse: its size does
+	// not depend on how large the handles are.
 	NumTasks() int
+	// TaskAt returns the i-th task of the table (0 ≤ i < NumTasks) and its
+	// handle, in increasing handle order.
+	TaskAt(i int) (model.Handle, *Task)
 	// Task returns task h, or nil when there is none.
 	Task(h model.Handle) *Task
 	// NumSpaces is the number of spaces, indexed from 0 (the root).
@@ -77,13 +79,14 @@ func IsLeader(w World, h model.Handle) bool {
 	return t != nil && w.Space(t.Home).Leader == h
 }
 
-// CheckFork validates a fork's actor (live) and child handle (in range,
-// never used).
+// CheckFork validates a fork's actor (live) and child handle (not
+// negative, never forked before: a reaped task's handle stays taken). Any
+// other handle is good, t1000000 as t1: the task tables are sparse.
 func CheckFork(w World, op model.Op) model.Errno {
 	if LiveTask(w, op.Task) == nil {
 		return model.ESRCH
 	}
-	if c := w.Task(op.Child); op.Child < 0 || op.Child >= MaxHandle || (c != nil && c.State != Absent) {
+	if op.Child < 0 || w.Task(op.Child) != nil {
 		return model.EINVAL
 	}
 	return model.OK
@@ -140,7 +143,7 @@ func Zombify(w World, h model.Handle, st model.Status) {
 	}
 	reaper := w.Space(t.Home).Leader
 	for i := range w.NumTasks() {
-		if c := w.Task(model.Handle(i)); c != nil && c.Parent == h && c.Exists() {
+		if _, c := w.TaskAt(i); c.Parent == h && c.Exists() {
 			c.Parent, c.Order = reaper, w.NextOrder()
 		}
 	}
@@ -158,16 +161,14 @@ func Settle(w World) {
 			}
 			sp.Dead, changed = true, true
 			for i := range w.NumTasks() {
-				h := model.Handle(i)
-				if t := w.Task(h); t != nil && t.State == Live && w.Visible(si, h) {
+				if h, t := w.TaskAt(i); t.State == Live && w.Visible(si, h) {
 					Zombify(w, h, model.Status{Signal: 9})
 				}
 			}
 		}
 		for i := range w.NumTasks() {
-			h := model.Handle(i)
-			t := w.Task(h)
-			if t == nil || t.State != Zombie || t.Parent == model.NoTask {
+			h, t := w.TaskAt(i)
+			if t.State != Zombie || t.Parent == model.NoTask {
 				continue
 			}
 			p := w.Task(t.Parent)
@@ -184,8 +185,8 @@ func Settle(w World) {
 func Children(w World, h model.Handle) []model.Handle {
 	var out []model.Handle
 	for i := range w.NumTasks() {
-		if t := w.Task(model.Handle(i)); t != nil && t.Parent == h && t.Exists() {
-			out = append(out, model.Handle(i))
+		if k, t := w.TaskAt(i); t.Parent == h && t.Exists() {
+			out = append(out, k)
 		}
 	}
 	for i := 1; i < len(out); i++ {

@@ -9,4 +9,11 @@
 // each space embeds Space, and the state implements World so the rules
 // here can read and change them. Everything here is pure: it changes only
 // the (private, cloned) state it is handed.
+//
+// A task table is sparse — the tasks forked so far, sorted by handle — so
+// a state's size, and the cost of a Step, grow with the number of tasks,
+// never with how large their handles are (a trace may name t1000000).
+// Ranks and Names (key.go) make a design's Key canonical: equal for states
+// that give the same answer to every future op, whatever order their
+// tasks and spaces were created in.
 package variant

@@ -9,7 +9,9 @@ import (
 // TaskState is where a task is in its life.
 type TaskState uint8
 
-// The task states, in life order.
+// The task states, in life order. A task table holds only tasks that were
+// forked (live, zombie or reaped); Absent is the state of a handle that is
+// not in it.
 const (
 	Absent TaskState = iota // never forked (or its fork failed)
 	Live
@@ -42,9 +44,14 @@ type Space struct {
 
 // World is a design's state as the life-cycle rules see it.
 type World interface {
-	// NumTasks is the length of the task table, indexed by handle.
+	// NumTasks is the number of tasks in the table: every task ever
+	// forked, live, zombie or reaped. The table is sparse: its size does
+	// not depend on how large the handles are.
 	NumTasks() int
-	// Task returns task h, or nil when h is outside the table.
+	// TaskAt returns the i-th task of the table (0 ≤ i < NumTasks) and its
+	// handle, in increasing handle order.
+	TaskAt(i int) (model.Handle, *Task)
+	// Task returns task h, or nil when h is not in the table.
 	Task(h model.Handle) *Task
 	// NumSpaces is the number of spaces, indexed from 0 (the root).
 	NumSpaces() int
@@ -85,8 +92,8 @@ func Reapable(w World, h model.Handle) bool {
 		return true
 	}
 	for i := range w.NumTasks() {
-		o := model.Handle(i)
-		if o != h && w.Task(o).Exists() && w.Visible(t.Home, o) {
+		o, ot := w.TaskAt(i)
+		if o != h && ot.Exists() && w.Visible(t.Home, o) {
 			return false
 		}
 	}
@@ -104,8 +111,7 @@ func Zombify(w World, h model.Handle, st model.Status) {
 	}
 	reaper := w.Space(t.Home).Leader
 	for i := range w.NumTasks() {
-		c := w.Task(model.Handle(i))
-		if c.Parent == h && c.Exists() {
+		if _, c := w.TaskAt(i); c.Parent == h && c.Exists() {
 			c.Parent, c.Order = reaper, w.NextOrder()
 		}
 	}
@@ -125,15 +131,13 @@ func Settle(w World) {
 			}
 			sp.Dead, changed = true, true
 			for i := range w.NumTasks() {
-				h := model.Handle(i)
-				if w.Task(h).State == Live && w.Visible(si, h) {
+				if h, t := w.TaskAt(i); t.State == Live && w.Visible(si, h) {
 					Zombify(w, h, model.Status{Signal: 9})
 				}
 			}
 		}
 		for i := range w.NumTasks() {
-			h := model.Handle(i)
-			t := w.Task(h)
+			h, t := w.TaskAt(i)
 			if t.State != Zombie || t.Parent == model.NoTask {
 				continue
 			}
@@ -151,9 +155,8 @@ func Settle(w World) {
 func Children(w World, h model.Handle) []model.Handle {
 	var out []model.Handle
 	for i := range w.NumTasks() {
-		t := w.Task(model.Handle(i))
-		if t.Parent == h && t.Exists() {
-			out = append(out, model.Handle(i))
+		if k, t := w.TaskAt(i); t.Parent == h && t.Exists() {
+			out = append(out, k)
 		}
 	}
 	for i := 1; i < len(out); i++ {
