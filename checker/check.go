@@ -41,7 +41,11 @@ func Check(t testing.TB, newImpl func(env sched.Env, p model.Params) model.Impl,
 	case traces.Ok:
 		t.Logf("pidcheck: %s: ok after %d schedules of %d scenarios (%v)", e.Name, rep.Schedules, rep.Scenarios, rep.Elapsed.Round(1e6))
 	case traces.Unknown:
-		t.Errorf("pidcheck: %s: inconclusive after %d schedules: %s", e.Name, rep.Schedules, rep.Unknown.Reason)
+		why := "the exploration was canceled"
+		if rep.Unknown != nil {
+			why = rep.Unknown.Reason
+		}
+		t.Errorf("pidcheck: %s: inconclusive after %d schedules: %s", e.Name, rep.Schedules, why)
 	case traces.Violation:
 		dir := o.TraceDir
 		if dir == "" {

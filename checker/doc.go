@@ -40,10 +40,13 @@
 //
 //	Explore(entry, Options) (*Report, error)   check, zoo (Options.Progress for the progress line,
 //	                                            Shard/Shards for --shard, Accept: OwnBug for zoo)
-//	DefaultOptions(entry), ParamsFor(entry)     per-implementation defaults (pct; a zoo variant's
-//	                                            "needs pid_max > N" gives pid_max N+2)
+//	ExploreContext(ctx, entry, Options)         check's Ctrl-C: stops, Report.Canceled, verdict Unknown
+//	DefaultOptions(entry), ParamsFor(entry)     per-implementation defaults (pct; pid_max
+//	                                            entry.PidMax when the entry sets one)
 //	Result.Trace(), Banner(result, path, err)   the trace to write and the one message to print
 //	Replay(trace, RunOptions) (*ReplayReport, error), Visualize(w, result)   replay [--html]
+//	Result.Spans()                              replay: the op (and ticks) each decision served
+//	RunOptions.SkipSearch                       --skip-search (tests): Unknown without porcupine's search
 //	ShrinkTrace(trace, ShrinkOptions)           shrink
 //	FixedFails(entry, result, n)                is a zoo finding the variant's own bug?
 //	Compare(ops, params, policy, specs...), RandomSequential(seed, params), Comparison.Table()

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -81,10 +82,15 @@ type Report struct {
 	Original  *Result        // the violation as found, before shrinking
 	Unknown   *Result        // the first undecided run, if any
 	Schedules int            // schedules run (up to and including the violation)
-	Scenarios int
+	Scenarios int            // scenarios that ran at least one schedule
 	Unknowns  int
 	Rejected  int // violations Options.Accept rejected
 	Elapsed   time.Duration
+
+	// Canceled is set when ExploreContext's context ended the exploration
+	// before its budget was spent; Verdict is then Unknown unless a
+	// violation was found.
+	Canceled bool
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -172,6 +178,15 @@ func (o Options) genOptions(s spec.Spec) GenOptions {
 // reproducible from (Seed, strategy, options) alone, and the trace of a
 // violation reproduces it without them.
 func Explore(e alloc.Entry, o Options) (*Report, error) {
+	return ExploreContext(context.Background(), e, o)
+}
+
+// ExploreContext is Explore that stops early when ctx is done: between
+// schedules (a run in progress finishes first, and is counted) and, with
+// Options.Shrink, between shrinking steps. The report then says how many
+// schedules and scenarios ran, has Canceled set and, unless a violation was
+// found, the verdict Unknown: a search cut short is not a pass.
+func ExploreContext(ctx context.Context, e alloc.Entry, o Options) (*Report, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
@@ -209,7 +224,14 @@ func Explore(e alloc.Entry, o Options) (*Report, error) {
 		if o.Schedules > 0 && rep.Schedules >= o.Schedules {
 			return false
 		}
-		return o.Time <= 0 || time.Since(start) < o.Time
+		if o.Time > 0 && time.Since(start) >= o.Time {
+			return false
+		}
+		if ctx.Err() != nil {
+			rep.Canceled = true
+			return false
+		}
+		return true
 	}
 	// record judges one run; it returns true when exploration should stop.
 	record := func(r *Result) bool {
@@ -236,6 +258,10 @@ func Explore(e alloc.Entry, o Options) (*Report, error) {
 		return false
 	}
 
+	// A scenario is counted when its first schedule starts, and the first
+	// schedule of a scenario the budget let start always runs: the budget
+	// is looked at once per schedule, so a time budget running out while a
+	// scenario is generated cannot count a scenario that never ran.
 	for j := 0; budgetLeft(); j++ {
 		global := j*o.Shards + o.Shard
 		seed := ScenarioSeed(o.Seed, global)
@@ -252,7 +278,7 @@ func Explore(e alloc.Entry, o Options) (*Report, error) {
 		switch o.Strategy {
 		case "dfs":
 			d := sched.NewDFS(o.DFSBound)
-			for k := 0; k < o.PerScenario && budgetLeft() && d.Next(); k++ {
+			for k := 0; k < o.PerScenario && (k == 0 || budgetLeft()) && d.Next(); k++ {
 				ro.Seed = seed
 				r, out := run(e, sc, d, ro)
 				if out != nil && out.Verdict == sched.Pruned {
@@ -263,7 +289,7 @@ func Explore(e alloc.Entry, o Options) (*Report, error) {
 				}
 			}
 		default:
-			for k := 0; k < o.PerScenario && budgetLeft(); k++ {
+			for k := 0; k < o.PerScenario && (k == 0 || budgetLeft()); k++ {
 				ss := ScheduleSeed(seed, k)
 				ro.Seed = ss
 				var ch sched.Chooser = sched.NewRandom(ss)
@@ -285,10 +311,10 @@ func Explore(e alloc.Entry, o Options) (*Report, error) {
 		}
 	}
 	if rep.Found != nil && o.Shrink {
-		rep.Found = Shrink(e, rep.Found, ShrinkOptions{Run: o.Run, Seed: o.Seed})
+		rep.Found = Shrink(e, rep.Found, ShrinkOptions{Run: o.Run, Seed: o.Seed, Context: ctx})
 		rep.Found.Schedules = rep.Original.Schedules
 	}
-	if rep.Found == nil && rep.Unknowns > 0 {
+	if rep.Found == nil && (rep.Unknowns > 0 || rep.Canceled) {
 		rep.Verdict = verdictUnknown
 	}
 	rep.Elapsed = time.Since(start)

@@ -3,7 +3,6 @@ package checker
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/anishathalye/porcupine"
 
@@ -14,7 +13,7 @@ import (
 )
 
 // judge turns a run's outcome and history into a verdict and a reason.
-func judge(s spec.Spec, out *sched.Outcome, rec *recorder, timeout time.Duration) (traces.Verdict, string) {
+func judge(s spec.Spec, out *sched.Outcome, rec *recorder, o RunOptions) (traces.Verdict, string) {
 	if rec.invariant != "" {
 		return violation(traces.Invariant), rec.invariant
 	}
@@ -38,6 +37,10 @@ func judge(s spec.Spec, out *sched.Outcome, rec *recorder, timeout time.Duration
 	if witnessed(s, rec.history) {
 		return verdictOk, ""
 	}
+	if o.SkipSearch {
+		return verdictUnknown, fmt.Sprintf("not decided: neither call nor return order linearizes the %d ops and the search was skipped (SkipSearch): unknown, not a pass", len(ops))
+	}
+	timeout := o.checkTimeout()
 	switch porcupine.CheckOperationsTimeout(linmodel.Model(s), ops, timeout) {
 	case porcupine.Ok:
 		return verdictOk, ""

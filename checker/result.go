@@ -38,6 +38,25 @@ type Result struct {
 	spans [][2]int
 }
 
+// Spans returns, for each op of History, the decisions [from, to) made
+// while it was in flight — from its call to its return; an op that never
+// returned runs to len(Decisions) — so that each decision can be shown
+// beside the op (and ticks) it served. It returns nil for a result rebuilt
+// from a trace (ResultFromTrace): rerun it (Replay) to measure them.
+func (r *Result) Spans() [][2]int {
+	if r.spans == nil {
+		return nil
+	}
+	out := make([][2]int, len(r.spans))
+	for i, sp := range r.spans {
+		if sp[1] < 0 || sp[1] > len(r.Decisions) {
+			sp[1] = len(r.Decisions)
+		}
+		out[i] = sp
+	}
+	return out
+}
+
 // Failed reports whether the run showed a violation.
 func (r *Result) Failed() bool { return r.Verdict.Outcome == traces.Violation }
 

@@ -15,6 +15,12 @@ type RunOptions struct {
 	MaxSteps     int           // the scheduler's step bound; 0: its default
 	Watchdog     time.Duration // the scheduler's watchdog; 0: its default
 	CheckTimeout time.Duration // porcupine's budget; 0: 10 s. Running out gives Unknown.
+	// SkipSearch judges without porcupine's search: a history that neither
+	// its call order nor its return order linearizes is Unknown, as if
+	// porcupine's budget ran out at once, but deterministically (a 1ns
+	// CheckTimeout races porcupine against a timer). Tests use it to reach
+	// Unknown; it never turns a violation into Ok.
+	SkipSearch bool
 	// Drain, when set, runs the adaptive drain before the scenario's post
 	// part (see Run) and records the ops it ran in Result.Scenario.Post.
 	Drain bool
@@ -150,7 +156,7 @@ func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Res
 	res.History = rec.history
 	res.spans = rec.spans
 	res.Hash = out.Hash
-	res.Verdict, res.Reason = judge(s, out, rec, o.checkTimeout())
+	res.Verdict, res.Reason = judge(s, out, rec, o)
 	if !o.lean || res.Verdict != verdictOk {
 		res.Decisions = out.Decisions()
 	}

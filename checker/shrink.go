@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -23,6 +24,9 @@ type ShrinkOptions struct {
 	// zoo variant, "the fixed implementation passes it", so that shrinking
 	// cannot wander from the variant's bug to another one.
 	Keep func(*Result) bool
+	// Context, when set, stops shrinking early when it is done, like Time
+	// running out: the best result so far is returned.
+	Context context.Context
 }
 
 // Shrink minimizes a failing result: fewer threads, fewer ops, fewer
@@ -94,7 +98,9 @@ type shrinker struct {
 	tries    int
 }
 
-func (s *shrinker) late() bool { return time.Now().After(s.deadline) }
+func (s *shrinker) late() bool {
+	return time.Now().After(s.deadline) || (s.o.Context != nil && s.o.Context.Err() != nil)
+}
 
 // same reports whether r fails like the original.
 func (s *shrinker) same(r *Result) bool {

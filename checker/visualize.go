@@ -27,14 +27,12 @@ func Visualize(w io.Writer, r *Result) error {
 	m := porcupineModel(s)
 	_, info := porcupine.CheckOperationsVerbose(m, ops, 30*time.Second)
 	var notes []porcupine.Annotation
+	spans := r.Spans()
 	for i, h := range r.History {
-		if i >= len(r.spans) {
+		if i >= len(spans) {
 			break
 		}
-		from, to := r.spans[i][0], r.spans[i][1]
-		if to < 0 || to > len(r.Decisions) {
-			to = len(r.Decisions)
-		}
+		from, to := spans[i][0], spans[i][1]
 		var lines []string
 		for k := from; k < to; k++ {
 			if d := r.Decisions[k]; d.Thread == h.Thread {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +37,7 @@ type checkFlags struct {
 	shard            string
 	shards           int
 	checkTimeout     time.Duration
+	skipSearch       bool          // hidden --skip-search: see addSkipSearch
 	shardI, shardN   int           // resolved from shard, shards and JOB_COMPLETION_INDEX
 	perImpl          time.Duration // the time budget of each implementation
 	defaultBudgetSet bool          // no --schedules nor --time: perImpl is a share of defaultCheckTime
@@ -53,6 +57,11 @@ On a violation it shrinks it, writes the trace into --out, prints what broke
 and the command that replays it, and exits 1. A run porcupine could not
 decide is written as NAME.unknown.trace and gives exit status 3.
 
+Interrupted (SIGINT, Ctrl-C, or SIGTERM), check stops after the schedule in
+progress, prints what it ran (the JSON too, with --json) and exits 3:
+inconclusive, the budget was not spent (1 if a violation was already found).
+A second signal kills it at once.
+
 --shard i/n runs a disjoint slice of the seed space: n machines with the same
 --seed cover one search between them. With --shard /n or --shards n, i is read
 from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --json prints one JSON
@@ -63,7 +72,10 @@ object whose results arrays can be concatenated across shards.`,
 			if err != nil {
 				return err
 			}
-			return runCheck(cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, &f)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			context.AfterFunc(ctx, stop) // a second signal is not caught
+			return runCheck(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, &f)
 		},
 	}
 	fl := cmd.Flags()
@@ -81,6 +93,7 @@ object whose results arrays can be concatenated across shards.`,
 	fl.StringVar(&f.shard, "shard", "", "run shard i of n (i/n, or /n with i from JOB_COMPLETION_INDEX)")
 	fl.IntVar(&f.shards, "shards", 0, "split into n shards; this one is JOB_COMPLETION_INDEX")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
+	addSkipSearch(cmd, &f.skipSearch)
 	return cmd
 }
 
@@ -203,6 +216,7 @@ func (f *checkFlags) options(e alloc.Entry) checker.Options {
 	o.Params = f.params(e)
 	o.Shard, o.Shards = f.shardI, f.shardN
 	o.Run.CheckTimeout = f.checkTimeout
+	o.Run.SkipSearch = f.skipSearch
 	return o
 }
 
@@ -219,6 +233,10 @@ type checkJSON struct {
 	Elapsed   float64           `json:"elapsed_seconds"`
 	PerSecond float64           `json:"schedules_per_second"`
 	Results   []checkResultJSON `json:"results"`
+
+	// Interrupted: a signal stopped the check before its budget was
+	// spent; implementations not reached have no result.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // checkResultJSON is one implementation's exploration.
@@ -236,6 +254,8 @@ type checkResultJSON struct {
 	Verdict   string  `json:"verdict"`
 	Reason    string  `json:"reason,omitempty"`
 	Trace     string  `json:"trace,omitempty"`
+	// Interrupted: this exploration was stopped before its budget was spent.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // seedsJS is the slice of the seed space a run covered: the scenarios
@@ -247,7 +267,9 @@ type seedsJS struct {
 	Count int `json:"count"`
 }
 
-func runCheck(stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) error {
+// runCheck explores entries one after the other; when ctx ends it stops,
+// reports what ran and gives exit status 3 (unless a violation was found).
+func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) error {
 	pr := newProgress(stderr)
 	out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN}
 	human := stdout
@@ -283,7 +305,7 @@ func runCheck(stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) er
 				pr.show("check %s [%d/%d]: %d schedules, %.0f/s; violations found so far: %d", e.Name, k+1, len(entries), p.Schedules, p.PerSecond, found+p.Found)
 			}
 		}
-		fd, err := explore(e, o, nil, f.out, shardSuffix(f))
+		fd, err := explore(ctx, e, o, nil, f.out, shardSuffix(f))
 		pr.clear()
 		if err != nil {
 			return err
@@ -293,9 +315,13 @@ func runCheck(stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) er
 		res := checkResultJSON{Impl: e.Name, Strategy: rep.Strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN,
 			Scenarios: seedsJS{First: f.shardI, Step: f.shardN, Count: rep.Scenarios},
 			Schedules: rep.Schedules, Unknowns: rep.Unknowns, Elapsed: rep.Elapsed.Seconds(),
-			PerSecond: perSecond(rep.Schedules, rep.Elapsed), Verdict: rep.Verdict.String(), Trace: fd.path}
-		if fd.result != nil {
+			PerSecond: perSecond(rep.Schedules, rep.Elapsed), Verdict: rep.Verdict.String(), Trace: fd.path,
+			Interrupted: rep.Canceled}
+		switch {
+		case fd.result != nil:
 			res.Reason = fd.result.Reason
+		case rep.Canceled:
+			res.Reason = "interrupted before the budget was spent"
 		}
 		out.Results = append(out.Results, res)
 		out.Schedules += rep.Schedules
@@ -315,11 +341,20 @@ func runCheck(stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) er
 			if status == exitOK {
 				status = exitUnknown
 			}
+			if rep.Unknown == nil {
+				break // interrupted, and every run so far decided
+			}
 			where := fd.path
 			if fd.werr != nil {
 				where = fmt.Sprintf("(not written: %v)", fd.werr)
 			}
 			fmt.Fprintf(human, "  %d run(s) undecided, not a pass: %s\n  first undecided run: %s\n", rep.Unknowns, fd.result.Reason, where)
+		}
+		if rep.Canceled {
+			out.Interrupted = true
+			fmt.Fprintf(human, "interrupted: %s stopped after %d schedule(s) of %d scenario(s); %d implementation(s) not checked; inconclusive, not a pass\n",
+				e.Name, rep.Schedules, rep.Scenarios, len(entries)-k-1)
+			break
 		}
 	}
 	out.Elapsed = total.Seconds()

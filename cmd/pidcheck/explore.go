@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,18 +27,20 @@ type finding struct {
 	werr   error           // why the trace could not be written
 }
 
-// explore runs checker.Explore on e, shrinks a violation and writes its
-// trace (or the first undecided run's) into dir. A violation's shrinking
-// steps all fail the same way; keep, when set, must hold of them too.
-func explore(e alloc.Entry, o checker.Options, keep func(*checker.Result) bool, dir, suffix string) (*finding, error) {
-	rep, err := checker.Explore(e, o)
+// explore runs checker.ExploreContext on e, shrinks a violation and writes
+// its trace (or the first undecided run's) into dir. A violation's
+// shrinking steps all fail the same way; keep, when set, must hold of them
+// too. When ctx ends, exploration (or shrinking) stops early: the report
+// says Canceled, and a violation found is written shrunk as far as it got.
+func explore(ctx context.Context, e alloc.Entry, o checker.Options, keep func(*checker.Result) bool, dir, suffix string) (*finding, error) {
+	rep, err := checker.ExploreContext(ctx, e, o)
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Name, err)
 	}
 	f := &finding{entry: e, rep: rep}
 	switch {
 	case rep.Found != nil:
-		f.result = checker.Shrink(e, rep.Found, checker.ShrinkOptions{Run: o.Run, Seed: o.Seed, Time: defaultShrinkTime, Keep: keep})
+		f.result = checker.Shrink(e, rep.Found, checker.ShrinkOptions{Run: o.Run, Seed: o.Seed, Time: defaultShrinkTime, Keep: keep, Context: ctx})
 		f.result.Schedules = rep.Found.Schedules
 		f.path = filepath.Join(dir, e.Name+suffix+".trace")
 	case rep.Unknown != nil:

@@ -9,7 +9,7 @@
 //	pidcheck kernel               check the spec against the running kernel
 //
 // Exit status: 0 ok, 1 violation found (or reproduced), 2 bad usage or bad
-// input, 3 inconclusive (Unknown), 4 replay diverged.
+// input, 3 inconclusive (Unknown, or check interrupted), 4 replay diverged.
 package main
 
 import (

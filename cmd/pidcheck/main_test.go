@@ -32,11 +32,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":      cmdStatus,
-			"statusretry": cmdStatusRetry,
-			"jsonfield":   cmdJSONField,
-			"divert":      cmdDivert,
-			"mkfile":      cmdMkfile,
+			"status":    cmdStatus,
+			"jsonfield": cmdJSONField,
+			"divert":    cmdDivert,
+			"mkfile":    cmdMkfile,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -75,42 +74,6 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
-}
-
-// cmdStatusRetry is status for an exit status that hangs on wall-clock
-// time — porcupine's timeout, given 1ns so that it runs out: the search
-// runs in a goroutine that races the timer, and on a loaded machine it can,
-// rarely, win. It runs the command up to N times until it exits with CODE:
-//
-//	statusretry 5 3 pidcheck check --impl lockfree --check-timeout 1ns
-func cmdStatusRetry(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 3 {
-		ts.Fatalf("usage: statusretry N CODE COMMAND [ARGS...]")
-	}
-	n, err := strconv.Atoi(args[0])
-	if err != nil || n < 1 {
-		ts.Fatalf("statusretry: bad count %q", args[0])
-	}
-	want, err := strconv.Atoi(args[1])
-	if err != nil {
-		ts.Fatalf("statusretry: bad code %q", args[1])
-	}
-	got := 0
-	for i := 0; i < n; i++ {
-		got = 0
-		if err := ts.Exec(args[2], args[3:]...); err != nil {
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) {
-				ts.Fatalf("statusretry: %v", err)
-			}
-			got = ee.ExitCode()
-		}
-		if got == want {
-			return
-		}
-		ts.Logf("attempt %d: status %d, want %d; again", i+1, got, want)
-	}
-	ts.Fatalf("%s exited with status %d in %d attempts, want %d", strings.Join(args[2:], " "), got, n, want)
 }
 
 func repoRoot(t *testing.T) string {

@@ -47,7 +47,7 @@ func printHeader(w io.Writer, t *traces.Trace) {
 // thread ran, what it did to which object and with what result, during
 // which op of the history (with its call and return ticks), and who else
 // could have run. A * marks a preemption: a switch away from a thread that
-// could have gone on. spans (see opSpans) may be nil: then the op column
+// could have gone on. spans (checker.Result.Spans) may be nil: then the op column
 // is left out.
 func printInterleaving(w io.Writer, t *traces.Trace, spans [][2]int) {
 	ds := t.Decisions

@@ -48,7 +48,8 @@ linearizability against a sequential spec of Linux, and turns each failure
 into a trace that replays exactly.
 
 Exit status: 0 ok, 1 violation found (or reproduced), 2 bad usage or bad
-input, 3 inconclusive (the linearizability check timed out), 4 replay diverged.`,
+input, 3 inconclusive (the linearizability check timed out, or check was
+interrupted before its budget was spent), 4 replay diverged.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}

@@ -17,6 +17,7 @@ func newShrinkCmd() *cobra.Command {
 		out          string
 		budget       time.Duration
 		checkTimeout time.Duration
+		skipSearch   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "shrink FILE",
@@ -33,9 +34,10 @@ to shrink), 3 undecided, 4 the trace no longer replays, 2 a bad file.`,
 			if budget < 0 || checkTimeout < 0 {
 				return usageErrorf("--time %v, --check-timeout %v: must not be negative", budget, checkTimeout)
 			}
-			return runShrink(cmd.OutOrStdout(), args[0], out, budget, checker.RunOptions{CheckTimeout: checkTimeout})
+			return runShrink(cmd.OutOrStdout(), args[0], out, budget, checker.RunOptions{CheckTimeout: checkTimeout, SkipSearch: skipSearch})
 		},
 	}
+	addSkipSearch(cmd, &skipSearch)
 	cmd.Flags().StringVarP(&out, "out", "o", "", "where to write the shrunk trace (default FILE with .min.trace)")
 	cmd.Flags().DurationVar(&budget, "time", defaultShrinkTime, "how long to keep shrinking")
 	cmd.Flags().DurationVar(&checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
@@ -43,21 +45,13 @@ to shrink), 3 undecided, 4 the trace no longer replays, 2 a bad file.`,
 }
 
 func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro checker.RunOptions) error {
-	t, err := readTrace(path)
+	rp, err := replayFile(path, ro)
 	if err != nil {
 		return err
 	}
-	e, err := traceEntry(path, t)
-	if err != nil {
-		return err
-	}
-	rr, err := checker.ReplayWith(e, t, ro)
-	if err != nil {
-		return badInput(fmt.Errorf("%s: %v", path, err))
-	}
-	r := rr.Result
-	if rr.Diverged && !onlyVerdictDiffers(t, r) {
-		fmt.Fprintf(stdout, "%s does not replay, so it cannot be shrunk: %s\n", path, rr.Divergence)
+	t, e, r := rp.t, rp.e, rp.r
+	if rp.diverged {
+		fmt.Fprintf(stdout, "%s does not replay, so it cannot be shrunk: %s\n", path, rp.rr.Divergence)
 		return withStatus(exitDiverged)
 	}
 	if r.Verdict.Outcome != traces.Violation {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -23,6 +24,36 @@ func readTrace(path string) (*traces.Trace, error) {
 		return nil, badInput(err) // "open FILE: no such file or directory"
 	}
 	return t, nil
+}
+
+// replayed is a trace file rerun (replay, shrink).
+type replayed struct {
+	t  *traces.Trace
+	e  alloc.Entry // the implementation it names, held to its spec and policy
+	rr *checker.ReplayReport
+	r  *checker.Result // rr.Result
+	// diverged: the rerun did not follow the trace. A verdict that alone
+	// changed (to or from Unknown) is no divergence: see onlyVerdictDiffers.
+	diverged bool
+}
+
+// replayFile reads the trace at path and reruns it with ro. A file that
+// is not a trace, or names an implementation that cannot run it, is bad
+// input (exit status 2).
+func replayFile(path string, ro checker.RunOptions) (*replayed, error) {
+	t, err := readTrace(path)
+	if err != nil {
+		return nil, err
+	}
+	e, err := traceEntry(path, t)
+	if err != nil {
+		return nil, err
+	}
+	rr, err := checker.ReplayWith(e, t, ro)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("%s: %v", path, err))
+	}
+	return &replayed{t: t, e: e, rr: rr, r: rr.Result, diverged: rr.Diverged && !onlyVerdictDiffers(t, rr.Result)}, nil
 }
 
 // traceEntry finds the implementation a trace names, judged against the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -110,7 +111,7 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error 
 			bad, err := checker.FixedFails(e, r, 3)
 			return err == nil && bad == nil
 		}
-		fd, err := explore(e, o, keep, f.out, "")
+		fd, err := explore(context.Background(), e, o, keep, f.out, "")
 		pr.clear()
 		if err != nil {
 			return err
