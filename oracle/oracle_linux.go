@@ -28,9 +28,3 @@ func openKernel() (kernel, error) {
 func Params() model.Params {
 	return model.Params{PidMax: model.KernelPidMax, Floor: model.KernelReserved, MaxLevel: model.KernelMaxLevel - (hostLevel() + 1)}
 }
-
-// MaybeRunAgent returns at once. Agents are raw clones of the calling
-// process (see doc.go), never re-executions, so a host binary needs no
-// agent entry point; the function exists so that callers written for a
-// re-exec design keep compiling, and may be removed.
-func MaybeRunAgent() {}

@@ -18,6 +18,3 @@ func openKernel() (kernel, error) { return nil, errNeedLinux }
 func Params() model.Params {
 	return model.Params{PidMax: model.KernelPidMax, Floor: model.KernelReserved, MaxLevel: model.KernelMaxLevel - 1}
 }
-
-// MaybeRunAgent returns at once (see the Linux version).
-func MaybeRunAgent() {}

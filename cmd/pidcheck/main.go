@@ -12,16 +12,8 @@
 // input, 3 inconclusive (Unknown, or check interrupted), 4 replay diverged.
 package main
 
-import (
-	"os"
-
-	"github.com/pidcheck/pidcheck/oracle"
-)
+import "os"
 
 func main() {
-	// The kernel oracle may run this binary as one of its agents; that
-	// must happen before anything else (today it returns at once: agents
-	// are raw clones, see the oracle package).
-	oracle.MaybeRunAgent()
 	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
