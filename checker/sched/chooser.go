@@ -68,18 +68,22 @@ type Pending struct {
 
 // Independent reports whether p's and q's operations commute and neither
 // can enable or disable the other, so running them in either order gives
-// the same state: they touch different objects, or both are Loads. Go and
-// Yield are independent of everything. WaitUntil depends on everything else:
-// its condition may read plain memory that any step writes under a lock.
+// the same state: they are different threads' and touch different objects
+// (a Wait or Relock also touches its Cond's lock), or both are Loads. Go
+// and Yield are independent of everything but WaitUntil. WaitUntil depends
+// on everything: its condition may read plain memory that any step (a Go's
+// or Yield's too) writes under a lock. This is the static part of the
+// relation DFS uses; its comment has the whole table, and the two effects
+// (writer preference, disabling) that DFS checks on top.
 func (p Pending) Independent(q Pending) bool {
 	if p.Thread == q.Thread {
 		return false
 	}
-	if p.Op == OpGo || p.Op == OpYield || q.Op == OpGo || q.Op == OpYield {
-		return true
-	}
 	if p.Op == OpWaitUntil || q.Op == OpWaitUntil {
 		return false
+	}
+	if p.Op == OpGo || p.Op == OpYield || q.Op == OpGo || q.Op == OpYield {
+		return true
 	}
 	if p.Op == OpLoad && q.Op == OpLoad {
 		return true

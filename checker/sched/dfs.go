@@ -12,13 +12,50 @@ import (
 // bounding: run bound 0, 1, 2, … for the fewest preemptions first).
 //
 // Sleep sets (Godefroid 1996) skip runs that only reorder independent
-// operations (Pending.Independent): after the subtree of choice t at a node
-// is explored, t sleeps in the subtrees of t's later siblings until some
-// operation dependent on t's runs. A run reaching a state where every
-// runnable thread sleeps is cut short with the verdict Pruned. With a
-// finite preemption bound, sleep sets may skip an interleaving whose only
-// equivalents within the bound were themselves skipped; unbounded, every
-// reachable final state is still reached.
+// steps: after the subtree of choice t at a node is explored, t sleeps in
+// the subtrees of t's later siblings until a step dependent on t's is
+// taken. A run reaching a state where every runnable thread sleeps is cut
+// short with the verdict Pruned. Unbounded, every reachable state is still
+// visited, so every final state (and deadlock) is reached; with a finite
+// preemption bound, sleep sets may skip an interleaving whose only
+// equivalents within the bound were themselves skipped.
+//
+// A step is what one decision runs: the chosen thread's pending operation,
+// then the thread's own code up to its next operation, where it parks (a
+// Go step also runs the new thread up to its first operation). Two steps
+// of different threads are independent when they commute and neither can
+// enable or disable the other. Pending.Independent gives the static part,
+// from the two pending operations p and q (symmetric; the first row that
+// matches decides):
+//
+//	p                       q                             independent
+//	any                     any, same thread              no
+//	WaitUntil               anything (Go, Yield too)      no: its condition may read plain memory any step writes
+//	Go, Yield               anything but WaitUntil        yes
+//	Load x                  Load x                        yes
+//	atomic op on x          any op but Load on x          no (results depend on the order)
+//	Lock/Unlock/TryLock m   Lock/Unlock/TryLock m         no (TryLock's result, who holds m)
+//	RLock/RUnlock rw        any op on rw                  no (conservative for RLock/RLock)
+//	Wait c (lock m)         any op on c or on m           no (releases m, joins c's queue)
+//	Relock c (lock m)       any op on c or on m           no (enabled by Signal/Broadcast c, takes m)
+//	Signal/Broadcast c      any op on c                   no (who is woken, in what order)
+//	Signal/Broadcast c      Lock/Unlock m (c's lock)      yes (touches only c's queue)
+//	any                     no shared object              yes, but for the two rules below
+//
+// Two effects are not in the pending operations, and DFS checks them when it
+// carries a sleeping thread u over a step s into the child node:
+//
+//   - Writer preference: a thread parked at Lock of an RWMutex that readers
+//     hold blocks new readers (as sync.RWMutex does), so a step that leaves
+//     a thread parked at Lock rw (its own next operation, or a new thread's
+//     first) can disable an RLock rw although it touches neither. If s is
+//     an RLock rw that other readers held, u stays asleep only if u's step
+//     leaves no thread at Lock rw (as observed when u's subtree was
+//     explored; a step that ended the run counts as leaving threads at
+//     every lock). The other way round, s blocking u, is the rule below.
+//   - Disabling: u stays asleep only if it is still runnable after s. So a
+//     sleeping thread is always runnable, and whatever s did to u (blocked
+//     it through an effect above or one not foreseen) u is explored again.
 //
 // Use:
 //
@@ -44,13 +81,29 @@ type DFS struct {
 
 type dfsNode struct {
 	run      []Pending // runnable threads and their operations
+	arrive   []int32   // by index in run: lockArrival of that choice's step, once taken
 	last     int       // thread of the previous step, -1 at the first
+	threads  int       // threads created before this node
 	choice   int       // thread chosen in the current run
 	done     uint64    // choices whose subtrees are explored
 	sleep    uint64    // threads asleep at this node
-	sleepOps []Pending // what each sleeping thread will do when it runs
+	sleepOps []sleeper // what each sleeping thread will do when it runs
 	preempts int       // preemptions before this node
 }
+
+// sleeper is a sleeping thread's step: its operation, and where the step
+// leaves threads parked (lockArrival).
+type sleeper struct {
+	op     Pending
+	arrive int32
+}
+
+// The lockArrival of a step: the mutex a thread is left parked at Lock of,
+// or one of these.
+const (
+	arriveNone int32 = -1 // no thread is left parked at a Lock
+	arriveAny  int32 = -2 // unknown (the run ended) or several: any mutex
+)
 
 // NewDFS returns an explorer with the given preemption bound; a negative
 // bound means unbounded.
@@ -115,31 +168,51 @@ func (d *DFS) Choose(p *Point) (int, error) {
 	if t := p.Runnable[len(p.Runnable)-1].Thread; t >= 64 {
 		return 0, fmt.Errorf("dfs: thread %s is the 65th: at most 64 threads", p.Name(len(p.Runnable)-1))
 	}
-	node := dfsNode{run: slices.Clone(p.Runnable), last: p.Last}
+	node := dfsNode{run: slices.Clone(p.Runnable), last: p.Last, threads: threadCount(p)}
 	if i > 0 {
 		parent := &d.stack[i-1]
 		node.preempts = parent.preempts
 		if parent.preemptive(parent.choice) {
 			node.preempts++
 		}
+		ran := parent.op(parent.choice)
+		arrive := lockArrival(p, parent.choice, parent.threads)
+		if parent.arrive == nil {
+			parent.arrive = make([]int32, len(parent.run))
+			for k := range parent.arrive {
+				parent.arrive[k] = arriveAny
+			}
+		}
+		parent.arrive[parent.index(parent.choice)] = arrive
 		if !d.noSleep {
-			// A thread sleeps on in the child while what it will do is
-			// independent of the step just taken. A sleeping thread need
-			// not be runnable here (it may have blocked meanwhile), so its
-			// operation is carried along rather than looked up.
-			ran := parent.op(parent.choice)
-			keep := func(q Pending) {
-				if q.Thread != parent.choice && q.Independent(ran) {
-					node.sleep |= 1 << q.Thread
+			// A thread sleeps on in the child while its step and the step
+			// just taken are independent: see the table in the type's
+			// comment. A sleeping thread's step is carried along, not
+			// looked up, as it was taken at an ancestor. Whether ran
+			// blocked it shows in p.Runnable; whether its step would block
+			// ran (an RLock, behind a writer the step leaves waiting) was
+			// recorded when the step was taken, and matters only if there
+			// were readers before ran.
+			readersBefore := 1
+			if ran.Op == OpRLock && p.s != nil {
+				if m := p.s.mutex(ran.Object); m != nil {
+					readersBefore = m.readers - 1
+				}
+			}
+			keep := func(q sleeper) {
+				if q.op.Thread != parent.choice && q.op.Independent(ran) &&
+					!(readersBefore > 0 && arrivalBlocks(q.arrive, ran)) &&
+					slices.ContainsFunc(p.Runnable, func(r Pending) bool { return r.Thread == q.op.Thread }) {
+					node.sleep |= 1 << q.op.Thread
 					node.sleepOps = append(node.sleepOps, q)
 				}
 			}
 			for _, q := range parent.sleepOps {
 				keep(q)
 			}
-			for _, q := range parent.run {
+			for k, q := range parent.run {
 				if parent.done&(1<<q.Thread) != 0 && parent.sleep&(1<<q.Thread) == 0 {
-					keep(q)
+					keep(sleeper{op: q, arrive: parent.arrive[k]})
 				}
 			}
 		}
@@ -179,9 +252,46 @@ func (n *dfsNode) enabled(t int) bool {
 
 func (n *dfsNode) preemptive(t int) bool { return t != n.last && n.enabled(n.last) }
 
-func (n *dfsNode) op(t int) Pending {
-	i := slices.IndexFunc(n.run, func(q Pending) bool { return q.Thread == t })
-	return n.run[i]
+func (n *dfsNode) index(t int) int {
+	return slices.IndexFunc(n.run, func(q Pending) bool { return q.Thread == t })
+}
+
+func (n *dfsNode) op(t int) Pending { return n.run[n.index(t)] }
+
+// threadCount returns the number of threads created so far in p's run.
+func threadCount(p *Point) int {
+	if p.s == nil {
+		return 0
+	}
+	return len(p.s.threads)
+}
+
+// lockArrival says where the step thread t just took left threads parked
+// (t itself, and any thread its step created, numbered from old): the
+// mutex id of a Lock one of them waits at now, arriveNone, or arriveAny
+// when there are several or p does not tell.
+func lockArrival(p *Point, t, old int) int32 {
+	if p.s == nil {
+		return arriveAny
+	}
+	arrive := arriveNone
+	for _, u := range p.s.threads {
+		if (u.id != t && u.id < old) || u.done || u.op != OpLock || u.mu == nil {
+			continue
+		}
+		if arrive != arriveNone {
+			return arriveAny
+		}
+		arrive = u.mu.id
+	}
+	return arrive
+}
+
+// arrivalBlocks reports whether a step that left a thread parked at Lock
+// of the mutex arrive may block q, an RLock of that mutex behind a waiting
+// writer.
+func arrivalBlocks(arrive int32, q Pending) bool {
+	return q.Op == OpRLock && arrive != arriveNone && (arrive == arriveAny || int(arrive) == q.Object)
 }
 
 func pendingNames(p *Point, run []Pending) string {

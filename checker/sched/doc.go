@@ -96,8 +96,10 @@
 // (*DFS).WithoutSleepSets() turns the reduction off (for counting tests).
 // A preemption is choosing another thread while the previous step's thread
 // could continue. Sleep sets skip runs that only reorder independent steps
-// (different objects; two Loads of one object); with a finite bound they
-// may skip a run whose only equivalents within the bound were skipped too.
+// (different objects; two Loads of one object; never a WaitUntil; a step
+// that leaves a writer waiting at an RWMutex depends on its RLocks: the
+// table is in DFS's comment); with a finite bound they may skip a run whose
+// only equivalents within the bound were skipped too.
 // A panic inside a Chooser (rapid stops a test that way) unwinds the run and
 // is re-raised by Run in the caller's goroutine.
 // Each chooser owns one seeded source (math/rand/v2 PCG); nothing is global.

@@ -13,10 +13,26 @@ func (s *sched) newObject(name string) object {
 }
 
 // NewMutex returns a shadow Mutex (also usable as an RWMutex).
-func (s *sched) NewMutex(name string) Mutex { return &cMutex{object: s.newObject(name), s: s} }
+func (s *sched) NewMutex(name string) Mutex { return s.newMutex(name) }
 
 // NewRWMutex returns a shadow RWMutex.
-func (s *sched) NewRWMutex(name string) RWMutex { return &cMutex{object: s.newObject(name), s: s} }
+func (s *sched) NewRWMutex(name string) RWMutex { return s.newMutex(name) }
+
+func (s *sched) newMutex(name string) *cMutex {
+	m := &cMutex{object: s.newObject(name), s: s}
+	s.mutexes = append(s.mutexes, m)
+	return m
+}
+
+// mutex returns the mutex with object id, nil if there is none.
+func (s *sched) mutex(id int) *cMutex {
+	for _, m := range s.mutexes {
+		if int(m.id) == id {
+			return m
+		}
+	}
+	return nil
+}
 
 // NewInt32 returns a shadow atomic int32.
 func (s *sched) NewInt32(name string, v int32) Int32 {

@@ -71,12 +71,13 @@ type sched struct {
 	last    int  // the thread chosen at the previous decision
 	inCond  bool // evaluating a WaitUntil condition
 
-	recs  recList
-	pool  []int32  // runnable sets of records with thread ids ≥ 64: count, ids
-	extra []int64  // the new value of each failed CAS
-	objs  []string // object names by id
-	whats []string // WaitUntil descriptions of the records
-	pt    Point
+	recs    recList
+	pool    []int32   // runnable sets of records with thread ids ≥ 64: count, ids
+	extra   []int64   // the new value of each failed CAS
+	objs    []string  // object names by id
+	mutexes []*cMutex // every Mutex and RWMutex, in creation order
+	whats   []string  // WaitUntil descriptions of the records
+	pt      Point
 
 	stopped         bool
 	verdict         Verdict
@@ -482,14 +483,24 @@ func (s *sched) decide() *thread {
 	return n
 }
 
+// choose asks the chooser, turning its panic into an error. Like evalCond,
+// it calls recover only when the call did not return: recover is costly on
+// a fresh goroutine's small stack (it grows the stack), and every run's
+// coroutines are fresh.
 func (s *sched) choose() (i int, err error) {
+	returned := false
 	defer func() {
+		if returned {
+			return
+		}
 		if r := recover(); r != nil {
 			s.chooserPanicked, s.chooserPanic = true, r
 			err = fmt.Errorf("chooser panicked: %v", r)
 		}
 	}()
-	return s.ch.Choose(&s.pt)
+	i, err = s.ch.Choose(&s.pt)
+	returned = true
+	return i, err
 }
 
 func (t *thread) pending() Pending {
@@ -534,14 +545,20 @@ func (s *sched) writerWaiting(m *cMutex) bool {
 
 func (s *sched) evalCond(t *thread) (ok bool) {
 	s.inCond = true
+	returned := false
 	defer func() {
 		s.inCond = false
+		if returned {
+			return
+		}
 		if r := recover(); r != nil {
 			ok = false
 			s.stop(Panic, fmt.Sprintf("thread %s: WaitUntil %q: the condition panicked: %v\n%s", t.name, t.what, r, debug.Stack()))
 		}
 	}()
-	return t.cond()
+	ok = t.cond()
+	returned = true
+	return ok
 }
 
 // waiters says who waits for what, for a deadlock report.
