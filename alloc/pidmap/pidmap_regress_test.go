@@ -37,9 +37,11 @@ func findingEAGAINNotFull(t *testing.T) model.Scenario {
 // TestPidmapRegressEAGAINNotFull: every schedule of the finding's scenario
 // with up to two preemptions is unique, and so are random ones. Before the
 // fix, DFS found the false EAGAIN within its first few hundred runs and
-// random schedules within 277, 327 and 593 (seeds 1-3). The sleep-set
-// reduction is off: with it, DFS up to five preemptions (7471 runs) missed
-// the failing schedule.
+// random schedules within 277, 327 and 593 (seeds 1-3). This scenario
+// showed naive sleep sets unsound under a preemption bound (they missed the
+// failing schedule even at bound five); DFS's sleep sets now wait for a
+// subtree the bound did not cut, and find it at bound two (run 265 against
+// pidmap-unchecked-full, 359 without sleep sets).
 func TestPidmapRegressEAGAINNotFull(t *testing.T) {
 	sc := findingEAGAINNotFull(t)
 	if alloctest.RaceEnabled {
@@ -50,7 +52,7 @@ func TestPidmapRegressEAGAINNotFull(t *testing.T) {
 		}
 		return
 	}
-	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2).WithoutSleepSets())
+	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2))
 	t.Logf("%d runs", n)
 	if testing.Short() {
 		return

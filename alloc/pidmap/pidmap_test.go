@@ -104,7 +104,7 @@ func falseEAGAINWide(t *testing.T) model.Scenario {
 // preemptions, and not in random ones either.
 func TestPidmapEAGAINExactWide(t *testing.T) {
 	sc := falseEAGAINWide(t)
-	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2).WithoutSleepSets())
+	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2))
 	t.Logf("%d runs", n)
 	random := 2000
 	if testing.Short() || alloctest.RaceEnabled {

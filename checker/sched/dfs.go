@@ -16,9 +16,17 @@ import (
 // the subtrees of t's later siblings until a step dependent on t's is
 // taken. A run reaching a state where every runnable thread sleeps is cut
 // short with the verdict Pruned. Unbounded, every reachable state is still
-// visited, so every final state (and deadlock) is reached; with a finite
-// preemption bound, sleep sets may skip an interleaving whose only
-// equivalents within the bound were themselves skipped.
+// visited, so every final state (and deadlock) is reached.
+//
+// With a finite preemption bound, plain sleep sets are unsound: the run
+// that justified putting t to sleep may itself have been cut by the bound,
+// so an interleaving whose only equivalents need more preemptions is never
+// run (pidmap's false EAGAIN needs two preemptions; naive sleep sets missed
+// it even at bound five). So t goes to sleep only after a subtree of t in
+// which the bound cut no choice ("complete"): that subtree was explored as
+// an unbounded search would have, and the sleep-set argument holds for it.
+// Sleep sets then save less under tight bounds, but never lose a run the
+// bound allows.
 //
 // A step is what one decision runs: the chosen thread's pending operation,
 // then the thread's own code up to its next operation, where it parks (a
@@ -86,6 +94,9 @@ type dfsNode struct {
 	threads  int       // threads created before this node
 	choice   int       // thread chosen in the current run
 	done     uint64    // choices whose subtrees are explored
+	complete uint64    // choices whose subtrees were explored with no choice cut by the bound
+	cut      bool      // the bound kept some choice at this node from being explored
+	childCut bool      // the bound cut a choice somewhere below the current choice
 	sleep    uint64    // threads asleep at this node
 	sleepOps []sleeper // what each sleeping thread will do when it runs
 	preempts int       // preemptions before this node
@@ -125,11 +136,19 @@ func (d *DFS) Next() bool {
 	for len(d.stack) > 0 {
 		top := &d.stack[len(d.stack)-1]
 		top.done |= 1 << top.choice
+		if !top.childCut {
+			top.complete |= 1 << top.choice
+		}
+		top.childCut = false
 		if c, ok := d.pick(top); ok {
 			top.choice = c
 			return true
 		}
+		cut := top.cut || top.done&^top.complete != 0
 		d.stack = d.stack[:len(d.stack)-1]
+		if cut && len(d.stack) > 0 {
+			d.stack[len(d.stack)-1].childCut = true
+		}
 	}
 	d.exhausted = true
 	return false
@@ -211,7 +230,7 @@ func (d *DFS) Choose(p *Point) (int, error) {
 				keep(q)
 			}
 			for k, q := range parent.run {
-				if parent.done&(1<<q.Thread) != 0 && parent.sleep&(1<<q.Thread) == 0 {
+				if parent.complete&(1<<q.Thread) != 0 && parent.sleep&(1<<q.Thread) == 0 {
 					keep(sleeper{op: q, arrive: parent.arrive[k]})
 				}
 			}
@@ -219,6 +238,9 @@ func (d *DFS) Choose(p *Point) (int, error) {
 	}
 	c, ok := d.pick(&node)
 	if !ok {
+		if node.cut && i > 0 {
+			d.stack[i-1].childCut = true
+		}
 		d.pruned++
 		return 0, ErrPruned
 	}
@@ -229,13 +251,15 @@ func (d *DFS) Choose(p *Point) (int, error) {
 
 // pick returns the first choice at n not yet explored, not asleep and
 // within the bound: the previous thread first (no preemption), then the
-// others in creation order.
+// others in creation order. When the bound keeps a choice from being
+// explored, it marks n as cut.
 func (d *DFS) pick(n *dfsNode) (int, bool) {
 	skip := n.done | n.sleep
 	if n.enabled(n.last) && skip&(1<<n.last) == 0 {
 		return n.last, true
 	}
 	if n.enabled(n.last) && d.bound >= 0 && n.preempts >= d.bound {
+		n.cut = n.cut || slices.ContainsFunc(n.run, func(q Pending) bool { return q.Thread != n.last && skip&(1<<q.Thread) == 0 })
 		return 0, false
 	}
 	for _, q := range n.run {

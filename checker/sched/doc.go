@@ -98,8 +98,9 @@
 // could continue. Sleep sets skip runs that only reorder independent steps
 // (different objects; two Loads of one object; never a WaitUntil; a step
 // that leaves a writer waiting at an RWMutex depends on its RLocks: the
-// table is in DFS's comment); with a finite bound they may skip a run whose
-// only equivalents within the bound were skipped too.
+// table is in DFS's comment). With a finite bound a thread goes to sleep
+// only after a subtree the bound did not cut, so sleep sets never lose a
+// run the bound allows (naive sleep sets do).
 // A panic inside a Chooser (rapid stops a test that way) unwinds the run and
 // is re-raised by Run in the caller's goroutine.
 // Each chooser owns one seeded source (math/rand/v2 PCG); nothing is global.
