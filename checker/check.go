@@ -21,7 +21,9 @@ import (
 // policy it claims ("linux", model.Cyclic) and how hard to look. On a
 // violation Check shrinks it, writes the trace under testdata/pidcheck/
 // (next to the test) and fails the test with one banner: what broke, the
-// spec's reason, and the command that replays it. A run porcupine could not
+// spec's reason, and the command that replays it. The next Check of that
+// test replays the saved trace before exploring anything new, so a saved
+// failure fails every run until it is fixed. A run porcupine could not
 // decide fails the test too: Unknown is never a pass.
 func Check(t testing.TB, newImpl func(env sched.Env, p model.Params) model.Impl, o Options) {
 	t.Helper()
@@ -32,6 +34,14 @@ func Check(t testing.TB, newImpl func(env sched.Env, p model.Params) model.Impl,
 		o.Policy = model.Cyclic
 	}
 	e := alloc.Entry{Name: t.Name(), Level: LevelOf(o.Spec), Spec: o.Spec, Policy: o.Policy, New: newImpl}
+	dir := o.TraceDir
+	if dir == "" {
+		dir = filepath.Join("testdata", "pidcheck")
+	}
+	path := filepath.Join(dir, safeName(t.Name())+".trace")
+	if replaySaved(t, e, path) {
+		return
+	}
 	o.Shrink = true
 	rep, err := Explore(e, o)
 	if err != nil {
@@ -47,14 +57,38 @@ func Check(t testing.TB, newImpl func(env sched.Env, p model.Params) model.Impl,
 		}
 		t.Errorf("pidcheck: %s: inconclusive after %d schedules: %s", e.Name, rep.Schedules, why)
 	case traces.Violation:
-		dir := o.TraceDir
-		if dir == "" {
-			dir = filepath.Join("testdata", "pidcheck")
-		}
-		path := filepath.Join(dir, safeName(t.Name())+".trace")
 		werr := writeTrace(path, rep.Found)
 		t.Errorf("%s", Banner(rep.Found, path, werr))
 	}
+}
+
+// replaySaved replays the failure an earlier Check saved at path, before
+// any new exploration (as rapid re-runs its fail file first), and reports
+// whether it still fails (the test is then failed with its banner). A saved
+// run that no longer follows its decisions (the implementation changed) or
+// now passes is only logged; delete the file once the fix is in.
+func replaySaved(t testing.TB, e alloc.Entry, path string) bool {
+	t.Helper()
+	tr, err := traces.ReadFile(path)
+	if os.IsNotExist(err) {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("checker.Check: saved failure: %v", err)
+	}
+	rr, err := ReplayWith(e, tr, RunOptions{})
+	switch {
+	case err != nil:
+		t.Fatalf("checker.Check: replaying %s: %v", path, err)
+	case rr.Result.Verdict.Outcome == traces.Violation && !rr.Diverged:
+		t.Errorf("%s", Banner(rr.Result, path, nil))
+		return true
+	case rr.Diverged:
+		t.Logf("pidcheck: %s no longer follows its recorded decisions (%s); exploring afresh", path, rr.Divergence)
+	default:
+		t.Logf("pidcheck: the failure saved in %s no longer happens; delete the file once you are sure", path)
+	}
+	return false
 }
 
 // Property is a rapid property for entry e: it draws a scenario and every
