@@ -31,7 +31,9 @@
 // PerScenario schedules per scenario) and rapid (scenario and decisions
 // drawn from one rapid.T made from the seed). Schedule seeds derive from
 // Options.Seed and the global scenario index, and Shard/Shards take a
-// disjoint slice of them. Shrink removes threads, ops (with the handles they
+// disjoint slice of them. Workers runs one search on several goroutines,
+// whole scenarios each, counted in scenario order: with a Schedules budget
+// the report is the one a single worker gives. Shrink removes threads, ops (with the handles they
 // fork) and preemptions while the verdict stays the same. Replay reruns a
 // trace's scenario with its decisions and reports the first divergence.
 // Under rapid itself (Property), rapid shrinks ops and decisions together.
@@ -39,7 +41,8 @@
 // # What the command line uses
 //
 //	Explore(entry, Options) (*Report, error)   check, zoo (Options.Progress for the progress line,
-//	                                            Shard/Shards for --shard, Accept: OwnBug for zoo)
+//	                                            Shard/Shards for --shard, Accept: OwnBug for zoo,
+//	                                            Workers for check --jobs with fewer implementations than jobs)
 //	ExploreContext(ctx, entry, Options)         check's Ctrl-C: stops, Report.Canceled, verdict Unknown
 //	DefaultOptions(entry), ParamsFor(entry)     per-implementation defaults (pct; pid_max
 //	                                            entry.PidMax when the entry sets one)

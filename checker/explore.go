@@ -44,6 +44,13 @@ type Options struct {
 	// the same Seed cover disjoint slices of one search.
 	Shard, Shards int
 
+	// Workers is how many explorers run one search at once (default 1).
+	// Each runs whole scenarios; their runs are counted in scenario
+	// order, so with a Schedules budget the report is the one a single
+	// worker gives, whatever the number of workers (with a Time budget
+	// it covers more). Accept is then called from several goroutines.
+	Workers int
+
 	Shrink bool // shrink a violation before returning it
 
 	// TraceDir is where Check (default testdata/pidcheck) and Property
@@ -143,6 +150,12 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Shards < 1 || o.Shard < 0 || o.Shard >= o.Shards {
 		return o, fmt.Errorf("shard %d/%d: want 0 ≤ i < n", o.Shard, o.Shards)
 	}
+	if o.Workers < 0 {
+		return o, fmt.Errorf("workers %d: must not be negative", o.Workers)
+	}
+	if o.Workers == 0 {
+		o.Workers = 1
+	}
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = 200
 	}
@@ -205,6 +218,9 @@ func ExploreContext(ctx context.Context, e alloc.Entry, o Options) (*Report, err
 	ro.Drain = true
 	ro.lean = true
 	ro.Strategy = o.strategyName()
+	if o.Workers > 1 {
+		return exploreParallel(ctx, e, o, g, ro), nil
+	}
 
 	progress := func() {
 		if o.Progress == nil {

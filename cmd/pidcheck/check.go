@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,8 +22,9 @@ import (
 	"github.com/pidcheck/pidcheck/traces"
 )
 
-// defaultCheckTime is the whole budget of a check given neither
-// --schedules nor --time, shared evenly by the implementations checked.
+// defaultCheckTime is the whole wall-clock budget of a check given neither
+// --schedules nor --time, shared evenly by the rounds of --jobs
+// implementations explored at once.
 const defaultCheckTime = 40 * time.Second
 
 // checkFlags are check's flags as given.
@@ -36,6 +39,8 @@ type checkFlags struct {
 	json             bool
 	shard            string
 	shards           int
+	jobs             int // implementations explored at once
+	workers          int // explorers per implementation: the jobs left over when fewer implementations than jobs
 	checkTimeout     time.Duration
 	skipSearch       bool          // hidden --skip-search: see addSkipSearch
 	shardI, shardN   int           // resolved from shard, shards and JOB_COMPLETION_INDEX
@@ -53,19 +58,34 @@ scenarios, runs them under the chosen strategy and judges every history
 against the implementation's spec.
 
 With no flags it checks every correct implementation, within ` + defaultCheckTime.String() + ` in all.
+
 On a violation it shrinks it, writes the trace into --out, prints what broke
 and the command that replays it, and exits 1. A run porcupine could not
 decide is written as NAME.unknown.trace and gives exit status 3.
 
-Interrupted (SIGINT, Ctrl-C, or SIGTERM), check stops after the schedule in
-progress, prints what it ran (the JSON too, with --json) and exits 3:
-inconclusive, the budget was not spent (1 if a violation was already found).
+Interrupted (SIGINT, Ctrl-C, or SIGTERM), every running exploration stops
+after its schedule in progress; check prints what ran (the JSON too, with
+--json) and exits 3: inconclusive, the budget was not spent (1 if a
+violation was already found).
 A second signal kills it at once.
 
 --shard i/n runs a disjoint slice of the seed space: n machines with the same
 --seed cover one search between them. With --shard /n or --shards n, i is read
 from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --json prints one JSON
-object whose results arrays can be concatenated across shards.`,
+object whose results arrays can be concatenated across shards.
+
+--jobs N explores up to N implementations at once (default: GOMAXPROCS, the
+usable cores), each in its own exploration: they share nothing, and with
+--schedules every implementation's result (schedules, verdict, trace) is the
+one --jobs 1 gives; output stays in the registry's order. The default budget
+goes to rounds of N implementations (each gets N times its share of ` + defaultCheckTime.String() + `),
+so a check still takes about ` + defaultCheckTime.String() + `; --time D stays per implementation:
+a check takes about D per round. With fewer implementations than jobs (as
+--impl X), each implementation's search is split between the jobs left
+over: they take whole scenarios in turn and their runs are counted in
+scenario order, so with --schedules the result is still the one --jobs 1
+gives (the first violation is the one --jobs 1 finds). --shard splits one
+search between machines or processes.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			entries, err := f.resolve(cmd)
@@ -92,6 +112,7 @@ object whose results arrays can be concatenated across shards.`,
 	fl.BoolVar(&f.json, "json", false, "print a mergeable JSON result on stdout")
 	fl.StringVar(&f.shard, "shard", "", "run shard i of n (i/n, or /n with i from JOB_COMPLETION_INDEX)")
 	fl.IntVar(&f.shards, "shards", 0, "split into n shards; this one is JOB_COMPLETION_INDEX")
+	fl.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "implementations explored at once; fewer implementations split the jobs between them")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
 	addSkipSearch(cmd, &f.skipSearch)
 	return cmd
@@ -119,6 +140,9 @@ func (f *checkFlags) resolve(cmd *cobra.Command) ([]alloc.Entry, error) {
 	}
 	if f.checkTimeout < 0 {
 		return nil, usageErrorf("--check-timeout %v: must not be negative", f.checkTimeout)
+	}
+	if f.jobs < 1 {
+		return nil, usageErrorf("--jobs %d: give at least 1", f.jobs)
 	}
 	if f.threads > 26 || f.ops > 64 {
 		return nil, usageErrorf("--threads %d, --ops %d: at most 26 threads and 64 ops per thread", f.threads, f.ops)
@@ -151,13 +175,18 @@ func (f *checkFlags) resolve(cmd *cobra.Command) ([]alloc.Entry, error) {
 			return nil, usageErrorf("--pid-max/--floor for %s: %v", e.Name, err)
 		}
 	}
+	f.workers = max(1, f.jobs/len(entries))
+	f.jobs = min(f.jobs, len(entries))
 	f.perImpl = f.budget
 	if !fl.Changed("schedules") && !fl.Changed("time") {
-		f.perImpl = (defaultCheckTime / time.Duration(len(entries))).Round(time.Millisecond)
+		f.perImpl = (defaultCheckTime / time.Duration(rounds(len(entries), f.jobs))).Round(time.Millisecond)
 		f.defaultBudgetSet = true
 	}
 	return entries, nil
 }
+
+// rounds is how many rounds n implementations take, jobs at a time.
+func rounds(n, jobs int) int { return (n + jobs - 1) / jobs }
 
 // resolveShard sets shardI/shardN from --shard, --shards and the index
 // a Kubernetes Indexed Job gives each pod.
@@ -215,6 +244,7 @@ func (f *checkFlags) options(e alloc.Entry) checker.Options {
 	o.Threads, o.Ops = f.threads, f.ops
 	o.Params = f.params(e)
 	o.Shard, o.Shards = f.shardI, f.shardN
+	o.Workers = f.workers
 	o.Run.CheckTimeout = f.checkTimeout
 	o.Run.SkipSearch = f.skipSearch
 	return o
@@ -267,10 +297,82 @@ type seedsJS struct {
 	Count int `json:"count"`
 }
 
-// runCheck explores entries one after the other; when ctx ends it stops,
-// reports what ran and gives exit status 3 (unless a violation was found).
+// checkRun is one implementation's exploration in a check: the job that
+// ran it fills it in and closes done; the printer reads it after that.
+type checkRun struct {
+	fd      *finding
+	err     error
+	started bool // false: the check was interrupted before it began
+	done    chan struct{}
+}
+
+// complete reports whether the run spent its whole budget (or found a
+// violation), uninterrupted.
+func (r *checkRun) complete() bool {
+	return r.started && r.err == nil && !r.fd.rep.Canceled
+}
+
+// checkProgress sums the explorations running at once into one progress
+// line (a terminal only).
+type checkProgress struct {
+	mu      sync.Mutex // guards the fields below and the writes of the check's output
+	pr      *progress
+	start   time.Time
+	entries []alloc.Entry
+	running map[int]int // entry index → schedules so far
+	settled int         // schedules of the explorations that ended
+	ended   int         // explorations that ended
+	found   int         // violations they found
+}
+
+// update records entry k's schedules so far and redraws the line.
+func (c *checkProgress) update(k int, p checker.Progress) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running[k] = p.Schedules
+	n := c.settled
+	var names []string
+	for i, e := range c.entries {
+		if s, ok := c.running[i]; ok {
+			n += s
+			names = append(names, e.Name)
+		}
+	}
+	c.pr.show("check %s [%d/%d]: %d schedules, %.0f/s; violations found so far: %d", strings.Join(names, ","),
+		c.ended+len(c.running), len(c.entries), n, perSecond(n, time.Since(c.start)), c.found)
+}
+
+// end records that entry k's exploration is over.
+func (c *checkProgress) end(k int, r *checkRun) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.running, k)
+	c.ended++
+	if r.started && r.err == nil {
+		c.settled += r.fd.rep.Schedules
+		if r.fd.rep.Found != nil {
+			c.found++
+		}
+	}
+}
+
+// print writes the check's ordinary output, the progress line cleared
+// first.
+func (c *checkProgress) print(w io.Writer, format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pr.clear()
+	fmt.Fprintf(w, format, args...)
+}
+
+// runCheck explores entries, f.jobs at a time, each with its own
+// exploration (they share nothing), and prints their results in the
+// registry's order as they become ready. When ctx ends, every running
+// exploration stops; check reports what ran and gives exit status 3
+// (unless a violation was found).
 func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) error {
-	pr := newProgress(stderr)
+	start := time.Now()
+	cp := &checkProgress{pr: newProgress(stderr), start: start, entries: entries, running: map[int]int{}}
 	out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN}
 	human := stdout
 	if f.json {
@@ -290,28 +392,72 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		}
 		fmt.Fprintf(stdout, "checking %d implementation(s), strategy %s, seed %d, %s%s\n", len(entries), f.strategy, f.seed, budget, shard)
 	}
-	var total time.Duration
-	status, found := exitOK, 0
-	for k, e := range entries {
-		o := f.options(e)
-		if f.defaultBudgetSet && k > 0 {
-			// Time an implementation left unused (it failed fast) goes to
-			// the ones after it: the whole check stays within its budget.
-			o.Time = max(f.perImpl, (defaultCheckTime-total)/time.Duration(len(entries)-k)).Round(time.Millisecond)
-		}
-		if pr.on {
-			o.ProgressEvery = 100
-			o.Progress = func(p checker.Progress) {
-				pr.show("check %s [%d/%d]: %d schedules, %.0f/s; violations found so far: %d", e.Name, k+1, len(entries), p.Schedules, p.PerSecond, found+p.Found)
+
+	jobCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runs := make([]*checkRun, len(entries))
+	for k := range runs {
+		runs[k] = &checkRun{done: make(chan struct{})}
+	}
+	var (
+		mu   sync.Mutex
+		next int // the next entry a job takes: entries start in order
+		wg   sync.WaitGroup
+	)
+	jobs := max(1, min(f.jobs, len(entries)))
+	for range jobs {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				k := next
+				next++
+				mu.Unlock()
+				if k >= len(entries) {
+					return
+				}
+				e, r := entries[k], runs[k]
+				if jobCtx.Err() != nil {
+					close(r.done) // interrupted: never started
+					continue
+				}
+				o := f.options(e)
+				if f.defaultBudgetSet {
+					// Time the implementations before left unused (one
+					// failed fast) goes to the ones after: the rounds left
+					// share what is left of the budget.
+					left := defaultCheckTime - time.Since(start)
+					o.Time = max(f.perImpl, left/time.Duration(rounds(len(entries)-k, jobs))).Round(time.Millisecond)
+				}
+				if cp.pr.on {
+					o.ProgressEvery = 100
+					o.Progress = func(p checker.Progress) { cp.update(k, p) }
+				}
+				r.started = true
+				r.fd, r.err = explore(jobCtx, e, o, nil, f.out, shardSuffix(f))
+				cp.end(k, r)
+				close(r.done)
 			}
+		})
+	}
+
+	status, incomplete := exitOK, -1
+	for k, e := range entries {
+		r := runs[k]
+		<-r.done
+		if r.err != nil {
+			cancel()
+			wg.Wait()
+			cp.print(stderr, "")
+			return r.err
 		}
-		fd, err := explore(ctx, e, o, nil, f.out, shardSuffix(f))
-		pr.clear()
-		if err != nil {
-			return err
+		if !r.complete() && incomplete < 0 {
+			incomplete = k
 		}
+		if !r.started {
+			continue
+		}
+		fd := r.fd
 		rep := fd.rep
-		total += rep.Elapsed
 		res := checkResultJSON{Impl: e.Name, Strategy: rep.Strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN,
 			Scenarios: seedsJS{First: f.shardI, Step: f.shardN, Count: rep.Scenarios},
 			Schedules: rep.Schedules, Unknowns: rep.Unknowns, Elapsed: rep.Elapsed.Seconds(),
@@ -326,17 +472,13 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		out.Results = append(out.Results, res)
 		out.Schedules += rep.Schedules
 		if !f.json {
-			fmt.Fprintf(stdout, "%-28s %-26s %8d schedules %7d scenarios %7.2fs %8.0f schedules/s\n", e.Name, rep.Verdict,
+			cp.print(stdout, "%-28s %-26s %8d schedules %7d scenarios %7.2fs %8.0f schedules/s\n", e.Name, rep.Verdict,
 				rep.Schedules, rep.Scenarios, rep.Elapsed.Seconds(), res.PerSecond)
 		}
 		switch rep.Verdict.Outcome {
 		case traces.Violation:
 			status = exitViolation
-			found++
-			fmt.Fprintln(human)
-			fmt.Fprintf(human, "  %s\n", shrunkLine(fd))
-			fmt.Fprint(human, checker.Banner(fd.result, fd.path, fd.werr))
-			fmt.Fprintln(human)
+			cp.print(human, "\n  %s\n%s\n", shrunkLine(fd), checker.Banner(fd.result, fd.path, fd.werr))
 		case traces.Unknown:
 			if status == exitOK {
 				status = exitUnknown
@@ -348,17 +490,20 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 			if fd.werr != nil {
 				where = fmt.Sprintf("(not written: %v)", fd.werr)
 			}
-			fmt.Fprintf(human, "  %d run(s) undecided, not a pass: %s\n  first undecided run: %s\n", rep.Unknowns, fd.result.Reason, where)
-		}
-		if rep.Canceled {
-			out.Interrupted = true
-			fmt.Fprintf(human, "interrupted: %s stopped after %d schedule(s) of %d scenario(s); %d implementation(s) not checked; inconclusive, not a pass\n",
-				e.Name, rep.Schedules, rep.Scenarios, len(entries)-k-1)
-			break
+			cp.print(human, "  %d run(s) undecided, not a pass: %s\n  first undecided run: %s\n", rep.Unknowns, fd.result.Reason, where)
 		}
 	}
-	out.Elapsed = total.Seconds()
-	out.PerSecond = perSecond(out.Schedules, total)
+	wg.Wait()
+	if incomplete >= 0 {
+		out.Interrupted = true
+		if status == exitOK {
+			status = exitUnknown
+		}
+		cp.print(human, "%s\n", interruptedLine(entries, runs, incomplete))
+	}
+	elapsed := time.Since(start)
+	out.Elapsed = elapsed.Seconds()
+	out.PerSecond = perSecond(out.Schedules, elapsed)
 	switch status {
 	case exitOK:
 		out.Verdict = "ok"
@@ -372,9 +517,34 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 			return err
 		}
 	} else {
-		fmt.Fprintf(stdout, "%s: %d schedules in %.1fs, %.0f schedules/s\n", out.Verdict, out.Schedules, out.Elapsed, out.PerSecond)
+		cp.print(stdout, "%s: %d schedules in %.1fs, %.0f schedules/s\n", out.Verdict, out.Schedules, out.Elapsed, out.PerSecond)
 	}
 	return statusErr(status)
+}
+
+// interruptedLine says where an interrupted check stopped: at entry i, the
+// first that did not spend its budget, and how many after it did not
+// either (never started, or, running at once, cut short too).
+func interruptedLine(entries []alloc.Entry, runs []*checkRun, i int) string {
+	notStarted, cut := 0, 0
+	for _, r := range runs[i+1:] {
+		switch {
+		case !r.started:
+			notStarted++
+		case !r.complete():
+			cut++
+		}
+	}
+	rest := fmt.Sprintf("%d implementation(s) not checked", notStarted)
+	if cut > 0 {
+		rest = fmt.Sprintf("%d implementation(s) not checked or cut short", notStarted+cut)
+	}
+	r := runs[i]
+	if !r.started {
+		return fmt.Sprintf("interrupted before %s started; %d implementation(s) not checked; inconclusive, not a pass", entries[i].Name, notStarted+cut+1)
+	}
+	return fmt.Sprintf("interrupted: %s stopped after %d schedule(s) of %d scenario(s); %s; inconclusive, not a pass",
+		entries[i].Name, r.fd.rep.Schedules, r.fd.rep.Scenarios, rest)
 }
 
 // shardSuffix keeps the traces of shards sharing one --out apart.

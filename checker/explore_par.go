@@ -1,0 +1,230 @@
+package checker
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// scenarioRuns is what a worker of a parallel exploration got from one
+// scenario: the judged runs in the order the sequential exploration would
+// have judged them, up to the first accepted violation.
+type scenarioRuns struct {
+	j        int // the local scenario index (its global index is j·Shards+Shard)
+	runs     []*Result
+	rejected []bool // runs[i] was a violation Accept rejected
+	cut      bool   // the worker stopped before the scenario's end (budget, context or a stop)
+	skipped  bool   // the worker did not start the scenario: the search was over
+}
+
+// aheadPerWorker bounds how far past the merge the workers run (in
+// scenarios per worker), and so how many judged runs wait to be merged
+// while one scenario takes long.
+const aheadPerWorker = 32
+
+// exploreParallel is ExploreContext with o.Workers explorers taking
+// scenarios in turn. Every scenario is run whole (unless told to stop) by
+// one worker; the runs are merged in scenario order and counted exactly as
+// the sequential loop counts them, so with a Schedules budget the report —
+// schedules, scenarios, unknowns, the first undecided run and the first
+// violation — is the one Workers 1 gives. Work a worker did past the point
+// the merge stopped at is dropped.
+func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions, ro RunOptions) *Report {
+	rep := &Report{Impl: e.Name, Strategy: o.strategyName(), Verdict: verdictOk}
+	start := time.Now()
+	var (
+		next  atomic.Int64 // the next local scenario index to take
+		limit atomic.Int64 // scenarios with a larger index are not needed
+		wg    sync.WaitGroup
+	)
+	limit.Store(1<<62 - 1)
+	var (
+		mu      sync.Mutex
+		moved   = sync.NewCond(&mu)
+		merged  int  // scenarios merged so far
+		stopped bool // the merge is over
+	)
+	ahead := aheadPerWorker * o.Workers
+	out := make(chan *scenarioRuns, 2*o.Workers)
+	needed := func(j int) bool { return int64(j) <= limit.Load() && ctx.Err() == nil }
+	timeLeft := func() bool { return o.Time <= 0 || time.Since(start) < o.Time }
+	for range o.Workers {
+		wg.Go(func() {
+			for {
+				j := int(next.Add(1) - 1)
+				mu.Lock()
+				for j >= merged+ahead && !stopped {
+					moved.Wait()
+				}
+				over := stopped
+				mu.Unlock()
+				sr := &scenarioRuns{j: j}
+				if over || !needed(j) || !timeLeft() {
+					// Every scenario taken is sent, so that the merge
+					// never waits for one nobody runs.
+					sr.skipped = true
+					out <- sr
+					return
+				}
+				more := func() bool {
+					if !needed(j) || !timeLeft() {
+						sr.cut = true
+						return false
+					}
+					return true
+				}
+				// add keeps a judged run; it returns true at a violation
+				// the scenario's runs stop at.
+				add := func(r *Result) bool {
+					rejected := false
+					if r.Verdict.Outcome == traces.Violation {
+						if o.Accept != nil && !o.Accept(r) {
+							rejected = true
+						} else {
+							for old := limit.Load(); int64(j) < old && !limit.CompareAndSwap(old, int64(j)); old = limit.Load() {
+							}
+						}
+					}
+					sr.runs = append(sr.runs, r)
+					sr.rejected = append(sr.rejected, rejected)
+					return r.Verdict.Outcome == traces.Violation && !rejected
+				}
+				seed := ScenarioSeed(o.Seed, j*o.Shards+o.Shard)
+				ro := ro
+				if o.Strategy == "rapid" {
+					add(rapidRun(e, g, seed, ro))
+				} else {
+					sc := Generate(SeedSource(seed), e.Level, g)
+					switch o.Strategy {
+					case "dfs":
+						d := sched.NewDFS(o.DFSBound)
+						for k := 0; k < o.PerScenario && (k == 0 || more()) && d.Next(); k++ {
+							ro.Seed = seed
+							r, res := run(e, sc, d, ro)
+							if res != nil && res.Verdict == sched.Pruned {
+								continue
+							}
+							if add(r) {
+								break
+							}
+						}
+					default:
+						for k := 0; k < o.PerScenario && (k == 0 || more()); k++ {
+							ss := ScheduleSeed(seed, k)
+							ro.Seed = ss
+							var ch sched.Chooser = sched.NewRandom(ss)
+							if o.Strategy == "pct" {
+								ch = newPCT(ss, o.PCTDepth, 3*parallelOps(sc))
+							}
+							if add(Run(e, sc, ch, ro)) {
+								break
+							}
+						}
+					}
+				}
+				out <- sr
+			}
+		})
+	}
+	go func() { wg.Wait(); close(out) }()
+
+	progress := func() {
+		if o.Progress == nil {
+			return
+		}
+		el := time.Since(start)
+		p := Progress{Schedules: rep.Schedules, Scenarios: rep.Scenarios, Unknown: rep.Unknowns, Elapsed: el}
+		if rep.Found != nil {
+			p.Found = 1
+		}
+		if el > 0 {
+			p.PerSecond = float64(rep.Schedules) / el.Seconds()
+		}
+		o.Progress(p)
+	}
+	// The merge: scenario j's runs are counted once every scenario before
+	// it has been, as the sequential loop counts them.
+	pending := map[int]*scenarioRuns{}
+	want, done := 0, false
+	for sr := range out {
+		if done {
+			continue // drained: the workers stop at their next look at limit
+		}
+		pending[sr.j] = sr
+		for !done {
+			sr, ok := pending[want]
+			if !ok {
+				break
+			}
+			delete(pending, want)
+			want++
+			if sr.skipped || o.Schedules > 0 && rep.Schedules >= o.Schedules {
+				done = true
+				break
+			}
+			rep.Scenarios++
+			for i, r := range sr.runs {
+				if i > 0 && o.Schedules > 0 && rep.Schedules >= o.Schedules {
+					done = true
+					break
+				}
+				rep.Schedules++
+				if rep.Schedules%o.ProgressEvery == 0 {
+					progress()
+				}
+				switch r.Verdict.Outcome {
+				case traces.Violation:
+					if sr.rejected[i] {
+						rep.Rejected++
+						continue
+					}
+					r.Schedules = rep.Schedules
+					rep.Original, rep.Found = r, r
+					rep.Verdict = r.Verdict
+					done = true
+				case traces.Unknown:
+					rep.Unknowns++
+					if rep.Unknown == nil {
+						rep.Unknown = r
+					}
+				}
+				if done {
+					break
+				}
+			}
+			if sr.cut && !done {
+				// A worker stopped inside this scenario: the time budget
+				// or the context ended the search here.
+				done = true
+			}
+			if !done && o.Schedules > 0 && rep.Schedules >= o.Schedules {
+				done = true
+			}
+		}
+		if done {
+			limit.Store(-1)
+		}
+		mu.Lock()
+		merged, stopped = want, done
+		mu.Unlock()
+		moved.Broadcast()
+	}
+	// Canceled as the sequential loop says it: the context ended the search
+	// before its budget was spent and before a violation.
+	rep.Canceled = ctx.Err() != nil && rep.Found == nil && (o.Schedules == 0 || rep.Schedules < o.Schedules) && timeLeft()
+	if rep.Found != nil && o.Shrink {
+		rep.Found = Shrink(e, rep.Found, ShrinkOptions{Run: o.Run, Seed: o.Seed, Context: ctx})
+		rep.Found.Schedules = rep.Original.Schedules
+	}
+	if rep.Found == nil && (rep.Unknowns > 0 || rep.Canceled) {
+		rep.Verdict = verdictUnknown
+	}
+	rep.Elapsed = time.Since(start)
+	progress()
+	return rep
+}
