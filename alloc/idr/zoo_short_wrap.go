@@ -12,7 +12,11 @@ package idr
 // the number just below the cursor is never found by a wrap. When that
 // number is the only free one, alloc answers EAGAIN while a number is free;
 // when another free number lies above it, alloc returns that one instead of
-// the lowest free number after the wrap.
+// the lowest free number after the wrap. And since start-1 is not clamped
+// to pid_max, once set_max has lowered pid_max below the cursor the wrap
+// can even hand out a number at or above pid_max: the shrunk corpus trace
+// (traces/zoo/idr-short-wrap.trace) shows that form — cursor 8, set_max 6,
+// alloc → 6 where the spec gives EAGAIN.
 //
 // The interleaving needs no concurrency (pid_max 16, floor 4):
 //
