@@ -13,7 +13,7 @@
 // it on a fresh instance of an alloc.Entry under any sched.Chooser — the
 // init part on "main", thread i as model.ThreadName(i), then, with
 // RunOptions.Drain, an adaptive drain that reaps every zombie (or allocates
-// every free number) so background threads can finish, then the post part —
+// every free number, up to 1024) so background threads can finish, then the post part —
 // giving every call and return its own tick. The verdict (a traces.Verdict:
 // Ok, a Violation of some kind, or Unknown) comes from, in order: the
 // implementation's own Validate at quiescent points, the scheduler
@@ -47,10 +47,11 @@
 //	DefaultOptions(entry), ParamsFor(entry)     per-implementation defaults (pct; pid_max
 //	                                            entry.PidMax when the entry sets one)
 //	Result.Trace(), Banner(result, path, err)   the trace to write and the one message to print
-//	Replay(trace, RunOptions) (*ReplayReport, error), Visualize(w, result)   replay [--html]
+//	ReplayWith(entry, trace, RunOptions), Visualize(w, result)   replay [--html] (Replay: the registry's entry)
+//	SpecFits(spec, level)                       replay, shrink: a trace's spec can judge its scenario
 //	Result.Spans()                              replay: the op (and ticks) each decision served
 //	RunOptions.SkipSearch                       --skip-search (tests): Unknown without porcupine's search
-//	ShrinkTrace(trace, ShrinkOptions)           shrink
+//	Shrink(entry, result, ShrinkOptions)        shrink (of the replayed result; ShrinkTrace for a trace alone)
 //	FixedFails(entry, result, n)                is a zoo finding the variant's own bug?
 //	Compare(ops, params, policy, specs...), RandomSequential(seed, params), Comparison.Table()
 //	Strategies(), SpecNames(), SpecFor(name, params, policy)

@@ -28,7 +28,7 @@ type Options struct {
 
 	Strategy  string        // "random" (default), "pct", "dfs" or "rapid"
 	Schedules int           // schedules to run; 0 (and no Time): 1000
-	Time      time.Duration // wall-clock budget; when set, Schedules 0 means no count limit
+	Time      time.Duration // wall-clock budget (at least one schedule runs); when set, Schedules 0 means no count limit
 	Seed      uint64        // the base seed; every schedule's seed derives from it
 
 	Threads int          // the most threads in a scenario's parallel part (default 3)
@@ -69,6 +69,9 @@ type Options struct {
 	Progress      func(Progress)
 	ProgressEvery int
 }
+
+// MaxWorkers bounds Options.Workers: each worker runs a scenario at once.
+const MaxWorkers = 1024
 
 // Progress is a snapshot of an exploration for a progress line.
 type Progress struct {
@@ -150,8 +153,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Shards < 1 || o.Shard < 0 || o.Shard >= o.Shards {
 		return o, fmt.Errorf("shard %d/%d: want 0 ≤ i < n", o.Shard, o.Shards)
 	}
-	if o.Workers < 0 {
-		return o, fmt.Errorf("workers %d: must not be negative", o.Workers)
+	if o.Workers < 0 || o.Workers > MaxWorkers {
+		return o, fmt.Errorf("workers %d: want 0 to %d", o.Workers, MaxWorkers)
 	}
 	if o.Workers == 0 {
 		o.Workers = 1
@@ -240,7 +243,9 @@ func ExploreContext(ctx context.Context, e alloc.Entry, o Options) (*Report, err
 		if o.Schedules > 0 && rep.Schedules >= o.Schedules {
 			return false
 		}
-		if o.Time > 0 && time.Since(start) >= o.Time {
+		// A time budget lets the first schedule run, however short it
+		// is: an exploration of nothing would report Ok.
+		if o.Time > 0 && rep.Schedules > 0 && time.Since(start) >= o.Time {
 			return false
 		}
 		if ctx.Err() != nil {

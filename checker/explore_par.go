@@ -64,7 +64,10 @@ func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions
 				over := stopped
 				mu.Unlock()
 				sr := &scenarioRuns{j: j}
-				if over || !needed(j) || !timeLeft() {
+				// The first scenario runs however short the time budget
+				// (as in the sequential loop): an exploration of nothing
+				// would report Ok.
+				if over || !needed(j) || j > 0 && !timeLeft() {
 					// Every scenario taken is sent, so that the merge
 					// never waits for one nobody runs.
 					sr.skipped = true

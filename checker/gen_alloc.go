@@ -21,9 +21,11 @@ func genAlloc(src Source, o GenOptions) model.Scenario {
 			N: pick(src, []int{p.PidMax - 2, p.PidMax - 3, p.Floor - 1, p.Floor}, "cursor")})
 	}
 	// With a big space, sometimes fill it up to a few free numbers: the
-	// bugs of word-by-word bitmap scans need a nearly full map.
+	// bugs of word-by-word bitmap scans need a nearly full map. Not a
+	// space above maxDrainAllocs: its fill would hold too many ops for the
+	// scheduler's step bound (a false step-bound violation) and for a trace.
 	nalloc := src.IntRange(0, 5, "init allocs")
-	fill := p.PidMax > 40 && chance(src, 1, 2, "fill")
+	fill := p.PidMax > 40 && p.PidMax <= maxDrainAllocs && chance(src, 1, 2, "fill")
 	if fill {
 		nalloc = p.PidMax - 1 - src.IntRange(1, 2, "left free")
 	}

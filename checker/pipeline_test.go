@@ -261,7 +261,7 @@ func TestVisualizeWritesHTML(t *testing.T) {
 	}
 }
 
-// TestShrinkTraceKeepsTheVerdict: shrinking from a trace (pidcheck shrink)
+// TestShrinkTraceRefusesAPass: shrinking from a trace (pidcheck shrink)
 // refuses a passing trace.
 func TestShrinkTraceRefusesAPass(t *testing.T) {
 	r := Run(toyEntry("alloc", false), Generate(SeedSource(1), model.AllocLevel, GenOptions{}), sched.NewRandom(1), RunOptions{Drain: true})

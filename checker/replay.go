@@ -2,9 +2,12 @@ package checker
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -42,6 +45,9 @@ func ReplayWith(e alloc.Entry, t *traces.Trace, o RunOptions) (*ReplayReport, er
 	if e.Level != t.Scenario.Level {
 		return nil, fmt.Errorf("trace %s is a %s-level scenario but implementation %s is at the %s level", t.Impl, t.Scenario.Level, e.Name, e.Level)
 	}
+	if err := SpecFits(t.Spec, t.Scenario.Level); err != nil {
+		return nil, fmt.Errorf("trace %s: %v", t.Impl, err)
+	}
 	e.Spec, e.Policy = t.Spec, t.Policy
 	o.Drain = false
 	o.Strategy = "replay"
@@ -70,6 +76,19 @@ func ReplayWith(e alloc.Entry, t *traces.Trace, o RunOptions) (*ReplayReport, er
 		rep.Divergence = fmt.Sprintf("same history, but the verdict is %s where the trace says %s", r.Verdict, t.Verdict)
 	}
 	return rep, nil
+}
+
+// SpecFits reports, as an error, a spec name that is not one of
+// SpecNames or whose level is not level (the linux spec cannot judge an
+// allocator-level scenario).
+func SpecFits(spec string, level model.Level) error {
+	if !slices.Contains(SpecNames(), spec) {
+		return fmt.Errorf("no spec named %q: want one of %s", spec, strings.Join(SpecNames(), ", "))
+	}
+	if l := LevelOf(spec); l != level {
+		return fmt.Errorf("spec %s judges %s-level scenarios, this one is at the %s level", spec, l, level)
+	}
+	return nil
 }
 
 // historyDiff names the first history op that differs, or returns "".

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pidcheck/pidcheck/alloc"
@@ -95,8 +96,9 @@ func (r *recorder) validate(impl model.Impl, where string) {
 // level every task waits (wait -1) in rounds until a round reaps nothing,
 // so that every zombie is reaped and an implementation's background
 // threads (a zap thread waiting for a space to empty) can finish; at the
-// allocator level it allocates until an allocation fails. The
-// implementation's Validate, if it has one, runs after each part.
+// allocator level it allocates until an allocation fails (at most
+// maxDrainAllocs times). The implementation's Validate, if it has one,
+// runs after each part.
 //
 // Every call and every return gets its own tick. A run the scheduler stops
 // (deadlock, step bound, panic, watchdog) takes the scheduler's verdict; an
@@ -163,6 +165,13 @@ func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Res
 	return res, out
 }
 
+// maxDrainAllocs bounds the allocator-level drain: it fills a space of
+// the default sizes (pid_max 16, or a zoo variant's 66) to EAGAIN, but a
+// space of pid_max 100000 is not filled, since a run of that many ops
+// would exceed the scheduler's step bound (a false step-bound violation)
+// and the largest trace a file may hold.
+const maxDrainAllocs = 1024
+
 // drain runs the adaptive drain on main, appending each op to *ops before
 // it runs.
 func drain(impl model.Impl, rec *recorder, sc model.Scenario, ops *[]model.Op) {
@@ -171,7 +180,7 @@ func drain(impl model.Impl, rec *recorder, sc model.Scenario, ops *[]model.Op) {
 		return rec.do(impl, "main", op)
 	}
 	if sc.Level == model.AllocLevel {
-		for i := 0; i <= sc.Params.PidMax+1; i++ {
+		for i := 0; i < min(sc.Params.PidMax+2, maxDrainAllocs); i++ {
 			if do(model.Op{Kind: model.Alloc}).Err != model.OK {
 				break
 			}
@@ -220,13 +229,15 @@ func Undrained(sc model.Scenario) model.Scenario {
 	return c
 }
 
-// Handles returns t0 and every handle a fork of sc creates, in order.
+// Handles returns t0 and every handle a fork of sc creates, in increasing
+// order, each once. Only those: a scenario read from a trace may name
+// handles far apart (t0 and t1000000000), and the drain waits on each.
 func Handles(sc model.Scenario) []model.Handle {
-	max := model.Root
+	out := []model.Handle{model.Root}
 	see := func(ops []model.Op) {
 		for _, op := range ops {
-			if (op.Kind == model.Fork || op.Kind == model.ForkWithTid) && op.Child > max {
-				max = op.Child
+			if (op.Kind == model.Fork || op.Kind == model.ForkWithTid) && op.Child >= model.Root {
+				out = append(out, op.Child)
 			}
 		}
 	}
@@ -235,9 +246,6 @@ func Handles(sc model.Scenario) []model.Handle {
 		see(t)
 	}
 	see(sc.Post)
-	out := make([]model.Handle, 0, int(max)+1)
-	for h := model.Root; h <= max; h++ {
-		out = append(out, h)
-	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }

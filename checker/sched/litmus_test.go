@@ -277,7 +277,9 @@ func TestLitmusUnlockOfUnlockedMutexIsPanic(t *testing.T) {
 func TestLitmusRealChannelBlockedByWatchdog(t *testing.T) {
 	ch := make(chan int)
 	start := time.Now()
-	o := Run(NewRandom(0), Options{Watchdog: 100 * time.Millisecond}, func(env Env) {
+	// A second, not less: a loaded machine may stall a healthy thread for
+	// 100ms between two scheduling points, and the watchdog would name it.
+	o := Run(NewRandom(0), Options{Watchdog: time.Second}, func(env Env) {
 		x := env.NewInt32("x", 0)
 		env.Go("A", func() {
 			x.Store(1)
@@ -303,7 +305,7 @@ func TestLitmusRealChannelBlockedByWatchdog(t *testing.T) {
 func TestLitmusSyncMutexBlockedByWatchdog(t *testing.T) {
 	var mu sync.Mutex
 	mu.Lock()
-	o := Run(NewRandom(0), Options{Watchdog: 50 * time.Millisecond}, func(env Env) {
+	o := Run(NewRandom(0), Options{Watchdog: time.Second}, func(env Env) {
 		env.Yield()
 		mu.Lock()
 		mu.Unlock()

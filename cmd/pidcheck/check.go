@@ -27,6 +27,10 @@ import (
 // implementations explored at once.
 const defaultCheckTime = 40 * time.Second
 
+// maxJobs bounds --jobs: every job runs a scenario at once, so a huge
+// --jobs with one implementation (100000 explorers) held gigabytes.
+const maxJobs = 1024
+
 // checkFlags are check's flags as given.
 type checkFlags struct {
 	impl, strategy   string
@@ -141,8 +145,8 @@ func (f *checkFlags) resolve(cmd *cobra.Command) ([]alloc.Entry, error) {
 	if f.checkTimeout < 0 {
 		return nil, usageErrorf("--check-timeout %v: must not be negative", f.checkTimeout)
 	}
-	if f.jobs < 1 {
-		return nil, usageErrorf("--jobs %d: give at least 1", f.jobs)
+	if f.jobs < 1 || f.jobs > maxJobs {
+		return nil, usageErrorf("--jobs %d: give 1 to %d", f.jobs, maxJobs)
 	}
 	if f.threads > 26 || f.ops > 64 {
 		return nil, usageErrorf("--threads %d, --ops %d: at most 26 threads and 64 ops per thread", f.threads, f.ops)

@@ -43,7 +43,7 @@ func interruptCheck(t *testing.T, args ...string) (int, string, string) {
 	var stdout, stderr lockedBuffer
 	done := make(chan int)
 	go func() { done <- Main(append([]string{"check"}, args...), strings.NewReader(""), &stdout, &stderr) }()
-	wait := 300 * time.Millisecond // some schedules run first
+	wait := time.Second // some schedules run first, even on a loaded machine under -race
 	for i := 0; i < 150; i++ {
 		select {
 		case status := <-done:

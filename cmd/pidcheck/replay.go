@@ -31,7 +31,7 @@ interleaving and the verdict with the spec's reason.
 
 Exit status: 1 the violation reproduces, 0 the run passes, 3 porcupine could
 not decide, 4 the replay diverged from the trace (it says where), 2 the file
-is not a valid trace.`,
+is not a valid trace or the --html page could not be written.`,
 		Args: exactlyOneFile,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if checkTimeout < 0 {
@@ -124,8 +124,12 @@ func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro chec
 	}
 	if html != "" {
 		if err := writeHTML(html, r); err != nil {
+			// The replay is still shown; the status says the page asked
+			// for was not written (bad usage: a directory, no such dir).
 			out.HTMLError = err.Error()
 			fmt.Fprintf(stderr, "pidcheck: --html: %v\n", err)
+			status = exitBadInput
+			out.Exit = status
 		} else {
 			out.HTML = html
 		}

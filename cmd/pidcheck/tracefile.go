@@ -68,6 +68,9 @@ func traceEntry(path string, t *traces.Trace) (alloc.Entry, error) {
 		return e, badInput(fmt.Errorf("%s:%d: implementation %s is at the %s level, the trace's scenario at the %s level",
 			path, keyLine(path, "level"), e.Name, e.Level, t.Scenario.Level))
 	}
+	if err := checker.SpecFits(t.Spec, t.Scenario.Level); err != nil {
+		return e, badInput(fmt.Errorf("%s:%d: %v", path, keyLine(path, "spec"), err))
+	}
 	e.Spec, e.Policy = t.Spec, t.Policy
 	return e, nil
 }

@@ -1,0 +1,126 @@
+package checker
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// TestHandlesAreOnlyTheForkedOnes: Handles lists t0 and the handles forks
+// create, not every number up to the largest — a trace may name t0 and
+// t1000000000, and the drain waits on each handle (the dense range made
+// `pidcheck shrink` of such a trace allocate gigabytes).
+func TestHandlesAreOnlyTheForkedOnes(t *testing.T) {
+	const far = model.Handle(1 << 30)
+	sc := model.Scenario{Level: model.ProcessLevel, Params: model.SmallParams(),
+		Init:    []model.Op{{Kind: model.Fork, Task: model.Root, Child: far}},
+		Threads: [][]model.Op{{{Kind: model.Fork, Task: far, Child: 7}, {Kind: model.Fork, Task: 7, Child: 7}}},
+		Post:    []model.Op{{Kind: model.Wait, Task: model.Root, Pid: -1}},
+	}
+	got := Handles(sc)
+	if want := []model.Handle{model.Root, 7, far}; !slices.Equal(got, want) {
+		t.Fatalf("Handles = %v, want %v", got, want)
+	}
+}
+
+// TestPropertyBigPidMaxNoFalseStepBound: a correct allocator explored with
+// the largest pid_max the CLI accepts passes. The generator's "fill the
+// space" init and the drain's "allocate until EAGAIN" used to run about
+// pid_max allocations per schedule: a step-bound violation on a correct
+// implementation, and a trace too big to write.
+func TestPropertyBigPidMaxNoFalseStepBound(t *testing.T) {
+	for _, name := range []string{"idr", "pidmap", "lockfree"} {
+		e, err := alloc.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := model.SmallParams()
+		p.PidMax = 100000
+		rep, err := Explore(e, Options{Params: p, Strategy: "random", Schedules: 12, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict.Outcome != traces.Ok {
+			reason := ""
+			if rep.Found != nil {
+				reason = rep.Found.Reason
+			}
+			t.Errorf("%s with pid_max %d: %s after %d schedules: %s", name, p.PidMax, rep.Verdict, rep.Schedules, reason)
+		}
+	}
+}
+
+// TestGenerateBigPidMaxIsSmall: the size of a generated allocator-level
+// scenario does not grow with pid_max.
+func TestGenerateBigPidMaxIsSmall(t *testing.T) {
+	p := model.SmallParams()
+	p.PidMax = model.KernelPidMax
+	for seed := range uint64(64) {
+		sc := Generate(SeedSource(seed), model.AllocLevel, GenOptions{Params: p, Threads: 3, Ops: 4})
+		if n := sc.Ops(); n > maxDrainAllocs {
+			t.Fatalf("seed %d: %d ops for pid_max %d", seed, n, p.PidMax)
+		}
+	}
+}
+
+// TestExploreRefusesTooManyWorkers: Workers above MaxWorkers is an error,
+// not that many scenarios run at once.
+func TestExploreRefusesTooManyWorkers(t *testing.T) {
+	e, err := alloc.Lookup("idr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Explore(e, Options{Schedules: 1, Workers: MaxWorkers + 1}); err == nil {
+		t.Fatalf("Workers %d: no error", MaxWorkers+1)
+	}
+	if _, err := Explore(e, Options{Schedules: 1, Workers: 4}); err != nil {
+		t.Fatalf("Workers 4: %v", err)
+	}
+}
+
+// TestTimeBudgetRunsAtLeastOneSchedule: a time budget that is over before
+// the first schedule still runs one, with one worker or several: an
+// exploration of nothing used to report Ok after 0 schedules
+// (pidcheck check --time 1ns exited 0).
+func TestTimeBudgetRunsAtLeastOneSchedule(t *testing.T) {
+	e, err := alloc.Lookup("idr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2} {
+		rep, err := Explore(e, Options{Time: time.Nanosecond, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Schedules < 1 || rep.Scenarios < 1 {
+			t.Errorf("workers %d: %d schedules of %d scenarios, verdict %s: want at least one", workers, rep.Schedules, rep.Scenarios, rep.Verdict)
+		}
+	}
+}
+
+// TestReplayRefusesASpecThatCannotJudgeTheTrace: a trace naming a spec
+// that does not exist, or one of the other level, is an error — it used to
+// replay as a divergence (no spec) or be judged by the wrong spec.
+func TestReplayRefusesASpecThatCannotJudgeTheTrace(t *testing.T) {
+	e, err := alloc.Lookup("idr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := Generate(SeedSource(1), model.AllocLevel, GenOptions{})
+	tr := Run(e, sc, sched.NewRandom(1), RunOptions{Drain: true}).Trace()
+	if _, err := ReplayWith(e, tr, RunOptions{}); err != nil {
+		t.Fatalf("the trace as recorded: %v", err)
+	}
+	for _, name := range []string{"linux", "nosuch"} {
+		bad := *tr
+		bad.Spec = name
+		if _, err := ReplayWith(e, &bad, RunOptions{}); err == nil {
+			t.Errorf("spec %s on an allocator-level trace: no error", name)
+		}
+	}
+}
