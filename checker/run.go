@@ -13,7 +13,7 @@ import (
 
 // RunOptions tune one run.
 type RunOptions struct {
-	MaxSteps     int           // the scheduler's step bound; 0: its default
+	MaxSteps     int           // the scheduler's step bound; 0: 100000 + 4·pid_max
 	Watchdog     time.Duration // the scheduler's watchdog; 0: its default
 	CheckTimeout time.Duration // porcupine's budget; 0: 10 s. Running out gives Unknown.
 	// SkipSearch judges without porcupine's search: a history that neither
@@ -109,6 +109,20 @@ func Run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) *Resu
 	return res
 }
 
+// maxSteps is the step bound for a run with parameters p: MaxSteps when
+// set, else one that grows with pid_max, so that a bitmap implementation
+// scanning a big space word by word (a few loads per number it passes) is
+// not mistaken for a livelock.
+func (o RunOptions) maxSteps(p model.Params) int {
+	if o.MaxSteps > 0 {
+		return o.MaxSteps
+	}
+	return max(defaultMaxSteps, defaultMaxSteps+4*p.PidMax)
+}
+
+// defaultMaxSteps is the step bound of runs in small spaces.
+const defaultMaxSteps = 100000
+
 // run is Run that also returns the scheduler's outcome.
 func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, *sched.Outcome) {
 	res := &Result{Impl: e.Name, Spec: e.Spec, Policy: e.Policy, Strategy: o.Strategy, Seed: o.Seed, Schedules: 1}
@@ -121,7 +135,7 @@ func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Res
 	}
 	rec := &recorder{steps: &counting{inner: ch}}
 	ran := sc.Clone()
-	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.MaxSteps, Watchdog: o.Watchdog}, func(env sched.Env) {
+	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog}, func(env sched.Env) {
 		impl := e.New(env, sc.Params)
 		for _, op := range sc.Init {
 			rec.do(impl, "main", op)
