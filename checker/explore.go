@@ -284,50 +284,8 @@ func ExploreContext(ctx context.Context, e alloc.Entry, o Options) (*Report, err
 	// is looked at once per schedule, so a time budget running out while a
 	// scenario is generated cannot count a scenario that never ran.
 	for j := 0; budgetLeft(); j++ {
-		global := j*o.Shards + o.Shard
-		seed := ScenarioSeed(o.Seed, global)
 		rep.Scenarios++
-		stop := false
-		if o.Strategy == "rapid" {
-			stop = record(rapidRun(e, g, seed, ro))
-			if stop {
-				break
-			}
-			continue
-		}
-		sc := Generate(SeedSource(seed), e.Level, g)
-		switch o.Strategy {
-		case "dfs":
-			d := sched.NewDFS(o.DFSBound)
-			for k := 0; k < o.PerScenario && (k == 0 || budgetLeft()) && d.Next(); k++ {
-				ro.Seed = seed
-				r, out := run(e, sc, d, ro)
-				if out != nil && out.Verdict == sched.Pruned {
-					continue
-				}
-				if stop = record(r); stop {
-					break
-				}
-			}
-		default:
-			for k := 0; k < o.PerScenario && (k == 0 || budgetLeft()); k++ {
-				ss := ScheduleSeed(seed, k)
-				ro.Seed = ss
-				var ch sched.Chooser = sched.NewRandom(ss)
-				if o.Strategy == "pct" {
-					// PCT's k, from the scenario alone (so that a
-					// schedule's seed and its scenario decide it): about
-					// 3 contested decisions per op of the parallel part
-					// (measured on the zoo: fewer schedules to a bug than
-					// 6 per op or than learning k from earlier runs).
-					ch = newPCT(ss, o.PCTDepth, 3*parallelOps(sc))
-				}
-				if stop = record(Run(e, sc, ch, ro)); stop {
-					break
-				}
-			}
-		}
-		if stop {
+		if runScenario(e, g, o, ro, j, budgetLeft, record) {
 			break
 		}
 	}
@@ -341,6 +299,52 @@ func ExploreContext(ctx context.Context, e alloc.Entry, o Options) (*Report, err
 	rep.Elapsed = time.Since(start)
 	progress()
 	return rep, nil
+}
+
+// runScenario runs the schedules of local scenario j (global index
+// j·Shards+Shard): one for rapid, else up to o.PerScenario, asking more()
+// before every schedule but the first. add judges each run and returns
+// true to stop; runScenario reports whether add stopped it. Explore and
+// its parallel form both run scenarios through here, so a scenario's
+// schedules are the same whoever runs them.
+func runScenario(e alloc.Entry, g GenOptions, o Options, ro RunOptions, j int, more func() bool, add func(*Result) bool) bool {
+	seed := ScenarioSeed(o.Seed, j*o.Shards+o.Shard)
+	if o.Strategy == "rapid" {
+		return add(rapidRun(e, g, seed, ro))
+	}
+	sc := Generate(SeedSource(seed), e.Level, g)
+	switch o.Strategy {
+	case "dfs":
+		d := sched.NewDFS(o.DFSBound)
+		for k := 0; k < o.PerScenario && (k == 0 || more()) && d.Next(); k++ {
+			ro.Seed = seed
+			r, out := run(e, sc, d, ro)
+			if out != nil && out.Verdict == sched.Pruned {
+				continue
+			}
+			if add(r) {
+				return true
+			}
+		}
+	default:
+		for k := 0; k < o.PerScenario && (k == 0 || more()); k++ {
+			ss := ScheduleSeed(seed, k)
+			ro.Seed = ss
+			var ch sched.Chooser = sched.NewRandom(ss)
+			if o.Strategy == "pct" {
+				// PCT's k, from the scenario alone (so that a schedule's
+				// seed and its scenario decide it): about 3 contested
+				// decisions per op of the parallel part (measured on the
+				// zoo: fewer schedules to a bug than 6 per op or than
+				// learning k from earlier runs).
+				ch = newPCT(ss, o.PCTDepth, 3*parallelOps(sc))
+			}
+			if add(Run(e, sc, ch, ro)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rapidRun generates a scenario and runs it with every choice — ops,

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/pidcheck/pidcheck/alloc"
-	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -97,39 +96,7 @@ func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions
 					sr.rejected = append(sr.rejected, rejected)
 					return r.Verdict.Outcome == traces.Violation && !rejected
 				}
-				seed := ScenarioSeed(o.Seed, j*o.Shards+o.Shard)
-				ro := ro
-				if o.Strategy == "rapid" {
-					add(rapidRun(e, g, seed, ro))
-				} else {
-					sc := Generate(SeedSource(seed), e.Level, g)
-					switch o.Strategy {
-					case "dfs":
-						d := sched.NewDFS(o.DFSBound)
-						for k := 0; k < o.PerScenario && (k == 0 || more()) && d.Next(); k++ {
-							ro.Seed = seed
-							r, res := run(e, sc, d, ro)
-							if res != nil && res.Verdict == sched.Pruned {
-								continue
-							}
-							if add(r) {
-								break
-							}
-						}
-					default:
-						for k := 0; k < o.PerScenario && (k == 0 || more()); k++ {
-							ss := ScheduleSeed(seed, k)
-							ro.Seed = ss
-							var ch sched.Chooser = sched.NewRandom(ss)
-							if o.Strategy == "pct" {
-								ch = newPCT(ss, o.PCTDepth, 3*parallelOps(sc))
-							}
-							if add(Run(e, sc, ch, ro)) {
-								break
-							}
-						}
-					}
-				}
+				runScenario(e, g, o, ro, j, more, add)
 				out <- sr
 			}
 		})
