@@ -3,6 +3,7 @@ package lockfree
 import (
 	"strconv"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/frees"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -30,11 +31,9 @@ type Allocator struct {
 	words []sched.Int64 // "bitmap[i]": bit b is number i*64+b; 0 is never handed out
 	hint  sched.Int64   // "cursor": where the next search starts
 
-	// freesBegun and freesDone count frees before and after they clear
-	// their bit; an allocation that found no free number uses them to make
-	// sure no bit was cleared behind its scan.
-	freesBegun sched.Int64
-	freesDone  sched.Int64
+	// frees counts frees, so that an allocation that found no free number
+	// can make sure no bit was cleared behind its scan.
+	frees *frees.Counter
 
 	// gate orders allocations (shared) against set_max and disable
 	// (exclusive). Allocations never exclude one another.
@@ -50,15 +49,14 @@ func New(env sched.Env, p model.Params) *Allocator { return NewBuggy(env, p, NoB
 // NewBuggy returns the allocator with bug switched on.
 func NewBuggy(env sched.Env, p model.Params, bug Bug) *Allocator {
 	a := &Allocator{
-		p:          p,
-		bug:        bug,
-		env:        env,
-		words:      make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
-		hint:       env.NewInt64("cursor", 0),
-		freesBegun: env.NewInt64("frees.begun", 0),
-		freesDone:  env.NewInt64("frees.done", 0),
-		gate:       env.NewRWMutex("gate"),
-		pidMax:     p.PidMax,
+		p:      p,
+		bug:    bug,
+		env:    env,
+		words:  make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
+		hint:   env.NewInt64("cursor", 0),
+		frees:  frees.New(env),
+		gate:   env.NewRWMutex("gate"),
+		pidMax: p.PidMax,
 	}
 	for i := range a.words {
 		a.words[i] = env.NewInt64("bitmap["+strconv.Itoa(i)+"]", 0)
@@ -140,29 +138,8 @@ func (a *Allocator) alloc(pidMax int) int {
 		return 0
 	}
 	// The search saw every bit set, but perhaps not at one instant: a free
-	// may have cleared a bit the search had already passed. Search again
-	// with no free in flight; believe "full" only if no free began meanwhile.
-	for {
-		a.waitFreesSettled()
-		done := a.freesDone.Load()
-		begun := a.freesBegun.Load()
-		if begun != done {
-			continue // a free began after the wait
-		}
-		if n := a.search(pidMax); n > 0 {
-			return n
-		}
-		if a.freesBegun.Load() == begun {
-			return 0 // no bit was cleared since begun was read: full here
-		}
-	}
-}
-
-// waitFreesSettled waits until no free is between its two counters.
-func (a *Allocator) waitFreesSettled() {
-	a.env.WaitUntil("frees settled", func() bool {
-		return a.freesDone.Load() == a.freesBegun.Load()
-	})
+	// may have cleared a bit the search had already passed.
+	return a.frees.Exact(func() int { return a.search(pidMax) })
 }
 
 // search claims the first number it can in [start, pidMax), then in
@@ -218,13 +195,11 @@ func (a *Allocator) claimFirst(lo, hi int) int {
 // free clears n's bit and reports whether it was set.
 func (a *Allocator) free(n int) bool {
 	w, mask := a.word(n)
-	a.freesBegun.Add(1)
-	var old int64
-	if a.bug == LostFree {
-		old = a.clearNonAtomic(w, mask)
-	} else {
-		old = w.And(^mask)
-	}
-	a.freesDone.Add(1)
+	old := a.frees.Free(func() int64 {
+		if a.bug == LostFree {
+			return a.clearNonAtomic(w, mask)
+		}
+		return w.And(^mask)
+	})
 	return old&mask != 0
 }

@@ -3,6 +3,7 @@ package pidmap
 import (
 	"strconv"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/frees"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -33,11 +34,10 @@ type Allocator struct {
 	words   []sched.Int64 // "pidmap[i]": bit b is number i*64+b; 0 is never handed out
 	lastPid sched.Int64   // "last_pid": the last number handed out (cursor - 1)
 
-	// freesBegun and freesDone count frees before and after they clear
-	// their bit: an allocation whose scan found every bit set uses them to
-	// make sure no bit was cleared behind its scan (doc.go, "EAGAIN").
-	freesBegun sched.Int64
-	freesDone  sched.Int64
+	// frees counts frees: an allocation whose scan found every bit set
+	// uses it to make sure no bit was cleared behind its scan (doc.go,
+	// "EAGAIN").
+	frees *frees.Counter
 
 	// adding orders allocations against set_max and disable: allocations
 	// hold it shared, set_max and disable exclusively (see doc.go).
@@ -53,15 +53,14 @@ func New(env sched.Env, p model.Params) *Allocator { return NewBuggy(env, p, NoB
 // NewBuggy returns the allocator with bug switched on.
 func NewBuggy(env sched.Env, p model.Params, bug Bug) *Allocator {
 	a := &Allocator{
-		p:          p,
-		bug:        bug,
-		env:        env,
-		words:      make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
-		lastPid:    env.NewInt64("last_pid", 0),
-		freesBegun: env.NewInt64("frees.begun", 0),
-		freesDone:  env.NewInt64("frees.done", 0),
-		adding:     env.NewRWMutex("pidns.adding"),
-		pidMax:     p.PidMax,
+		p:       p,
+		bug:     bug,
+		env:     env,
+		words:   make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
+		lastPid: env.NewInt64("last_pid", 0),
+		frees:   frees.New(env),
+		adding:  env.NewRWMutex("pidns.adding"),
+		pidMax:  p.PidMax,
 	}
 	for i := range a.words {
 		a.words[i] = env.NewInt64("pidmap["+strconv.Itoa(i)+"]", 0)
@@ -155,24 +154,8 @@ func (a *Allocator) alloc(pidMax int) int {
 	}
 	// The scan saw every bit set, but one word at a time: a free may have
 	// cleared a bit in a word it had passed while a claim filled the last
-	// clear bit of a word ahead of it. Scan again with no free in flight,
-	// and believe "full" only if no free began meanwhile.
-	for {
-		a.env.WaitUntil("frees settled", func() bool {
-			return a.freesDone.Load() == a.freesBegun.Load()
-		})
-		done := a.freesDone.Load()
-		begun := a.freesBegun.Load()
-		if begun != done {
-			continue // a free began after the wait
-		}
-		if n := a.allocPidmap(pidMax); n > 0 {
-			return n
-		}
-		if a.freesBegun.Load() == begun {
-			return -1 // no bit was cleared since begun was read: full here
-		}
-	}
+	// clear bit of a word ahead of it.
+	return a.frees.Exact(func() int { return a.allocPidmap(pidMax) })
 }
 
 // allocPidmap is alloc_pidmap: scan from last_pid+1 for a clear bit, take it
@@ -238,9 +221,7 @@ func (a *Allocator) claimFirst(lo, hi int) int {
 // itself in frees.begun before and frees.done after.
 func (a *Allocator) freePidmap(n int) bool {
 	w, mask := a.word(n)
-	a.freesBegun.Add(1)
-	old := w.And(^mask)
-	a.freesDone.Add(1)
+	old := a.frees.Free(func() int64 { return w.And(^mask) })
 	return old&mask != 0
 }
 
