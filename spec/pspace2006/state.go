@@ -1,7 +1,6 @@
 package pspace2006
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,25 +61,15 @@ func (s *state) Clone() *state {
 	}
 }
 
-// index returns where task h is, or would be inserted, in s.tasks.
-func (s *state) index(h model.Handle) (int, bool) {
-	return slices.BinarySearchFunc(s.tasks, h, func(t task, h model.Handle) int { return cmp.Compare(t.h, h) })
-}
+// Handle implements variant.Handled.
+func (t task) Handle() model.Handle { return t.h }
 
 // get returns task h, or nil when it was never forked. The pointer is
 // good until the next insert.
-func (s *state) get(h model.Handle) *task {
-	if i, ok := s.index(h); ok {
-		return &s.tasks[i]
-	}
-	return nil
-}
+func (s *state) get(h model.Handle) *task { return variant.Get(s.tasks, h) }
 
 // insert adds t to the table (s is a private clone; t.h is not in it).
-func (s *state) insert(t task) {
-	i, _ := s.index(t.h)
-	s.tasks = slices.Insert(s.tasks, i, t)
-}
+func (s *state) insert(t task) { s.tasks = variant.Insert(s.tasks, t) }
 
 // num is t's number in pspace view: its own number in its own pspace, its
 // wait ID in the parent pspace of the pspace it leads, 0 (invisible)
