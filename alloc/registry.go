@@ -9,9 +9,9 @@ import (
 
 // Entry describes one implementation under test.
 type Entry struct {
-	Name   string      // "idr", "idr-stale-cursor"
-	Level  model.Level // allocator or process level
-	Spec   string      // the spec it is checked against: "alloc", "linux", "openvz", "pspace2006"
+	Name   string         // "idr", "idr-stale-cursor"
+	Level  model.Level    // allocator or process level
+	Spec   model.SpecName // the spec it is checked against
 	Policy model.Policy
 	Zoo    bool   // a deliberately broken variant
 	Bug    string // zoo only: what is broken, in one line

@@ -12,7 +12,7 @@ import (
 // (openvz-alloc-before-attach shows what the 2006 two-step order breaks).
 func designs2006() []Entry {
 	correct := func(name string, newImpl func(sched.Env, model.Params) model.Impl) Entry {
-		return Entry{Name: name, Level: model.ProcessLevel, Spec: name, Policy: model.Cyclic, New: newImpl}
+		return Entry{Name: name, Level: model.ProcessLevel, Spec: model.SpecName(name), Policy: model.Cyclic, New: newImpl}
 	}
 	zoo := func(name, fixed string, newImpl func(sched.Env, model.Params) model.Impl, bug string) Entry {
 		e := correct(fixed, newImpl)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
@@ -45,13 +44,10 @@ func TestPropertyBigPidMaxNoFalseStepBound(t *testing.T) {
 		{"openvz", model.KernelPidMax},
 	} {
 		name := tc.name
-		e, err := alloc.Lookup(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := lookup(t, name)
 		p := model.SmallParams()
 		p.PidMax = tc.pidMax
-		rep, err := Explore(e, Options{Params: p, Strategy: "random", Schedules: 12, Seed: 1})
+		rep, err := Explore(e, ExploreOptions{Gen: GenOptions{Params: p}, Strategy: Random, Schedules: 12, Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,14 +77,11 @@ func TestGenerateBigPidMaxIsSmall(t *testing.T) {
 // TestExploreRefusesTooManyWorkers: Workers above MaxWorkers is an error,
 // not that many scenarios run at once.
 func TestExploreRefusesTooManyWorkers(t *testing.T) {
-	e, err := alloc.Lookup("idr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Explore(e, Options{Schedules: 1, Workers: MaxWorkers + 1}); err == nil {
+	e := lookup(t, "idr")
+	if _, err := Explore(e, ExploreOptions{Schedules: 1, Workers: MaxWorkers + 1}); err == nil {
 		t.Fatalf("Workers %d: no error", MaxWorkers+1)
 	}
-	if _, err := Explore(e, Options{Schedules: 1, Workers: 4}); err != nil {
+	if _, err := Explore(e, ExploreOptions{Schedules: 1, Workers: 4}); err != nil {
 		t.Fatalf("Workers 4: %v", err)
 	}
 }
@@ -98,12 +91,9 @@ func TestExploreRefusesTooManyWorkers(t *testing.T) {
 // exploration of nothing used to report Ok after 0 schedules
 // (pidcheck check --time 1ns exited 0).
 func TestTimeBudgetRunsAtLeastOneSchedule(t *testing.T) {
-	e, err := alloc.Lookup("idr")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := lookup(t, "idr")
 	for _, workers := range []int{1, 2} {
-		rep, err := Explore(e, Options{Time: time.Nanosecond, Workers: workers})
+		rep, err := Explore(e, ExploreOptions{Time: time.Nanosecond, Workers: workers})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,19 +107,16 @@ func TestTimeBudgetRunsAtLeastOneSchedule(t *testing.T) {
 // that does not exist, or one of the other level, is an error — it used to
 // replay as a divergence (no spec) or be judged by the wrong spec.
 func TestReplayRefusesASpecThatCannotJudgeTheTrace(t *testing.T) {
-	e, err := alloc.Lookup("idr")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := lookup(t, "idr")
 	sc := Generate(SeedSource(1), model.AllocLevel, GenOptions{})
 	tr := Run(e, sc, sched.NewRandom(1), RunOptions{Drain: true}).Trace()
-	if _, err := ReplayWith(e, tr, RunOptions{}); err != nil {
+	if _, err := Replay(e, tr, RunOptions{}); err != nil {
 		t.Fatalf("the trace as recorded: %v", err)
 	}
 	for _, name := range []string{"linux", "nosuch"} {
 		bad := *tr
 		bad.Spec = name
-		if _, err := ReplayWith(e, &bad, RunOptions{}); err == nil {
+		if _, err := Replay(e, &bad, RunOptions{}); err == nil {
 			t.Errorf("spec %s on an allocator-level trace: no error", name)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
@@ -15,11 +14,13 @@ import (
 
 // CompareSpecs are the process-level designs pidcheck compare puts side by
 // side: today's Linux, OpenVZ's virtual PIDs and Biederman's 2006 pspaces.
-func CompareSpecs() []string { return []string{"linux", "openvz", "pspace2006"} }
+func CompareSpecs() []model.SpecName {
+	return []model.SpecName{model.SpecLinux, model.SpecOpenVZ, model.SpecPspace2006}
+}
 
 // Comparison is one sequential op list run through several specs.
 type Comparison struct {
-	Specs []string     // the columns
+	Specs []string     // the columns: spec or implementation names
 	Rows  []CompareRow // one per op
 }
 
@@ -46,7 +47,7 @@ func (c *Comparison) Differences() int {
 // and returns the answers side by side. A spec's answer is what the spec
 // itself does (Expect), so an op after a divergence may differ only because
 // the worlds already differ; Differ marks every row where they disagree.
-func Compare(ops []model.Op, p model.Params, pol model.Policy, specs ...string) (*Comparison, error) {
+func Compare(ops []model.Op, p model.Params, pol model.Policy, specs ...model.SpecName) (*Comparison, error) {
 	if len(specs) == 0 {
 		specs = CompareSpecs()
 	}
@@ -55,7 +56,10 @@ func Compare(ops []model.Op, p model.Params, pol model.Policy, specs ...string) 
 			return nil, fmt.Errorf("op %d %q: compare runs process-level ops only", i, op)
 		}
 	}
-	c := &Comparison{Specs: slices.Clone(specs), Rows: make([]CompareRow, len(ops))}
+	c := &Comparison{Rows: make([]CompareRow, len(ops))}
+	for _, name := range specs {
+		c.Specs = append(c.Specs, string(name))
+	}
 	for i, op := range ops {
 		c.Rows[i] = CompareRow{Op: op, Results: make([]model.Result, len(specs))}
 	}
@@ -144,32 +148,28 @@ func (c *Comparison) Table() string {
 }
 
 // CompareImpls is Compare for implementations: ops run in order on the
-// thread main of a fresh instance of each named implementation (default:
-// the ones named like CompareSpecs), and the rows hold what each answered.
-// A run the scheduler stops (panic, deadlock) is an error naming it.
-func CompareImpls(ops []model.Op, p model.Params, names ...string) (*Comparison, error) {
-	if len(names) == 0 {
-		names = CompareSpecs()
+// thread main of a fresh instance of each target, and the rows hold what
+// each answered (a column per target, by name). A run the scheduler stops
+// (panic, deadlock) is an error naming it.
+func CompareImpls(ops []model.Op, p model.Params, targets ...Target) (*Comparison, error) {
+	c := &Comparison{Rows: make([]CompareRow, len(ops))}
+	for _, t := range targets {
+		c.Specs = append(c.Specs, t.Name)
 	}
-	c := &Comparison{Specs: slices.Clone(names), Rows: make([]CompareRow, len(ops))}
 	for i, op := range ops {
 		if op.Kind.Level() != model.ProcessLevel {
 			return nil, fmt.Errorf("op %d %q: compare runs process-level ops only", i, op)
 		}
-		c.Rows[i] = CompareRow{Op: op, Results: make([]model.Result, len(names))}
+		c.Rows[i] = CompareRow{Op: op, Results: make([]model.Result, len(targets))}
 	}
-	for j, name := range names {
-		e, err := alloc.Lookup(name)
-		if err != nil {
-			return nil, err
-		}
-		if e.Level != model.ProcessLevel {
-			return nil, fmt.Errorf("implementation %s is not a process-level implementation", name)
+	for j, t := range targets {
+		if t.Level() != model.ProcessLevel {
+			return nil, fmt.Errorf("implementation %s is not a process-level implementation", t.Name)
 		}
 		sc := model.Scenario{Level: model.ProcessLevel, Params: p, Init: slices.Clone(ops)}
-		r := Run(e, sc, sched.NewRandom(0), RunOptions{})
+		r := Run(t, sc, sched.NewRandom(0), RunOptions{})
 		if r.Verdict.Outcome == traces.Violation && r.Verdict.Kind.Stopped() {
-			return nil, fmt.Errorf("implementation %s: %s: %s", name, r.Verdict, r.Reason)
+			return nil, fmt.Errorf("implementation %s: %s: %s", t.Name, r.Verdict, r.Reason)
 		}
 		for i, h := range r.History {
 			c.Rows[i].Results[j] = h.Result

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -71,15 +70,12 @@ func TestRandomSequentialIsDeterministic(t *testing.T) {
 func TestCompareImplsAgreesWithSpecs(t *testing.T) {
 	for seed := uint64(0); seed < 20; seed++ {
 		ops := RandomSequential(seed, model.SmallParams())
-		impls, err := CompareImpls(ops, model.SmallParams())
+		impls, err := CompareImpls(ops, model.SmallParams(), lookup(t, "linux"), lookup(t, "openvz"), lookup(t, "pspace2006"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for j, name := range impls.Specs {
-			e, err := alloc.Lookup(name)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := lookup(t, name)
 			s, err := SpecFor(e.Spec, model.SmallParams(), e.Policy)
 			if err != nil {
 				t.Fatal(err)

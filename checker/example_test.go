@@ -3,7 +3,6 @@ package checker_test
 import (
 	"fmt"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
@@ -83,16 +82,15 @@ func (a *lowest) Apply(op model.Op) model.Result {
 // explore, shrink, write the trace, fail with the banner:
 //
 //	func TestMyAllocator(t *testing.T) {
-//		checker.Check(t, newLowest(false), checker.Options{Spec: "alloc", Policy: model.Lowest, Schedules: 2000})
+//		checker.Check(t, newLowest(false), checker.ExploreOptions{Spec: "alloc", Policy: model.Lowest, Schedules: 2000})
 //	}
 //
 // Explore is the same engine without a test: here it passes the correct
 // allocator and catches the racy one.
 func Example() {
 	for _, racy := range []bool{false, true} {
-		e := alloc.Entry{Name: fmt.Sprintf("lowest racy=%v", racy), Level: model.AllocLevel,
-			Spec: "alloc", Policy: model.Lowest, New: newLowest(racy)}
-		rep, err := checker.Explore(e, checker.Options{Strategy: "pct", Schedules: 2000, Seed: 1})
+		e := checker.Target{Name: fmt.Sprintf("lowest racy=%v", racy), Spec: model.SpecAlloc, Policy: model.Lowest, New: newLowest(racy)}
+		rep, err := checker.Explore(e, checker.ExploreOptions{Schedules: 2000, Seed: 1})
 		if err != nil {
 			fmt.Println(err)
 			return

@@ -8,7 +8,6 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -43,7 +42,7 @@ func TestExploreWorkersDeterministic(t *testing.T) {
 		impl     string
 		strategy string
 		n        int
-		mod      func(*Options)
+		mod      func(*ExploreOptions)
 	}
 	cases := []tc{
 		{"pidmap-nonatomic-claim", "pct", 400, nil},
@@ -51,24 +50,21 @@ func TestExploreWorkersDeterministic(t *testing.T) {
 		{"pidmap-nonatomic-claim", "dfs", 600, nil},
 		{"lockfree-lost-free", "rapid", 300, nil},
 		{"idr", "pct", 300, nil},
-		{"idr", "dfs", 450, func(o *Options) { o.PerScenario = 70 }},
-		{"pidmap", "random", 250, func(o *Options) { o.Run.SkipSearch = true }}, // Unknowns
-		{"lockfree-lost-free", "pct", 300, func(o *Options) { o.Shard, o.Shards = 1, 3; o.Shrink = true }},
+		{"idr", "dfs", 450, func(o *ExploreOptions) { o.PerScenario = 70 }},
+		{"pidmap", "random", 250, func(o *ExploreOptions) { o.Run.SkipSearch = true }}, // Unknowns
+		{"lockfree-lost-free", "pct", 300, func(o *ExploreOptions) { o.Shard, o.Shards = 1, 3; o.Shrink = true }},
 		// Accept rejects about three violations in four, by their seed
 		// (it is called from several goroutines: it must be stateless).
-		{"pidmap-nonatomic-claim", "pct", 3000, func(o *Options) {
+		{"pidmap-nonatomic-claim", "pct", 3000, func(o *ExploreOptions) {
 			o.Accept = func(r *Result) bool { return r.Seed%4 == 0 }
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.impl+"/"+c.strategy, func(t *testing.T) {
-			e, err := alloc.Lookup(c.impl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts := func(workers int) Options {
-				o := DefaultOptions(e)
-				o.Strategy, o.Schedules, o.Seed, o.Workers = c.strategy, c.n, 5, workers
+			e := lookup(t, c.impl)
+			opts := func(workers int) ExploreOptions {
+				o := ExploreOptions{}
+				o.Strategy, o.Schedules, o.Seed, o.Workers = Strategy(c.strategy), c.n, 5, workers
 				if c.mod != nil {
 					c.mod(&o)
 				}
@@ -97,13 +93,10 @@ func TestExploreWorkersDeterministic(t *testing.T) {
 // so and leaves no goroutine behind.
 func TestExploreWorkersCancel(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	e, err := alloc.Lookup("idr")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := lookup(t, "idr")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := DefaultOptions(e)
+	o := ExploreOptions{}
 	o.Schedules, o.Workers = 1<<30, 2
 	o.Progress = func(p Progress) {
 		if p.Schedules >= 400 {
@@ -118,7 +111,7 @@ func TestExploreWorkersCancel(t *testing.T) {
 	if !rep.Canceled || rep.Verdict.Outcome != traces.Unknown || rep.Schedules < 400 || rep.Schedules > 100000 {
 		t.Fatalf("report %+v", rep)
 	}
-	if _, err := Explore(e, Options{Workers: -1}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("workers -1")) {
+	if _, err := Explore(e, ExploreOptions{Workers: -1}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("workers -1")) {
 		t.Fatalf("Workers -1: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
@@ -16,7 +15,7 @@ import (
 
 // cancelAt returns e whose n-th constructed instance (one per schedule)
 // calls cancel: the exploration is canceled while that schedule runs.
-func cancelAt(e alloc.Entry, n int, cancel func()) alloc.Entry {
+func cancelAt(e Target, n int, cancel func()) Target {
 	inner, made := e.New, 0
 	e.New = func(env sched.Env, p model.Params) model.Impl {
 		made++
@@ -35,11 +34,11 @@ func TestExploreContextCancel(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	const at = 37
 	for _, strat := range Strategies() {
-		t.Run(strat, func(t *testing.T) {
+		t.Run(string(strat), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			e := cancelAt(toyEntry("alloc", false), at, cancel)
-			rep, err := ExploreContext(ctx, e, Options{Strategy: strat, Schedules: 100000, Seed: 1})
+			e := cancelAt(toyTarget("alloc", false), at, cancel)
+			rep, err := ExploreContext(ctx, e, ExploreOptions{Strategy: strat, Schedules: 100000, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +65,7 @@ func TestExploreContextCancel(t *testing.T) {
 func TestExploreContextCanceledBefore(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	rep, err := ExploreContext(ctx, toyEntry("alloc", false), Options{Schedules: 10})
+	rep, err := ExploreContext(ctx, toyTarget("alloc", false), ExploreOptions{Schedules: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +74,8 @@ func TestExploreContextCanceledBefore(t *testing.T) {
 	}
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	e := cancelAt(toyEntry("alloc", false), 10, cancel)
-	rep, err = ExploreContext(ctx, e, Options{Schedules: 10})
+	e := cancelAt(toyTarget("alloc", false), 10, cancel)
+	rep, err = ExploreContext(ctx, e, ExploreOptions{Schedules: 10})
 	if err != nil || rep.Canceled || rep.Verdict != verdictOk || rep.Schedules != 10 {
 		t.Fatalf("budget spent, then canceled: %v %+v", err, rep)
 	}
@@ -89,10 +88,10 @@ func TestExploreContextCanceledBefore(t *testing.T) {
 // the last has all three. Many short budgets make the budget end at
 // every point of the loop.
 func TestScenariosCountOnlyWhatRan(t *testing.T) {
-	e := toyEntry("linux", false)
+	e := toyTarget("linux", false)
 	for i := 0; i < 30; i++ {
 		for _, per := range []int{1, 3} {
-			o := Options{Time: time.Duration(1+i%5) * time.Millisecond, Seed: uint64(i), PerScenario: per}
+			o := ExploreOptions{Time: time.Duration(1+i%5) * time.Millisecond, Seed: uint64(i), PerScenario: per}
 			rep, err := Explore(e, o)
 			if err != nil {
 				t.Fatal(err)
@@ -108,14 +107,14 @@ func TestScenariosCountOnlyWhatRan(t *testing.T) {
 // porcupine's search is Unknown, every time (no timer involved), and never
 // Ok; the same history without it is the violation porcupine finds.
 func TestSkipSearchIsUnknown(t *testing.T) {
-	e := toyEntry("alloc", true)
-	rep, err := Explore(e, Options{Schedules: 3000, Seed: 1})
+	e := toyTarget("alloc", true)
+	rep, err := Explore(e, ExploreOptions{Schedules: 3000, Seed: 1})
 	if err != nil || rep.Found == nil || rep.Found.Verdict != violation(traces.Linearizability) {
 		t.Fatalf("the racy toy was not caught: %v %+v", err, rep)
 	}
 	tr := rep.Found.Trace()
 	for i := 0; i < 20; i++ {
-		rr, err := ReplayWith(e, tr, RunOptions{SkipSearch: true})
+		rr, err := Replay(e, tr, RunOptions{SkipSearch: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +122,7 @@ func TestSkipSearchIsUnknown(t *testing.T) {
 			t.Fatalf("replay %d with SkipSearch: %s (%s), hash %#x want %#x", i, r.Verdict, r.Reason, r.Hash, tr.Hash)
 		}
 	}
-	rep, err = Explore(e, Options{Schedules: 300, Seed: 1, Run: RunOptions{SkipSearch: true}})
+	rep, err = Explore(e, ExploreOptions{Schedules: 300, Seed: 1, Run: RunOptions{SkipSearch: true}})
 	if err != nil || rep.Verdict != verdictUnknown || rep.Unknowns == 0 || rep.Unknown == nil {
 		t.Fatalf("exploring with SkipSearch: %v %+v", err, rep)
 	}

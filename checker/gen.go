@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -11,13 +12,56 @@ type GenOptions struct {
 	Threads int          // the most threads in the parallel part (default 3)
 	Ops     int          // the most ops per thread (default 4)
 	Params  model.Params // the parameters the scenario runs with (default model.SmallParams)
+	// Leave lists op kinds the implementation does not support: no
+	// scenario holds them. The kinds every scenario is made of (alloc and
+	// free; fork, exit and wait) cannot be left out.
+	Leave []model.Kind
 	// Oracle, when set, answers a sequential op list the way the spec does.
 	// The generator runs the init part through it to learn which numbers
 	// are taken, reaped and next, and leans its arguments toward them.
 	Oracle func(ops []model.Op) []model.Result
 }
 
-func (o GenOptions) withDefaults() GenOptions {
+// coreKinds are the kinds GenOptions.Leave cannot leave out.
+var coreKinds = []model.Kind{model.Alloc, model.Free, model.Fork, model.Exit, model.Wait}
+
+// validate says what is wrong with o, if anything.
+func (o GenOptions) validate() error {
+	if o.Params != (model.Params{}) {
+		if err := o.Params.Validate(); err != nil {
+			return err
+		}
+	}
+	if o.Threads < 0 || o.Threads > 26 {
+		return fmt.Errorf("threads %d: want 1 to 26", o.Threads)
+	}
+	if o.Ops < 0 || o.Ops > 64 {
+		return fmt.Errorf("ops %d: want 1 to 64 per thread", o.Ops)
+	}
+	for _, k := range o.Leave {
+		if slices.Contains(coreKinds, k) {
+			return fmt.Errorf("leave %s: every scenario is made of alloc and free, or fork, exit and wait", k)
+		}
+		if k.Level() == 0 {
+			return fmt.Errorf("leave %s: no such op kind", k)
+		}
+	}
+	return nil
+}
+
+// allows reports whether scenarios may hold ops of kind k.
+func (o GenOptions) allows(k model.Kind) bool { return !slices.Contains(o.Leave, k) }
+
+// withDefaults fills in the defaults, after checking o (Generate itself
+// takes any o: see defaulted).
+func (o GenOptions) withDefaults() (GenOptions, error) {
+	if err := o.validate(); err != nil {
+		return o, err
+	}
+	return o.defaulted(), nil
+}
+
+func (o GenOptions) defaulted() GenOptions {
 	if o.Threads <= 0 {
 		o.Threads = 3
 	}
@@ -35,7 +79,7 @@ func (o GenOptions) withDefaults() GenOptions {
 // holds only the final look-ups: the drain that precedes them is decided
 // while the scenario runs (see Run) and recorded in the result.
 func Generate(src Source, level model.Level, o GenOptions) model.Scenario {
-	o = o.withDefaults()
+	o = o.defaulted()
 	if level == model.AllocLevel {
 		return genAlloc(src, o)
 	}

@@ -6,6 +6,10 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
+// allocKinds are the kinds of parallel-part ops, in the order of genAlloc's
+// weights.
+var allocKinds = []model.Kind{model.Alloc, model.Free, model.AllocAt, model.SetCursor, model.SetMax, model.Disable}
+
 // genAlloc builds an allocator-level scenario: an init part that takes some
 // numbers, leaves holes and moves the cursor; threads that allocate, free
 // (favouring numbers probably taken), take exact numbers, move the cursor,
@@ -16,7 +20,7 @@ func genAlloc(src Source, o GenOptions) model.Scenario {
 	sc := model.Scenario{Level: model.AllocLevel, Params: p}
 
 	// Init.
-	if chance(src, 1, 3, "start near wrap") {
+	if chance(src, 1, 3, "start near wrap") && o.allows(model.SetCursor) {
 		sc.Init = append(sc.Init, model.Op{Kind: model.SetCursor,
 			N: pick(src, []int{p.PidMax - 2, p.PidMax - 3, p.Floor - 1, p.Floor}, "cursor")})
 	}
@@ -44,7 +48,7 @@ func genAlloc(src Source, o GenOptions) model.Scenario {
 			taken = append(taken, i)
 		}
 	}
-	if fill && chance(src, 1, 2, "rewind") {
+	if fill && chance(src, 1, 2, "rewind") && o.allows(model.SetCursor) {
 		// The next scan starts at 1 and reads the whole map once.
 		sc.Init = append(sc.Init, model.Op{Kind: model.SetCursor, N: 0})
 	}
@@ -81,6 +85,11 @@ func genAlloc(src Source, o GenOptions) model.Scenario {
 			w := []int{30, 20, 8, 6, 5, 1}
 			if len(holes) > 0 {
 				w = []int{30, 25, 25, 3, 3, 1} // nearly full: race frees and alloc_ats against scans
+			}
+			for k, kind := range allocKinds {
+				if !o.allows(kind) {
+					w[k] = 0
+				}
 			}
 			switch weighted(src, w, "kind") {
 			case 0:

@@ -60,10 +60,12 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 
 	// Post: after the drain (decided at run time), where is everyone?
 	for _, t := range g.tasks {
-		sc.Post = append(sc.Post, model.Op{Kind: model.Translate, Task: model.Root, Target: t.h})
+		if o.allows(model.Translate) {
+			sc.Post = append(sc.Post, model.Op{Kind: model.Translate, Task: model.Root, Target: t.h})
+		}
 	}
 	for _, n := range g.nums {
-		if n >= 1 && n < o.Params.PidMax && len(sc.Post) < 2*len(g.tasks)+8 {
+		if n >= 1 && n < o.Params.PidMax && len(sc.Post) < 2*len(g.tasks)+8 && o.allows(model.Lookup) {
 			sc.Post = append(sc.Post, model.Op{Kind: model.Lookup, Task: model.Root, Pid: n})
 		}
 	}
@@ -173,7 +175,16 @@ func (g *procGen) others(owner int) []int {
 // initStep is one building block of the init part.
 func (g *procGen) initStep() []model.Op {
 	var ops []model.Op
-	switch weighted(g.src, []int{4, 4, 2, 2, 1, 1, 1, 1}, "init shape") {
+	// The kinds each shape needs beyond fork, exit and wait.
+	w := []int{4, 4, 2, 2, 1, 1, 1, 1}
+	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare}} {
+		for _, k := range kinds {
+			if !g.o.allows(k) {
+				w[i] = 0
+			}
+		}
+	}
+	switch weighted(g.src, w, "init shape") {
 	case 0: // a plain child
 		p := g.actor(-1, "parent")
 		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: g.fork(p, -1)})
@@ -304,7 +315,9 @@ func (g *procGen) num(label string) int { return pick(g.src, g.nums, label) }
 func (g *procGen) threadOp(th int) model.Op {
 	w := make([]int, len(procKinds))
 	for i, k := range procKinds {
-		w[i] = k.weight
+		if g.o.allows(k.kind) {
+			w[i] = k.weight
+		}
 	}
 	kind := procKinds[weighted(g.src, w, "kind")].kind
 	a := g.actor(th, "actor")

@@ -7,6 +7,7 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
 	"github.com/pidcheck/pidcheck/spec/linmodel"
 	"github.com/pidcheck/pidcheck/traces"
@@ -45,7 +46,7 @@ func judge(s spec.Spec, out *sched.Outcome, rec *recorder, o RunOptions) (traces
 	case porcupine.Ok:
 		return verdictOk, ""
 	case porcupine.Illegal:
-		return violation(traces.Linearizability), explain(s, ops, timeout)
+		return violation(traces.Linearizability), linmodel.Explain(s, ops, timeout, threadOf)
 	}
 	return verdictUnknown, fmt.Sprintf("porcupine could not decide within %v (%d ops): unknown, not a pass", timeout, len(ops))
 }
@@ -73,6 +74,14 @@ func clientID(thread string) int {
 		n = n*26 + int(c-'A') + 1
 	}
 	return n
+}
+
+// threadOf inverts clientID.
+func threadOf(id int) string {
+	if id == 0 {
+		return "main"
+	}
+	return model.ThreadName(id - 1)
 }
 
 // witnessed tries the two orders that always respect real time — call

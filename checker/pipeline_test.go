@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
@@ -16,9 +15,9 @@ import (
 // TestPropertyToyCorrectIsOk: the spec behind one lock is linearizable by
 // construction, so no schedule of any scenario may be judged otherwise.
 func TestPropertyToyCorrectIsOk(t *testing.T) {
-	for _, sp := range []string{"alloc", "linux"} {
-		for _, strat := range []string{"random", "pct", "rapid"} {
-			rep, err := Explore(toyEntry(sp, false), Options{Strategy: strat, Schedules: 150, Seed: 7})
+	for _, sp := range []model.SpecName{model.SpecAlloc, model.SpecLinux} {
+		for _, strat := range []Strategy{Random, PCT, Rapid} {
+			rep, err := Explore(toyTarget(sp, false), ExploreOptions{Strategy: strat, Schedules: 150, Seed: 7})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -27,7 +26,7 @@ func TestPropertyToyCorrectIsOk(t *testing.T) {
 				if r == nil {
 					r = rep.Unknown
 				}
-				t.Fatalf("%s/%s: %s\n%s", sp, strat, rep.Verdict, Banner(r, "", nil))
+				t.Fatalf("%s/%s: %s\n%s", sp, strat, rep.Verdict, Banner(r, Reproduce{}))
 			}
 			if rep.Schedules != 150 {
 				t.Errorf("%s/%s: ran %d schedules, want 150", sp, strat, rep.Schedules)
@@ -40,10 +39,10 @@ func TestPropertyToyCorrectIsOk(t *testing.T) {
 // finds it, the trace is valid, round-trips through the file format and
 // replays exactly.
 func TestExploreFindsLostUpdate(t *testing.T) {
-	for _, sp := range []string{"alloc", "linux"} {
-		for _, strat := range []string{"random", "pct", "dfs", "rapid"} {
-			e := toyEntry(sp, true)
-			rep, err := Explore(e, Options{Strategy: strat, Schedules: 3000, Seed: 1})
+	for _, sp := range []model.SpecName{model.SpecAlloc, model.SpecLinux} {
+		for _, strat := range []Strategy{Random, PCT, DFS, Rapid} {
+			e := toyTarget(sp, true)
+			rep, err := Explore(e, ExploreOptions{Strategy: strat, Schedules: 3000, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +62,7 @@ func TestExploreFindsLostUpdate(t *testing.T) {
 
 // assertReplays writes r's trace, parses it back and replays it: no
 // divergence, the same decisions hash and the same verdict.
-func assertReplays(t *testing.T, e alloc.Entry, r *Result) {
+func assertReplays(t *testing.T, e Target, r *Result) {
 	t.Helper()
 	tr := r.Trace()
 	if err := tr.Validate(); err != nil {
@@ -77,7 +76,7 @@ func assertReplays(t *testing.T, e alloc.Entry, r *Result) {
 	if err != nil {
 		t.Fatalf("parse: %v\n%s", err, buf.String())
 	}
-	rr, err := ReplayWith(e, back, RunOptions{})
+	rr, err := Replay(e, back, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +92,7 @@ func assertReplays(t *testing.T, e alloc.Entry, r *Result) {
 // become violations of their own kind, never Ok.
 func TestVerdictsFromTheScheduler(t *testing.T) {
 	for mode, want := range map[string]traces.Kind{"panic": traces.Panic, "deadlock": traces.Deadlock, "invariant": traces.Invariant} {
-		rep, err := Explore(faultyEntry(mode), Options{Schedules: 50, Seed: 3})
+		rep, err := Explore(faultyTarget(mode), ExploreOptions{Schedules: 50, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,10 +111,10 @@ func TestVerdictsFromTheScheduler(t *testing.T) {
 // TestExploreIsDeterministic: the same options give the same schedules
 // and the same failing run, bit for bit.
 func TestExploreIsDeterministic(t *testing.T) {
-	e := toyEntry("linux", true)
-	for _, strat := range []string{"random", "pct", "rapid"} {
-		a, _ := Explore(e, Options{Strategy: strat, Schedules: 2000, Seed: 11})
-		b, _ := Explore(e, Options{Strategy: strat, Schedules: 2000, Seed: 11})
+	e := toyTarget("linux", true)
+	for _, strat := range []Strategy{Random, PCT, Rapid} {
+		a, _ := Explore(e, ExploreOptions{Strategy: strat, Schedules: 2000, Seed: 11})
+		b, _ := Explore(e, ExploreOptions{Strategy: strat, Schedules: 2000, Seed: 11})
 		if a.Found == nil || b.Found == nil {
 			t.Fatalf("%s: not found", strat)
 		}
@@ -136,7 +135,7 @@ func TestShardsAreDisjoint(t *testing.T) {
 	var union []uint64
 	for i := 0; i < n; i++ {
 		var seen []uint64
-		_, err := Explore(toyEntry("alloc", false), Options{Schedules: per, Seed: 5, Shard: i, Shards: n, Run: RunOptions{}})
+		_, err := Explore(toyTarget("alloc", false), ExploreOptions{Schedules: per, Seed: 5, Shard: i, Shards: n, Run: RunOptions{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +149,7 @@ func TestShardsAreDisjoint(t *testing.T) {
 	if !slices.Equal(all, union) || len(slices.Compact(slices.Clone(union))) != len(union) {
 		t.Fatal("shards overlap or miss scenarios")
 	}
-	if _, err := Explore(toyEntry("alloc", false), Options{Shard: 3, Shards: 3}); err == nil {
+	if _, err := Explore(toyTarget("alloc", false), ExploreOptions{Shard: 3, Shards: 3}); err == nil {
 		t.Error("shard 3/3 accepted")
 	}
 }
@@ -158,8 +157,8 @@ func TestShardsAreDisjoint(t *testing.T) {
 // TestShrinkKeepsTheVerdict: the shrunk failure is no bigger, has no more
 // preemptions, fails the same way and replays.
 func TestShrinkKeepsTheVerdict(t *testing.T) {
-	e := toyEntry("linux", true)
-	rep, _ := Explore(e, Options{Schedules: 3000, Seed: 2, Threads: 4, Ops: 5})
+	e := toyTarget("linux", true)
+	rep, _ := Explore(e, ExploreOptions{Schedules: 3000, Seed: 2, Gen: GenOptions{Threads: 4, Ops: 5}})
 	if rep.Found == nil {
 		t.Fatal("not found")
 	}
@@ -181,8 +180,8 @@ func TestShrinkKeepsTheVerdict(t *testing.T) {
 // TestReplayNamesTheDivergence: a trace whose decision was tampered with
 // replays to a divergence naming that decision.
 func TestReplayNamesTheDivergence(t *testing.T) {
-	e := toyEntry("alloc", true)
-	rep, _ := Explore(e, Options{Schedules: 3000, Seed: 4})
+	e := toyTarget("alloc", true)
+	rep, _ := Explore(e, ExploreOptions{Schedules: 3000, Seed: 4})
 	if rep.Found == nil {
 		t.Fatal("not found")
 	}
@@ -203,7 +202,7 @@ func TestReplayNamesTheDivergence(t *testing.T) {
 	if k < 0 {
 		t.Fatal("no decision with a choice")
 	}
-	rr, err := ReplayWith(e, tr, RunOptions{})
+	rr, err := Replay(e, tr, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +214,7 @@ func TestReplayNamesTheDivergence(t *testing.T) {
 // TestDrainReapsEverything: after the drain, the spec itself says no
 // task is left to reap: one more round of waits reaps nothing.
 func TestDrainReapsEverything(t *testing.T) {
-	e := toyEntry("linux", false)
+	e := toyTarget("linux", false)
 	for seed := uint64(0); seed < 40; seed++ {
 		g := Generate(SeedSource(seed), model.ProcessLevel, GenOptions{})
 		// Everything on main, so the call order is the linearization.
@@ -242,12 +241,12 @@ func TestDrainReapsEverything(t *testing.T) {
 // TestVisualizeWritesHTML: a replayed failure renders as one HTML page
 // carrying the scheduler's decisions.
 func TestVisualizeWritesHTML(t *testing.T) {
-	e := toyEntry("alloc", true)
-	rep, _ := Explore(e, Options{Schedules: 3000, Seed: 4})
+	e := toyTarget("alloc", true)
+	rep, _ := Explore(e, ExploreOptions{Schedules: 3000, Seed: 4})
 	if rep.Found == nil {
 		t.Fatal("not found")
 	}
-	rr, err := ReplayWith(e, rep.Found.Trace(), RunOptions{})
+	rr, err := Replay(e, rep.Found.Trace(), RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,8 +263,8 @@ func TestVisualizeWritesHTML(t *testing.T) {
 // TestShrinkTraceRefusesAPass: shrinking from a trace (pidcheck shrink)
 // refuses a passing trace.
 func TestShrinkTraceRefusesAPass(t *testing.T) {
-	r := Run(toyEntry("alloc", false), Generate(SeedSource(1), model.AllocLevel, GenOptions{}), sched.NewRandom(1), RunOptions{Drain: true})
-	if _, err := ShrinkTrace(r.Trace(), ShrinkOptions{}); err == nil {
+	r := Run(toyTarget("alloc", false), Generate(SeedSource(1), model.AllocLevel, GenOptions{}), sched.NewRandom(1), RunOptions{Drain: true})
+	if _, err := ShrinkTrace(toyTarget("alloc", false), r.Trace(), ShrinkOptions{}); err == nil {
 		t.Fatal("a passing trace was shrunk")
 	}
 }
@@ -274,14 +273,14 @@ func TestShrinkTraceRefusesAPass(t *testing.T) {
 // by and the last call matches the report; a time budget ends exploration.
 func TestProgressAndTimeBudget(t *testing.T) {
 	var seen []Progress
-	rep, err := Explore(toyEntry("alloc", false), Options{Schedules: 50, ProgressEvery: 10, Progress: func(p Progress) { seen = append(seen, p) }})
+	rep, err := Explore(toyTarget("alloc", false), ExploreOptions{Schedules: 50, ProgressEvery: 10, Progress: func(p Progress) { seen = append(seen, p) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(seen) != 6 || seen[len(seen)-1].Schedules != rep.Schedules || seen[0].Schedules != 10 {
 		t.Fatalf("progress calls %+v for %d schedules", seen, rep.Schedules)
 	}
-	rep, err = Explore(toyEntry("alloc", false), Options{Time: 50 * time.Millisecond})
+	rep, err = Explore(toyTarget("alloc", false), ExploreOptions{Time: 50 * time.Millisecond})
 	if err != nil || rep.Schedules == 0 || rep.Verdict != verdictOk {
 		t.Fatalf("time budget: %v %+v", err, rep)
 	}
@@ -298,9 +297,9 @@ func TestPendingOpIsNeverJudged(t *testing.T) {
 
 // TestBadOptionsAreErrors: bad input gives an error value, not a panic.
 func TestBadOptionsAreErrors(t *testing.T) {
-	e := toyEntry("alloc", false)
-	for _, o := range []Options{
-		{Strategy: "bogus"}, {Schedules: -1}, {Threads: 99}, {Params: model.Params{PidMax: 3, Floor: 4}},
+	e := toyTarget("alloc", false)
+	for _, o := range []ExploreOptions{
+		{Strategy: "bogus"}, {Schedules: -1}, {Gen: GenOptions{Threads: 99}}, {Gen: GenOptions{Params: model.Params{PidMax: 3, Floor: 4}}},
 		{Shard: 2, Shards: 2}, {Shard: -1, Shards: 2},
 	} {
 		if _, err := Explore(e, o); err == nil {
@@ -309,7 +308,7 @@ func TestBadOptionsAreErrors(t *testing.T) {
 	}
 	bad := e
 	bad.Spec = "nope"
-	if _, err := Explore(bad, Options{}); err == nil {
+	if _, err := Explore(bad, ExploreOptions{}); err == nil {
 		t.Error("an unknown spec was accepted")
 	}
 }
@@ -319,7 +318,7 @@ func TestBadOptionsAreErrors(t *testing.T) {
 func TestStoppedDuringDrainTraceIsValid(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
 		Init: []model.Op{{Kind: model.Alloc}}, Threads: [][]model.Op{{{Kind: model.Alloc}}}}
-	r := Run(faultyEntry("panic"), sc, sched.NewRandom(1), RunOptions{Drain: true})
+	r := Run(faultyTarget("panic"), sc, sched.NewRandom(1), RunOptions{Drain: true})
 	if r.Verdict != violation(traces.Panic) {
 		t.Fatalf("verdict %s, want violation panic", r.Verdict)
 	}
@@ -329,7 +328,7 @@ func TestStoppedDuringDrainTraceIsValid(t *testing.T) {
 	if err := r.Trace().Validate(); err != nil {
 		t.Fatalf("trace invalid: %v", err)
 	}
-	rr, err := ReplayWith(faultyEntry("panic"), r.Trace(), RunOptions{})
+	rr, err := Replay(faultyTarget("panic"), r.Trace(), RunOptions{})
 	if err != nil || rr.Diverged || rr.Result.Verdict != r.Verdict {
 		t.Fatalf("replay: %v %+v", err, rr)
 	}

@@ -45,10 +45,10 @@ func TestPropertyRapidShrinksOpsAndDecisions(t *testing.T) {
 		}
 		defer f.Value.Set(old)
 	}
-	e := toyEntry("alloc", true)
+	e := toyTarget("alloc", true)
 	var first, last *Result
 	tb := &recordingTB{name: "rapid-toy"}
-	rapid.Check(tb, Property(e, Options{}, func(r *Result) {
+	rapid.Check(tb, Property(e, GenOptions{}, RunOptions{}, "", func(r *Result) {
 		if first == nil {
 			first = r
 		}

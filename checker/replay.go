@@ -2,10 +2,7 @@ package checker
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
@@ -21,38 +18,32 @@ type ReplayReport struct {
 	Divergence string
 }
 
-// Replay reruns a trace exactly: the implementation named in it (from the
-// registry), its scenario as recorded (the drain included), and the
-// recorded decisions (sched.NewReplay), judged against the trace's spec
-// and policy. Same decisions give the same history and the same verdict;
-// anything else is reported as a divergence naming the decision or
-// history op where it happened.
-func Replay(t *traces.Trace, o RunOptions) (*ReplayReport, error) {
-	e, err := alloc.Lookup(t.Impl)
-	if err != nil {
-		return nil, err
-	}
-	return ReplayWith(e, t, o)
-}
-
-// ReplayWith is Replay on a given implementation (one that is not in the
-// registry, or a zoo variant's fixed version: then divergence is expected
-// and the verdict is what matters).
-func ReplayWith(e alloc.Entry, t *traces.Trace, o RunOptions) (*ReplayReport, error) {
+// Replay reruns a trace exactly on target: its scenario as recorded (the
+// drain included) and its recorded decisions (sched.NewReplay), judged
+// against the trace's spec and policy. Same decisions give the same
+// history, the same decision actions, the same decisions hash and the same
+// verdict; anything else is reported as a divergence naming the first
+// decision or history op that differs. Replaying on an implementation other
+// than the one that made the trace (a zoo variant's fixed version) is
+// allowed: then divergence is expected and the verdict is what matters.
+func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	if e.Level != t.Scenario.Level {
-		return nil, fmt.Errorf("trace %s is a %s-level scenario but implementation %s is at the %s level", t.Impl, t.Scenario.Level, e.Name, e.Level)
+	if target.New == nil {
+		return nil, fmt.Errorf("implementation %s has no constructor", target.Name)
 	}
 	if err := SpecFits(t.Spec, t.Scenario.Level); err != nil {
 		return nil, fmt.Errorf("trace %s: %v", t.Impl, err)
 	}
-	e.Spec, e.Policy = t.Spec, t.Policy
+	if target.Spec != "" && target.Level() != t.Scenario.Level {
+		return nil, fmt.Errorf("trace %s is a %s-level scenario but implementation %s is at the %s level", t.Impl, t.Scenario.Level, target.Name, target.Level())
+	}
+	target.Spec, target.Policy = model.SpecName(t.Spec), t.Policy
 	o.Drain = false
 	o.Strategy = "replay"
 	o.Seed = t.Seed
-	r, out := run(e, t.Scenario, sched.NewReplay(schedDecisions(t.Decisions)), o)
+	r, out := run(target, t.Scenario, sched.NewReplay(schedDecisions(t.Decisions)), o)
 	rep := &ReplayReport{Result: r}
 	if out == nil {
 		rep.Diverged, rep.Divergence = true, r.Reason
@@ -66,9 +57,13 @@ func ReplayWith(e alloc.Entry, t *traces.Trace, o RunOptions) (*ReplayReport, er
 		rep.Diverged, rep.Divergence = true, d
 		return rep, nil
 	}
-	if len(r.Decisions) != len(t.Decisions) {
+	if d := decisionsDiff(t.Decisions, r.Decisions); d != "" {
+		rep.Diverged, rep.Divergence = true, d
+		return rep, nil
+	}
+	if r.Hash != t.Hash {
 		rep.Diverged = true
-		rep.Divergence = fmt.Sprintf("the trace has %d decisions, the replay made %d", len(t.Decisions), len(r.Decisions))
+		rep.Divergence = fmt.Sprintf("same decisions, but their hash is %016x where the trace says %016x", r.Hash, t.Hash)
 		return rep, nil
 	}
 	if r.Verdict != t.Verdict {
@@ -78,17 +73,20 @@ func ReplayWith(e alloc.Entry, t *traces.Trace, o RunOptions) (*ReplayReport, er
 	return rep, nil
 }
 
-// SpecFits reports, as an error, a spec name that is not one of
-// SpecNames or whose level is not level (the linux spec cannot judge an
-// allocator-level scenario).
-func SpecFits(spec string, level model.Level) error {
-	if !slices.Contains(SpecNames(), spec) {
-		return fmt.Errorf("no spec named %q: want one of %s", spec, strings.Join(SpecNames(), ", "))
+// decisionsDiff names the first decision whose action (what the chosen
+// thread did, with the values it saw) differs from the trace's, or returns
+// "". The replay chooser has already held every decision's runnable set
+// and thread to the trace's.
+func decisionsDiff(want []traces.Decision, got []sched.Decision) string {
+	for i := 0; i < len(want) && i < len(got); i++ {
+		if w, g := want[i], got[i]; w.Action != g.Action {
+			return fmt.Sprintf("decision %d (%s): the trace says %q, the replay did %q", i, g.Thread, w.Action, g.Action)
+		}
 	}
-	if l := LevelOf(spec); l != level {
-		return fmt.Errorf("spec %s judges %s-level scenarios, this one is at the %s level", spec, l, level)
+	if len(want) != len(got) {
+		return fmt.Sprintf("the trace has %d decisions, the replay made %d", len(want), len(got))
 	}
-	return nil
+	return ""
 }
 
 // historyDiff names the first history op that differs, or returns "".

@@ -11,11 +11,11 @@ import (
 // Result is one judged run: what ran, how it was scheduled, what was
 // observed and the verdict.
 type Result struct {
-	Impl     string       // the implementation's name
-	Spec     string       // the spec it was judged against
-	Policy   model.Policy // the policy the spec held it to
-	Strategy string       // "random", "pct depth=3", "dfs bound=2", "rapid", "replay"
-	Seed     uint64       // the seed of the schedule (and scenario) that gave this run
+	Impl     string         // the implementation's name
+	Spec     model.SpecName // the spec it was judged against
+	Policy   model.Policy   // the policy the spec held it to
+	Strategy string         // "random", "pct depth=3", "dfs bound=2", "rapid", "replay"
+	Seed     uint64         // the seed of the schedule (and scenario) that gave this run
 
 	// Scenario is what ran, the drain included: replaying it with the same
 	// decisions gives the same history.
@@ -63,7 +63,7 @@ func (r *Result) Failed() bool { return r.Verdict.Outcome == traces.Violation }
 // Trace turns the result into a trace file's contents.
 func (r *Result) Trace() *traces.Trace {
 	t := &traces.Trace{
-		Impl: r.Impl, Spec: r.Spec, Policy: r.Policy,
+		Impl: r.Impl, Spec: string(r.Spec), Policy: r.Policy,
 		Strategy: r.Strategy, Seed: r.Seed,
 		Scenario: r.Scenario.Clone(),
 		Hash:     r.Hash,

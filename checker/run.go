@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
@@ -29,9 +28,9 @@ type RunOptions struct {
 	Strategy string
 	Seed     uint64
 
-	// lean skips formatting the decisions of runs that pass (exploration
+	// Lean skips formatting the decisions of runs that pass (exploration
 	// throws those away).
-	lean bool
+	Lean bool
 }
 
 func (o RunOptions) checkTimeout() time.Duration {
@@ -88,7 +87,7 @@ func (r *recorder) validate(impl model.Impl, where string) {
 	}
 }
 
-// Run executes sc on a fresh instance of e under ch and judges it.
+// Run executes sc on a fresh instance of t under ch and judges it.
 //
 // The init part runs on the thread "main"; then thread i of the parallel
 // part runs as model.ThreadName(i) while main waits for all of them; then
@@ -103,9 +102,9 @@ func (r *recorder) validate(impl model.Impl, where string) {
 // Every call and every return gets its own tick. A run the scheduler stops
 // (deadlock, step bound, panic, watchdog) takes the scheduler's verdict; an
 // invariant failure is a violation; otherwise porcupine judges the history
-// against the entry's spec and policy, and a timeout gives Unknown.
-func Run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) *Result {
-	res, _ := run(e, sc, ch, o)
+// against the target's spec and policy, and a timeout gives Unknown.
+func Run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) *Result {
+	res, _ := run(t, sc, ch, o)
 	return res
 }
 
@@ -124,9 +123,9 @@ func (o RunOptions) maxSteps(p model.Params) int {
 const defaultMaxSteps = 100000
 
 // run is Run that also returns the scheduler's outcome.
-func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, *sched.Outcome) {
-	res := &Result{Impl: e.Name, Spec: e.Spec, Policy: e.Policy, Strategy: o.Strategy, Seed: o.Seed, Schedules: 1}
-	s, err := SpecFor(e.Spec, sc.Params, e.Policy)
+func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, *sched.Outcome) {
+	res := &Result{Impl: t.Name, Spec: t.Spec, Policy: t.Policy, Strategy: o.Strategy, Seed: o.Seed, Schedules: 1}
+	s, err := SpecFor(t.Spec, sc.Params, t.Policy)
 	if err != nil {
 		res.Scenario = sc.Clone()
 		res.Verdict = verdictUnknown
@@ -136,7 +135,7 @@ func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Res
 	rec := &recorder{steps: &counting{inner: ch}}
 	ran := sc.Clone()
 	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog}, func(env sched.Env) {
-		impl := e.New(env, sc.Params)
+		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
 			rec.do(impl, "main", op)
 		}
@@ -173,7 +172,7 @@ func run(e alloc.Entry, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Res
 	res.spans = rec.spans
 	res.Hash = out.Hash
 	res.Verdict, res.Reason = judge(s, out, rec, o)
-	if !o.lean || res.Verdict != verdictOk {
+	if !o.Lean || res.Verdict != verdictOk {
 		res.Decisions = out.Decisions()
 	}
 	return res, out

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
@@ -35,7 +34,7 @@ type ShrinkOptions struct {
 // schedule's context switches (see guided) and, when that no longer fails,
 // with a few fresh random and PCT schedules. Shrink is deterministic given
 // its inputs, except that a time budget may stop it early.
-func Shrink(e alloc.Entry, r *Result, o ShrinkOptions) *Result {
+func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
 	if !r.Failed() {
 		return r
 	}
@@ -45,7 +44,7 @@ func Shrink(e alloc.Entry, r *Result, o ShrinkOptions) *Result {
 	if o.Time <= 0 {
 		o.Time = 20 * time.Second
 	}
-	s := &shrinker{e: e, o: o, best: r, deadline: time.Now().Add(o.Time)}
+	s := &shrinker{t: t, o: o, best: r, deadline: time.Now().Add(o.Time)}
 	s.o.Run.Drain = true
 	s.o.Run.Strategy = r.Strategy
 	s.sc = Undrained(r.Scenario)
@@ -63,33 +62,32 @@ func Shrink(e alloc.Entry, r *Result, o ShrinkOptions) *Result {
 // Shrink and Visualize need beyond it comes from rerunning it: see Replay).
 func ResultFromTrace(t *traces.Trace) *Result {
 	return &Result{
-		Impl: t.Impl, Spec: t.Spec, Policy: t.Policy, Strategy: t.Strategy, Seed: t.Seed,
+		Impl: t.Impl, Spec: model.SpecName(t.Spec), Policy: t.Policy, Strategy: t.Strategy, Seed: t.Seed,
 		Scenario: t.Scenario.Clone(), Verdict: t.Verdict, Reason: t.Reason,
 		History: append([]traces.Operation(nil), t.History...), Decisions: schedDecisions(t.Decisions),
 		Hash: t.Hash, Schedules: 1,
 	}
 }
 
-// ShrinkTrace shrinks a failing trace of a registered implementation (for
-// pidcheck shrink): the result fails with the trace's verdict and is no
-// bigger. A trace that does not fail is an error.
-func ShrinkTrace(t *traces.Trace, o ShrinkOptions) (*Result, error) {
+// ShrinkTrace shrinks a failing trace of target (for pidcheck shrink): the
+// result fails with the trace's verdict and is no bigger. A trace that
+// does not fail is an error.
+func ShrinkTrace(target Target, t *traces.Trace, o ShrinkOptions) (*Result, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
 	if t.Verdict.Outcome != traces.Violation {
 		return nil, fmt.Errorf("trace of %s has verdict %s: only a violation can be shrunk", t.Impl, t.Verdict)
 	}
-	e, err := alloc.Lookup(t.Impl)
-	if err != nil {
-		return nil, err
+	if err := SpecFits(t.Spec, t.Scenario.Level); err != nil {
+		return nil, fmt.Errorf("trace %s: %v", t.Impl, err)
 	}
-	e.Spec, e.Policy = t.Spec, t.Policy
-	return Shrink(e, ResultFromTrace(t), o), nil
+	target.Spec, target.Policy = model.SpecName(t.Spec), t.Policy
+	return Shrink(target, ResultFromTrace(t), o), nil
 }
 
 type shrinker struct {
-	e        alloc.Entry
+	t        Target
 	o        ShrinkOptions
 	best     *Result
 	sc       model.Scenario // best's scenario, undrained
@@ -121,7 +119,7 @@ func (s *shrinker) try(sc model.Scenario) bool {
 		s.best, s.sc, s.sw = r, sc, switchesOf(r.Decisions)
 		return true
 	}
-	if accept(Run(s.e, sc, newGuided(s.sw), s.o.Run)) {
+	if accept(Run(s.t, sc, newGuided(s.sw), s.o.Run)) {
 		return true
 	}
 	for k := 0; k < s.o.Seeds; k++ {
@@ -130,7 +128,7 @@ func (s *shrinker) try(sc model.Scenario) bool {
 		if k%2 == 1 {
 			ch = newPCT(seed, 3, 3*parallelOps(sc))
 		}
-		if accept(Run(s.e, sc, ch, s.o.Run)) {
+		if accept(Run(s.t, sc, ch, s.o.Run)) {
 			return true
 		}
 	}
@@ -198,7 +196,7 @@ func (s *shrinker) dropSwitches() bool {
 			continue
 		}
 		sw := slices.Delete(slices.Clone(s.sw), k, k+1)
-		r := Run(s.e, s.sc, newGuided(sw), s.o.Run)
+		r := Run(s.t, s.sc, newGuided(sw), s.o.Run)
 		if s.same(r) && preemptions(r.Decisions) <= preemptions(s.best.Decisions) {
 			s.best, s.sw = r, switchesOf(r.Decisions)
 			changed = changed || len(s.sw) < k+1

@@ -9,33 +9,35 @@ import (
 	"github.com/pidcheck/pidcheck/spec/pspace2006"
 )
 
-// SpecNames lists the specs an implementation may claim, in order.
-func SpecNames() []string { return []string{"alloc", "linux", "openvz", "pspace2006"} }
-
-// SpecFor builds the spec named name ("alloc", "linux", "openvz",
-// "pspace2006") with the given parameters and policy.
-func SpecFor(name string, p model.Params, pol model.Policy) (spec.Spec, error) {
+// SpecFor builds the spec named name with the given parameters and policy.
+func SpecFor(name model.SpecName, p model.Params, pol model.Policy) (spec.Spec, error) {
 	if err := p.Validate(); err != nil {
 		return spec.Spec{}, fmt.Errorf("spec %s: %v", name, err)
 	}
 	switch name {
-	case "alloc":
+	case model.SpecAlloc:
 		return spec.Allocator(p, pol), nil
-	case "linux":
+	case model.SpecLinux:
 		return spec.Linux(p, pol), nil
-	case "openvz":
+	case model.SpecOpenVZ:
 		return openvz.New(p, pol), nil
-	case "pspace2006":
+	case model.SpecPspace2006:
 		return pspace2006.New(p, pol), nil
 	}
-	return spec.Spec{}, fmt.Errorf("no spec named %q: want one of alloc, linux, openvz, pspace2006", name)
+	_, err := model.ParseSpecName(string(name))
+	return spec.Spec{}, err
 }
 
-// LevelOf is the level of the spec named name: the allocator level for
-// "alloc", the process level for the others.
-func LevelOf(specName string) model.Level {
-	if specName == "alloc" {
-		return model.AllocLevel
+// SpecFits reports, as an error, a spec name that is not one of
+// model.SpecNames or whose level is not level (the linux spec cannot judge
+// an allocator-level scenario).
+func SpecFits(name string, level model.Level) error {
+	n, err := model.ParseSpecName(name)
+	if err != nil {
+		return err
 	}
-	return model.ProcessLevel
+	if l := n.Level(); l != level {
+		return fmt.Errorf("spec %s judges %s-level scenarios, this one is at the %s level", n, l, level)
+	}
+	return nil
 }

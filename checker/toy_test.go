@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"testing"
+
 	"errors"
 
 	"github.com/pidcheck/pidcheck/alloc"
@@ -34,13 +36,13 @@ func (l *lockedSpec) Apply(op model.Op) model.Result {
 	return r
 }
 
-func toyEntry(specName string, racy bool) alloc.Entry {
-	name := "toy-" + specName
+func toyTarget(specName model.SpecName, racy bool) Target {
+	name := "toy-" + string(specName)
 	if racy {
 		name += "-racy"
 	}
-	return alloc.Entry{
-		Name: name, Level: LevelOf(specName), Spec: specName, Policy: model.Cyclic, Zoo: racy,
+	return Target{
+		Name: name, Spec: specName, Policy: model.Cyclic,
 		New: func(env sched.Env, p model.Params) model.Impl {
 			s, err := SpecFor(specName, p, model.Cyclic)
 			if err != nil {
@@ -80,11 +82,21 @@ func (f *faultyImpl) Validate() error {
 	return nil
 }
 
-func faultyEntry(mode string) alloc.Entry {
-	return alloc.Entry{
-		Name: "faulty-" + mode, Level: model.AllocLevel, Spec: "alloc", Policy: model.Unique,
+func faultyTarget(mode string) Target {
+	return Target{
+		Name: "faulty-" + mode, Spec: model.SpecAlloc, Policy: model.Unique,
 		New: func(env sched.Env, p model.Params) model.Impl {
 			return &faultyImpl{mode: mode, mu: env.NewMutex("faulty.lock"), n: env.NewInt32("faulty.n", 0), env: env}
 		},
 	}
+}
+
+// lookup is the registry's implementation named name, as a target.
+func lookup(t testing.TB, name string) Target {
+	t.Helper()
+	e, err := alloc.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Target{Name: e.Name, Spec: e.Spec, Policy: e.Policy, New: e.New}
 }

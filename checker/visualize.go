@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+
+	"github.com/pidcheck/pidcheck/spec/linmodel"
 )
 
 // Visualize writes porcupine's visualization of r's history — one
@@ -24,7 +26,7 @@ func Visualize(w io.Writer, r *Result) error {
 	if err != nil {
 		return fmt.Errorf("visualize: %v (a run stopped with %s has ops without returns)", err, r.Verdict)
 	}
-	m := porcupineModel(s)
+	m := linmodel.Unpartitioned(s)
 	_, info := porcupine.CheckOperationsVerbose(m, ops, 30*time.Second)
 	var notes []porcupine.Annotation
 	spans := r.Spans()

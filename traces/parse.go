@@ -111,6 +111,9 @@ var sectionNames = [...]string{
 // writes them.
 var headerKeys = []string{"impl", "spec", "policy", "level", "pid_max", "floor", "max_level", "strategy", "seed"}
 
+// optionalKeys may follow the header keys.
+var optionalKeys = []string{"reproduce"}
+
 type parser struct {
 	name string
 	t    *Trace
@@ -184,7 +187,7 @@ func (p *parser) parseLine(s string) error {
 		return p.parseBody(trimmed)
 	}
 	kw, rest := cutWord(s)
-	if p.section == 0 && contains(headerKeys, kw) {
+	if p.section == 0 && (contains(headerKeys, kw) || contains(optionalKeys, kw)) {
 		return p.parseKey(kw, rest)
 	}
 	for sec := secScenario; sec < numSections; sec++ {
@@ -195,7 +198,7 @@ func (p *parser) parseLine(s string) error {
 			return p.parseSectionLine(sec, rest)
 		}
 	}
-	if contains(headerKeys, kw) {
+	if contains(headerKeys, kw) || contains(optionalKeys, kw) {
 		return p.fail("key %s after section %s: the header keys come first", kw, sectionNames[p.section])
 	}
 	if p.section == 0 {
@@ -241,6 +244,8 @@ func (p *parser) parseKey(key, v string) error {
 		t.Spec, err = decodeText(v)
 	case "strategy":
 		t.Strategy, err = decodeText(v)
+	case "reproduce":
+		t.Reproduce, err = decodeText(v)
 	case "policy":
 		t.Policy, err = model.ParsePolicy(v)
 	case "level":

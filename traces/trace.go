@@ -19,6 +19,11 @@ type Trace struct {
 	Strategy string // the strategy the run came from ("pct depth=3"); informational
 	Seed     uint64 // the strategy's seed; informational
 
+	// Reproduce, when set, is the command that reproduces the run where
+	// the implementation lives (a user's test: "go test -run '^TestX$'
+	// ./pkg"); informational.
+	Reproduce string
+
 	// Scenario is what ran; its Level and Params are the spec's too.
 	Scenario model.Scenario
 
@@ -445,7 +450,7 @@ func (t *Trace) checkHistory() *checkError {
 // for what matters to their op's kind, and a nil list equals an empty one.
 func (t *Trace) Equal(u *Trace) bool {
 	if t.Impl != u.Impl || t.Spec != u.Spec || t.Policy != u.Policy ||
-		t.Strategy != u.Strategy || t.Seed != u.Seed || t.Hash != u.Hash ||
+		t.Strategy != u.Strategy || t.Seed != u.Seed || t.Reproduce != u.Reproduce || t.Hash != u.Hash ||
 		t.Verdict != u.Verdict || t.Reason != u.Reason {
 		return false
 	}

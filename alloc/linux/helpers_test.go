@@ -150,7 +150,7 @@ func verdict(sc model.Scenario, r runResult, pol model.Policy) string {
 	case porcupine.Ok:
 		return ""
 	case porcupine.Illegal:
-		return "not linearizable against spec.Linux(" + pol.String() + "): " + linmodel.Explain(s, r.history)
+		return "not linearizable against spec.Linux(" + pol.String() + "): " + linmodel.Explain(s, r.history, 10*time.Second, nil)
 	}
 	return "porcupine: unknown (timed out)"
 }

@@ -84,7 +84,7 @@ func testDeterminism(t *testing.T) {
 			return out
 		}},
 		{"rapid", func() []*Outcome {
-			gen := rapid.Custom(func(rt *rapid.T) *Outcome { return Run(NewRapid(rt), Options{}, mixed) })
+			gen := rapid.Custom(func(rt *rapid.T) *Outcome { return Run(newRapid(rt), Options{}, mixed) })
 			var out []*Outcome
 			for seed := range 5 {
 				out = append(out, gen.Example(seed))

@@ -81,7 +81,7 @@
 //	NewRandom(seed uint64) Chooser               // uniform among runnable threads
 //	NewPCT(seed uint64, depth int) *PCT          // Burckhardt et al., ASPLOS 2010; (*PCT).SetSteps(k)
 //	NewReplay(d []Decision) Chooser              // follows a record; Diverged "diverged at decision k: expected …, found …"
-//	NewRapid(t *rapid.T) Chooser                 // every decision drawn from t: rapid shrinks interleavings
+//	NewDrawing(draw func(n int) int) Chooser     // every contested decision from draw (checker.NewRapidChooser: rapid shrinks interleavings)
 //	NewDFS(preemptionBound int) *DFS             // exhaustive, with sleep sets; bound < 0: unbounded
 //
 // DFS is an explorer used across runs:

@@ -75,7 +75,7 @@ func strategies() []strategy {
 			}
 		}},
 		{"rapid", func(t *testing.T, n int, body func(env Env), each func(*Outcome) bool) {
-			gen := rapid.Custom(func(rt *rapid.T) *Outcome { return Run(NewRapid(rt), Options{}, body) })
+			gen := rapid.Custom(func(rt *rapid.T) *Outcome { return Run(newRapid(rt), Options{}, body) })
 			for seed := range n {
 				if !each(gen.Example(seed)) {
 					return
@@ -462,7 +462,7 @@ func TestRapidShrinksInterleavings(t *testing.T) {
 	firstPreemptions := -1
 	tb := &recordTB{}
 	rapid.Check(tb, func(rt *rapid.T) {
-		last = Run(NewRapid(rt), Options{}, counter(2, 2, false, &final))
+		last = Run(newRapid(rt), Options{}, counter(2, 2, false, &final))
 		if final != 4 {
 			if firstPreemptions < 0 {
 				firstPreemptions = preemptions(last)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/internal/catalog"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/traces"
 )
@@ -104,7 +104,7 @@ search between machines or processes.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.impl, "impl", "", "implementations to check, comma-separated; all (the default) is every correct one")
-	fl.StringVar(&f.strategy, "strategy", defaultStrategy(), "exploration strategy: "+strings.Join(checker.Strategies(), ", "))
+	fl.StringVar(&f.strategy, "strategy", string(checker.DefaultStrategy), "exploration strategy: "+strategyList())
 	fl.IntVar(&f.schedules, "schedules", 0, "schedules to run per implementation")
 	fl.DurationVar(&f.budget, "time", 0, "wall-clock budget per implementation (instead of --schedules)")
 	fl.Uint64Var(&f.seed, "seed", 1, "base seed; every scenario and schedule derives from it")
@@ -151,8 +151,8 @@ func (f *checkFlags) resolve(cmd *cobra.Command) ([]alloc.Entry, error) {
 	if f.threads > 26 || f.ops > 64 {
 		return nil, usageErrorf("--threads %d, --ops %d: at most 26 threads and 64 ops per thread", f.threads, f.ops)
 	}
-	if !slices.Contains(checker.Strategies(), f.strategy) {
-		return nil, usageErrorf("--strategy %q: want one of %s", f.strategy, strings.Join(checker.Strategies(), ", "))
+	if _, err := checker.ParseStrategy(f.strategy); err != nil {
+		return nil, usageErrorf("--strategy %q: want one of %s", f.strategy, strategyList())
 	}
 	if err := f.resolveShard(os.Getenv("JOB_COMPLETION_INDEX")); err != nil {
 		return nil, err
@@ -230,7 +230,7 @@ func (f *checkFlags) resolveShard(jobIndex string) error {
 
 // params are the parameters e is explored with.
 func (f *checkFlags) params(e alloc.Entry) model.Params {
-	p := checker.ParamsFor(e)
+	p := catalog.Params(e)
 	if f.pidMax > 0 {
 		p.PidMax = f.pidMax
 	}
@@ -241,12 +241,11 @@ func (f *checkFlags) params(e alloc.Entry) model.Params {
 }
 
 // options are the engine's options for e.
-func (f *checkFlags) options(e alloc.Entry) checker.Options {
-	o := checker.DefaultOptions(e)
-	o.Strategy, o.Seed = f.strategy, f.seed
+func (f *checkFlags) options(e alloc.Entry) checker.ExploreOptions {
+	var o checker.ExploreOptions
+	o.Strategy, o.Seed = checker.Strategy(f.strategy), f.seed
 	o.Schedules, o.Time = f.schedules, f.perImpl
-	o.Threads, o.Ops = f.threads, f.ops
-	o.Params = f.params(e)
+	o.Gen = checker.GenOptions{Threads: f.threads, Ops: f.ops, Params: f.params(e)}
 	o.Shard, o.Shards = f.shardI, f.shardN
 	o.Workers = f.workers
 	o.Run.CheckTimeout = f.checkTimeout
@@ -482,7 +481,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		switch rep.Verdict.Outcome {
 		case traces.Violation:
 			status = exitViolation
-			cp.print(human, "\n  %s\n%s\n", shrunkLine(fd), checker.Banner(fd.result, fd.path, fd.werr))
+			cp.print(human, "\n  %s\n%s\n", shrunkLine(fd), checker.Banner(fd.result, fd.reproduce()))
 		case traces.Unknown:
 			if status == exitOK {
 				status = exitUnknown

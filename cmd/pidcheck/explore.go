@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/internal/catalog"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -32,15 +34,15 @@ type finding struct {
 // shrinking steps all fail the same way; keep, when set, must hold of them
 // too. When ctx ends, exploration (or shrinking) stops early: the report
 // says Canceled, and a violation found is written shrunk as far as it got.
-func explore(ctx context.Context, e alloc.Entry, o checker.Options, keep func(*checker.Result) bool, dir, suffix string) (*finding, error) {
-	rep, err := checker.ExploreContext(ctx, e, o)
+func explore(ctx context.Context, e alloc.Entry, o checker.ExploreOptions, keep func(*checker.Result) bool, dir, suffix string) (*finding, error) {
+	rep, err := checker.ExploreContext(ctx, catalog.Target(e), o)
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Name, err)
 	}
 	f := &finding{entry: e, rep: rep}
 	switch {
 	case rep.Found != nil:
-		f.result = checker.Shrink(e, rep.Found, checker.ShrinkOptions{Run: o.Run, Seed: o.Seed, Time: defaultShrinkTime, Keep: keep, Context: ctx})
+		f.result = checker.Shrink(catalog.Target(e), rep.Found, checker.ShrinkOptions{Run: o.Run, Seed: o.Seed, Time: defaultShrinkTime, Keep: keep, Context: ctx})
 		f.result.Schedules = rep.Found.Schedules
 		f.path = filepath.Join(dir, e.Name+suffix+".trace")
 	case rep.Unknown != nil:
@@ -96,13 +98,30 @@ func shrunkLine(f *finding) string {
 		ops(f.result), len(f.result.Scenario.Threads))
 }
 
-// defaultStrategy is the strategy the engine explores with when told
-// nothing else.
-func defaultStrategy() string {
-	for _, e := range alloc.Registry() {
-		if s := checker.DefaultOptions(e).Strategy; s != "" {
-			return s
-		}
+// reproduce is how the banner points at f's trace: pidcheck replays it.
+func (f *finding) reproduce() checker.Reproduce {
+	r := checker.Reproduce{Trace: f.path, WriteErr: f.werr}
+	if f.path != "" {
+		r.Command = selfCommand() + " replay " + f.path
 	}
-	return "random"
+	return r
+}
+
+// strategyList is the strategies for help and error messages.
+func strategyList() string {
+	var names []string
+	for _, s := range checker.Strategies() {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
+}
+
+// selfCommand is how to run this pidcheck again: "go run
+// github.com/pidcheck/pidcheck/cmd/pidcheck" when it was started by go run
+// (its binary lives in a temporary build directory), else its own name.
+func selfCommand() string {
+	if exe, err := os.Executable(); err == nil && strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run github.com/pidcheck/pidcheck/cmd/pidcheck"
+	}
+	return filepath.Base(os.Args[0])
 }

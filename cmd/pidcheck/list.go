@@ -37,7 +37,7 @@ func newListCmd() *cobra.Command {
 			if asJSON {
 				out := make([]implJSON, 0, len(reg))
 				for _, e := range reg {
-					out = append(out, implJSON{Name: e.Name, Level: e.Level.String(), Spec: e.Spec,
+					out = append(out, implJSON{Name: e.Name, Level: e.Level.String(), Spec: string(e.Spec),
 						Policy: e.Policy.String(), Zoo: e.Zoo, Bug: e.Bug, Fixed: e.Fixed})
 				}
 				return writeJSON(cmd.OutOrStdout(), out)

@@ -64,7 +64,7 @@ func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro chec
 
 	// The shrunk trace must replay to the same kind of verdict before it
 	// is worth writing.
-	check, err := checker.ReplayWith(e, st, ro)
+	check, err := checker.Replay(e, st, ro)
 	if err != nil || check.Diverged || check.Result.Verdict != r.Verdict {
 		why := fmt.Sprint(err)
 		if err == nil {
@@ -85,6 +85,6 @@ func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro chec
 	fmt.Fprintf(stdout, "  preemptions  %3d → %d\n", preemptions(before.Decisions), preemptions(after.Decisions))
 	fmt.Fprintf(stdout, "  decisions    %3d → %d\n", len(before.Decisions), len(after.Decisions))
 	fmt.Fprintf(stdout, "wrote %s; it replays to %s\n", out, check.Result.Verdict)
-	fmt.Fprintf(stdout, "replay: go run github.com/pidcheck/pidcheck/cmd/pidcheck replay %s\n", out)
+	fmt.Fprintf(stdout, "reproduce: %s replay %s\n", selfCommand(), out)
 	return withStatus(exitViolation)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/internal/catalog"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -29,7 +30,7 @@ func readTrace(path string) (*traces.Trace, error) {
 // replayed is a trace file rerun (replay, shrink).
 type replayed struct {
 	t  *traces.Trace
-	e  alloc.Entry // the implementation it names, held to its spec and policy
+	e  checker.Target // the implementation it names, held to its spec and policy
 	rr *checker.ReplayReport
 	r  *checker.Result // rr.Result
 	// diverged: the rerun did not follow the trace. A verdict that alone
@@ -49,7 +50,7 @@ func replayFile(path string, ro checker.RunOptions) (*replayed, error) {
 	if err != nil {
 		return nil, err
 	}
-	rr, err := checker.ReplayWith(e, t, ro)
+	rr, err := checker.Replay(e, t, ro)
 	if err != nil {
 		return nil, badInput(fmt.Errorf("%s: %v", path, err))
 	}
@@ -59,20 +60,24 @@ func replayFile(path string, ro checker.RunOptions) (*replayed, error) {
 // traceEntry finds the implementation a trace names, judged against the
 // trace's own spec and policy. A name the registry does not know is bad
 // input, reported at the trace's impl line.
-func traceEntry(path string, t *traces.Trace) (alloc.Entry, error) {
+func traceEntry(path string, t *traces.Trace) (checker.Target, error) {
 	e, err := alloc.Lookup(t.Impl)
 	if err != nil {
-		return e, badInput(fmt.Errorf("%s:%d: %v", path, keyLine(path, "impl"), err))
+		how := "with checker.ReplayTrace(t, newImpl, \"" + path + "\") in a test of its own"
+		if t.Reproduce != "" {
+			how = "where it lives: " + t.Reproduce
+		}
+		return checker.Target{}, badInput(fmt.Errorf("%s:%d: implementation %q is not one of pidcheck's own (pidcheck list shows them), so pidcheck cannot run it; replay it %s",
+			path, keyLine(path, "impl"), t.Impl, how))
 	}
 	if e.Level != t.Scenario.Level {
-		return e, badInput(fmt.Errorf("%s:%d: implementation %s is at the %s level, the trace's scenario at the %s level",
+		return checker.Target{}, badInput(fmt.Errorf("%s:%d: implementation %s is at the %s level, the trace's scenario at the %s level",
 			path, keyLine(path, "level"), e.Name, e.Level, t.Scenario.Level))
 	}
 	if err := checker.SpecFits(t.Spec, t.Scenario.Level); err != nil {
-		return e, badInput(fmt.Errorf("%s:%d: %v", path, keyLine(path, "spec"), err))
+		return checker.Target{}, badInput(fmt.Errorf("%s:%d: %v", path, keyLine(path, "spec"), err))
 	}
-	e.Spec, e.Policy = t.Spec, t.Policy
-	return e, nil
+	return catalog.Target(e), nil
 }
 
 // keyLine is the line of path where the header key is, or 1 when it cannot

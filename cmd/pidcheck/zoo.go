@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/internal/catalog"
 )
 
 // zooFlags are zoo's flags.
@@ -42,8 +42,8 @@ within --schedules (the checker missed it), 2 bad usage.`,
 			if f.schedules < 1 {
 				return usageErrorf("--schedules %d: give at least 1", f.schedules)
 			}
-			if !slices.Contains(checker.Strategies(), f.strategy) {
-				return usageErrorf("--strategy %q: want one of %s", f.strategy, strings.Join(checker.Strategies(), ", "))
+			if _, err := checker.ParseStrategy(f.strategy); err != nil {
+				return usageErrorf("--strategy %q: want one of %s", f.strategy, strategyList())
 			}
 			var entries []alloc.Entry
 			for _, e := range alloc.Registry() {
@@ -66,7 +66,7 @@ within --schedules (the checker missed it), 2 bad usage.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "print a JSON array, one object per variant")
 	fl.IntVar(&f.schedules, "schedules", 50000, "most schedules to spend on each variant")
-	fl.StringVar(&f.strategy, "strategy", defaultStrategy(), "exploration strategy: "+strings.Join(checker.Strategies(), ", "))
+	fl.StringVar(&f.strategy, "strategy", string(checker.DefaultStrategy), "exploration strategy: "+strategyList())
 	fl.Uint64Var(&f.seed, "seed", 1, "base seed")
 	fl.StringVar(&f.out, "out", "pidcheck-failures", "directory the traces are written to")
 	fl.StringSliceVar(&f.only, "variant", nil, "run only these variants (comma-separated)")
@@ -95,8 +95,8 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error 
 	var rows []zooJSON
 	missed := 0
 	for k, e := range entries {
-		o := checker.DefaultOptions(e)
-		o.Strategy, o.Seed, o.Schedules = f.strategy, f.seed, f.schedules
+		o := catalog.Options(e)
+		o.Strategy, o.Seed, o.Schedules = checker.Strategy(f.strategy), f.seed, f.schedules
 		if pr.on {
 			o.ProgressEvery = 100
 			o.Progress = func(p checker.Progress) {
@@ -106,9 +106,9 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error 
 		// A finding counts only when it is the variant's own bug: the
 		// fixed implementation passes the same scenario, also while it
 		// is shrunk.
-		o.Accept = checker.OwnBug(e, 20)
+		o.Accept = catalog.OwnBug(e, 20)
 		keep := func(r *checker.Result) bool {
-			bad, err := checker.FixedFails(e, r, 3)
+			bad, err := catalog.FixedFails(e, r, 3)
 			return err == nil && bad == nil
 		}
 		fd, err := explore(context.Background(), e, o, keep, f.out, "")
@@ -116,7 +116,7 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error 
 		if err != nil {
 			return err
 		}
-		row := zooJSON{Name: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: e.Spec, Verdict: fd.rep.Verdict.String(),
+		row := zooJSON{Name: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: string(e.Spec), Verdict: fd.rep.Verdict.String(),
 			Schedules: fd.rep.Schedules, Seconds: fd.rep.Elapsed.Seconds(), Rejected: fd.rep.Rejected}
 		if fd.rep.Found != nil {
 			row.Found = true

@@ -121,36 +121,79 @@ func partitionUniqueEvents(h []porcupine.Event) [][]porcupine.Event {
 	return out
 }
 
-// ExplainTimeout bounds the verbose check Explain runs.
-const ExplainTimeout = 10 * time.Second
-
-// Explain returns the spec's reason why history h is not linearizable, or
-// "" when it is. It takes porcupine's longest partial linearization (the
-// one with the earliest calls among equally long ones), replays it, and
-// asks the spec about every op that could have come next (an op whose call
-// precedes every remaining op's return), giving each one's reason. A check
-// that times out says so.
-func Explain(s spec.Spec, h []porcupine.Operation) string {
+// Unpartitioned is Model(s) checked as one history: a failure then has one
+// story to tell (Explain, porcupine's visualization).
+func Unpartitioned(s spec.Spec) porcupine.Model {
 	m := Model(s)
-	m.Partition, m.PartitionEvent = nil, nil // one partition: one story
-	res, info := porcupine.CheckOperationsVerbose(m, h, ExplainTimeout)
+	m.Partition, m.PartitionEvent = nil, nil
+	return m
+}
+
+// Explain says why history h is not linearizable, in the spec's words, or
+// returns "" when it is. It takes porcupine's longest linearizable prefix
+// (the one with the earliest calls among equally long ones: porcupine
+// returns them in map order, so the same history always gets the same
+// story), replays it on the spec, and asks the spec about each op that
+// could have come next (one called before every remaining op's return),
+// giving each one's reason. name turns a ClientId into the thread name the
+// reason shows (nil: "client N"). A check that runs out of time says so.
+func Explain(s spec.Spec, h []porcupine.Operation, timeout time.Duration, name func(clientID int) string) string {
+	if name == nil {
+		name = func(id int) string { return fmt.Sprintf("client %d", id) }
+	}
+	res, info := porcupine.CheckOperationsVerbose(Unpartitioned(s), h, timeout)
 	switch res {
 	case porcupine.Ok:
 		return ""
 	case porcupine.Unknown:
-		return fmt.Sprintf("the linearizability check of %d ops timed out after %s", len(h), ExplainTimeout)
+		return fmt.Sprintf("not decided: the linearizability check of %d ops ran out of its %v", len(h), timeout)
 	}
-	// Porcupine returns the longest prefixes in map order: break ties by
-	// the earliest calls, so the same history always gets the same story.
 	var best []porcupine.Operation
 	for _, part := range info.PartialLinearizationsOperations() {
-		for _, lin := range part {
-			if len(lin) > len(best) || (len(lin) == len(best) && earlierCalls(lin, best)) {
-				best = lin
+		for _, seq := range part {
+			if len(seq) > len(best) || (len(seq) == len(best) && earlierCalls(seq, best)) {
+				best = seq
 			}
 		}
 	}
-	return explainAfter(s, h, best)
+	st := s.Init()
+	done := map[int64]bool{}
+	for _, op := range best {
+		_, next, _ := st.Step(op.Input.(model.Op), op.Output.(model.Result))
+		st = next
+		done[op.Call] = true
+	}
+	var rest []porcupine.Operation
+	for _, op := range h {
+		if !done[op.Call] {
+			rest = append(rest, op)
+		}
+	}
+	if len(rest) == 0 {
+		return "not linearizable (porcupine found no linearization, but its longest prefix covers every op)"
+	}
+	minRet := rest[0].Return
+	for _, op := range rest {
+		minRet = min(minRet, op.Return)
+	}
+	var why []string
+	for _, op := range rest {
+		if op.Call > minRet {
+			continue // it cannot go before an op that returned before it was called
+		}
+		in, out := op.Input.(model.Op), op.Output.(model.Result)
+		if ok, _, reason := st.Step(in, out); !ok {
+			why = append(why, fmt.Sprintf("%s %s → %s: %s", name(op.ClientId), in, out.Format(in.Kind), reason))
+		}
+	}
+	head := fmt.Sprintf("not linearizable: after %d of %d ops linearize, no op can go next", len(best), len(h))
+	if len(why) == 0 {
+		return head
+	}
+	if len(why) > 4 {
+		why = append(why[:4], fmt.Sprintf("(and %d more)", len(why)-4))
+	}
+	return head + ":\n  " + strings.Join(why, "\n  ")
 }
 
 // earlierCalls reports whether a's call ticks come lexicographically before
@@ -162,62 +205,4 @@ func earlierCalls(a, b []porcupine.Operation) bool {
 		}
 	}
 	return false
-}
-
-// explainAfter replays prefix and explains why none of the remaining ops of
-// h can follow it.
-func explainAfter(s spec.Spec, h, prefix []porcupine.Operation) string {
-	type key struct {
-		client    int
-		call, ret int64
-		op        string
-	}
-	keyOf := func(o porcupine.Operation) key {
-		return key{o.ClientId, o.Call, o.Return, o.Input.(model.Op).String()}
-	}
-	done := map[key]int{}
-	st := s.Init()
-	for _, o := range prefix {
-		done[keyOf(o)]++
-		ok, next, why := st.Step(o.Input.(model.Op), o.Output.(model.Result))
-		if !ok {
-			return "internal: porcupine's linearization does not replay: " + why
-		}
-		st = next
-	}
-	var rest []porcupine.Operation
-	minReturn := int64(1<<63 - 1)
-	for _, o := range h {
-		if k := keyOf(o); done[k] > 0 {
-			done[k]--
-			continue
-		}
-		rest = append(rest, o)
-		if o.Return < minReturn {
-			minReturn = o.Return
-		}
-	}
-	var reasons []string
-	for _, o := range rest {
-		if o.Call > minReturn {
-			continue
-		}
-		ok, _, why := st.Step(o.Input.(model.Op), o.Output.(model.Result))
-		if ok {
-			// Allowed here, but everything after it failed: say so briefly.
-			op := o.Input.(model.Op)
-			why = fmt.Sprintf("%s -> %s is allowed here but no order of the rest is", op, o.Output.(model.Result).Format(op.Kind))
-		}
-		reasons = append(reasons, why)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "after %d of %d ops linearized", len(prefix), len(h))
-	if len(prefix) > 0 {
-		last := prefix[len(prefix)-1]
-		op := last.Input.(model.Op)
-		fmt.Fprintf(&b, " (last: %s -> %s)", op, last.Output.(model.Result).Format(op.Kind))
-	}
-	b.WriteString(", no op can come next: ")
-	b.WriteString(strings.Join(reasons, "; "))
-	return b.String()
 }

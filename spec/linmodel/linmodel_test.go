@@ -75,13 +75,13 @@ func TestExplainNamesTheSpecReason(t *testing.T) {
 		hop(0, 0, 1, "t0 fork t1 -> [2]"),
 		hop(0, 2, 3, "t0 fork t2 -> [2]"),
 	}
-	got := Explain(s, h)
-	for _, want := range []string{"after 1 of 2 ops linearized", "fork by t0 returned [2]", "cyclic allocation from cursor 3", "gives 3"} {
+	got := Explain(s, h, time.Second, nil)
+	for _, want := range []string{"after 1 of 2 ops linearize", "client 0 t0 fork t2 → [2]", "fork by t0 returned [2]", "cyclic allocation from cursor 3", "gives 3"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Explain = %q, want it to contain %q", got, want)
 		}
 	}
-	if got := Explain(s, h[:1]); got != "" {
+	if got := Explain(s, h[:1], time.Second, nil); got != "" {
 		t.Errorf("Explain of a legal history = %q, want \"\"", got)
 	}
 }
@@ -173,12 +173,12 @@ func TestExplainIsDeterministic(t *testing.T) {
 		{ClientId: 0, Call: 0, Return: 10, Input: model.Op{Kind: model.Alloc}, Output: model.Result{N: 1}},
 		{ClientId: 1, Call: 1, Return: 11, Input: model.Op{Kind: model.AllocAt, N: 1}, Output: model.Result{}},
 	}
-	first := Explain(s, h)
+	first := Explain(s, h, time.Second, nil)
 	if first == "" {
 		t.Fatal("Explain found the history linearizable")
 	}
 	for range 40 {
-		if got := Explain(s, h); got != first {
+		if got := Explain(s, h, time.Second, nil); got != first {
 			t.Fatalf("Explain differs between runs:\n%s\n%s", first, got)
 		}
 	}

@@ -1,6 +1,8 @@
 package alloctest
 
 import (
+	"time"
+
 	"math/rand/v2"
 	"testing"
 
@@ -172,7 +174,7 @@ func FindBug(t testing.TB, s spec.Spec, budget int, newGen func(next model.Handl
 			return seed, invalid.Error()
 		}
 		if !porcupine.CheckOperations(m, hist) {
-			return seed, linmodel.Explain(s, hist)
+			return seed, linmodel.Explain(s, hist, 10*time.Second, nil)
 		}
 	}
 	return -1, ""

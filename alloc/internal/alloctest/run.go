@@ -86,7 +86,7 @@ func Judge(newImpl NewImpl, sc model.Scenario, pol model.Policy, ch sched.Choose
 		return "porcupine timed out (unknown is not a pass)"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "history not linearizable (%s): %s\n", pol, linmodel.Explain(s, hist))
+	fmt.Fprintf(&b, "history not linearizable (%s): %s\n", pol, linmodel.Explain(s, hist, 10*time.Second, nil))
 	for _, op := range hist {
 		fmt.Fprintf(&b, "  [%d,%d] %s: %s -> %s\n", op.Call, op.Return, model.ThreadName(op.ClientId-1),
 			op.Input.(model.Op), op.Output.(model.Result).Format(op.Input.(model.Op).Kind))

@@ -1,4 +1,4 @@
-package checker
+package catalog_test
 
 import (
 	"path/filepath"
@@ -7,52 +7,47 @@ import (
 	"testing"
 
 	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/internal/catalog"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
 // corpusDir holds one shrunk failing trace per zoo variant.
-const corpusDir = "../traces/zoo"
+const corpusDir = "../../traces/zoo"
 
 // TestUpdateCorpus rewrites the corpus with -update-corpus: every zoo
 // variant is explored with its default options (strategy pct, seed 1),
 // the finding is shrunk and written to traces/zoo/<variant>.trace. The
 // same command on the same code writes the same files.
 //
-//	go test ./checker/ -run TestUpdateCorpus -update-corpus
+//	go test ./internal/catalog -run TestUpdateCorpus -update-corpus
 func TestUpdateCorpus(t *testing.T) {
 	if !*flagUpdateCorpus {
-		t.Skip("writes ../traces/zoo: run with -update-corpus")
+		t.Skip("writes ../../traces/zoo: run with -update-corpus")
 	}
 	for _, e := range entries(t, true) {
 		t.Run(e.Name, func(t *testing.T) {
-			o := DefaultOptions(e)
-			o.Strategy, o.Seed, o.Schedules = "pct", 1, 50000
-			o.Accept = OwnBug(e, 20)
-			rep, err := Explore(e, o)
+			o := catalog.Options(e)
+			o.Strategy, o.Seed, o.Schedules = checker.PCT, 1, 50000
+			o.Accept = catalog.OwnBug(e, 20)
+			rep, err := checker.Explore(catalog.Target(e), o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if rep.Found == nil {
 				t.Fatalf("not found in %d schedules", rep.Schedules)
 			}
-			bad, err := FixedFails(e, rep.Found, 20)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if bad != nil {
-				t.Fatalf("the finding is not %s's own bug: the fixed implementation fails it too:\n%s", e.Name, Banner(bad, "", nil))
-			}
 			// Shrink, keeping the fixed implementation passing.
-			rep.Found = Shrink(e, rep.Found, ShrinkOptions{Seed: 1, Keep: func(r *Result) bool {
-				bad, _ := FixedFails(e, r, 3)
+			found := checker.Shrink(catalog.Target(e), rep.Found, checker.ShrinkOptions{Seed: 1, Keep: func(r *checker.Result) bool {
+				bad, _ := catalog.FixedFails(e, r, 3)
 				return bad == nil
 			}})
 			path := filepath.Join(corpusDir, e.Name+".trace")
-			if err := writeTrace(path, rep.Found); err != nil {
+			if err := traces.WriteFile(path, found.Trace()); err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: %s, %d ops (from %d), %d preemptions", path, rep.Found.Verdict,
-				Undrained(rep.Found.Scenario).Ops(), Undrained(rep.Original.Scenario).Ops(), preemptions(rep.Found.Decisions))
+			t.Logf("%s: %s, %d ops (from %d)", path, found.Verdict,
+				checker.Undrained(found.Scenario).Ops(), checker.Undrained(rep.Original.Scenario).Ops())
 		})
 	}
 }
@@ -64,7 +59,7 @@ func corpus(t *testing.T) []string {
 	}
 	slices.Sort(files)
 	if len(files) == 0 {
-		t.Skip("no corpus yet: go test ./checker/ -run TestUpdateCorpus -update-corpus")
+		t.Skip("no corpus yet: go test ./internal/catalog -run TestUpdateCorpus -update-corpus")
 	}
 	return files
 }
@@ -87,22 +82,23 @@ func TestCorpusReplays(t *testing.T) {
 			if !e.Zoo {
 				t.Fatalf("%s: %s is not a zoo variant", path, e.Name)
 			}
-			rr, err := Replay(tr, RunOptions{})
+			rr, err := checker.Replay(catalog.Target(e), tr, checker.RunOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if rr.Diverged {
-				t.Fatalf("%s: replay diverged: %s\n(if %s changed on purpose, rewrite the corpus: go test ./checker/ -run TestUpdateCorpus -update-corpus)", path, rr.Divergence, e.Name)
+				t.Fatalf("%s: replay diverged: %s\n(if %s changed on purpose, rewrite the corpus: go test ./internal/catalog -run TestUpdateCorpus -update-corpus)", path, rr.Divergence, e.Name)
 			}
 			if rr.Result.Verdict != tr.Verdict || tr.Verdict.Outcome != traces.Violation {
 				t.Fatalf("%s: replay verdict %s, trace says %s", path, rr.Result.Verdict, tr.Verdict)
 			}
-			fixed, err := alloc.Lookup(e.Fixed)
+			bad, err := catalog.FixedFails(e, checker.ResultFromTrace(tr), 40)
 			if err != nil {
-				t.Fatalf("%s: fixed implementation: %v", path, err)
+				t.Fatal(err)
 			}
-			r := &Result{Scenario: tr.Scenario, Decisions: schedDecisions(tr.Decisions)}
-			assertPasses(t, fixed, r, 40)
+			if bad != nil {
+				t.Fatalf("%s (fixed) fails the scenario: %s", e.Fixed, checker.Banner(bad, checker.Reproduce{}))
+			}
 		})
 	}
 }
@@ -116,7 +112,7 @@ func TestCorpusComplete(t *testing.T) {
 	}
 	for _, e := range entries(t, true) {
 		if !slices.Contains(have, e.Name) {
-			t.Errorf("no corpus trace for zoo variant %s (go test ./checker/ -run TestUpdateCorpus -update-corpus)", e.Name)
+			t.Errorf("no corpus trace for zoo variant %s (go test ./internal/catalog -run TestUpdateCorpus -update-corpus)", e.Name)
 		}
 	}
 }
@@ -133,8 +129,12 @@ func TestCorpusDeterminism(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		e, err := alloc.Lookup(tr.Impl)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := 0; i < n; i++ {
-			rr, err := Replay(tr, RunOptions{})
+			rr, err := checker.Replay(catalog.Target(e), tr, checker.RunOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,10 +1,13 @@
-package checker
+package catalog_test
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/internal/catalog"
 )
 
 // TestZooStats measures, per zoo variant and strategy, the schedules to the
@@ -12,25 +15,25 @@ import (
 // over several seeds and prints the medians as a table. It
 // runs only with -zoostats:
 //
-//	go test ./checker/ -run TestZooStats -v -zoostats
+//	go test ./internal/catalog -run TestZooStats -v -zoostats
 func TestZooStats(t *testing.T) {
 	if !*flagZooStats {
 		t.Skip("measurement: run with -zoostats")
 	}
 	const seeds, limit = 5, 50000
-	strategies := []string{"random", "pct", "rapid"}
+	strategies := []checker.Strategy{checker.Random, checker.PCT, checker.Rapid}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| variant | %s |\n|---|%s\n", strings.Join(strategies, " | "), strings.Repeat("---|", len(strategies)))
+	fmt.Fprintf(&b, "| variant | %s |\n|---|%s\n", strings.ReplaceAll(strings.Trim(fmt.Sprint(strategies), "[]"), " ", " | "), strings.Repeat("---|", len(strategies)))
 	for _, e := range entries(t, true) {
 		fmt.Fprintf(&b, "| %s |", e.Name)
 		for _, strat := range strategies {
 			var counts []int
 			missed := 0
 			for seed := uint64(1); seed <= seeds; seed++ {
-				o := DefaultOptions(e)
+				o := catalog.Options(e)
 				o.Strategy, o.Seed, o.Schedules = strat, seed, limit
-				o.Accept = OwnBug(e, 20)
-				rep, err := Explore(e, o)
+				o.Accept = catalog.OwnBug(e, 20)
+				rep, err := checker.Explore(catalog.Target(e), o)
 				if err != nil {
 					t.Fatal(err)
 				}

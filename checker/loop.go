@@ -6,13 +6,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
 // scenarioRuns is what a worker of a parallel exploration got from one
-// scenario: the judged runs in the order the sequential exploration would
-// have judged them, up to the first accepted violation.
+// scenario: the judged runs in the order they are counted, up to the first accepted violation.
 type scenarioRuns struct {
 	j        int // the local scenario index (its global index is j·Shards+Shard)
 	runs     []*Result
@@ -26,15 +24,17 @@ type scenarioRuns struct {
 // while one scenario takes long.
 const aheadPerWorker = 32
 
-// exploreParallel is ExploreContext with o.Workers explorers taking
-// scenarios in turn. Every scenario is run whole (unless told to stop) by
-// one worker; the runs are merged in scenario order and counted exactly as
-// the sequential loop counts them, so with a Schedules budget the report —
-// schedules, scenarios, unknowns, the first undecided run and the first
-// violation — is the one Workers 1 gives. Work a worker did past the point
-// the merge stopped at is dropped.
-func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions, ro RunOptions) *Report {
-	rep := &Report{Impl: e.Name, Strategy: o.strategyName(), Verdict: verdictOk}
+// explore is the exploration loop: o.Workers explorers (one is the
+// degenerate case) take scenarios in turn. Every scenario is run whole
+// (unless told to stop) by one worker; the runs are merged in scenario
+// order and counted on the calling goroutine, so with a Schedules budget
+// the report — schedules, scenarios, unknowns, the first undecided run and
+// the first violation — is the same for any number of workers. Work a
+// worker did past the point the merge stopped at is dropped. The report's
+// verdict is Ok or the violation found; the caller shrinks and turns
+// undecided runs into Unknown.
+func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro RunOptions) *Report {
+	rep := &Report{Impl: t.Name, Strategy: o.strategyName(), Verdict: verdictOk}
 	start := time.Now()
 	var (
 		next  atomic.Int64 // the next local scenario index to take
@@ -50,7 +50,11 @@ func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions
 	)
 	ahead := aheadPerWorker * o.Workers
 	out := make(chan *scenarioRuns, 2*o.Workers)
-	needed := func(j int) bool { return int64(j) <= limit.Load() && ctx.Err() == nil }
+	// A scenario runs at least one schedule: one past the Schedules
+	// budget is never needed.
+	needed := func(j int) bool {
+		return int64(j) <= limit.Load() && ctx.Err() == nil && (o.Schedules == 0 || j < o.Schedules)
+	}
 	timeLeft := func() bool { return o.Time <= 0 || time.Since(start) < o.Time }
 	for range o.Workers {
 		wg.Go(func() {
@@ -63,9 +67,8 @@ func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions
 				over := stopped
 				mu.Unlock()
 				sr := &scenarioRuns{j: j}
-				// The first scenario runs however short the time budget
-				// (as in the sequential loop): an exploration of nothing
-				// would report Ok.
+				// The first scenario runs however short the time budget:
+				// an exploration of nothing would report Ok.
 				if over || !needed(j) || j > 0 && !timeLeft() {
 					// Every scenario taken is sent, so that the merge
 					// never waits for one nobody runs.
@@ -96,7 +99,7 @@ func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions
 					sr.rejected = append(sr.rejected, rejected)
 					return r.Verdict.Outcome == traces.Violation && !rejected
 				}
-				runScenario(e, g, o, ro, j, more, add)
+				runScenario(t, g, o, ro, j, more, add)
 				out <- sr
 			}
 		})
@@ -118,7 +121,7 @@ func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions
 		o.Progress(p)
 	}
 	// The merge: scenario j's runs are counted once every scenario before
-	// it has been, as the sequential loop counts them.
+	// it has been.
 	pending := map[int]*scenarioRuns{}
 	want, done := 0, false
 	for sr := range out {
@@ -184,16 +187,9 @@ func exploreParallel(ctx context.Context, e alloc.Entry, o Options, g GenOptions
 		mu.Unlock()
 		moved.Broadcast()
 	}
-	// Canceled as the sequential loop says it: the context ended the search
-	// before its budget was spent and before a violation.
+	// Canceled: the context ended the search before its budget was spent
+	// and before a violation.
 	rep.Canceled = ctx.Err() != nil && rep.Found == nil && (o.Schedules == 0 || rep.Schedules < o.Schedules) && timeLeft()
-	if rep.Found != nil && o.Shrink {
-		rep.Found = Shrink(e, rep.Found, ShrinkOptions{Run: o.Run, Seed: o.Seed, Context: ctx})
-		rep.Found.Schedules = rep.Original.Schedules
-	}
-	if rep.Found == nil && (rep.Unknowns > 0 || rep.Canceled) {
-		rep.Verdict = verdictUnknown
-	}
 	rep.Elapsed = time.Since(start)
 	progress()
 	return rep

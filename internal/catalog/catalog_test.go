@@ -1,0 +1,167 @@
+package catalog_test
+
+import (
+	"bytes"
+	"flag"
+	"path/filepath"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/internal/catalog"
+	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/spec"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+var (
+	flagBig          = flag.Bool("big", false, "pidcheck: explore with bigger budgets (minutes)")
+	flagUpdateCorpus = flag.Bool("update-corpus", false, "pidcheck: rewrite ../../traces/zoo/<variant>.trace from fresh, shrunk findings")
+	flagZooStats     = flag.Bool("zoostats", false, "pidcheck: measure schedules to first failure per zoo variant and strategy")
+)
+
+// budget picks the small or the -big budget.
+func budget(small, big int) int {
+	if *flagBig {
+		return big
+	}
+	if testing.Short() {
+		return max(small/4, 1)
+	}
+	return small
+}
+
+// entries are the registry's correct implementations, or its zoo.
+func entries(t testing.TB, zoo bool) []alloc.Entry {
+	var out []alloc.Entry
+	for _, e := range alloc.Registry() {
+		if e.Zoo == zoo {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		t.Skipf("the registry has no %s implementations yet", map[bool]string{false: "correct", true: "zoo"}[zoo])
+	}
+	return out
+}
+
+// TestPropertyCorrect: every correct implementation passes a rapid
+// property (scenario and interleaving drawn from rapid), a PCT and a
+// random exploration, and (allocators) a PCT exploration of a 130-number
+// space. Budgets grow with -big and -rapid.checks.
+func TestPropertyCorrect(t *testing.T) {
+	for _, e := range entries(t, false) {
+		t.Run(e.Name, func(t *testing.T) {
+			o := catalog.Options(e)
+			rapid.Check(t, checker.Property(catalog.Target(e), o.Gen, o.Run, filepath.Join("testdata", "pidcheck"), nil))
+			runs := []checker.ExploreOptions{
+				{Strategy: checker.PCT, Schedules: budget(1000, 50000), Seed: 1, Gen: o.Gen},
+				{Strategy: checker.Random, Schedules: budget(1000, 50000), Seed: 1, Gen: o.Gen},
+			}
+			if e.Level == model.AllocLevel {
+				// A bitmap of three words, sometimes nearly full.
+				runs = append(runs, checker.ExploreOptions{Strategy: checker.PCT, Schedules: budget(300, 10000), Seed: 1,
+					Gen: checker.GenOptions{Params: model.Params{PidMax: 130, Floor: 4, MaxLevel: model.KernelMaxLevel}}})
+			}
+			for _, o := range runs {
+				rep, err := checker.Explore(catalog.Target(e), o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch rep.Verdict.Outcome {
+				case traces.Violation:
+					t.Fatalf("%s", checker.Banner(rep.Found, checker.Reproduce{}))
+				case traces.Unknown:
+					t.Fatalf("%s: inconclusive: %s", o.Strategy, rep.Unknown.Reason)
+				}
+			}
+		})
+	}
+}
+
+// zooBudget is the stated budget: the default strategy (pct, seed 1, the
+// default options, counting only findings the fixed implementation passes)
+// finds every zoo variant within this many schedules.
+const zooBudget = 20000
+
+// TestPropertyZooFound: the checker finds every zoo variant within
+// zooBudget schedules, the finding replays to the same verdict, and the
+// variant's fixed implementation passes the found scenario.
+func TestPropertyZooFound(t *testing.T) {
+	for _, e := range entries(t, true) {
+		t.Run(e.Name, func(t *testing.T) {
+			o := catalog.Options(e)
+			o.Schedules, o.Seed = zooBudget, 1
+			o.Accept = catalog.OwnBug(e, 20) // the variant's own bug, not one its fix shares
+			rep, err := checker.Explore(catalog.Target(e), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Found == nil {
+				t.Fatalf("%s (%s) not found in %d schedules (%d findings the fix shares skipped)", e.Name, e.Bug, rep.Schedules, rep.Rejected)
+			}
+			t.Logf("found after %d schedules (%d findings the fix shares skipped): %s", rep.Schedules, rep.Rejected, rep.Found.Verdict)
+			assertReplays(t, catalog.Target(e), rep.Found)
+			bad, err := catalog.FixedFails(e, rep.Found, 40)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bad != nil {
+				t.Fatalf("the finding is not %s's own bug: the fixed implementation %s fails it too:\n%s", e.Name, e.Fixed, checker.Banner(bad, checker.Reproduce{}))
+			}
+		})
+	}
+}
+
+// assertReplays writes r's trace, parses it back and replays it: no
+// divergence, the same decisions hash and the same verdict.
+func assertReplays(t *testing.T, target checker.Target, r *checker.Result) {
+	t.Helper()
+	tr := r.Trace()
+	if err := tr.Validate(); err != nil {
+		t.Fatalf("trace invalid: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := traces.Format(&buf, tr); err != nil {
+		t.Fatalf("format: %v", err)
+	}
+	back, err := traces.Parse("mem.trace", &buf)
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, buf.String())
+	}
+	rr, err := checker.Replay(target, back, checker.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.Diverged {
+		t.Fatalf("replay diverged: %s", rr.Divergence)
+	}
+	if rr.Result.Hash != r.Hash || rr.Result.Verdict != r.Verdict {
+		t.Fatalf("replay: hash %#x verdict %s, want %#x %s", rr.Result.Hash, rr.Result.Verdict, r.Hash, r.Verdict)
+	}
+}
+
+// BenchmarkScenario: one whole small scenario — generate, run under a
+// random schedule, judge — per correct implementation.
+func BenchmarkScenario(b *testing.B) {
+	for _, e := range entries(b, false) {
+		b.Run(e.Name, func(b *testing.B) {
+			s, err := checker.SpecFor(e.Spec, model.SmallParams(), e.Policy)
+			if err != nil {
+				b.Skip(err)
+			}
+			g := checker.GenOptions{Oracle: func(ops []model.Op) []model.Result { return spec.Run(s, ops) }}
+			for i := 0; b.Loop(); i++ {
+				seed := checker.ScenarioSeed(1, i)
+				sc := checker.Generate(checker.SeedSource(seed), e.Level, g)
+				r := checker.Run(catalog.Target(e), sc, sched.NewRandom(seed), checker.RunOptions{Drain: true, Lean: true})
+				if r.Verdict.Outcome == traces.Violation {
+					b.Fatalf("%s", checker.Banner(r, checker.Reproduce{}))
+				}
+			}
+		})
+	}
+}
