@@ -12,34 +12,34 @@ func linuxLevel() []Entry {
 		Name: "linux", Level: model.ProcessLevel, Spec: "linux", Policy: model.Unique,
 		New: func(env sched.Env, p model.Params) model.Impl { return linux.New(env, p) },
 	}
-	zoo := func(name string, b linux.Bug, bug string) Entry {
+	zoo := func(b linux.Bug, bug string) Entry {
 		return Entry{
-			Name: name, Level: model.ProcessLevel, Spec: "linux", Policy: model.Unique,
+			Name: b.String(), Level: model.ProcessLevel, Spec: "linux", Policy: model.Unique,
 			Zoo: true, Bug: bug, Fixed: "linux",
-			New: func(env sched.Env, p model.Params) model.Impl { return linux.NewWithBug(env, p, b) },
+			New: func(env sched.Env, p model.Params) model.Impl { return linux.NewZoo(env, p, b) },
 		}
 	}
 	return []Entry{
 		correct,
-		zoo("linux-publish-early", linux.PublishEarly,
+		zoo(linux.PublishEarly,
 			"each level is published as it is reserved; undoing a failed first fork kills the new space"),
-		zoo("linux-unwind-leak", linux.UnwindLeak,
+		zoo(linux.UnwindLeak,
 			"a fork failing at an outer level never releases its innermost number"),
-		zoo("linux-no-dead-check", linux.NoDeadCheck,
+		zoo(linux.NoDeadCheck,
 			"no PIDNS_ADDING check at all: fork enters a space whose init died (before 2012)"),
-		zoo("linux-no-fork-recheck", linux.NoForkRecheck,
+		zoo(linux.NoForkRecheck,
 			"copy_process does not re-check PIDNS_ADDING: a fork racing init's death attaches a live task to a dead space"),
-		zoo("linux-first-fork-publish", linux.FirstForkPublish,
+		zoo(linux.FirstForkPublish,
 			"a failed first fork leaves the new space's cursor past 1: the next task gets 2 and the space has no init"),
-		zoo("linux-free-at-exit", linux.FreeAtExit,
+		zoo(linux.FreeAtExit,
 			"numbers are freed at exit instead of at reap: zombies vanish from lookup and kill"),
-		zoo("linux-kill-all-leak", linux.KillAllLeak,
+		zoo(linux.KillAllLeak,
 			"kill(-1) picks targets by root-space number and reaches tasks outside the sender's space (CVE-2009-1338)"),
-		zoo("linux-translate-dying", linux.TranslateDying,
+		zoo(linux.TranslateDying,
 			"translating a zombie gives 0, as if it were invisible"),
-		zoo("linux-pidmax-window", linux.PidmaxWindow,
+		zoo(linux.PidmaxWindow,
 			"the kernel's own behaviour: pid_max is read once before the allocation, so a pid_max lowered before the task became visible leaves it with an out-of-range number"),
-		zoo("linux-inflight-visible", linux.InflightVisible,
+		zoo(linux.InflightVisible,
 			"the kernel's own behaviour: a number held by a fork still in flight answers EEXIST/EAGAIN at once, not linearizable when that fork fails"),
 	}
 }
