@@ -26,3 +26,4 @@ package lockfree
 // instant. The fix (alloc): after a failed search, wait until no free is in
 // flight, note how many frees have begun, search again, and answer EAGAIN
 // only if no free began during that search.
+const UncheckedFull Bug = "lockfree-unchecked-full"
