@@ -4,9 +4,13 @@
 // Each implementation lives in its own subpackage (alloc/idr, alloc/linux,
 // …), is real concurrent code written against sched.Env — never sync or
 // sync/atomic directly — and declares the spec and allocation policy it
-// claims. A zoo variant is a small, readable change to a correct
-// implementation, switched on by a bug flag; its doc comment tells the story:
-// what goes wrong, the interleaving that shows it, and the historical fix.
+// claims. Every design has one constructor convention: New(env, p) builds
+// the correct implementation, NewZoo(env, p, bug) a zoo variant — a small,
+// readable change to it, selected by a Bug value that carries its registry
+// name and is declared in its own zoo_*.go file, whose doc comment tells
+// the story: what goes wrong, the interleaving that shows it, and the
+// historical fix. (In alloc/linux each Bug replaces one named seam of the
+// correct code; see its bug.go.)
 //
 // Registry returns every implementation, in a fixed order; it is built
 // explicitly, with no init() side effects.

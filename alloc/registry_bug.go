@@ -1,12 +1,24 @@
 package alloc
 
 import (
+	"fmt"
+
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// withBug adapts a constructor that takes a zoo selector (NoBug / None for
-// the correct implementation) to Entry.New, fixing the selector to bug.
-func withBug[B any, I model.Impl](newImpl func(sched.Env, model.Params, B) I, bug B) func(sched.Env, model.Params) model.Impl {
-	return func(env sched.Env, p model.Params) model.Impl { return newImpl(env, p, bug) }
+// correct is the entry of a correct implementation, built by its design's
+// New(env, p).
+func correct[I model.Impl](name string, level model.Level, spec model.SpecName, pol model.Policy, newImpl func(sched.Env, model.Params) I) Entry {
+	return Entry{Name: name, Level: level, Spec: spec, Policy: pol,
+		New: func(env sched.Env, p model.Params) model.Impl { return newImpl(env, p) }}
+}
+
+// zoo is the entry of bug, a zoo variant of the correct entry fixed, built
+// by its design's NewZoo(env, p, bug), named by the bug itself and checked
+// under pol; line says what is broken, in one line.
+func zoo[B fmt.Stringer, I model.Impl](fixed Entry, pol model.Policy, newZoo func(sched.Env, model.Params, B) I, bug B, line string) Entry {
+	return Entry{Name: bug.String(), Level: fixed.Level, Spec: fixed.Spec, Policy: pol,
+		Zoo: true, Bug: line, Fixed: fixed.Name,
+		New: func(env sched.Env, p model.Params) model.Impl { return newZoo(env, p, bug) }}
 }

@@ -2,44 +2,33 @@ package alloc
 
 import (
 	"github.com/pidcheck/pidcheck/alloc/linux"
-	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
 // linuxLevel lists today's Linux process-level implementation and its zoo.
 func linuxLevel() []Entry {
-	correct := Entry{
-		Name: "linux", Level: model.ProcessLevel, Spec: "linux", Policy: model.Unique,
-		New: func(env sched.Env, p model.Params) model.Impl { return linux.New(env, p) },
-	}
-	zoo := func(name string, b linux.Bug, bug string) Entry {
-		return Entry{
-			Name: name, Level: model.ProcessLevel, Spec: "linux", Policy: model.Unique,
-			Zoo: true, Bug: bug, Fixed: "linux",
-			New: func(env sched.Env, p model.Params) model.Impl { return linux.NewWithBug(env, p, b) },
-		}
-	}
+	l := correct("linux", model.ProcessLevel, "linux", model.Unique, linux.New)
 	return []Entry{
-		correct,
-		zoo("linux-publish-early", linux.PublishEarly,
+		l,
+		zoo(l, model.Unique, linux.NewZoo, linux.PublishEarly,
 			"each level is published as it is reserved; undoing a failed first fork kills the new space"),
-		zoo("linux-unwind-leak", linux.UnwindLeak,
+		zoo(l, model.Unique, linux.NewZoo, linux.UnwindLeak,
 			"a fork failing at an outer level never releases its innermost number"),
-		zoo("linux-no-dead-check", linux.NoDeadCheck,
+		zoo(l, model.Unique, linux.NewZoo, linux.NoDeadCheck,
 			"no PIDNS_ADDING check at all: fork enters a space whose init died (before 2012)"),
-		zoo("linux-no-fork-recheck", linux.NoForkRecheck,
+		zoo(l, model.Unique, linux.NewZoo, linux.NoForkRecheck,
 			"copy_process does not re-check PIDNS_ADDING: a fork racing init's death attaches a live task to a dead space"),
-		zoo("linux-first-fork-publish", linux.FirstForkPublish,
+		zoo(l, model.Unique, linux.NewZoo, linux.FirstForkPublish,
 			"a failed first fork leaves the new space's cursor past 1: the next task gets 2 and the space has no init"),
-		zoo("linux-free-at-exit", linux.FreeAtExit,
+		zoo(l, model.Unique, linux.NewZoo, linux.FreeAtExit,
 			"numbers are freed at exit instead of at reap: zombies vanish from lookup and kill"),
-		zoo("linux-kill-all-leak", linux.KillAllLeak,
+		zoo(l, model.Unique, linux.NewZoo, linux.KillAllLeak,
 			"kill(-1) picks targets by root-space number and reaches tasks outside the sender's space (CVE-2009-1338)"),
-		zoo("linux-translate-dying", linux.TranslateDying,
+		zoo(l, model.Unique, linux.NewZoo, linux.TranslateDying,
 			"translating a zombie gives 0, as if it were invisible"),
-		zoo("linux-pidmax-window", linux.PidmaxWindow,
+		zoo(l, model.Unique, linux.NewZoo, linux.PidmaxWindow,
 			"the kernel's own behaviour: pid_max is read once before the allocation, so a pid_max lowered before the task became visible leaves it with an out-of-range number"),
-		zoo("linux-inflight-visible", linux.InflightVisible,
+		zoo(l, model.Unique, linux.NewZoo, linux.InflightVisible,
 			"the kernel's own behaviour: a number held by a fork still in flight answers EEXIST/EAGAIN at once, not linearizable when that fork fails"),
 	}
 }

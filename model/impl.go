@@ -68,7 +68,7 @@ type Policy uint8
 const (
 	Cyclic Policy = iota + 1 // exactly idr_alloc_cyclic: first free at or after the cursor, one wrap to the floor
 	Lowest                   // the lowest free number in range
-	Unique                   // any free number in range; EAGAIN only when none is free
+	Unique                   // any free number in range; EAGAIN once [floor, pid_max) is full, even with lower numbers free
 )
 
 // String returns "cyclic", "lowest" or "unique".

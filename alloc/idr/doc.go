@@ -29,6 +29,7 @@
 // written before it returned, after another fork already obeyed the new
 // one); zoo_pidmax_read_twice.go is that code shape.
 //
-// New builds the correct allocator; NewBuggy builds a zoo variant (the Bug
-// constants, each in its own zoo_*.go file with its story).
+// New builds the correct allocator; NewZoo(env, p, bug) builds a zoo
+// variant (the Bug constants, each named as the registry lists it and
+// declared in its own zoo_*.go file with its story).
 package idr

@@ -7,15 +7,12 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// Bug selects a zoo variant; NoBug is the correct allocator.
-type Bug uint8
+// Bug names a zoo variant of idr by its registry name. Each is declared,
+// with its story, in its own zoo_*.go file.
+type Bug string
 
-// The zoo variants of idr, each described in its zoo_*.go file.
-const (
-	NoBug           Bug = iota
-	ShortWrap           // zoo_short_wrap.go
-	PidMaxReadTwice     // zoo_pidmax_read_twice.go
-)
+// String is the variant's registry name.
+func (b Bug) String() string { return string(b) }
 
 // Allocator is one space's cyclic IDR allocator. Every field below lock is
 // read and written only with lock held; pidMax is an env atomic so that the
@@ -34,17 +31,20 @@ type Allocator struct {
 }
 
 // New returns the correct allocator on env with every number free.
-func New(env sched.Env, p model.Params) *Allocator { return NewBuggy(env, p, NoBug) }
-
-// NewBuggy returns the allocator with bug switched on.
-func NewBuggy(env sched.Env, p model.Params, bug Bug) *Allocator {
+func New(env sched.Env, p model.Params) *Allocator {
 	return &Allocator{
 		p:      p,
-		bug:    bug,
 		lock:   env.NewMutex("idr.lock"),
 		pidMax: env.NewInt64("pid_max", int64(p.PidMax)),
 		taken:  map[int]bool{},
 	}
+}
+
+// NewZoo returns the allocator with the zoo bug switched on (ShortWrap, …).
+func NewZoo(env sched.Env, p model.Params, bug Bug) *Allocator {
+	a := New(env, p)
+	a.bug = bug
+	return a
 }
 
 // Apply performs one allocator-level op.

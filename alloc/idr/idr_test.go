@@ -14,7 +14,7 @@ import (
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
 func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewBuggy(env, p, bug) }
+	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
 }
 
 // TestPropertyIdrSequential: on one thread, idr gives exactly the cyclic

@@ -29,6 +29,10 @@ import "github.com/pidcheck/pidcheck/model"
 //
 // The fix: read pid_max once, under the same lock as the allocation and as
 // set_max (or re-check the result against a fresh read and undo it).
+const PidMaxReadTwice Bug = "idr-pidmax-read-twice"
+
+// allocReadOutside is alloc bounded by PidMaxReadTwice's read of pid_max
+// before the lock.
 func (a *Allocator) allocReadOutside() model.Result {
 	pidMax := int(a.pidMax.Load()) // the read before the lock
 	a.lock.Lock()

@@ -27,6 +27,9 @@ package idr
 // The fix is to rescan the whole range [pid_min, pid_max) on the wrap, as
 // idr_alloc_cyclic does (its second idr_alloc_u32 starts at start with the
 // same max).
+const ShortWrap Bug = "idr-short-wrap"
+
+// shortWrapEnd is where ShortWrap's second search ends.
 func (a *Allocator) shortWrapEnd(start int) int {
 	return start - 1
 }

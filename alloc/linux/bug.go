@@ -1,9 +1,45 @@
 package linux
 
-// Bug selects one deliberately broken variant of the system (the zoo). Each
-// bug's story is in the doc comment of its constant, in its own
-// zoo_<name>.go file.
-type Bug uint8
+// Bug is one deliberately broken variant of the system (the zoo). Each is
+// a value declared in its own zoo_<name>.go file, with its story, and each
+// replaces exactly one of the seams below with its own behaviour: reading
+// the rest of the package, one reads today's Linux. NewZoo builds the
+// system with one of them.
+type Bug interface {
+	// String is the variant's registry name, "linux-<name>".
+	String() string
+	// replace puts the bug's behaviour into its seam.
+	replace(*seams)
+}
 
-// NoBug is today's correct Linux.
-const NoBug Bug = 0
+// seams are the points where a zoo variant differs from today's Linux.
+// The correct code calls each one exactly where a bug would change it;
+// today's behaviour at every seam is a method of today, written beside its
+// caller.
+type seams struct {
+	publication publication     // when a reserved number becomes visible (PublishEarly)
+	outFree     outFree         // alloc_pid's failure path (UnwindLeak, FirstForkPublish)
+	adding      addingChecks    // the PIDNS_ADDING checks (NoDeadCheck, NoForkRecheck)
+	pidMaxReads pidMaxReads     // where pid_max is read and checked (PidmaxWindow)
+	inFlight    inFlightAnswers // answers that depend on a fork under way (InflightVisible)
+	release     release         // when a task's numbers are freed (FreeAtExit)
+	killAll     killAll         // kill(-1)'s targets (KillAllLeak)
+	translation translation     // task_pid_nr_ns (TranslateDying)
+}
+
+// today is today's Linux at every seam.
+type today struct{}
+
+// todaysSeams fills every seam with today's behaviour.
+func todaysSeams() seams {
+	return seams{
+		publication: today{},
+		outFree:     today{},
+		adding:      today{},
+		pidMaxReads: today{},
+		inFlight:    today{},
+		release:     today{},
+		killAll:     today{},
+		translation: today{},
+	}
+}

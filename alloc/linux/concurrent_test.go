@@ -59,7 +59,7 @@ func TestLinuxConcurrentRandomSchedules(t *testing.T) {
 	for _, rs := range raceScenarios {
 		t.Run(rs.name, func(t *testing.T) {
 			sc := scenario(t, rs.init, rs.threads, rs.post)
-			if seed, why := firstFailure(sc, linux.NoBug, model.Unique, n); seed != 0 {
+			if seed, why := firstFailure(sc, linux.New, model.Unique, n); seed != 0 {
 				t.Fatalf("schedule %d (sched.NewRandom(%d)): %s", seed, seed, why)
 			}
 		})
@@ -72,12 +72,12 @@ func TestLinuxConcurrentRandomSchedules(t *testing.T) {
 // sequential execution gives. The same runs are linearizable under unique.
 func TestLinuxNotCyclicUnderConcurrency(t *testing.T) {
 	sc := scenario(t, "t0 unshare; t0 fork t1", []string{"t0 fork t2", "t0 fork t3"}, "")
-	seed, why := firstFailure(sc, linux.NoBug, model.Cyclic, 1000)
+	seed, why := firstFailure(sc, linux.New, model.Cyclic, 1000)
 	if seed == 0 {
 		t.Fatal("no schedule in 1000 broke cyclic order")
 	}
 	t.Logf("cyclic broken at schedule %d: %s", seed, why)
-	r := runControlled(sc, linux.NoBug, sched.NewRandom(uint64(seed)))
+	r := runControlled(sc, linux.New, sched.NewRandom(uint64(seed)))
 	if v := verdict(sc, r, model.Unique); v != "" {
 		t.Fatalf("the same schedule is not unique either: %s", v)
 	}
@@ -118,7 +118,7 @@ func TestPropertyLinuxConcurrent(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		sc := genScenario(t)
 		seed := rapid.Uint64().Draw(t, "schedule seed")
-		r := runControlled(sc, linux.NoBug, sched.NewRandom(seed))
+		r := runControlled(sc, linux.New, sched.NewRandom(seed))
 		if v := verdict(sc, r, model.Unique); v != "" {
 			t.Fatalf("%s\ninit %v\nthreads %v", v, sc.Init, sc.Threads)
 		}
@@ -140,7 +140,7 @@ func TestLinuxRaceScenariosDFS(t *testing.T) {
 			runs := 0
 			for d.Next() && runs < budget {
 				runs++
-				r := runControlled(sc, linux.NoBug, d)
+				r := runControlled(sc, linux.New, d)
 				if r.out.Verdict == sched.Pruned {
 					continue
 				}

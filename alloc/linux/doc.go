@@ -109,13 +109,16 @@
 // Cyclically, whichever fork goes first gets the lower number at both
 // levels (TestLinuxNotCyclicUnderConcurrency finds it within a few random
 // schedules). It claims model.Unique: every number handed out is free and
-// in range. One caveat belongs to the spec: cyclic allocation past the
-// floor answers EAGAIN when [floor, pid_max) is full even if a lower number
-// is free, which spec's unique forbids — so a scenario that fills a space
-// past its floor fails unique even on one thread.
+// in range, and a fork answers EAGAIN only once [floor, pid_max) is full at
+// some level it allocates freely (not by set_tid), even if a number below
+// the floor is free there: cyclic allocation past the floor never looks
+// below it, and unique accepts whatever cyclic does (spec.UniqueMayFail).
 //
 // # The zoo
 //
-// NewWithBug switches on one deliberately broken variant; each Bug constant
-// lives in its own zoo_<name>.go file with its story.
+// New builds today's Linux; NewZoo(env, p, bug) builds one deliberately
+// broken variant. Each Bug value lives in its own zoo_<name>.go file with
+// its story, and replaces today's behaviour at one named seam (bug.go
+// lists them): the rest of the package is today's Linux, calling each seam
+// where a bug would differ.
 package linux

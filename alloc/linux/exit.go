@@ -32,9 +32,7 @@ func (s *System) exit(h model.Handle, code int) model.Result {
 func (s *System) die(t *task, st model.Status) []*space {
 	t.state = zombie
 	t.status = st
-	if s.bug == FreeAtExit {
-		s.freeAtExit(t)
-	}
+	s.release.atExit(s, t)
 	sp := t.ns
 	if sp.init != t {
 		if reaper := sp.init; reaper != nil && len(t.children) > 0 {
@@ -148,9 +146,22 @@ func (s *System) reap(t *task) {
 	for _, u := range t.pid.numbers {
 		u.ns.nrTasks--
 	}
-	if s.bug == FreeAtExit {
-		return // freed at exit already
-	}
+	s.release.atReap(s, t)
+}
+
+// release is when a task's numbers are freed: atExit is called as it
+// becomes a zombie, atReap as it is reaped. The caller holds tasklistLock
+// for writing.
+type release interface {
+	atExit(s *System, t *task)
+	atReap(s *System, t *task)
+}
+
+// atExit keeps a zombie's numbers: they are freed only by release_task.
+func (today) atExit(*System, *task) {}
+
+// atReap is release_task → detach_pid → free_pid.
+func (today) atReap(s *System, t *task) {
 	s.pidmapLock.Lock()
 	s.freePid(t.pid)
 	s.pidmapLock.Unlock()
@@ -215,7 +226,7 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 			targets = []*task{v}
 		}
 	case nr == -1:
-		targets = s.killAllTargets(t)
+		targets = s.killAll.targets(s.order, t)
 	}
 	if len(targets) == 0 {
 		s.tasklistLock.Unlock()
@@ -231,15 +242,18 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 	return model.Result{}
 }
 
-// killAllTargets is kill(-1)'s set: every task (zombies too) whose number
-// in the sender's space is above 1, except the sender, in task-list order.
-// The caller holds tasklistLock.
-func (s *System) killAllTargets(sender *task) []*task {
-	if s.bug == KillAllLeak {
-		return s.killAllLeak(sender)
-	}
+// killAll chooses kill(-1)'s targets among the unreaped tasks, in
+// task-list order; the caller holds tasklistLock.
+type killAll interface {
+	targets(order []*task, sender *task) []*task
+}
+
+// targets is kill_something_info's set: every task (zombies too) whose
+// number in the sender's space is above 1 (task_pid_vnr(p) > 1), except
+// the sender.
+func (today) targets(order []*task, sender *task) []*task {
 	var out []*task
-	for _, v := range s.order {
+	for _, v := range order {
 		if v != sender && numberIn(v, sender.ns) > 1 {
 			out = append(out, v)
 		}

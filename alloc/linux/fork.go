@@ -72,14 +72,14 @@ func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, 
 		restart = true
 	case s.tasks[child] != nil:
 		err = model.EINVAL // the scenario reused a handle
-	case s.outOfRange(p, 0):
+	case s.pidMaxReads.outOfRange(p, 0):
 		// A pid_max write lowered some level's pid_max below the
 		// number reserved there (pid_max writes hold tasklist_lock, so
 		// this is the attach's own moment): the task would appear with
 		// an out-of-range number. Not in the kernel; see the package
 		// doc, "pid_max".
 		restart = true
-	case !s.forkRecheck(ns):
+	case !s.adding.copyProcessAccepts(ns):
 		// "Don't start children in a dying pid namespace"
 		// (commit 3fd37226216620).
 		err = model.ENOMEM
@@ -114,21 +114,11 @@ func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, 
 	return model.Result{NSpid: nspid(p)}, false
 }
 
-// forkRecheck is copy_process's re-check of PIDNS_ADDING under
+// copyProcessAccepts is copy_process's re-check of PIDNS_ADDING under
 // tasklist_lock, read without pidmap_lock as the kernel does; the caller
 // holds tasklistLock, which the zap also holds while it disables the space.
-func (s *System) forkRecheck(ns *space) bool {
-	if s.bug == NoForkRecheck || s.bug == NoDeadCheck {
-		return true
-	}
+func (today) copyProcessAccepts(ns *space) bool {
 	return ns.allocatedPub.Load()&pidnsAdding != 0
-}
-
-// isLive reports whether t is still live.
-func (s *System) isLive(t *task) bool {
-	s.tasklistLock.RLock()
-	defer s.tasklistLock.RUnlock()
-	return t.state == live
 }
 
 // retract undoes the published, not yet attached p of a fork that

@@ -102,13 +102,21 @@ func maxHandle(sc model.Scenario) int {
 	return m
 }
 
+// newSystem builds the system under test: linux.New, or a zoo variant.
+type newSystem func(sched.Env, model.Params) *linux.System
+
+// zoo builds the zoo variant bug.
+func zoo(bug linux.Bug) newSystem {
+	return func(env sched.Env, p model.Params) *linux.System { return linux.NewZoo(env, p, bug) }
+}
+
 // runControlled runs sc once under the controlled scheduler with ch,
 // drains, and validates.
-func runControlled(sc model.Scenario, bug linux.Bug, ch sched.Chooser) runResult {
+func runControlled(sc model.Scenario, build newSystem, ch sched.Chooser) runResult {
 	var r runResult
 	var a *applier
 	r.out = sched.Run(ch, sched.Options{MaxSteps: 200000, Watchdog: 10 * time.Second}, func(env sched.Env) {
-		sys := linux.NewWithBug(env, sc.Params, bug)
+		sys := build(env, sc.Params)
 		a = &applier{impl: sys}
 		for _, op := range sc.Init {
 			a.apply(0, op)
@@ -157,9 +165,9 @@ func verdict(sc model.Scenario, r runResult, pol model.Policy) string {
 
 // firstFailure runs sc under random schedules with seeds 1…budget and
 // returns the first failing seed (0: none) with its verdict.
-func firstFailure(sc model.Scenario, bug linux.Bug, pol model.Policy, budget int) (int, string) {
+func firstFailure(sc model.Scenario, build newSystem, pol model.Policy, budget int) (int, string) {
 	for seed := 1; seed <= budget; seed++ {
-		r := runControlled(sc, bug, sched.NewRandom(uint64(seed)))
+		r := runControlled(sc, build, sched.NewRandom(uint64(seed)))
 		if v := verdict(sc, r, pol); v != "" {
 			return seed, v
 		}

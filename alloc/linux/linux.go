@@ -26,9 +26,9 @@ const (
 // call from several threads at once; every shared access goes through the
 // Env it was built with.
 type System struct {
-	env sched.Env
-	p   model.Params
-	bug Bug
+	env   sched.Env
+	p     model.Params
+	seams // today's Linux, or one zoo bug at its own seam
 
 	// pidmapLock guards every space's idr, cursor and allocated count
 	// (kernel/pid.c pidmap_lock).
@@ -108,14 +108,11 @@ type task struct {
 }
 
 // New returns today's Linux PID system with t0 as PID 1 of the root space.
-func New(env sched.Env, p model.Params) *System { return NewWithBug(env, p, NoBug) }
-
-// NewWithBug returns the system with one zoo bug switched on.
-func NewWithBug(env sched.Env, p model.Params, b Bug) *System {
+func New(env sched.Env, p model.Params) *System {
 	s := &System{
 		env:          env,
 		p:            p,
-		bug:          b,
+		seams:        todaysSeams(),
 		pidmapLock:   env.NewMutex("pidmap_lock"),
 		tasklistLock: env.NewRWMutex("tasklist_lock"),
 		tasks:        map[model.Handle]*task{},
@@ -133,6 +130,14 @@ func NewWithBug(env sched.Env, p model.Params, b Bug) *System {
 	root.reaper.Store(int32(model.Root) + 1)
 	s.tasks[model.Root] = t0
 	s.order = append(s.order, t0)
+	return s
+}
+
+// NewZoo returns the system with one zoo bug (PublishEarly, …) in place of
+// today's behaviour at that bug's seam.
+func NewZoo(env sched.Env, p model.Params, bug Bug) *System {
+	s := New(env, p)
+	bug.replace(&s.seams)
 	return s
 }
 
@@ -255,7 +260,7 @@ func (s *System) query(op model.Op) model.Result {
 		if target == nil {
 			return model.Fail(model.ESRCH)
 		}
-		return model.Result{N: s.translate(target, t.ns)}
+		return model.Result{N: s.translation.translate(target, t.ns)}
 	default: // Lookup
 		found := s.findTask(t.ns, op.Pid)
 		if found == nil {
@@ -265,10 +270,16 @@ func (s *System) query(op model.Op) model.Result {
 	}
 }
 
-// translate is target's number in sp (task_pid_nr_ns): 0 once reaped or
-// when invisible. The caller holds tasklistLock.
-func (s *System) translate(target *task, sp *space) int {
-	if target.state == reaped || (s.bug == TranslateDying && target.state != live) {
+// translation is task_pid_nr_ns: target's number in sp. The caller holds
+// tasklistLock.
+type translation interface {
+	translate(target *task, sp *space) int
+}
+
+// translate answers from the pid the task holds until release_task: 0
+// once reaped or when invisible.
+func (today) translate(target *task, sp *space) int {
+	if target.state == reaped {
 		return 0
 	}
 	return numberIn(target, sp)

@@ -10,7 +10,8 @@ import "github.com/pidcheck/pidcheck/model"
 // tids is clone3's set_tid, innermost first.
 //
 // Each level's pid_max is read under pidmap_lock, together with the scan
-// (the kernel reads it once per level before taking the lock), and whenever
+// (the kernel reads it once per level before taking the lock: the
+// pidMaxReads seam), and whenever
 // the allocation is about to answer (an error at some level, or the
 // publish), the numbers already reserved at the levels inside are checked
 // against their spaces' pid_max of that moment: if a pid_max write lowered
@@ -36,12 +37,9 @@ func (s *System) allocPidOnce(ns *space, tids []int) (p *pid, err model.Errno, s
 	tmp := ns
 	i := ns.level
 	for ; i >= 0; i-- {
-		ask := asked{}
+		ask := asked{pidMax: s.pidMaxReads.bound(tmp)}
 		if k := ns.level - i; k < len(tids) {
-			ask = asked{tid: tids[k], set: true}
-		}
-		if s.bug == PidmaxWindow {
-			ask.pidMax = int(tmp.pidMax.Load()) // READ_ONCE(tmp->pid_max), before the lock
+			ask.tid, ask.set = tids[k], true
 		}
 		nr, e, st := s.reserveWaiting(tmp, p, i, ask)
 		if e != model.OK || st {
@@ -54,9 +52,9 @@ func (s *System) allocPidOnce(ns *space, tids []int) (p *pid, err model.Errno, s
 	if err == model.OK && !stale {
 		s.pidmapLock.Lock()
 		switch {
-		case s.outOfRange(p, 0):
+		case s.pidMaxReads.outOfRange(p, 0):
 			stale = true
-		case ns.accepting() || s.bug == NoDeadCheck:
+		case s.adding.allocPidAccepts(ns):
 			s.publish(p)
 			s.pidmapLock.Unlock()
 			return p, model.OK, false
@@ -68,22 +66,48 @@ func (s *System) allocPidOnce(ns *space, tids []int) (p *pid, err model.Errno, s
 	}
 	// out_free: remove the levels already reserved, i+1 … ns.level.
 	s.pidmapLock.Lock()
-	s.unwind(p, i)
-	// "On failure to allocate the first pid, reset the state."
-	if ns.allocated == pidnsAdding && s.bug != FirstForkPublish {
-		ns.cursor = 0
-	}
+	s.outFree.unwind(s, p, i)
+	s.outFree.resetFirst(ns)
 	s.pidmapLock.Unlock()
 	return nil, err, stale
 }
 
 // asked is what one level of alloc_pid asks for: the number set_tid names
-// (set), and, in the PidmaxWindow zoo only, the pid_max read before the
-// lock (0: read it under the lock).
+// (set), and pidMax, the bound of the level's scan, called under
+// pidmapLock.
 type asked struct {
 	tid    int
 	set    bool
-	pidMax int
+	pidMax func() int
+}
+
+// pidMaxReads is where alloc_pid reads each level's pid_max, and whether
+// the numbers a fork holds are held to a pid_max written under it.
+type pidMaxReads interface {
+	// bound is called for each level before pidmap_lock is taken; what
+	// it returns is called under the lock, for the level's scan.
+	bound(sp *space) func() int
+	// outOfRange reports whether a number p holds at level from or
+	// inside is at or above its space's current pid_max. The caller
+	// holds pidmapLock or tasklistLock, either of which excludes a
+	// pid_max write.
+	outOfRange(p *pid, from int) bool
+}
+
+// bound reads pid_max under the lock, in the same hold as the scan.
+func (today) bound(sp *space) func() int {
+	return func() int { return int(sp.pidMax.Load()) }
+}
+
+// outOfRange checks every held number against the pid_max of this
+// moment (not in the kernel: see the package doc, "pid_max").
+func (today) outOfRange(p *pid, from int) bool {
+	for j := from; j <= p.level; j++ {
+		if u := p.numbers[j]; u.nr >= int(u.ns.pidMax.Load()) {
+			return true
+		}
+	}
+	return false
 }
 
 // reserveWaiting reserves one number in sp, level i of p, taking
@@ -100,18 +124,14 @@ type asked struct {
 func (s *System) reserveWaiting(sp *space, p *pid, i int, ask asked) (nr int, err model.Errno, stale bool) {
 	for {
 		s.pidmapLock.Lock()
-		pidMax := ask.pidMax
-		if pidMax == 0 {
-			pidMax = int(sp.pidMax.Load())
-		}
-		nr, err, wait := s.reserve(sp, p, ask, pidMax)
-		if err != model.OK && s.outOfRange(p, i+1) {
+		nr, err, wait := s.reserve(sp, p, ask, ask.pidMax())
+		if err != model.OK && s.pidMaxReads.outOfRange(p, i+1) {
 			s.pidmapLock.Unlock()
 			return 0, model.OK, true
 		}
 		seen := sp.settled
 		s.pidmapLock.Unlock()
-		if !wait || s.bug == InflightVisible {
+		if !wait || !s.inFlight.defers() {
 			return nr, err, false
 		}
 		s.env.WaitUntil("fork: "+sp.name+" has numbers in flight", func() bool {
@@ -120,21 +140,17 @@ func (s *System) reserveWaiting(sp *space, p *pid, i int, ask asked) (nr int, er
 	}
 }
 
-// outOfRange reports whether a number p holds at level from or inside is at
-// or above its space's current pid_max (always false in the PidmaxWindow
-// zoo, which keeps the kernel's behaviour). The caller holds pidmapLock or
-// tasklistLock, either of which excludes a pid_max write.
-func (s *System) outOfRange(p *pid, from int) bool {
-	if s.bug == PidmaxWindow {
-		return false
-	}
-	for j := from; j <= p.level; j++ {
-		if u := p.numbers[j]; u.nr >= int(u.ns.pidMax.Load()) {
-			return true
-		}
-	}
-	return false
+// inFlightAnswers is what a fork does with an answer that depends on a number
+// another fork holds while still under way.
+type inFlightAnswers interface {
+	// defers reports whether such an answer waits until that fork is
+	// attached or undone.
+	defers() bool
 }
+
+// defers waits, where the kernel answers at once (see the package doc,
+// "Forks still in flight").
+func (today) defers() bool { return true }
 
 // inFlight reports whether entry nr of sp belongs to a fork still under
 // way; the caller holds pidmapLock.
@@ -158,7 +174,7 @@ func (s *System) reserve(sp *space, p *pid, ask asked, pidMax int) (nr int, err 
 			return 0, model.EINVAL, false
 		}
 	}
-	if sp.inflight > 0 && sp.reaper.Load() == 0 && s.bug != InflightVisible {
+	if sp.inflight > 0 && sp.reaper.Load() == 0 && s.inFlight.defers() {
 		return 0, model.OK, true // the space's first task is still being forked
 	}
 	if ask.set {
@@ -191,16 +207,37 @@ func (s *System) reserve(sp *space, p *pid, ask asked, pidMax int) (nr int, err 
 	return nr, model.OK, false
 }
 
-// store puts nr into sp's idr for p: reserved (nil), or in the
-// PublishEarly zoo published and counted at once. The caller holds
-// pidmapLock.
+// store puts nr into sp's idr for p, in flight until p is attached or
+// undone. The caller holds pidmapLock.
 func (s *System) store(sp *space, p *pid, nr int) {
 	sp.inflight++
-	if s.bug == PublishEarly {
-		s.publishEarly(sp, p, nr)
-		return
-	}
-	sp.idr[nr] = nil
+	s.publication.reserve(sp, p, nr)
+}
+
+// publication is when a number alloc_pid takes becomes visible: reserve
+// stores it as it is taken, publish makes it visible once every level
+// succeeded, unreserve removes it from a failed fork. The caller holds
+// pidmapLock.
+type publication interface {
+	reserve(sp *space, p *pid, nr int)
+	publish(u upid, p *pid)
+	unreserve(u upid)
+}
+
+// reserve stores a NULL entry: "Store a null pointer so find_pid_ns does
+// not find a partially initialized PID".
+func (today) reserve(sp *space, _ *pid, nr int) { sp.idr[nr] = nil }
+
+// publish is idr_replace, and the count.
+func (today) publish(u upid, p *pid) {
+	u.ns.idr[u.nr] = p
+	u.ns.setAllocated(u.ns.allocated + 1)
+}
+
+// unreserve is idr_remove of a reserved, uncounted entry.
+func (today) unreserve(u upid) {
+	delete(u.ns.idr, u.nr)
+	u.ns.resolved()
 }
 
 // firstFree is the lowest number in [from, max) not in idr, or 0.
@@ -217,30 +254,44 @@ func firstFree(idr map[int]*pid, from, max int) int {
 // innermost first. The caller holds pidmapLock.
 func (s *System) publish(p *pid) {
 	for i := p.level; i >= 0; i-- {
-		u := p.numbers[i]
-		if s.bug == PublishEarly {
-			continue // already published and counted by store
-		}
-		u.ns.idr[u.nr] = p
-		u.ns.setAllocated(u.ns.allocated + 1)
+		s.publication.publish(p.numbers[i], p)
 	}
 }
 
+// addingChecks are the two looks at PIDNS_ADDING: alloc_pid's before it
+// publishes (the caller holds pidmapLock) and copy_process's re-check
+// before the attach (the caller holds tasklistLock).
+type addingChecks interface {
+	allocPidAccepts(ns *space) bool
+	copyProcessAccepts(ns *space) bool
+}
+
+// allocPidAccepts is alloc_pid's "if (!(ns->pid_allocated & PIDNS_ADDING))
+// goto out_unlock" (ENOMEM).
+func (today) allocPidAccepts(ns *space) bool { return ns.accepting() }
+
+// outFree is alloc_pid's failure path, run with pidmapLock held: remove
+// the levels already reserved, failed+1 … p.level, then reset a space
+// whose first fork failed.
+type outFree interface {
+	unwind(s *System, p *pid, failed int)
+	resetFirst(ns *space)
+}
+
 // unwind removes p's reserved numbers at levels failed+1 … p.level (the
-// levels below failed were never reached). The caller holds pidmapLock.
-func (s *System) unwind(p *pid, failed int) {
-	if s.bug == UnwindLeak {
-		s.unwindLeak(p, failed)
-		return
-	}
+// levels below failed were never reached): "while (++i <= ns->level)".
+func (today) unwind(s *System, p *pid, failed int) {
 	for i := failed + 1; i <= p.level; i++ {
-		u := p.numbers[i]
-		if s.bug == PublishEarly {
-			s.freeLevel(u, false)
-			continue
-		}
-		delete(u.ns.idr, u.nr)
-		u.ns.resolved()
+		s.publication.unreserve(p.numbers[i])
+	}
+}
+
+// resetFirst is "On failure to allocate the first pid, reset the state":
+// a space that never had a task gets its cursor back to 0, so that its
+// first task still gets 1.
+func (today) resetFirst(ns *space) {
+	if ns.allocated == pidnsAdding {
+		ns.cursor = 0
 	}
 }
 
@@ -248,7 +299,7 @@ func (s *System) unwind(p *pid, failed int) {
 // its count; the caller holds pidmapLock.
 func (s *System) freePid(p *pid) {
 	for i := 0; i <= p.level; i++ {
-		s.freeLevel(p.numbers[i], p.attached)
+		freeLevel(p.numbers[i], p.attached)
 	}
 }
 
@@ -266,7 +317,7 @@ func (s *System) attach(p *pid) {
 // alloc_pid: the kernel then clears pid_allocated altogether ("Handle a
 // fork failure of the first process"), so the space takes no more tasks.
 // attached says whether the number was settled, or still in flight.
-func (s *System) freeLevel(u upid, attached bool) {
+func freeLevel(u upid, attached bool) {
 	v := u.ns.allocated - 1
 	if v == pidnsAdding {
 		v = 0

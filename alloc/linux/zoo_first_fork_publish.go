@@ -21,4 +21,14 @@ package linux
 // (idr_set_cursor(&ns->idr, 0) while pid_allocated == PIDNS_ADDING), with
 // free_pid's "Handle a fork failure of the first process" for a failure
 // after alloc_pid.
-const FirstForkPublish Bug = 5
+var FirstForkPublish Bug = firstForkPublish{}
+
+// firstForkPublish is FirstForkPublish's out_free: today's, without the
+// reset.
+type firstForkPublish struct{ today }
+
+func (firstForkPublish) String() string     { return "linux-first-fork-publish" }
+func (b firstForkPublish) replace(z *seams) { z.outFree = b }
+
+// resetFirst leaves the cursor where the failed first fork put it.
+func (firstForkPublish) resetFirst(*space) {}

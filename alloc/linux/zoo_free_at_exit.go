@@ -15,11 +15,20 @@ package linux
 // numbers. The kernel has always kept a zombie's pid until release_task
 // (kernel/exit.c release_task → __exit_signal → __unhash_process →
 // detach_pid → free_pid); LINUX-PID.md "Lifetime".
-const FreeAtExit Bug = 6
+var FreeAtExit Bug = freeAtExit{}
 
-// freeAtExit releases t's numbers at exit; the caller holds tasklistLock.
-func (s *System) freeAtExit(t *task) {
+// freeAtExit is FreeAtExit's release.
+type freeAtExit struct{}
+
+func (freeAtExit) String() string     { return "linux-free-at-exit" }
+func (b freeAtExit) replace(z *seams) { z.release = b }
+
+// atExit releases t's numbers as it becomes a zombie.
+func (freeAtExit) atExit(s *System, t *task) {
 	s.pidmapLock.Lock()
 	s.freePid(t.pid)
 	s.pidmapLock.Unlock()
 }
+
+// atReap has nothing left to free.
+func (freeAtExit) atReap(*System, *task) {}

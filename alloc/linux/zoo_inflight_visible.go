@@ -22,4 +22,13 @@ package linux
 // (The parents stay alive here: a fork whose parent dies while it is under
 // way answers ESRCH, whatever it found.) Found by random scheduling against
 // spec.Linux(unique); the scenario is TestZooVariantsFound's.
-const InflightVisible Bug = 9
+var InflightVisible Bug = inflightVisible{}
+
+// inflightVisible is InflightVisible's answer to a number in flight: at
+// once.
+type inflightVisible struct{}
+
+func (inflightVisible) String() string     { return "linux-inflight-visible" }
+func (b inflightVisible) replace(z *seams) { z.inFlight = b }
+
+func (inflightVisible) defers() bool { return false }

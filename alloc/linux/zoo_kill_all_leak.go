@@ -15,13 +15,18 @@ package linux
 // Detected sequentially by porcupine. Fix: commit d25141a818e6 ("'kill sig
 // -1' must only apply to caller's namespace", 2009): kill_something_info
 // tests task_pid_vnr(p) > 1, the number in the sender's space.
-const KillAllLeak Bug = 7
+var KillAllLeak Bug = killAllLeak{}
 
-// killAllLeak is kill(-1)'s target set by root numbers; the caller holds
-// tasklistLock.
-func (s *System) killAllLeak(sender *task) []*task {
+// killAllLeak is KillAllLeak's kill(-1).
+type killAllLeak struct{}
+
+func (killAllLeak) String() string     { return "linux-kill-all-leak" }
+func (b killAllLeak) replace(z *seams) { z.killAll = b }
+
+// targets is kill(-1)'s target set by root numbers, "p->pid > 1".
+func (killAllLeak) targets(order []*task, sender *task) []*task {
 	var out []*task
-	for _, v := range s.order {
+	for _, v := range order {
 		if v != sender && v.pid.numbers[0].nr > 1 {
 			out = append(out, v)
 		}

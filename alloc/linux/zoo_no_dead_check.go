@@ -16,4 +16,13 @@ package linux
 // space whose init died"). Fix: commit c876ad768215 ("pidns: Stop pid
 // allocation when init dies", Eric W. Biederman, 2012) added PIDNS_HASH_ADDING
 // and the check in alloc_pid that answers ENOMEM.
-const NoDeadCheck Bug = 3
+var NoDeadCheck Bug = noDeadCheck{}
+
+// noDeadCheck is NoDeadCheck's PIDNS_ADDING checks: none.
+type noDeadCheck struct{}
+
+func (noDeadCheck) String() string     { return "linux-no-dead-check" }
+func (b noDeadCheck) replace(z *seams) { z.adding = b }
+
+func (noDeadCheck) allocPidAccepts(*space) bool    { return true }
+func (noDeadCheck) copyProcessAccepts(*space) bool { return true }

@@ -20,4 +20,12 @@ package linux
 // waits forever (deadlock verdict). Fix: commit 3fd37226216620 (2017) added
 // "Don't start children in a dying pid namespace" to copy_process, under
 // tasklist_lock, answering ENOMEM.
-const NoForkRecheck Bug = 4
+var NoForkRecheck Bug = noForkRecheck{}
+
+// noForkRecheck is NoForkRecheck's PIDNS_ADDING checks: alloc_pid's only.
+type noForkRecheck struct{ today }
+
+func (noForkRecheck) String() string     { return "linux-no-fork-recheck" }
+func (b noForkRecheck) replace(z *seams) { z.adding = b }
+
+func (noForkRecheck) copyProcessAccepts(*space) bool { return true }

@@ -33,4 +33,21 @@ package linux
 // checker shows both windows. Found by TestPropertyLinuxConcurrent once its
 // scenarios wrote pid_max; the two scenarios are TestZooVariantsFound's
 // (linux-pidmax-window, linux-pidmax-window-raised).
-const PidmaxWindow Bug = 10
+var PidmaxWindow Bug = pidmaxWindow{}
+
+// pidmaxWindow is PidmaxWindow's pid_max: read once per level before the
+// lock, never checked again.
+type pidmaxWindow struct{}
+
+func (pidmaxWindow) String() string     { return "linux-pidmax-window" }
+func (b pidmaxWindow) replace(z *seams) { z.pidMaxReads = b }
+
+// bound is READ_ONCE(tmp->pid_max), before the lock: the scan uses that
+// copy, however often it is retried.
+func (pidmaxWindow) bound(sp *space) func() int {
+	pidMax := int(sp.pidMax.Load())
+	return func() int { return pidMax }
+}
+
+// outOfRange is never true: nothing looks at pid_max again.
+func (pidmaxWindow) outOfRange(*pid, int) bool { return false }

@@ -20,11 +20,23 @@ package linux
 // Detected sequentially by porcupine against spec.Linux. The fix is today's
 // code: reserve with NULL, publish (idr_replace) only after every level
 // succeeded, under pidmap_lock, after the PIDNS_ADDING check.
-const PublishEarly Bug = 1
+var PublishEarly Bug = publishEarly{}
 
-// publishEarly stores nr for p published and counted; the caller holds
-// pidmapLock.
-func (s *System) publishEarly(sp *space, p *pid, nr int) {
+// publishEarly is PublishEarly's publication.
+type publishEarly struct{}
+
+func (publishEarly) String() string     { return "linux-publish-early" }
+func (b publishEarly) replace(z *seams) { z.publication = b }
+
+// reserve stores nr for p published and counted.
+func (publishEarly) reserve(sp *space, p *pid, nr int) {
 	sp.idr[nr] = p
 	sp.setAllocated(sp.allocated + 1)
 }
+
+// publish has nothing left to do: reserve published and counted it.
+func (publishEarly) publish(upid, *pid) {}
+
+// unreserve undoes a published, counted number, through free_pid's
+// bookkeeping.
+func (publishEarly) unreserve(u upid) { freeLevel(u, false) }

@@ -14,4 +14,18 @@ package linux
 // Detected sequentially by porcupine. Fix: answer from the pid the task
 // still holds until release_task (task_pid_nr_ns is 0 only once the pid is
 // detached).
-const TranslateDying Bug = 8
+var TranslateDying Bug = translateDying{}
+
+// translateDying is TranslateDying's task_pid_nr_ns.
+type translateDying struct{}
+
+func (translateDying) String() string     { return "linux-translate-dying" }
+func (b translateDying) replace(z *seams) { z.translation = b }
+
+// translate answers 0 for every task that is not live.
+func (translateDying) translate(target *task, sp *space) int {
+	if target.state != live {
+		return 0
+	}
+	return numberIn(target, sp)
+}

@@ -16,10 +16,16 @@ package linux
 // never published"); and the set_tid fork above, which finds the number
 // held by a fork that never ends, waits for it forever (deadlock verdict). Fix: kernel/pid.c alloc_pid's
 // out_free loop "while (++i <= ns->level)" removes every reserved level.
-const UnwindLeak Bug = 2
+var UnwindLeak Bug = unwindLeak{}
 
-// unwindLeak is the buggy out_free loop; the caller holds pidmapLock.
-func (s *System) unwindLeak(p *pid, failed int) {
+// unwindLeak is UnwindLeak's out_free: today's, but for the loop.
+type unwindLeak struct{ today }
+
+func (unwindLeak) String() string     { return "linux-unwind-leak" }
+func (b unwindLeak) replace(z *seams) { z.outFree = b }
+
+// unwind is the buggy out_free loop, "while (++i < ns->level)".
+func (unwindLeak) unwind(_ *System, p *pid, failed int) {
 	for i := failed + 1; i < p.level; i++ {
 		u := p.numbers[i]
 		delete(u.ns.idr, u.nr)

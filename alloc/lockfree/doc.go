@@ -61,6 +61,7 @@
 // serializes every allocation on that word — idr's lock with extra steps.
 // So lockfree claims unique, and is cyclic only when run alone.
 //
-// New builds the correct allocator; NewBuggy builds a zoo variant (the Bug
-// constants, each in its own zoo_*.go file with its story).
+// New builds the correct allocator; NewZoo(env, p, bug) builds a zoo
+// variant (the Bug constants, each named as the registry lists it and
+// declared in its own zoo_*.go file with its story).
 package lockfree

@@ -13,7 +13,7 @@ import (
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
 func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewBuggy(env, p, bug) }
+	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
 }
 
 // TestPropertyLockfreeSequential: on one thread, lockfree agrees with the
@@ -76,21 +76,25 @@ func TestLockfreeFullIsChecked(t *testing.T) {
 		Init:    fullBut(t, wide, 70),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70"), alloctest.Ops(t, "free 6")},
 	}
-	for _, bug := range []Bug{NoBug, UncheckedFull} {
+	for _, v := range []struct {
+		name    string
+		newImpl alloctest.NewImpl
+		buggy   bool
+	}{{"lockfree", newCorrect, false}, {UncheckedFull.String(), newBug(UncheckedFull), true}} {
 		d := sched.NewDFS(alloctest.DFSBound())
 		failing := 0
 		for d.Next() {
-			if why := alloctest.Judge(newBug(bug), sc, model.Unique, d); why != "" {
-				if bug == NoBug {
+			if why := alloctest.Judge(v.newImpl, sc, model.Unique, d); why != "" {
+				if !v.buggy {
 					t.Fatalf("run %d: %s", d.Count(), why)
 				}
 				failing++
 			}
 		}
-		if !d.Exhausted() || (bug == UncheckedFull) != (failing > 0) {
-			t.Fatalf("bug %d: %d runs (exhausted %v), %d failing", bug, d.Count(), d.Exhausted(), failing)
+		if !d.Exhausted() || v.buggy != (failing > 0) {
+			t.Fatalf("%s: %d runs (exhausted %v), %d failing", v.name, d.Count(), d.Exhausted(), failing)
 		}
-		t.Logf("bug %d: %d runs, %d pruned, %d failing", bug, d.Count(), d.Pruned(), failing)
+		t.Logf("%s: %d runs, %d pruned, %d failing", v.name, d.Count(), d.Pruned(), failing)
 	}
 }
 

@@ -21,6 +21,9 @@ import "github.com/pidcheck/pidcheck/checker/sched"
 //
 // The fix: clear the bit with one atomic AND (test_and_clear_bit), as free
 // does.
+const LostFree Bug = "lockfree-lost-free"
+
+// clearNonAtomic is LostFree's clear_bit: a load, then a store.
 func (a *Allocator) clearNonAtomic(w sched.Int64, mask int64) int64 {
 	old := w.Load()
 	w.Store(old &^ mask)

@@ -8,8 +8,8 @@ package lockfree
 // thread then takes the last clear bit in a word the search has not reached
 // yet, the search sees every bit set although the bits were never all set
 // at once: a free number existed throughout, and EAGAIN is not
-// linearizable (the unique policy promises EAGAIN only when the space is
-// full). It needs a bitmap of two words or more (pid_max above 64).
+// linearizable (the unique policy allows EAGAIN only once [floor, pid_max)
+// is full). It needs a bitmap of two words or more (pid_max above 64).
 // kernel/pid.c alloc_pidmap scanned the same way, word by word with
 // find_next_zero_bit, and had this window too; a fork that fails with
 // EAGAIN is retried by its caller, so it was never treated as a bug there.
@@ -26,3 +26,4 @@ package lockfree
 // instant. The fix (alloc): after a failed search, wait until no free is in
 // flight, note how many frees have begun, search again, and answer EAGAIN
 // only if no free began during that search.
+const UncheckedFull Bug = "lockfree-unchecked-full"

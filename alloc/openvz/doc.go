@@ -19,7 +19,8 @@
 // shows it is not cyclic (a fork that fails after allocating has moved the
 // cursor) and not even linearizable against a concurrent pid_max write.
 //
-// The zoo: MapAfterVisible (zoo_map_after_visible.go), KillGlobalLeak
-// (zoo_kill_global_leak.go) and AllocBeforeAttach
+// New builds the correct system; NewZoo(env, p, bug) builds a zoo variant:
+// MapAfterVisible (zoo_map_after_visible.go), KillGlobalLeak
+// (zoo_kill_global_leak.go) or AllocBeforeAttach
 // (zoo_alloc_before_attach.go).
 package openvz

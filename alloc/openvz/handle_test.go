@@ -12,7 +12,7 @@ import (
 // allows; the task table stays two tasks big (a table indexed by handle
 // allocated megabytes here).
 func TestHugeHandleIsCheap(t *testing.T) {
-	sys := New(sched.NewRealEnv(), model.SmallParams(), None)
+	sys := New(sched.NewRealEnv(), model.SmallParams())
 	const huge = model.Handle(1000000)
 	var before, after runtime.MemStats
 	runtime.GC()

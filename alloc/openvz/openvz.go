@@ -11,16 +11,12 @@ import (
 // VPIDBit is OpenVZ's VPID_DIV (1 << VPID_BIT, VPID_BIT = 10).
 const VPIDBit = 1 << 10
 
-// Bug selects a zoo variant; None is the correct implementation.
-type Bug uint8
+// Bug names a zoo variant of openvz by its registry name. Each is declared,
+// with its story, in its own zoo_*.go file.
+type Bug string
 
-// The zoo variants (each told in its zoo_*.go file).
-const (
-	None              Bug = iota
-	MapAfterVisible       // zoo_map_after_visible.go
-	KillGlobalLeak        // zoo_kill_global_leak.go
-	AllocBeforeAttach     // zoo_alloc_before_attach.go
-)
+// String is the variant's registry name.
+func (b Bug) String() string { return string(b) }
 
 // task is a task_struct: it keeps its global number only; its virtual
 // number lives in the translation map. Its space, Home, is 0 for the host
@@ -67,9 +63,9 @@ type System struct {
 	rmap     map[int]int
 }
 
-// New returns a correct OpenVZ system, or the zoo variant bug.
-func New(env sched.Env, p model.Params, bug Bug) *System {
-	s := &System{env: env, p: p, bug: bug}
+// New returns a correct OpenVZ system: the host, with t0 as global 1.
+func New(env sched.Env, p model.Params) *System {
+	s := &System{env: env, p: p}
 	s.pidmapLock = env.NewMutex("pidmap_lock")
 	nw := (p.PidMax + 63) / 64
 	s.words = make([]sched.Int64, nw)
@@ -87,6 +83,13 @@ func New(env sched.Env, p model.Params, bug Bug) *System {
 	s.vpidLock = env.NewMutex("vpid_lock")
 	s.vmap = map[vkey]int{}
 	s.rmap = map[int]int{}
+	return s
+}
+
+// NewZoo returns the system with the zoo bug switched on (MapAfterVisible, …).
+func NewZoo(env sched.Env, p model.Params, bug Bug) *System {
+	s := New(env, p)
+	s.bug = bug
 	return s
 }
 

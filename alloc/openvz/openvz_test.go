@@ -17,7 +17,11 @@ import (
 // go test -run Concurrent -seeds 10000.
 var seeds = flag.Int("seeds", 0, "schedules for the concurrent correctness test (0: the default)")
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p, None) }
+func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+
+func newBug(bug Bug) alloctest.NewImpl {
+	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+}
 
 // newGen starts alloctest's op generator at handle next, drawing virtual
 // numbers (with VPIDBit) too.
@@ -39,7 +43,7 @@ func TestPropertyOpenVZSequential(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		pm := rapid.IntRange(4, 20).Draw(t, "pid_max")
 		p := model.Params{PidMax: pm, Floor: rapid.IntRange(1, pm-1).Draw(t, "floor"), MaxLevel: rapid.IntRange(0, 1).Draw(t, "max_level")}
-		sys := New(sched.NewRealEnv(), p, None)
+		sys := New(sched.NewRealEnv(), p)
 		st := ovzspec.New(p, model.Cyclic).Init()
 		alloctest.CheckSequential(t, sys, st, newGen(1))
 	})
@@ -58,9 +62,9 @@ func TestConcurrentOpenVZLinearizable(t *testing.T) {
 func TestZooOpenVZFound(t *testing.T) {
 	p := alloctest.ProcessParams()
 	alloctest.RequireZooFound(t, ovzspec.New(p, model.Cyclic), newGen, []alloctest.ZooCase{
-		{Name: "openvz-map-after-visible", New: NewMapAfterVisible, Budget: 10000},
-		{Name: "openvz-kill-global-leak", New: NewKillGlobalLeak, Budget: 10000},
-		{Name: "openvz-alloc-before-attach", New: NewAllocBeforeAttach, Budget: 10000},
+		{Name: "openvz-map-after-visible", New: newBug(MapAfterVisible), Budget: 10000},
+		{Name: "openvz-kill-global-leak", New: newBug(KillGlobalLeak), Budget: 10000},
+		{Name: "openvz-alloc-before-attach", New: newBug(AllocBeforeAttach), Budget: 10000},
 	})
 }
 
@@ -71,7 +75,7 @@ func TestStressOpenVZReal(t *testing.T) {
 }
 
 func ExampleSystem() {
-	sys := New(sched.NewRealEnv(), model.SmallParams(), None)
+	sys := New(sched.NewRealEnv(), model.SmallParams())
 	for _, op := range []model.Op{
 		{Kind: model.Unshare, Task: 0},
 		{Kind: model.Fork, Task: 0, Child: 1},

@@ -1,11 +1,8 @@
 package openvz
 
-import (
-	"github.com/pidcheck/pidcheck/checker/sched"
-	"github.com/pidcheck/pidcheck/model"
-)
+import "github.com/pidcheck/pidcheck/model"
 
-// NewAllocBeforeAttach returns the zoo variant openvz-alloc-before-attach.
+// AllocBeforeAttach is the zoo variant openvz-alloc-before-attach.
 //
 // The story: this is the order of the 2.6.16-era copy_process that the
 // OpenVZ patches sat on — alloc_pidmap first, under pidmap_lock only, and
@@ -27,9 +24,7 @@ import (
 // a fork is one step for every observer. (Linux went the other way: it
 // never promised atomicity against pid_max writes, and a failed fork's
 // cursor move is kept by idr_alloc_cyclic to this day.)
-func NewAllocBeforeAttach(env sched.Env, p model.Params) model.Impl {
-	return New(env, p, AllocBeforeAttach)
-}
+const AllocBeforeAttach Bug = "openvz-alloc-before-attach"
 
 // forkAllocFirst is the broken fork: alloc_pidmap, then tasklist_lock.
 func (s *System) forkAllocFirst(op model.Op) model.Result {

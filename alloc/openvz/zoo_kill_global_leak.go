@@ -1,11 +1,6 @@
 package openvz
 
-import (
-	"github.com/pidcheck/pidcheck/checker/sched"
-	"github.com/pidcheck/pidcheck/model"
-)
-
-// NewKillGlobalLeak returns the zoo variant openvz-kill-global-leak.
+// KillGlobalLeak is the zoo variant openvz-kill-global-leak.
 //
 // The story: in linear mode a virtual number is the global one with the
 // VPID bit set, so vpid_to_pid has a shortcut: "a number without the bit
@@ -17,6 +12,4 @@ import (
 // its own tasks' virtual numbers: kill(2) from inside → ESRCH. No
 // interleaving is needed; one container task signalling a small number is
 // enough.
-func NewKillGlobalLeak(env sched.Env, p model.Params) model.Impl {
-	return New(env, p, KillGlobalLeak)
-}
+const KillGlobalLeak Bug = "openvz-kill-global-leak"

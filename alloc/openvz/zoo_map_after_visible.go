@@ -1,11 +1,6 @@
 package openvz
 
-import (
-	"github.com/pidcheck/pidcheck/checker/sched"
-	"github.com/pidcheck/pidcheck/model"
-)
-
-// NewMapAfterVisible returns the zoo variant openvz-map-after-visible.
+// MapAfterVisible is the zoo variant openvz-map-after-visible.
 //
 // The story: copy_process attaches the new task to the task list and the
 // pid hash and drops tasklist_lock; only then does it enter the task's
@@ -30,6 +25,4 @@ import (
 // the order in the correct implementation: fill the map before the task
 // becomes visible, under tasklist_lock (OpenVZ set the task's vpid in
 // copy_process before attach_pid).
-func NewMapAfterVisible(env sched.Env, p model.Params) model.Impl {
-	return New(env, p, MapAfterVisible)
-}
+const MapAfterVisible Bug = "openvz-map-after-visible"

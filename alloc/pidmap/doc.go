@@ -95,6 +95,7 @@
 //     is ("a code writing to it should synchronize its usage with external
 //     means", kernel/pid_namespace.c).
 //
-// New builds the correct allocator; NewBuggy builds a zoo variant (the Bug
-// constants, each in its own zoo_*.go file with its story).
+// New builds the correct allocator; NewZoo(env, p, bug) builds a zoo
+// variant (the Bug constants, each named as the registry lists it and
+// declared in its own zoo_*.go file with its story).
 package pidmap

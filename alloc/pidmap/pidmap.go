@@ -8,17 +8,12 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// Bug selects a zoo variant; NoBug is the correct allocator.
-type Bug uint8
+// Bug names a zoo variant of pidmap by its registry name. Each is declared,
+// with its story, in its own zoo_*.go file.
+type Bug string
 
-// The zoo variants of pidmap, each described in its zoo_*.go file.
-const (
-	NoBug           Bug = iota
-	StaleCursor         // zoo_stale_cursor.go
-	NonatomicClaim      // zoo_nonatomic_claim.go
-	LateAddingCheck     // zoo_late_adding_check.go
-	UncheckedFull       // zoo_unchecked_full.go
-)
+// String is the variant's registry name.
+func (b Bug) String() string { return string(b) }
 
 // wordBits is the number of PIDs per bitmap word: find_next_zero_bit and
 // test_and_set_bit work on longs.
@@ -48,13 +43,9 @@ type Allocator struct {
 }
 
 // New returns the correct allocator on env with every number free.
-func New(env sched.Env, p model.Params) *Allocator { return NewBuggy(env, p, NoBug) }
-
-// NewBuggy returns the allocator with bug switched on.
-func NewBuggy(env sched.Env, p model.Params, bug Bug) *Allocator {
+func New(env sched.Env, p model.Params) *Allocator {
 	a := &Allocator{
 		p:       p,
-		bug:     bug,
 		env:     env,
 		words:   make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
 		lastPid: env.NewInt64("last_pid", 0),
@@ -65,6 +56,13 @@ func NewBuggy(env sched.Env, p model.Params, bug Bug) *Allocator {
 	for i := range a.words {
 		a.words[i] = env.NewInt64("pidmap["+strconv.Itoa(i)+"]", 0)
 	}
+	return a
+}
+
+// NewZoo returns the allocator with the zoo bug switched on (StaleCursor, …).
+func NewZoo(env sched.Env, p model.Params, bug Bug) *Allocator {
+	a := New(env, p)
+	a.bug = bug
 	return a
 }
 

@@ -13,7 +13,7 @@ import (
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
 func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewBuggy(env, p, bug) }
+	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
 }
 
 // TestPropertyPidmapSequential: on one thread, pidmap agrees with the spec

@@ -27,6 +27,9 @@ import "github.com/pidcheck/pidcheck/model"
 // A's ENOMEM says A never held 1, so B's free of 1 must fail (EINVAL).
 // The fix is the correct pidmap's: check the flag before claiming, under a
 // lock that disable takes exclusively.
+const LateAddingCheck Bug = "pidmap-late-adding-check"
+
+// allocCheckAfter is alloc with LateAddingCheck's check after the claim.
 func (a *Allocator) allocCheckAfter() model.Result {
 	a.adding.RLock()
 	n := a.allocPidmap(a.pidMax)

@@ -20,6 +20,9 @@ import "github.com/pidcheck/pidcheck/checker/sched"
 // Two live tasks now share PID 1; no order of the two allocs explains it.
 // The fix is the one alloc_pidmap always had: test_and_set_bit, and on
 // failure go on to the next clear bit (find_next_offset).
+const NonatomicClaim Bug = "pidmap-nonatomic-claim"
+
+// setBit is NonatomicClaim's claim: set_bit, not test_and_set_bit.
 func (a *Allocator) setBit(w sched.Int64, mask int64) {
 	w.Or(mask) // the old value, which says whether someone was first, is dropped
 }

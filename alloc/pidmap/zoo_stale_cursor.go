@@ -28,3 +28,4 @@ package pidmap
 // be handed out. It is found against the cyclic policy on histories whose
 // parallel part only allocates (doc.go explains why the fixed pidmap is
 // cyclic there and not in general).
+const StaleCursor Bug = "pidmap-stale-cursor"

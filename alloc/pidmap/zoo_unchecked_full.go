@@ -30,3 +30,4 @@ package pidmap
 // instant. The fix (alloc): after a failed scan, wait until no free is in
 // flight (frees.done = frees.begun), note frees.begun, scan again, and
 // answer EAGAIN only if no free began during that scan.
+const UncheckedFull Bug = "pidmap-unchecked-full"

@@ -14,7 +14,8 @@
 // one critical section (alloc/openvz's zoo_alloc_before_attach.go shows
 // what the 2006 order, allocate first and attach later, breaks).
 //
-// The zoo: WaitInner (zoo_wait_inner.go), KillGroupEscape
-// (zoo_kill_group_escape.go) and WaitIDFreedAtExit
+// New builds the correct system; NewZoo(env, p, bug) builds a zoo variant:
+// WaitInner (zoo_wait_inner.go), KillGroupEscape
+// (zoo_kill_group_escape.go) or WaitIDFreedAtExit
 // (zoo_wait_id_freed_at_exit.go).
 package pspace2006

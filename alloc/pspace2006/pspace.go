@@ -8,16 +8,12 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// Bug selects a zoo variant; None is the correct implementation.
-type Bug uint8
+// Bug names a zoo variant of pspace2006 by its registry name. Each is declared,
+// with its story, in its own zoo_*.go file.
+type Bug string
 
-// The zoo variants (each told in its zoo_*.go file).
-const (
-	None              Bug = iota
-	WaitInner             // zoo_wait_inner.go
-	KillGroupEscape       // zoo_kill_group_escape.go
-	WaitIDFreedAtExit     // zoo_wait_id_freed_at_exit.go
-)
+// String is the variant's registry name.
+func (b Bug) String() string { return string(b) }
 
 // task is a task_struct: it lives in one pspace, Home, with number num
 // there.
@@ -58,15 +54,22 @@ type System struct {
 	seq      int
 }
 
-// New returns a correct pspace system, or the zoo variant bug.
-func New(env sched.Env, p model.Params, bug Bug) *System {
-	s := &System{env: env, p: p, bug: bug, seq: 1}
+// New returns a correct pspace system: the root pspace, with t0 as 1.
+func New(env sched.Env, p model.Params) *System {
+	s := &System{env: env, p: p, seq: 1}
 	s.tasklist = env.NewRWMutex("tasklist")
 	root := s.newSpace(-1, 0, model.Root)
 	root.used[1] = true
 	root.next.Store(2)
 	root.hash[1] = model.Root
 	s.tasks.Add(model.Root, &task{Task: proc.Task{State: proc.Live, Parent: model.NoTask}, num: 1})
+	return s
+}
+
+// NewZoo returns the system with the zoo bug switched on (WaitInner, …).
+func NewZoo(env sched.Env, p model.Params, bug Bug) *System {
+	s := New(env, p)
+	s.bug = bug
 	return s
 }
 

@@ -17,7 +17,11 @@ import (
 // go test -run Concurrent -seeds 10000.
 var seeds = flag.Int("seeds", 0, "schedules for the concurrent correctness test (0: the default)")
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p, None) }
+func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+
+func newBug(bug Bug) alloctest.NewImpl {
+	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+}
 
 // newGen starts alloctest's op generator at handle next; half the kills
 // become kill(-wid) (pspaces have no virtual numbers).
@@ -42,7 +46,7 @@ func TestPropertyPSpace2006Sequential(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		pm := rapid.IntRange(4, 20).Draw(t, "pid_max")
 		p := model.Params{PidMax: pm, Floor: rapid.IntRange(1, pm-1).Draw(t, "floor"), MaxLevel: rapid.IntRange(0, 2).Draw(t, "max_level")}
-		sys := New(sched.NewRealEnv(), p, None)
+		sys := New(sched.NewRealEnv(), p)
 		st := pspec.New(p, model.Cyclic).Init()
 		alloctest.CheckSequential(t, sys, st, newGen(1))
 	})
@@ -61,9 +65,9 @@ func TestConcurrentPSpace2006Linearizable(t *testing.T) {
 func TestZooPSpace2006Found(t *testing.T) {
 	p := alloctest.ProcessParams()
 	alloctest.RequireZooFound(t, pspec.New(p, model.Cyclic), newGen, []alloctest.ZooCase{
-		{Name: "pspace-wait-inner", New: NewWaitInner, Budget: 10000},
-		{Name: "pspace-kill-group-escape", New: NewKillGroupEscape, Budget: 10000},
-		{Name: "pspace-wait-id-freed-at-exit", New: NewWaitIDFreedAtExit, Budget: 10000},
+		{Name: "pspace-wait-inner", New: newBug(WaitInner), Budget: 10000},
+		{Name: "pspace-kill-group-escape", New: newBug(KillGroupEscape), Budget: 10000},
+		{Name: "pspace-wait-id-freed-at-exit", New: newBug(WaitIDFreedAtExit), Budget: 10000},
 	})
 }
 
@@ -74,7 +78,7 @@ func TestStressPSpace2006Real(t *testing.T) {
 }
 
 func ExampleSystem() {
-	sys := New(sched.NewRealEnv(), model.SmallParams(), None)
+	sys := New(sched.NewRealEnv(), model.SmallParams())
 	for _, op := range []model.Op{
 		{Kind: model.Unshare, Task: 0},
 		{Kind: model.Fork, Task: 0, Child: 1},

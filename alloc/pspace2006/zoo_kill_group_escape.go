@@ -2,11 +2,10 @@ package pspace2006
 
 import (
 	"github.com/pidcheck/pidcheck/alloc/internal/proc"
-	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// NewKillGroupEscape returns the zoo variant pspace-kill-group-escape.
+// KillGroupEscape is the zoo variant pspace-kill-group-escape.
 //
 // The story: the group kills — kill(-wid), the whole inner pspace, and
 // kill(-1), everything visible — collect their targets under the read
@@ -32,9 +31,7 @@ import (
 // atomic wrt pgrp/session signals" (lkml, 16 March 2006: copy_process
 // rechecks signal_pending under tasklist_lock and restarts the fork). The
 // correct implementation here collects and delivers under one write lock.
-func NewKillGroupEscape(env sched.Env, p model.Params) model.Impl {
-	return New(env, p, KillGroupEscape)
-}
+const KillGroupEscape Bug = "pspace-kill-group-escape"
 
 // killGroupEscape is the broken kill(-wid) and kill(-1).
 func (s *System) killGroupEscape(op model.Op) model.Result {

@@ -1,11 +1,6 @@
 package pspace2006
 
-import (
-	"github.com/pidcheck/pidcheck/checker/sched"
-	"github.com/pidcheck/pidcheck/model"
-)
-
-// NewWaitIDFreedAtExit returns the zoo variant pspace-wait-id-freed-at-exit.
+// WaitIDFreedAtExit is the zoo variant pspace-wait-id-freed-at-exit.
 //
 // The story: a leader's wait ID belongs to no task of the parent pspace —
 // it is a placeholder for the whole inner pspace — so the exit path, which
@@ -21,6 +16,4 @@ import (
 // release_task → detach_pid → free_pid; the 2006 analogue of Linux's
 // "freed at exit instead of at reap"). A sequential history shows it;
 // concurrency only widens the ways to reach the reused number.
-func NewWaitIDFreedAtExit(env sched.Env, p model.Params) model.Impl {
-	return New(env, p, WaitIDFreedAtExit)
-}
+const WaitIDFreedAtExit Bug = "pspace-wait-id-freed-at-exit"

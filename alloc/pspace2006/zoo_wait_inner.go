@@ -1,11 +1,6 @@
 package pspace2006
 
-import (
-	"github.com/pidcheck/pidcheck/checker/sched"
-	"github.com/pidcheck/pidcheck/model"
-)
-
-// NewWaitInner returns the zoo variant pspace-wait-inner.
+// WaitInner is the zoo variant pspace-wait-inner.
 //
 // The story: wait reports the reaped child by task_pid_nr — the child's
 // number in its own pspace — instead of its number in the waiter's pspace.
@@ -16,6 +11,4 @@ import (
 // mistake every pid-namespace design had to stamp out (Linux's
 // pid_vnr/task_pid_nr_ns split, 2.6.24: "the pid as seen from the current
 // namespace"). No interleaving is needed: unshare, fork, exit, wait.
-func NewWaitInner(env sched.Env, p model.Params) model.Impl {
-	return New(env, p, WaitInner)
-}
+const WaitInner Bug = "pspace-wait-inner"
