@@ -300,7 +300,7 @@ func TestBadOptionsAreErrors(t *testing.T) {
 	e := toyTarget("alloc", false)
 	for _, o := range []ExploreOptions{
 		{Strategy: "bogus"}, {Schedules: -1}, {Gen: GenOptions{Threads: 99}}, {Gen: GenOptions{Params: model.Params{PidMax: 3, Floor: 4}}},
-		{Shard: 2, Shards: 2}, {Shard: -1, Shards: 2},
+		{Shard: 2, Shards: 2}, {Shard: -1, Shards: 2}, {Gen: GenOptions{Leave: []model.Kind{model.Fork}}}, {Gen: GenOptions{Leave: []model.Kind{99}}},
 	} {
 		if _, err := Explore(e, o); err == nil {
 			t.Errorf("options %+v accepted", o)
