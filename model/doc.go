@@ -64,15 +64,35 @@
 //	t0 ns_last_pid 5        Write ns_last_pid of t0's space: the next
 //	                        allocation there starts at 6.
 //
-// Allocator-level ops have no actor:
+// Allocator-level ops have no actor. Every number is free at first; the
+// cursor starts at 0 (a fresh space: the first cyclic alloc gives 1); max
+// is Params.PidMax until set_max changes it. Checked in this order:
 //
-//	alloc                   a number, EAGAIN when full, ENOMEM when disabled
-//	free 7                  "ok", or EINVAL when 7 is not allocated
-//	alloc_at 7              "ok", EEXIST when taken, EINVAL out of range,
-//	                        ENOMEM when disabled
-//	set_cursor 5            the next alloc starts at 6 (ns_last_pid)
-//	set_max 12              numbers must now be < 12
-//	disable                 no allocation succeeds any more (init died)
+//	alloc                   A number by the claimed policy (cyclic: the first
+//	                        free at or after the cursor, wrapping once to
+//	                        the floor; the cursor moves past it). EAGAIN when
+//	                        none is free (unique: also once [floor, max) is
+//	                        full). After disable: ENOMEM (EAGAIN also allowed
+//	                        when full); the cursor stays.
+//	free 7                  "ok" when 7 is allocated, else EINVAL.
+//	alloc_at 7              EINVAL unless 1 ≤ 7 < max; EEXIST when taken;
+//	                        ENOMEM after disable (ENOMEM also allowed in
+//	                        place of EEXIST then); else "ok". Never moves
+//	                        the cursor.
+//	set_cursor 5            ns_last_pid: the next alloc starts at 6. EINVAL
+//	                        unless 0 ≤ 5 ≤ max.
+//	set_max 12              pid_max: numbers must now be < 12. EINVAL unless
+//	                        floor < 12 ≤ Params.PidMax; numbers at or above
+//	                        it stay allocated.
+//	disable                 "ok": no allocation succeeds any more (the
+//	                        space's init died).
+//
+// Any other kind sent to an allocator (and an allocator-level kind sent to
+// a process-level implementation) answers EINVAL. The spec (package spec,
+// spec.Allocator and spec.Linux) is the judge of all of this; its golden
+// cases in spec/testdata show each rule with its kernel source. An
+// implementation written with typed methods (checker.AdaptAllocator,
+// checker.AdaptProcesses) returns these errnos as its errors.
 //
 // # Printing
 //

@@ -45,7 +45,7 @@ func CheckExpectPassesStep(t *rapid.T, newSpec NewSpec) {
 	p := model.Params{PidMax: pm, Floor: rapid.IntRange(1, pm-1).Draw(t, "floor"), MaxLevel: rapid.IntRange(0, 3).Draw(t, "max_level")}
 	pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique}).Draw(t, "policy")
 	s := newSpec(p, pol)
-	if s.Init().Key() != s.Init().Key() {
+	if a, b := s.Init(), s.Init(); a.Key() != b.Key() {
 		t.Fatalf("Init is not deterministic")
 	}
 	st := s.Init()
