@@ -113,7 +113,12 @@ type space struct {
 	taken  []int        // numbers in use at this level (live and zombie tasks)
 }
 
-// task is a live or zombie task. nspid is shared between states.
+// task is a live or zombie task, a process or a thread. nspid is shared
+// between states. group is the thread-group leader's handle (h itself for
+// a leader); only a leader has a parent and sits in a children list (a
+// thread's getppid is its leader's), only a leader can be a zombie (a
+// thread that exits is released at once), and a leader's exit is the
+// group's status.
 type task struct {
 	h      model.Handle
 	st     taskState
@@ -121,6 +126,7 @@ type task struct {
 	space  int   // active space
 	kids   int   // children space (pid_ns_for_children)
 	parent model.Handle
+	group  model.Handle
 	exit   model.Status
 }
 
@@ -142,7 +148,7 @@ func newLinux(p model.Params, pol model.Policy) *linuxState {
 	return &linuxState{
 		pol: pol, p: p,
 		spaces: []space{{parent: -1, pidMax: p.PidMax, cursor: 2, init: model.Root, taken: []int{1}}},
-		tasks:  []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask}},
+		tasks:  []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask, group: model.Root}},
 	}
 }
 
@@ -221,12 +227,58 @@ func (s *linuxState) holder(sp, n int) int {
 	return -1
 }
 
-// isInit reports whether task t is its space's init.
-func (s *linuxState) isInit(t *task) bool { return s.spaces[t.space].init == t.h }
+// isInit reports whether task t belongs to its space's init: the thread
+// group of the space's child reaper (every thread of init's group is
+// "init" for signals, SIGNAL_UNKILLABLE being per signal_struct).
+func (s *linuxState) isInit(t *task) bool {
+	r := s.spaces[t.space].init
+	if r == t.h {
+		return true
+	}
+	i := s.find(r)
+	return i >= 0 && s.tasks[i].group == t.group
+}
 
-// reapable reports whether zombie t may be reaped now.
+// members returns the indices of the tasks of thread group g in thread-list
+// order: the leader first, then the other threads in creation order (the
+// order of s.tasks, in which a non-leader thread never moves).
+func (s *linuxState) members(g model.Handle) []int {
+	var out []int
+	if l := s.find(g); l >= 0 {
+		out = append(out, l)
+	}
+	for i := range s.tasks {
+		if s.tasks[i].group == g && s.tasks[i].h != g {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// groupLive reports whether thread group g has a live thread.
+func (s *linuxState) groupLive(g model.Handle) bool {
+	for i := range s.tasks {
+		if s.tasks[i].group == g && s.tasks[i].st == live {
+			return true
+		}
+	}
+	return false
+}
+
+// tgidIn is the number of t's thread group (its leader's number) in space
+// sp; 0 when invisible there.
+func (s *linuxState) tgidIn(t *task, sp int) int {
+	if l := s.find(t.group); l >= 0 {
+		return s.numberIn(&s.tasks[l], sp)
+	}
+	return 0
+}
+
+// reapable reports whether zombie t may be reaped now: a zombie leader
+// whose thread group has no live thread left (delay_group_leader), and,
+// for an init, no other task left in its space.
 func (s *linuxState) reapable(t *task) bool {
-	if t.st != zombie {
+	if t.st != zombie || s.groupLive(t.group) {
 		return false
 	}
 	return !s.isInit(t) || len(s.spaces[t.space].taken) == 1
@@ -305,6 +357,7 @@ func (s *linuxState) buildKey() string {
 		num(canon[t.space])
 		num(canon[t.kids])
 		num(int(t.parent))
+		num(int(t.group))
 		if t.st == zombie {
 			num(t.exit.Code)
 			num(t.exit.Signal)
@@ -343,7 +396,11 @@ func (s *linuxState) String() string {
 		if t.kids != t.space {
 			fmt.Fprintf(&b, " (children in %s)", spaceName(t.kids))
 		}
-		fmt.Fprintf(&b, ", parent %s", t.parent)
+		if t.group != t.h {
+			fmt.Fprintf(&b, ", thread of %s", t.group)
+		} else {
+			fmt.Fprintf(&b, ", parent %s", t.parent)
+		}
 		if t.st == zombie {
 			fmt.Fprintf(&b, ", zombie (%s)", t.exit)
 			if !s.reapable(&t) {
