@@ -114,6 +114,14 @@
 // is free, which spec's unique forbids — so a scenario that fills a space
 // past its floor fails unique even on one thread.
 //
+// # Threads: refused for now
+//
+// spec.Linux models threads (thread, gettid, exit_thread, exec); this
+// implementation does not yet, and refuses those ops as model/doc.go says
+// an implementation refuses an op it lacks: ESRCH from a task that is not
+// live, else EINVAL, changing nothing. A scenario with thread ops therefore
+// fails against spec.Linux; the generator does not emit them.
+//
 // # The zoo
 //
 // NewWithBug switches on one deliberately broken variant; each Bug constant
