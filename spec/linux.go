@@ -284,6 +284,19 @@ func (s *linuxState) reapable(t *task) bool {
 	return !s.isInit(t) || len(s.spaces[t.space].taken) == 1
 }
 
+// groupOf is the thread group of the task with handle h (h itself when h
+// names no task). Key writes a parent and a child reaper by their group:
+// which thread of a group is a child's parent, or its space's reaper, is
+// never observable (wait is group-wide, getppid answers the group's number,
+// orphans and exec keep them in the group), so states that differ only in
+// that are equal.
+func (s *linuxState) groupOf(h model.Handle) model.Handle {
+	if i := s.find(h); i >= 0 {
+		return s.tasks[i].group
+	}
+	return h
+}
+
 // spaceName is "s3".
 func spaceName(i int) string { return "s" + strconv.Itoa(i) }
 
@@ -297,8 +310,9 @@ func (s *linuxState) buildKey() string {
 	var b strings.Builder
 	num := func(n int) { b.WriteString(strconv.Itoa(n)); b.WriteByte(',') }
 	// Tasks in handle order: the list order only breaks Expect's ties (which
-	// exited child wait(-1) reports first) and never changes what Step
-	// accepts, so states that differ only in it are equal for checking.
+	// exited child wait(-1) reports first, which thread of a group inherits
+	// children) and never changes what Step accepts, so states that differ
+	// only in it are equal for checking.
 	// Without this, n concurrent forks under Unique give n! distinct states.
 	order := make([]int, len(s.tasks))
 	for i := range order {
@@ -340,7 +354,7 @@ func (s *linuxState) buildKey() string {
 		if s.pol == model.Cyclic {
 			num(sp.cursor)
 		}
-		num(int(sp.init))
+		num(int(s.groupOf(sp.init)))
 		if sp.dead {
 			b.WriteByte('d')
 		}
@@ -356,7 +370,7 @@ func (s *linuxState) buildKey() string {
 		}
 		num(canon[t.space])
 		num(canon[t.kids])
-		num(int(t.parent))
+		num(int(s.groupOf(t.parent)))
 		num(int(t.group))
 		if t.st == zombie {
 			num(t.exit.Code)

@@ -172,10 +172,14 @@ func (c *linuxState) exec(h model.Handle) {
 	g := c.tasks[i].group
 	sp := c.tasks[i].space
 	wasInit := c.isInit(&c.tasks[i])
+	var others []model.Handle
 	for _, m := range c.members(g) {
 		if t := c.tasks[m].h; t != h && t != g {
-			c.reparent(t, h)
+			others = append(others, t)
 		}
+	}
+	for _, t := range others {
+		c.reparent(t, h) // reparent reorders c.tasks: indices are stale after it
 	}
 	for {
 		victim := -1
