@@ -171,8 +171,9 @@ func runLinux(t *rapid.T, noCursorWrites bool, each func(before *linuxState, op 
 	}
 }
 
-// TestPropertyNoNumberSharedInSpace: no two unreaped tasks share a number in
-// one space, NSpid length is depth+1, visibility is exactly the chain, and
+// TestPropertyNoNumberSharedInSpace: no two unreaped tasks, threads
+// included, share a number in one space, NSpid length is depth+1,
+// visibility is exactly the chain, the thread-group invariants hold, and
 // Expect's results pass Step (all checked by check after every op).
 func TestPropertyNoNumberSharedInSpace(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
