@@ -40,7 +40,8 @@ import (
 // Levels past the list allocate by the policy. An exact level never moves
 // the cursor.
 //
-// exit c: the actor becomes a zombie with status "exited c&0xff" and keeps
+// exit c (exit_group; for a single-threaded actor): the actor becomes a
+// zombie with status "exited c&0xff" and keeps
 // its numbers in every level until reaped. Its children go to the init of
 // the actor's space, at the end of that init's children list. Exit of a
 // space's init (or SIGKILL delivered to it) kills the space: it stops
@@ -81,6 +82,32 @@ import (
 // getpid, getppid (0 when the parent is invisible, or for t0), translate
 // (0 when invisible or reaped, ESRCH when never created), lookup (ESRCH
 // when no task, zombies included, has the number).
+//
+// Threads (kernel/fork.c copy_process, kernel/exit.c, kernel/exec.c
+// de_thread; golden file threads, checked on 6.18.44): thread allocates as
+// fork does, in the actor's own space, after refusing with EINVAL when the
+// actor's children space is not its own (CLONE_THREAD into another PID
+// namespace); the new task joins the actor's thread group and is in no
+// children list. getpid answers the group's number (the leader's), gettid
+// the task's own; getppid the number of the group of the leader's parent.
+// exit_thread: a non-leader is released at once (its numbers freed, its
+// handle reaped); a leader becomes a zombie that is not reapable while its
+// group has a live thread; the exiting thread's children and an init's
+// child-reaper role go to the group's first live thread (leader first, then
+// creation order; find_alive_thread, find_child_reaper). The group dies with
+// its last live thread: the leader's status is that thread's code
+// (synchronize_group_exit), or the status of exit (exit_group) or of a
+// fatal signal, which end every thread at once; an init group's death kills
+// its space as above. wait looks at the children of every thread of the
+// actor's group (Expect: the actor's own first, then around the thread
+// list). kill names a task by any thread's number and signals its group;
+// kill(-1) visits group leaders only and skips the actor's group; a group
+// with no live thread ignores signals; init protection covers every thread
+// of init's group. exec: the other threads are released (their children go
+// to the exec'ing thread); exec by a non-leader swaps numbers with the
+// leader (the exec'ing thread keeps the TGID, its parent and its place in
+// the children list) and releases the old leader with the exec'ing thread's
+// old numbers.
 //
 // pid_max n: EINVAL unless floor < n ≤ p.PidMax (pid_max_min,
 // pid_max_max); only the actor's own space changes. ns_last_pid n: EINVAL
