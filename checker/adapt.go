@@ -26,10 +26,10 @@ type TypedAllocator interface {
 }
 
 type (
-	allocAtter interface{ AllocAt(n int) error }
+	allocAtter   interface{ AllocAt(n int) error }
 	cursorSetter interface{ SetCursor(n int) error }
-	maxSetter   interface{ SetMax(n int) error }
-	disabler    interface{ Disable() error }
+	maxSetter    interface{ SetMax(n int) error }
+	disabler     interface{ Disable() error }
 )
 
 // AdaptAllocator turns a constructor of a TypedAllocator into a NewImpl,
@@ -93,6 +93,10 @@ func (t typedAllocator) Validate() error { return validate(t.a) }
 //	SetPidMax(task model.Handle, n int) error
 //	SetLastPid(task model.Handle, n int) error
 //	ForkWithTid(parent, child model.Handle, tids []int) ([]int, error)
+//	Thread(task, child model.Handle) ([]int, error)   // CLONE_THREAD: child joins task's group
+//	GetTid(task model.Handle) (int, error)
+//	ExitThread(task model.Handle, code int) error     // SYS_exit of one thread
+//	Exec(task model.Handle) error
 //
 // and AdaptProcesses leaves the ones it lacks out of every scenario.
 type TypedProcesses interface {
@@ -108,16 +112,44 @@ type TypedProcesses interface {
 }
 
 type (
-	killer      interface{ Kill(sender model.Handle, pid, sig int) error }
-	unsharer    interface{ Unshare(task model.Handle) error }
-	nsSetter    interface{ SetNs(task, target model.Handle) error }
-	pidGetter   interface{ GetPid(task model.Handle) (int, error) }
-	ppidGetter  interface{ GetPPid(task model.Handle) (int, error) }
-	translator  interface{ Translate(viewer, target model.Handle) (int, error) }
-	looker      interface{ Lookup(viewer model.Handle, pid int) (model.Handle, error) }
-	pidMaxer    interface{ SetPidMax(task model.Handle, n int) error }
-	lastPidder  interface{ SetLastPid(task model.Handle, n int) error }
-	tidForker   interface{ ForkWithTid(parent, child model.Handle, tids []int) ([]int, error) }
+	killer interface {
+		Kill(sender model.Handle, pid, sig int) error
+	}
+	unsharer interface{ Unshare(task model.Handle) error }
+	nsSetter interface {
+		SetNs(task, target model.Handle) error
+	}
+	pidGetter interface {
+		GetPid(task model.Handle) (int, error)
+	}
+	ppidGetter interface {
+		GetPPid(task model.Handle) (int, error)
+	}
+	translator interface {
+		Translate(viewer, target model.Handle) (int, error)
+	}
+	looker interface {
+		Lookup(viewer model.Handle, pid int) (model.Handle, error)
+	}
+	pidMaxer interface {
+		SetPidMax(task model.Handle, n int) error
+	}
+	lastPidder interface {
+		SetLastPid(task model.Handle, n int) error
+	}
+	tidForker interface {
+		ForkWithTid(parent, child model.Handle, tids []int) ([]int, error)
+	}
+	threader interface {
+		Thread(task, child model.Handle) ([]int, error)
+	}
+	tidGetter interface {
+		GetTid(task model.Handle) (int, error)
+	}
+	threadExit interface {
+		ExitThread(task model.Handle, code int) error
+	}
+	execer interface{ Exec(task model.Handle) error }
 )
 
 // AdaptProcesses is AdaptAllocator for a process-level implementation.
@@ -133,6 +165,10 @@ func AdaptProcesses[P TypedProcesses](newP func(env sched.Env, p model.Params) P
 		model.SetPidMax:   reflect.TypeFor[pidMaxer](),
 		model.SetLastPid:  reflect.TypeFor[lastPidder](),
 		model.ForkWithTid: reflect.TypeFor[tidForker](),
+		model.Thread:      reflect.TypeFor[threader](),
+		model.GetTid:      reflect.TypeFor[tidGetter](),
+		model.ExitThread:  reflect.TypeFor[threadExit](),
+		model.Exec:        reflect.TypeFor[execer](),
 	})
 	return func(env sched.Env, p model.Params) model.Impl { return typedProcesses{newP(env, p)} }, leave
 }
@@ -171,6 +207,14 @@ func (t typedProcesses) Apply(op model.Op) model.Result {
 		err = call[lastPidder](t.p, op, func(p lastPidder) error { return p.SetLastPid(op.Task, op.N) })
 	case model.ForkWithTid:
 		err = call[tidForker](t.p, op, func(p tidForker) (e error) { r.NSpid, e = p.ForkWithTid(op.Task, op.Child, op.Tids); return })
+	case model.Thread:
+		err = call[threader](t.p, op, func(p threader) (e error) { r.NSpid, e = p.Thread(op.Task, op.Child); return })
+	case model.GetTid:
+		err = call[tidGetter](t.p, op, func(p tidGetter) (e error) { r.N, e = p.GetTid(op.Task); return })
+	case model.ExitThread:
+		err = call[threadExit](t.p, op, func(p threadExit) error { return p.ExitThread(op.Task, op.Code) })
+	case model.Exec:
+		err = call[execer](t.p, op, func(p execer) error { return p.Exec(op.Task) })
 	default:
 		return model.Fail(model.EINVAL)
 	}

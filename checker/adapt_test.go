@@ -186,6 +186,23 @@ func (t typedLinuxAll) ForkWithTid(parent, child model.Handle, tids []int) ([]in
 	return r.NSpid, err
 }
 
+func (t typedLinuxAll) Thread(task, child model.Handle) ([]int, error) {
+	r, err := t.do(model.Op{Kind: model.Thread, Task: task, Child: child})
+	return r.NSpid, err
+}
+func (t typedLinuxAll) GetTid(task model.Handle) (int, error) {
+	r, err := t.do(model.Op{Kind: model.GetTid, Task: task})
+	return r.N, err
+}
+func (t typedLinuxAll) ExitThread(task model.Handle, code int) error {
+	_, err := t.do(model.Op{Kind: model.ExitThread, Task: task, Code: code})
+	return err
+}
+func (t typedLinuxAll) Exec(task model.Handle) error {
+	_, err := t.do(model.Op{Kind: model.Exec, Task: task})
+	return err
+}
+
 func errOf(r model.Result) error {
 	if r.Err != model.OK {
 		return r.Err
@@ -195,7 +212,7 @@ func errOf(r model.Result) error {
 
 // TestAdaptProcesses: a typed process-level implementation with every
 // method leaves nothing out; one with only fork, exit and wait leaves out
-// the ten others, and its scenarios hold none of them. Both pass.
+// the fourteen others, and its scenarios hold none of them. Both pass.
 func TestAdaptProcesses(t *testing.T) {
 	all, leave := AdaptProcesses(func(env sched.Env, p model.Params) typedLinuxAll { return typedLinuxAll{newTypedLinux(env, p)} })
 	if len(leave) != 0 {
@@ -206,7 +223,7 @@ func TestAdaptProcesses(t *testing.T) {
 		t.Fatalf("typed-all: %v %s", err, rep.Verdict)
 	}
 	core, leave := AdaptProcesses(newTypedLinux)
-	if len(leave) != 10 || slices.Contains(leave, model.Fork) {
+	if len(leave) != 14 || slices.Contains(leave, model.Fork) {
 		t.Fatalf("only fork, exit and wait, but leave %v", leave)
 	}
 	g := GenOptions{Leave: leave}

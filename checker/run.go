@@ -242,14 +242,14 @@ func Undrained(sc model.Scenario) model.Scenario {
 	return c
 }
 
-// Handles returns t0 and every handle a fork of sc creates, in increasing
+// Handles returns t0 and every handle a fork or thread op of sc creates, in increasing
 // order, each once. Only those: a scenario read from a trace may name
 // handles far apart (t0 and t1000000000), and the drain waits on each.
 func Handles(sc model.Scenario) []model.Handle {
 	out := []model.Handle{model.Root}
 	see := func(ops []model.Op) {
 		for _, op := range ops {
-			if (op.Kind == model.Fork || op.Kind == model.ForkWithTid) && op.Child >= model.Root {
+			if op.Kind.Creates() && op.Child >= model.Root {
 				out = append(out, op.Child)
 			}
 		}

@@ -205,10 +205,10 @@ func (s *shrinker) dropSwitches() bool {
 	return changed
 }
 
-// withoutHandleOf removes, when op is a fork, every op that uses the
+// withoutHandleOf removes, when op is a fork or thread creation, every op that uses the
 // handle it forked (as actor or target), and so on for forks among them.
 func withoutHandleOf(sc model.Scenario, op model.Op) model.Scenario {
-	if op.Kind != model.Fork && op.Kind != model.ForkWithTid {
+	if !op.Kind.Creates() {
 		return sc
 	}
 	gone := []model.Handle{op.Child}
@@ -219,7 +219,7 @@ func withoutHandleOf(sc model.Scenario, op model.Op) model.Scenario {
 		out := ops[:0]
 		for _, o := range ops {
 			if uses(o) {
-				if o.Kind == model.Fork || o.Kind == model.ForkWithTid {
+				if o.Kind.Creates() {
 					gone = append(gone, o.Child)
 				}
 				continue
@@ -262,7 +262,7 @@ func compact(sc model.Scenario) model.Scenario {
 			}
 			op.Task = name(op.Task)
 			switch op.Kind {
-			case model.Fork, model.ForkWithTid:
+			case model.Fork, model.ForkWithTid, model.Thread:
 				op.Child = name(op.Child)
 			case model.SetNs, model.Translate:
 				op.Target = name(op.Target)

@@ -32,19 +32,30 @@
 //	                        entries than levels leave the outer levels free.
 //	                        EINVAL out of range or 2+ in a space with no init;
 //	                        EEXIST when taken.
-//	t3 exit 2               Exit with code 2: t3 becomes a zombie, keeping
-//	                        its numbers; its children go to its space's init.
-//	                        Exit of an init kills its space and all descendant
-//	                        spaces; the init stays unreapable until every other
-//	                        task of its space is reaped.
+//	t3 exit 2               exit_group with code 2: every thread of t3's
+//	                        group exits (see exit_thread; the group's status
+//	                        is "exited 2"); for a single-threaded t3, t3
+//	                        becomes a zombie, keeping its numbers, and its
+//	                        children go to its space's init. Exit of an init
+//	                        kills its space and all descendant spaces; the
+//	                        init stays unreapable until every other task of
+//	                        its space is reaped.
 //	t0 wait -1              Non-blocking wait4(WNOHANG). Pid -1 is any child,
 //	                        N>0 the child with number N in t0's space. Result:
 //	                        "7 exited 2" / "7 killed 9" (reaped), "0" when
 //	                        children exist but none has exited, ECHILD.
+//	                        Children of every thread of t0's group count. A
+//	                        child is a process: a thread's number names no
+//	                        child (ECHILD), and a group is "exited" only when
+//	                        its last thread has.
 //	t0 kill 7 9             Kill(pid, sig): sig 0 probes, 9 (SIGKILL) and
 //	                        15 (SIGTERM) kill. Pid -1 is kill(-1). ESRCH when
 //	                        no such number is visible from the sender. "ok"
 //	                        also when the signal was ignored (init protection).
+//	                        Any thread's number signals its whole group, as
+//	                        does a zombie leader's while a thread lives; a
+//	                        group with no live thread ignores signals.
+//	                        kill(-1) skips the sender's own group.
 //	t0 unshare              unshare(CLONE_NEWPID): t0's future children go to a
 //	                        new child space of t0's space. EINVAL when t0's
 //	                        children space is already not its own; ENOSPC past
@@ -52,17 +63,70 @@
 //	t0 setns t4             setns to t4's (live) active space, for t0's future
 //	                        children. EINVAL unless that space is t0's own or a
 //	                        descendant; ESRCH when t4 is not live.
-//	t3 getpid               t3's number in its own space.
-//	t3 getppid              t3's parent's number in t3's space; 0 when the
-//	                        parent is invisible there (an init's parent).
-//	t0 translate t3         t3's number in t0's space; 0 when invisible or t3
-//	                        was reaped; ESRCH when t3 never existed.
+//	t3 getpid               t3's thread group's number (TGID) in its own
+//	                        space: the leader's; t3's own for a process.
+//	t3 getppid              the number, in t3's space, of the thread group of
+//	                        its group leader's parent; 0 when the parent is
+//	                        invisible there (an init's parent).
+//	t0 translate t3         t3's own number in t0's space (a thread's TID); 0
+//	                        when invisible or t3 was reaped (a released
+//	                        thread too); ESRCH when t3 never existed.
 //	t0 lookup 7             Which task has number 7 in t0's space (zombies
-//	                        included): "t3", or ESRCH.
+//	                        included): "t3", or ESRCH. A thread's number
+//	                        answers the thread, as pidfd_open(7, PIDFD_THREAD)
+//	                        does (without the flag Linux answers ENOENT for a
+//	                        non-leader's number: checked on 6.18).
 //	t0 pid_max 12           Write pid_max of t0's space (numbers < 12).
 //	                        EINVAL out of the allowed range.
 //	t0 ns_last_pid 5        Write ns_last_pid of t0's space: the next
 //	                        allocation there starts at 6.
+//
+// Threads. Every thread is a task with its own handle and its own number in
+// every level, allocated exactly as a fork's; its thread group is named by
+// its leader (the task that forked, or the exec'ing thread after exec):
+//
+//	t1 thread t4            clone(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD) by t1:
+//	                        t4 joins t1's thread group in t1's space. Result:
+//	                        t4's NSpid, root first ([1 5 3]); EAGAIN when a
+//	                        level is full; EINVAL when t1's children space is
+//	                        not its own space (after unshare or setns: Linux
+//	                        refuses CLONE_THREAD into another PID namespace),
+//	                        or the handle is in use. t4 is in no children
+//	                        list: it is nobody's child, wait never sees it.
+//	t4 gettid               t4's own number in its space.
+//	t4 exit_thread 2        SYS_exit of t4 alone. A non-leader is released at
+//	                        once: no zombie, its numbers free in every level,
+//	                        its handle gone. A leader whose group has another
+//	                        live thread becomes a zombie that keeps its
+//	                        numbers and is not reapable until the last thread
+//	                        exits. The exiting thread's children, and the
+//	                        child-reaper role of an init, pass to a live
+//	                        thread of the group. When the last thread exits
+//	                        the group is dead: its status is the last thread's
+//	                        code (unless exit or a fatal signal ended it:
+//	                        then theirs), and if it was a space's init group,
+//	                        the space dies as at an init's exit (forks into
+//	                        it answer ENOMEM from then on, not before).
+//	                        Always "ok".
+//	t4 exec                 execve by t4: every other thread of its group is
+//	                        released (numbers freed, handles gone, children
+//	                        passed to t4). From a non-leader, t4 then takes
+//	                        the leader's numbers in every level (getpid ==
+//	                        gettid == the old TGID), its parent and place
+//	                        among its parent's children; t4's own old numbers
+//	                        are freed and the old leader's handle is gone,
+//	                        with no zombie and nothing for its parent to
+//	                        wait for. If the group was an init's, t4 is the
+//	                        child reaper. Always "ok".
+//
+// # Ops an implementation lacks
+//
+// An implementation or design without some op answers it EINVAL from a live
+// actor (ESRCH from any other, as every op) and changes nothing. The thread
+// ops are answered so by spec/openvz and spec/pspace2006 (their package docs
+// say why) and their implementations, and, until its threads land, by
+// alloc/linux, which then fails any scenario with thread ops against
+// spec.Linux.
 //
 // Allocator-level ops have no actor. Every number is free at first; the
 // cursor starts at 0 (a fresh space: the first cyclic alloc gives 1); max

@@ -5,7 +5,8 @@ import "testing"
 // FuzzParseOpRoundTrip: any line ParseOp accepts prints back as a line that
 // parses to the same op, and no input panics.
 func FuzzParseOpRoundTrip(f *testing.F) {
-	for _, s := range []string{"t0 fork t3", "t0 fork t3 tid=7,1", "free 7", "t2 kill -1 9", "t0 fork none", "t0 translate none"} {
+	for _, s := range []string{"t0 fork t3", "t0 fork t3 tid=7,1", "free 7", "t2 kill -1 9", "t0 fork none", "t0 translate none",
+		"t1 thread t4", "t4 gettid", "t4 exit_thread 2", "t4 exec"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -26,6 +27,8 @@ func FuzzParseOpRoundTrip(f *testing.F) {
 func FuzzParseResultRoundTrip(f *testing.F) {
 	f.Add(uint8(1), "[1 2]")
 	f.Add(uint8(3), "7 exited 2")
+	f.Add(uint8(Thread), "[1 5 3]")
+	f.Add(uint8(GetTid), "5")
 	f.Fuzz(func(t *testing.T, k uint8, s string) {
 		kind := Kind(k % uint8(numKinds+1))
 		r, err := ParseResult(kind, s)

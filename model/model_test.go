@@ -19,12 +19,12 @@ func genOp() *rapid.Generator[Op] {
 			op.Task = genHandle().Draw(t, "task")
 		}
 		switch k {
-		case Fork:
+		case Fork, Thread:
 			op.Child = genHandle().Draw(t, "child")
 		case ForkWithTid:
 			op.Child = genHandle().Draw(t, "child")
 			op.Tids = rapid.SliceOfN(num, 0, 4).Draw(t, "tids")
-		case Exit:
+		case Exit, ExitThread:
 			op.Code = num.Draw(t, "code")
 		case Wait, Lookup:
 			op.Pid = num.Draw(t, "pid")
@@ -46,7 +46,7 @@ func genResult(k Kind) *rapid.Generator[Result] {
 			return Fail(rapid.SampledFrom(Errnos()[1:]).Draw(t, "errno"))
 		}
 		switch k {
-		case Fork, ForkWithTid:
+		case Fork, ForkWithTid, Thread:
 			return Result{NSpid: rapid.SliceOfN(rapid.IntRange(1, 5000), 1, 33).Draw(t, "nspid")}
 		case Wait:
 			if rapid.Bool().Draw(t, "none") {
@@ -59,7 +59,7 @@ func genResult(k Kind) *rapid.Generator[Result] {
 				r.Status.Code = rapid.IntRange(0, 255).Draw(t, "code")
 			}
 			return r
-		case GetPid, GetPPid, Translate, Alloc:
+		case GetPid, GetPPid, GetTid, Translate, Alloc:
 			return Result{N: rapid.IntRange(0, 5000).Draw(t, "n")}
 		case Lookup:
 			return Result{Task: genHandle().Draw(t, "task")}
@@ -109,6 +109,11 @@ func TestOpLines(t *testing.T) {
 		{Op{Kind: Kill, Task: 2, Pid: -1, Sig: 9}, "t2 kill -1 9"},
 		{Op{Kind: Translate, Task: 2, Target: 5}, "t2 translate t5"},
 		{Op{Kind: SetLastPid, Task: 0, N: 5}, "t0 ns_last_pid 5"},
+		{Op{Kind: Thread, Task: 1, Child: 6}, "t1 thread t6"},
+		{Op{Kind: GetTid, Task: 6}, "t6 gettid"},
+		{Op{Kind: ExitThread, Task: 6, Code: 2}, "t6 exit_thread 2"},
+		{Op{Kind: Exit, Task: 6, Code: 2}, "t6 exit 2"},
+		{Op{Kind: Exec, Task: 6}, "t6 exec"},
 		{Op{Kind: Free, N: 7}, "free 7"},
 		{Op{Kind: Disable}, "disable"},
 	} {
@@ -123,6 +128,8 @@ func TestParseOpRejects(t *testing.T) {
 		"", "fork t3", "t0", "t0 frok t3", "t0 fork", "t0 fork t3 t4", "t0 alloc",
 		"t0 kill 5", "t0 exit x", "tx fork t1", "free", "t0 fork t1 tid=[1 2]", "t0 fork t1 tid=1,,2", "t0 fork t1 tid=,",
 		"t0 exit 99999999999", "translate t3", "t-1 getpid", "t0 fork t99999999999",
+		"t0 thread", "t0 thread 5", "t0 thread t1 tid=3", "thread t1", "t0 gettid 3", "t0 exit_thread",
+		"t0 exit_thread x", "t0 exec t1", "exec", "t0 exit_group 2",
 	} {
 		if op, err := ParseOp(line); err == nil {
 			t.Errorf("ParseOp(%q) = %v, want an error", line, op)
@@ -137,6 +144,7 @@ func TestParseResultRejects(t *testing.T) {
 	}{
 		{Fork, "[]"}, {Fork, "7"}, {Wait, "7"}, {Wait, "7 killed 0"}, {Wait, "7 died 3"},
 		{Lookup, "none"}, {Alloc, "x"}, {Exit, "1"}, {Exit, "EBOGUS"},
+		{Thread, "[]"}, {Thread, "ok"}, {GetTid, "[1]"}, {ExitThread, "0"}, {Exec, "1"},
 	} {
 		if r, err := ParseResult(tc.k, tc.s); err == nil {
 			t.Errorf("ParseResult(%s, %q) = %+v, want an error", tc.k, tc.s, r)
@@ -177,5 +185,28 @@ func TestKindLevels(t *testing.T) {
 		if want := ProcessLevel; k >= Alloc && k.Level() != AllocLevel || k < Alloc && k.Level() != want {
 			t.Errorf("%s has level %v", k, k.Level())
 		}
+	}
+}
+
+// TestCreates: exactly the ops that make a new task name it in Child.
+func TestCreates(t *testing.T) {
+	for _, k := range Kinds() {
+		want := k == Fork || k == ForkWithTid || k == Thread
+		if k.Creates() != want {
+			t.Errorf("%s.Creates() = %v, want %v", k, k.Creates(), want)
+		}
+	}
+}
+
+// TestOldExitStillExitGroup: "exit" keeps its meaning (exit_group) and
+// its kind, so traces written before threads parse unchanged.
+func TestOldExitStillExitGroup(t *testing.T) {
+	op, err := ParseOp("t3 exit 2")
+	if err != nil || op.Kind != Exit || op.Code != 2 {
+		t.Fatalf("ParseOp(t3 exit 2) = %+v, %v", op, err)
+	}
+	op, err = ParseOp("t3 exit_thread 2")
+	if err != nil || op.Kind != ExitThread || op.Code != 2 {
+		t.Fatalf("ParseOp(t3 exit_thread 2) = %+v, %v", op, err)
 	}
 }

@@ -25,6 +25,10 @@ const (
 	SetPidMax                   // pid_max of Task's space := N
 	SetLastPid                  // ns_last_pid of Task's space := N
 	ForkWithTid                 // Fork asking for numbers Tids (innermost first)
+	Thread                      // Task creates thread Child in its thread group (CLONE_THREAD)
+	GetTid                      // Task's own number (a thread's, not its group's)
+	ExitThread                  // Task alone exits with Code (SYS_exit); Exit is exit_group
+	Exec                        // Task execs (de_thread: it becomes the group's only task)
 
 	// Allocator-level kinds.
 	Alloc     // a number
@@ -40,8 +44,8 @@ var kindNames = [...]string{
 	Fork: "fork", Exit: "exit", Wait: "wait", Kill: "kill", Unshare: "unshare",
 	SetNs: "setns", GetPid: "getpid", GetPPid: "getppid", Translate: "translate",
 	Lookup: "lookup", SetPidMax: "pid_max", SetLastPid: "ns_last_pid",
-	ForkWithTid: "fork",
-	Alloc:       "alloc", Free: "free", AllocAt: "alloc_at", SetCursor: "set_cursor",
+	ForkWithTid: "fork", Thread: "thread", GetTid: "gettid", ExitThread: "exit_thread", Exec: "exec",
+	Alloc: "alloc", Free: "free", AllocAt: "alloc_at", SetCursor: "set_cursor",
 	SetMax: "set_max", Disable: "disable",
 }
 
@@ -104,16 +108,20 @@ func (k Kind) Level() Level {
 	return ProcessLevel
 }
 
+// Creates reports whether an op of kind k creates a task: its Child handle
+// names the new task (Fork, ForkWithTid, Thread).
+func (k Kind) Creates() bool { return k == Fork || k == ForkWithTid || k == Thread }
+
 // Op is one operation. Which fields matter depends on Kind (see the package
 // doc); the others are zero. Tids is the only slice: compare Ops with Equal.
 type Op struct {
 	Kind   Kind
 	Task   Handle // the actor (process level)
-	Child  Handle // Fork, ForkWithTid: the handle the new task gets
+	Child  Handle // Fork, ForkWithTid, Thread: the handle the new task gets
 	Target Handle // SetNs, Translate
 	Pid    int    // Wait, Kill, Lookup: a number in Task's space (-1: any)
 	Sig    int    // Kill
-	Code   int    // Exit
+	Code   int    // Exit, ExitThread
 	N      int    // SetPidMax, SetLastPid; Free, AllocAt, SetCursor, SetMax
 	Tids   []int  // ForkWithTid: innermost level first
 }
@@ -144,7 +152,7 @@ func (o Op) String() string {
 	arg := func(s string) { b.WriteByte(' '); b.WriteString(s) }
 	num := func(n int) { arg(strconv.Itoa(n)) }
 	switch o.Kind {
-	case Fork:
+	case Fork, Thread:
 		arg(o.Child.String())
 	case ForkWithTid:
 		arg(o.Child.String())
@@ -153,7 +161,7 @@ func (o Op) String() string {
 			tids[i] = strconv.Itoa(t)
 		}
 		arg("tid=" + strings.Join(tids, ","))
-	case Exit:
+	case Exit, ExitThread:
 		num(o.Code)
 	case Wait, Lookup:
 		num(o.Pid)
@@ -252,13 +260,14 @@ func ParseOp(line string) (Op, error) {
 	op.Kind = kind
 	want := map[Kind]int{Fork: 1, ForkWithTid: 2, Exit: 1, Wait: 1, Kill: 2, Unshare: 0,
 		SetNs: 1, GetPid: 0, GetPPid: 0, Translate: 1, Lookup: 1, SetPidMax: 1,
-		SetLastPid: 1, Alloc: 0, Free: 1, AllocAt: 1, SetCursor: 1, SetMax: 1, Disable: 0}[kind]
+		SetLastPid: 1, Thread: 1, GetTid: 0, ExitThread: 1, Exec: 0,
+		Alloc: 0, Free: 1, AllocAt: 1, SetCursor: 1, SetMax: 1, Disable: 0}[kind]
 	if len(args) != want {
 		return Op{}, fmt.Errorf("op %q: %s takes %d argument(s), got %d", line, name, want, len(args))
 	}
 	var err error
 	switch kind {
-	case Fork:
+	case Fork, Thread:
 		op.Child, err = ParseHandle(args[0])
 	case ForkWithTid:
 		if op.Child, err = ParseHandle(args[0]); err == nil {
@@ -279,7 +288,7 @@ func ParseOp(line string) (Op, error) {
 				op.Tids = append(op.Tids, n)
 			}
 		}
-	case Exit:
+	case Exit, ExitThread:
 		op.Code, err = parseInt(args[0])
 	case Wait, Lookup:
 		op.Pid, err = parseInt(args[0])

@@ -11,8 +11,8 @@ import (
 // Kind (see Format); when Err is not OK, no other field matters.
 type Result struct {
 	Err    Errno
-	N      int    // Alloc, GetPid, GetPPid, Translate; Wait: the reaped number, 0 if none ready
-	NSpid  []int  // Fork, ForkWithTid: the child's numbers, root space first
+	N      int    // Alloc, GetPid, GetPPid, GetTid, Translate; Wait: the reaped number, 0 if none ready
+	NSpid  []int  // Fork, ForkWithTid, Thread: the new task's numbers, root space first
 	Task   Handle // Lookup: the task found
 	Status Status // Wait: how the reaped child ended
 }
@@ -44,11 +44,11 @@ func (r Result) Equal(k Kind, s Result) bool {
 		return true
 	}
 	switch k {
-	case Fork, ForkWithTid:
+	case Fork, ForkWithTid, Thread:
 		return slices.Equal(r.NSpid, s.NSpid)
 	case Wait:
 		return r.N == s.N && (r.N == 0 || r.Status == s.Status)
-	case GetPid, GetPPid, Translate, Alloc:
+	case GetPid, GetPPid, GetTid, Translate, Alloc:
 		return r.N == s.N
 	case Lookup:
 		return r.Task == s.Task
@@ -63,14 +63,14 @@ func (r Result) Format(k Kind) string {
 		return r.Err.String()
 	}
 	switch k {
-	case Fork, ForkWithTid:
+	case Fork, ForkWithTid, Thread:
 		return FormatInts(r.NSpid)
 	case Wait:
 		if r.N == 0 {
 			return "0"
 		}
 		return strconv.Itoa(r.N) + " " + r.Status.String()
-	case GetPid, GetPPid, Translate, Alloc:
+	case GetPid, GetPPid, GetTid, Translate, Alloc:
 		return strconv.Itoa(r.N)
 	case Lookup:
 		return r.Task.String()
@@ -88,7 +88,7 @@ func ParseResult(k Kind, s string) (Result, error) {
 		return Result{}, fmt.Errorf("result %q of %s: want %s or an errno", s, k, want)
 	}
 	switch k {
-	case Fork, ForkWithTid:
+	case Fork, ForkWithTid, Thread:
 		ns, err := ParseInts(s)
 		if err != nil || len(ns) == 0 {
 			return bad("[n …] (the NSpid, root first)")
@@ -117,7 +117,7 @@ func ParseResult(k Kind, s string) (Result, error) {
 			r.Status.Signal = v
 		}
 		return r, nil
-	case GetPid, GetPPid, Translate, Alloc:
+	case GetPid, GetPPid, GetTid, Translate, Alloc:
 		n, err := parseInt(s)
 		if err != nil {
 			return bad("a number")

@@ -11,7 +11,8 @@
 // alloc_at, set_cursor, set_max, disable). Linux(p, pol) is the whole process
 // level of today's Linux: nested PID spaces, NSpid vectors, zombies, reaping,
 // reparenting, namespace init death, signals, unshare, setns, set_tid,
-// pid_max and ns_last_pid. Variants (spec/openvz, spec/pspace2006) build on
+// pid_max, ns_last_pid, and threads (thread groups, exit of one thread,
+// exit_group, exec). Variants (spec/openvz, spec/pspace2006) build on
 // the allocation core exported here.
 //
 // # The allocation core

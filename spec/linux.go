@@ -40,7 +40,8 @@ import (
 // Levels past the list allocate by the policy. An exact level never moves
 // the cursor.
 //
-// exit c: the actor becomes a zombie with status "exited c&0xff" and keeps
+// exit c (exit_group; for a single-threaded actor): the actor becomes a
+// zombie with status "exited c&0xff" and keeps
 // its numbers in every level until reaped. Its children go to the init of
 // the actor's space, at the end of that init's children list. Exit of a
 // space's init (or SIGKILL delivered to it) kills the space: it stops
@@ -82,6 +83,32 @@ import (
 // (0 when invisible or reaped, ESRCH when never created), lookup (ESRCH
 // when no task, zombies included, has the number).
 //
+// Threads (kernel/fork.c copy_process, kernel/exit.c, kernel/exec.c
+// de_thread; golden file threads, checked on 6.18.44): thread allocates as
+// fork does, in the actor's own space, after refusing with EINVAL when the
+// actor's children space is not its own (CLONE_THREAD into another PID
+// namespace); the new task joins the actor's thread group and is in no
+// children list. getpid answers the group's number (the leader's), gettid
+// the task's own; getppid the number of the group of the leader's parent.
+// exit_thread: a non-leader is released at once (its numbers freed, its
+// handle reaped); a leader becomes a zombie that is not reapable while its
+// group has a live thread; the exiting thread's children and an init's
+// child-reaper role go to the group's first live thread (leader first, then
+// creation order; find_alive_thread, find_child_reaper). The group dies with
+// its last live thread: the leader's status is that thread's code
+// (synchronize_group_exit), or the status of exit (exit_group) or of a
+// fatal signal, which end every thread at once; an init group's death kills
+// its space as above. wait looks at the children of every thread of the
+// actor's group (Expect: the actor's own first, then around the thread
+// list). kill names a task by any thread's number and signals its group;
+// kill(-1) visits group leaders only and skips the actor's group; a group
+// with no live thread ignores signals; init protection covers every thread
+// of init's group. exec: the other threads are released (their children go
+// to the exec'ing thread); exec by a non-leader swaps numbers with the
+// leader (the exec'ing thread keeps the TGID, its parent and its place in
+// the children list) and releases the old leader with the exec'ing thread's
+// old numbers.
+//
 // pid_max n: EINVAL unless floor < n ≤ p.PidMax (pid_max_min,
 // pid_max_max); only the actor's own space changes. ns_last_pid n: EINVAL
 // unless 0 ≤ n ≤ the space's pid_max (checked on Linux 6.18: writing
@@ -113,7 +140,12 @@ type space struct {
 	taken  []int        // numbers in use at this level (live and zombie tasks)
 }
 
-// task is a live or zombie task. nspid is shared between states.
+// task is a live or zombie task, a process or a thread. nspid is shared
+// between states. group is the thread-group leader's handle (h itself for
+// a leader); only a leader has a parent and sits in a children list (a
+// thread's getppid is its leader's), only a leader can be a zombie (a
+// thread that exits is released at once), and a leader's exit is the
+// group's status.
 type task struct {
 	h      model.Handle
 	st     taskState
@@ -121,6 +153,7 @@ type task struct {
 	space  int   // active space
 	kids   int   // children space (pid_ns_for_children)
 	parent model.Handle
+	group  model.Handle
 	exit   model.Status
 }
 
@@ -142,7 +175,7 @@ func newLinux(p model.Params, pol model.Policy) *linuxState {
 	return &linuxState{
 		pol: pol, p: p,
 		spaces: []space{{parent: -1, pidMax: p.PidMax, cursor: 2, init: model.Root, taken: []int{1}}},
-		tasks:  []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask}},
+		tasks:  []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask, group: model.Root}},
 	}
 }
 
@@ -221,15 +254,74 @@ func (s *linuxState) holder(sp, n int) int {
 	return -1
 }
 
-// isInit reports whether task t is its space's init.
-func (s *linuxState) isInit(t *task) bool { return s.spaces[t.space].init == t.h }
+// isInit reports whether task t belongs to its space's init: the thread
+// group of the space's child reaper (every thread of init's group is
+// "init" for signals, SIGNAL_UNKILLABLE being per signal_struct).
+func (s *linuxState) isInit(t *task) bool {
+	r := s.spaces[t.space].init
+	if r == t.h {
+		return true
+	}
+	i := s.find(r)
+	return i >= 0 && s.tasks[i].group == t.group
+}
 
-// reapable reports whether zombie t may be reaped now.
+// members returns the indices of the tasks of thread group g in thread-list
+// order: the leader first, then the other threads in creation order (the
+// order of s.tasks, in which a non-leader thread never moves).
+func (s *linuxState) members(g model.Handle) []int {
+	var out []int
+	if l := s.find(g); l >= 0 {
+		out = append(out, l)
+	}
+	for i := range s.tasks {
+		if s.tasks[i].group == g && s.tasks[i].h != g {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// groupLive reports whether thread group g has a live thread.
+func (s *linuxState) groupLive(g model.Handle) bool {
+	for i := range s.tasks {
+		if s.tasks[i].group == g && s.tasks[i].st == live {
+			return true
+		}
+	}
+	return false
+}
+
+// tgidIn is the number of t's thread group (its leader's number) in space
+// sp; 0 when invisible there.
+func (s *linuxState) tgidIn(t *task, sp int) int {
+	if l := s.find(t.group); l >= 0 {
+		return s.numberIn(&s.tasks[l], sp)
+	}
+	return 0
+}
+
+// reapable reports whether zombie t may be reaped now: a zombie leader
+// whose thread group has no live thread left (delay_group_leader), and,
+// for an init, no other task left in its space.
 func (s *linuxState) reapable(t *task) bool {
-	if t.st != zombie {
+	if t.st != zombie || s.groupLive(t.group) {
 		return false
 	}
 	return !s.isInit(t) || len(s.spaces[t.space].taken) == 1
+}
+
+// groupOf is the thread group of the task with handle h (h itself when h
+// names no task). Key writes a parent and a child reaper by their group:
+// which thread of a group is a child's parent, or its space's reaper, is
+// never observable (wait is group-wide, getppid answers the group's number,
+// orphans and exec keep them in the group), so states that differ only in
+// that are equal.
+func (s *linuxState) groupOf(h model.Handle) model.Handle {
+	if i := s.find(h); i >= 0 {
+		return s.tasks[i].group
+	}
+	return h
 }
 
 // spaceName is "s3".
@@ -245,8 +337,9 @@ func (s *linuxState) buildKey() string {
 	var b strings.Builder
 	num := func(n int) { b.WriteString(strconv.Itoa(n)); b.WriteByte(',') }
 	// Tasks in handle order: the list order only breaks Expect's ties (which
-	// exited child wait(-1) reports first) and never changes what Step
-	// accepts, so states that differ only in it are equal for checking.
+	// exited child wait(-1) reports first, which thread of a group inherits
+	// children) and never changes what Step accepts, so states that differ
+	// only in it are equal for checking.
 	// Without this, n concurrent forks under Unique give n! distinct states.
 	order := make([]int, len(s.tasks))
 	for i := range order {
@@ -288,7 +381,7 @@ func (s *linuxState) buildKey() string {
 		if s.pol == model.Cyclic {
 			num(sp.cursor)
 		}
-		num(int(sp.init))
+		num(int(s.groupOf(sp.init)))
 		if sp.dead {
 			b.WriteByte('d')
 		}
@@ -304,7 +397,8 @@ func (s *linuxState) buildKey() string {
 		}
 		num(canon[t.space])
 		num(canon[t.kids])
-		num(int(t.parent))
+		num(int(s.groupOf(t.parent)))
+		num(int(t.group))
 		if t.st == zombie {
 			num(t.exit.Code)
 			num(t.exit.Signal)
@@ -343,7 +437,11 @@ func (s *linuxState) String() string {
 		if t.kids != t.space {
 			fmt.Fprintf(&b, " (children in %s)", spaceName(t.kids))
 		}
-		fmt.Fprintf(&b, ", parent %s", t.parent)
+		if t.group != t.h {
+			fmt.Fprintf(&b, ", thread of %s", t.group)
+		} else {
+			fmt.Fprintf(&b, ", parent %s", t.parent)
+		}
 		if t.st == zombie {
 			fmt.Fprintf(&b, ", zombie (%s)", t.exit)
 			if !s.reapable(&t) {

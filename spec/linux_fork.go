@@ -6,8 +6,8 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// fork evaluates a fork (with or without set_tid) by the live task at index
-// ai. With obs == nil it makes the spec's own choices. With obs (an observed
+// fork evaluates a fork (with or without set_tid) or a thread creation by
+// the live task at index ai. With obs == nil it makes the spec's own choices. With obs (an observed
 // successful NSpid of the right length) it checks every level against the
 // policy and builds the state that follows from obs; bad is then the
 // reason obs is not allowed ("" when it is).
@@ -15,12 +15,20 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	if op.Kind == model.Fork {
 		op.Tids = nil // a plain fork asks for no number, whatever Tids holds
 	}
+	if op.Kind == model.Thread {
+		op.Tids = nil
+	}
 	actor := s.tasks[ai]
 	if op.Child < 0 {
 		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s names no task", op.Child), ""
 	}
 	if s.find(op.Child) >= 0 || s.reaped(op.Child) {
 		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s is already in use", op.Child), ""
+	}
+	if op.Kind == model.Thread && actor.kids != actor.space {
+		// kernel/fork.c copy_process: CLONE_THREAD into another PID
+		// namespace than the caller's own.
+		return model.Fail(model.EINVAL), s, explainf(explain, "CLONE_THREAD: %s's children space %s is not its own space %s (after unshare or setns)", actor.h, spaceName(actor.kids), spaceName(actor.space)), ""
 	}
 	top := actor.kids
 	lvl := s.spaces[top].level
@@ -89,7 +97,12 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	if fresh {
 		c.spaces[top].init = op.Child
 	}
-	c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: actor.h})
+	if op.Kind == model.Thread {
+		// A thread is in no children list; its group is the creator's.
+		c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: model.NoTask, group: actor.group})
+		return model.Result{NSpid: nums}, c, explainf(explain, "the thread gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
+	}
+	c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: actor.h, group: op.Child})
 	return model.Result{NSpid: nums}, c, explainf(explain, "the child gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
 }
 
@@ -126,7 +139,7 @@ func (s *linuxState) uniqueForkMayFail(op model.Op) bool {
 	if ai < 0 {
 		return false
 	}
-	if op.Kind == model.Fork {
+	if op.Kind == model.Fork || op.Kind == model.Thread {
 		op.Tids = nil
 	}
 	top := s.tasks[ai].kids

@@ -15,11 +15,11 @@ func (s *linuxState) Expect(op model.Op) (model.Result, State) {
 
 // Step implements State.
 func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
-	if (op.Kind == model.Fork || op.Kind == model.ForkWithTid) && obs.Err == model.OK {
+	if op.Kind.Creates() && obs.Err == model.OK {
 		if ai := s.liveTask(op.Task); ai >= 0 {
 			r, n, _, bad := s.fork(op, ai, obs.NSpid, false)
 			if bad != "" {
-				return false, s, fmt.Sprintf("fork by %s returned %s; %s", op.Task, obs.Format(op.Kind), bad)
+				return false, s, fmt.Sprintf("%s by %s returned %s; %s", op.Kind, op.Task, obs.Format(op.Kind), bad)
 			}
 			if r.Err == model.OK {
 				return true, n, ""
@@ -38,15 +38,15 @@ func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
 		return false, s, fmt.Sprintf("%s returned %s; %s", op, obs.Format(op.Kind), bad)
 	}
 	if obs.Err == model.EAGAIN && (want.Err == model.OK || want.Err == model.ENOMEM) && s.pol == model.Unique &&
-		(op.Kind == model.Fork || op.Kind == model.ForkWithTid) && s.uniqueForkMayFail(op) {
+		op.Kind.Creates() && s.uniqueForkMayFail(op) {
 		// A failed fork changes nothing a Unique state remembers (cursors
 		// are not part of it).
 		return true, s, ""
 	}
 	_, _, why := s.apply(op, true)
 	reason := fmt.Sprintf("%s returned %s; the spec gives %s", op, obs.Format(op.Kind), want.Format(op.Kind))
-	if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
-		reason = fmt.Sprintf("fork by %s returned %s; the spec gives %s", op.Task, obs.Format(op.Kind), want.Format(op.Kind))
+	if op.Kind.Creates() {
+		reason = fmt.Sprintf("%s by %s returned %s; the spec gives %s", op.Kind, op.Task, obs.Format(op.Kind), want.Format(op.Kind))
 	}
 	if why != "" {
 		reason += ": " + why
@@ -57,11 +57,12 @@ func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
 // waitFor checks an observed successful reap by a wait: the reported child
 // must be a reapable child the wait may choose, with its status.
 func (s *linuxState) waitFor(op model.Op, obs model.Result) (*linuxState, string) {
-	home := s.tasks[s.liveTask(op.Task)].space
+	a := &s.tasks[s.liveTask(op.Task)]
+	home := a.space
 	var may []string
-	for i := range s.tasks {
+	for _, i := range s.waitOrder(a) {
 		t := &s.tasks[i]
-		if t.parent != op.Task || !s.reapable(t) {
+		if !s.reapable(t) {
 			continue
 		}
 		n := s.numberIn(t, home)
@@ -97,7 +98,7 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 	a := &s.tasks[ai]
 	home := a.space
 	switch op.Kind {
-	case model.Fork, model.ForkWithTid:
+	case model.Fork, model.ForkWithTid, model.Thread:
 		r, n, why, _ := s.fork(op, ai, nil, explain)
 		return r, n, why
 
@@ -105,18 +106,29 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 		c := s.clone()
 		c.die(op.Task, model.Status{Code: op.Code & 0xff})
 		c.settle()
-		return model.Result{}, c, explainf(explain, "exit always succeeds")
+		return model.Result{}, c, explainf(explain, "exit (exit_group) always succeeds")
+
+	case model.ExitThread:
+		c := s.clone()
+		c.quit(op.Task, model.Status{Code: op.Code & 0xff})
+		c.settle()
+		return model.Result{}, c, explainf(explain, "exit of one thread always succeeds")
+
+	case model.Exec:
+		c := s.clone()
+		c.exec(op.Task)
+		return model.Result{}, c, explainf(explain, "exec always succeeds")
+
+	case model.GetTid:
+		return model.Result{N: a.nspid[len(a.nspid)-1]}, s, explainf(explain, "%s has NSpid %s", op.Task, model.FormatInts(a.nspid))
 
 	case model.Wait:
 		if op.Pid != -1 && op.Pid <= 0 {
 			return model.Fail(model.EINVAL), s, explainf(explain, "wait for %d (a process group) is not modelled", op.Pid)
 		}
 		found := false
-		for i := range s.tasks {
+		for _, i := range s.waitOrder(a) {
 			t := &s.tasks[i]
-			if t.parent != op.Task {
-				continue
-			}
 			n := s.numberIn(t, home)
 			if op.Pid > 0 && n != op.Pid {
 				continue
@@ -167,15 +179,20 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 		return model.Result{}, c, explainf(explain, "%s is %s's space or a descendant of it", spaceName(to), op.Task)
 
 	case model.GetPid:
-		return model.Result{N: a.nspid[len(a.nspid)-1]}, s, explainf(explain, "%s has NSpid %s", op.Task, model.FormatInts(a.nspid))
+		n := s.tgidIn(a, home)
+		return model.Result{N: n}, s, explainf(explain, "%s's thread group %s has number %d in %s", op.Task, a.group, n, spaceName(home))
 
 	case model.GetPPid:
-		p := s.find(a.parent)
+		parent := a.parent
+		if l := s.find(a.group); l >= 0 {
+			parent = s.tasks[l].parent // a thread's real_parent is its leader's
+		}
+		p := s.find(parent)
 		if p < 0 {
 			return model.Result{}, s, explainf(explain, "%s has no parent", op.Task)
 		}
-		n := s.numberIn(&s.tasks[p], home)
-		return model.Result{N: n}, s, explainf(explain, "its parent %s has number %d in %s", a.parent, n, spaceName(home))
+		n := s.tgidIn(&s.tasks[p], home)
+		return model.Result{N: n}, s, explainf(explain, "its parent %s's thread group has number %d in %s", parent, n, spaceName(home))
 
 	case model.Translate:
 		ti := s.find(op.Target)
@@ -227,7 +244,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 	if op.Pid == -1 {
 		for i := range s.tasks {
 			t := &s.tasks[i]
-			if t.h != a.h && s.numberIn(t, home) > 1 {
+			if t.h == t.group && t.group != a.group && s.numberIn(t, home) > 1 {
 				targets = append(targets, t.h)
 			}
 		}
@@ -239,7 +256,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 		if i < 0 {
 			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
 		}
-		targets = append(targets, s.tasks[i].h)
+		targets = append(targets, s.tasks[i].group) // kill_pid_info: the whole thread group
 	}
 	if op.Sig == 0 {
 		return model.Result{}, s, explainf(explain, "signal 0 only probes")
@@ -251,7 +268,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 			continue
 		}
 		t := &c.tasks[i]
-		if t.st != live {
+		if !c.groupLive(t.group) {
 			continue
 		}
 		if c.isInit(t) && (c.within(home, t.space) || op.Sig != 9) {
@@ -266,4 +283,28 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 		c.settle()
 	}
 	return model.Result{}, c, explainf(explain, "kill(%d, %d) succeeds", op.Pid, op.Sig)
+}
+
+// waitOrder lists the indices of the children a wait by a may report, in
+// the order do_wait visits them: every thread of a's group, from a itself
+// on around the thread list (while_each_thread), each thread's children in
+// list order.
+func (s *linuxState) waitOrder(a *task) []int {
+	ms := s.members(a.group)
+	start := 0
+	for j, m := range ms {
+		if s.tasks[m].h == a.h {
+			start = j
+		}
+	}
+	var out []int
+	for k := range ms {
+		p := s.tasks[ms[(start+k)%len(ms)]].h
+		for i := range s.tasks {
+			if s.tasks[i].parent == p {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
 }

@@ -38,20 +38,21 @@ func genLinuxOp(t *rapid.T, s *linuxState, next *model.Handle, noCursorWrites bo
 	}
 	kinds := []model.Kind{model.Fork, model.Fork, model.Fork, model.Fork, model.Exit, model.Exit,
 		model.Wait, model.Wait, model.Wait, model.Kill, model.Kill, model.Unshare, model.Unshare,
-		model.SetNs, model.GetPid, model.GetPPid, model.Translate, model.Lookup, model.ForkWithTid}
+		model.SetNs, model.GetPid, model.GetPPid, model.Translate, model.Lookup, model.ForkWithTid,
+		model.Thread, model.Thread, model.Thread, model.GetTid, model.ExitThread, model.ExitThread, model.Exec}
 	if !noCursorWrites {
 		kinds = append(kinds, model.SetPidMax, model.SetLastPid)
 	}
 	op := model.Op{Kind: rapid.SampledFrom(kinds).Draw(t, "kind"), Task: handle("task")}
 	num := func(label string) int { return rapid.IntRange(-1, s.p.PidMax).Draw(t, label) }
 	switch op.Kind {
-	case model.Fork, model.ForkWithTid:
+	case model.Fork, model.ForkWithTid, model.Thread:
 		op.Child = *next
 		*next++
 		if op.Kind == model.ForkWithTid {
 			op.Tids = rapid.SliceOfN(rapid.IntRange(0, s.p.PidMax), 1, 3).Draw(t, "tids")
 		}
-	case model.Exit:
+	case model.Exit, model.ExitThread:
 		op.Code = rapid.IntRange(0, 3).Draw(t, "code")
 		// The root init's exit ends everything: make it rare.
 		if op.Task == model.Root && len(alive) > 1 && rapid.IntRange(0, 9).Draw(t, "root_exit") > 0 {
@@ -109,6 +110,40 @@ func (s *linuxState) check() error {
 		if t.parent != model.NoTask && s.find(t.parent) < 0 {
 			return fmt.Errorf("%s's parent %s is gone", t.h, t.parent)
 		}
+		if err := s.checkThread(t); err != nil {
+			return err
+		}
+	}
+	for sp := range s.spaces {
+		spc := &s.spaces[sp]
+		if !spc.dead && spc.init != model.NoTask && s.liveTask(spc.init) < 0 {
+			return fmt.Errorf("%s accepts tasks but its child reaper %s is not live", spaceName(sp), spc.init)
+		}
+	}
+	return nil
+}
+
+// checkThread verifies the thread-group invariants of task t: its leader
+// exists and leads; a non-leader is live (it is released when it exits), in
+// its leader's space, and in no children list.
+func (s *linuxState) checkThread(t *task) error {
+	l := s.find(t.group)
+	if l < 0 {
+		return fmt.Errorf("%s's thread group leader %s is gone", t.h, t.group)
+	}
+	leader := &s.tasks[l]
+	if leader.group != leader.h {
+		return fmt.Errorf("%s's leader %s is itself a thread of %s", t.h, leader.h, leader.group)
+	}
+	if t.h != t.group {
+		switch {
+		case t.st != live:
+			return fmt.Errorf("thread %s of %s is a zombie", t.h, t.group)
+		case t.parent != model.NoTask:
+			return fmt.Errorf("thread %s of %s has a parent %s", t.h, t.group, t.parent)
+		case t.space != leader.space:
+			return fmt.Errorf("thread %s is in %s, its leader %s in %s", t.h, spaceName(t.space), leader.h, spaceName(leader.space))
+		}
 	}
 	return nil
 }
@@ -136,8 +171,9 @@ func runLinux(t *rapid.T, noCursorWrites bool, each func(before *linuxState, op 
 	}
 }
 
-// TestPropertyNoNumberSharedInSpace: no two unreaped tasks share a number in
-// one space, NSpid length is depth+1, visibility is exactly the chain, and
+// TestPropertyNoNumberSharedInSpace: no two unreaped tasks, threads
+// included, share a number in one space, NSpid length is depth+1,
+// visibility is exactly the chain, the thread-group invariants hold, and
 // Expect's results pass Step (all checked by check after every op).
 func TestPropertyNoNumberSharedInSpace(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
@@ -201,9 +237,110 @@ func TestPropertyNumberFreedOnlyByReap(t *testing.T) {
 						continue
 					}
 					h := before.tasks[before.holder(sp, n)].h
+					if op.Kind == model.Exec && op.Task == h {
+						// de_thread: a non-leader that execs takes its leader's
+						// numbers; the old leader is released holding the
+						// exec'ing thread's old ones.
+						h = before.tasks[before.liveTask(h)].group
+					}
 					if !after.reaped(h) {
 						t.Fatalf("%s freed %d in %s but its holder %s was not reaped", op, n, spaceName(sp), h)
 					}
+				}
+			}
+		})
+	})
+}
+
+// TestPropertyThreadExitFreesAtOnce: a non-leader thread's exit releases
+// it in that step (its handle reaped, its numbers free in every level); a
+// leader's exit while another thread of its group lives leaves it a zombie
+// that keeps its numbers and that its parent cannot reap.
+func TestPropertyThreadExitFreesAtOnce(t *testing.T) {
+	seen := 0
+	defer func() {
+		if !t.Failed() && seen == 0 {
+			t.Error("no run made a thread exit: the property was not exercised")
+		}
+	}()
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(before *linuxState, op model.Op, _ model.Result, after *linuxState) {
+			if op.Kind != model.ExitThread {
+				return
+			}
+			ai := before.liveTask(op.Task)
+			if ai < 0 {
+				return
+			}
+			th := before.tasks[ai]
+			if th.h != th.group {
+				seen++
+				if !after.reaped(th.h) {
+					t.Fatalf("%s: thread %s was not released", op, th.h)
+				}
+				for sp := th.space; sp >= 0; sp = before.spaces[sp].parent {
+					if n := th.nspid[before.spaces[sp].level]; contains(after.spaces[sp].taken, n) {
+						t.Fatalf("%s: %d is still taken in %s", op, n, spaceName(sp))
+					}
+				}
+				return
+			}
+			others := false
+			for _, m := range before.members(th.group) {
+				others = others || (before.tasks[m].h != th.h && before.tasks[m].st == live)
+			}
+			if !others {
+				return
+			}
+			li := after.find(th.h)
+			if li < 0 || after.tasks[li].st != zombie || after.reapable(&after.tasks[li]) {
+				t.Fatalf("%s: a leader with live threads must stay an unreapable zombie\n%s", op, after)
+			}
+			for sp := th.space; sp >= 0; sp = before.spaces[sp].parent {
+				if n := th.nspid[before.spaces[sp].level]; !contains(after.spaces[sp].taken, n) {
+					t.Fatalf("%s: the leader's %d was freed in %s", op, n, spaceName(sp))
+				}
+			}
+		})
+	})
+}
+
+// TestPropertyNoThreadOutlivesExitGroup: after exit_group (exit) by any
+// thread, or a fatal signal delivered to the group, no thread of that group
+// is live; after exec, the exec'ing thread is its group's only task.
+func TestPropertyNoThreadOutlivesExitGroup(t *testing.T) {
+	seen := 0
+	defer func() {
+		if !t.Failed() && seen == 0 {
+			t.Error("no run ended a group of two or more threads: the property was not exercised")
+		}
+	}()
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
+			ai := before.liveTask(op.Task)
+			if ai < 0 || r.Err != model.OK {
+				return
+			}
+			g := before.tasks[ai].group
+			switch op.Kind {
+			case model.Exit:
+				if len(before.members(g)) > 1 {
+					seen++
+				}
+				for _, m := range before.members(g) {
+					h := before.tasks[m].h
+					if after.liveTask(h) >= 0 {
+						t.Fatalf("%s: thread %s of %s outlived exit_group\n%s", op, h, g, after)
+					}
+				}
+			case model.Exec:
+				for i := range after.tasks {
+					if tk := &after.tasks[i]; tk.h != op.Task && (tk.group == op.Task || tk.group == g) {
+						t.Fatalf("%s: %s is still in the exec'ing thread's group\n%s", op, tk.h, after)
+					}
+				}
+				if ti := after.liveTask(op.Task); ti < 0 || after.tasks[ti].group != op.Task {
+					t.Fatalf("%s: the exec'ing thread is not a live leader\n%s", op, after)
 				}
 			}
 		})
@@ -234,9 +371,16 @@ func TestPropertyDeadSpaceStaysDead(t *testing.T) {
 
 // TestPropertyCyclicNoEarlyReuse: under the Cyclic policy (and without
 // ns_last_pid or pid_max writes, which move the cursor by hand), a number
-// freed behind the cursor is not handed out again until the cursor has
-// wrapped in that space.
+// freed behind the cursor — by a reap, by a thread's exit, by an exec — is
+// not handed out again, to a fork or a thread, until the cursor has wrapped
+// in that space.
 func TestPropertyCyclicNoEarlyReuse(t *testing.T) {
+	threadFrees := 0 // numbers freed behind the cursor by exit_thread or exec, over all runs
+	defer func() {
+		if !t.Failed() && threadFrees == 0 {
+			t.Error("no run freed a number by a thread's exit or an exec: the property was not exercised")
+		}
+	}()
 	rapid.Check(t, func(t *rapid.T) {
 		p := genParams(t)
 		st := newLinux(p, model.Cyclic)
@@ -249,9 +393,12 @@ func TestPropertyCyclicNoEarlyReuse(t *testing.T) {
 			r, n := st.Expect(op)
 			after := n.(*linuxState)
 			t.Logf("%s -> %s", op, r.Format(op.Kind))
-			if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+			if op.Kind.Creates() {
 				if ai := st.liveTask(op.Task); ai >= 0 {
 					top := st.tasks[ai].kids
+					if op.Kind == model.Thread {
+						top = st.tasks[ai].space // (equal to kids whenever the thread is created)
+					}
 					for sp := top; sp >= 0; sp = st.spaces[sp].parent {
 						l := st.spaces[sp].level
 						exact := st.spaces[top].level-l < len(op.Tids)
@@ -280,6 +427,9 @@ func TestPropertyCyclicNoEarlyReuse(t *testing.T) {
 				for _, x := range st.spaces[sp].taken {
 					if !contains(after.spaces[sp].taken, x) && x < after.spaces[sp].cursor {
 						behind[key{sp, x}] = true
+						if op.Kind == model.ExitThread || op.Kind == model.Exec {
+							threadFrees++
+						}
 					}
 				}
 			}

@@ -19,7 +19,8 @@ type State interface {
 	// are, where equal means Step accepts exactly the same futures from
 	// both. (Linux: the order of a parent's children list is left out of
 	// the Key; it only decides which exited child Expect's wait(-1)
-	// reports, never what Step accepts.)
+	// reports, never what Step accepts. So is which thread of a group is a
+	// child's parent or a space's child reaper: only the group shows.)
 	Key() string
 	// String is a readable multi-line description.
 	String() string

@@ -28,12 +28,12 @@ func genOp(level model.Level) *rapid.Generator[model.Op] {
 			op.Task = genHandle(t, "task")
 		}
 		switch k {
-		case model.Fork:
+		case model.Fork, model.Thread:
 			op.Child = genHandle(t, "child")
 		case model.ForkWithTid:
 			op.Child = genHandle(t, "child")
 			op.Tids = rapid.SliceOfN(num, 1, 4).Draw(t, "tids")
-		case model.Exit:
+		case model.Exit, model.ExitThread:
 			op.Code = num.Draw(t, "code")
 		case model.Wait, model.Lookup:
 			op.Pid = num.Draw(t, "pid")
@@ -55,7 +55,7 @@ func genResult(t *rapid.T, k model.Kind) model.Result {
 		return model.Fail(rapid.SampledFrom(model.Errnos()[1:]).Draw(t, "errno"))
 	}
 	switch k {
-	case model.Fork, model.ForkWithTid:
+	case model.Fork, model.ForkWithTid, model.Thread:
 		return model.Result{NSpid: rapid.SliceOfN(rapid.IntRange(1, 5000), 1, 5).Draw(t, "nspid")}
 	case model.Wait:
 		if rapid.Bool().Draw(t, "none") {
@@ -68,7 +68,7 @@ func genResult(t *rapid.T, k model.Kind) model.Result {
 			r.Status.Code = rapid.IntRange(0, 255).Draw(t, "code")
 		}
 		return r
-	case model.GetPid, model.GetPPid, model.Translate, model.Alloc:
+	case model.GetPid, model.GetPPid, model.GetTid, model.Translate, model.Alloc:
 		return model.Result{N: rapid.IntRange(0, 5000).Draw(t, "n")}
 	case model.Lookup:
 		return model.Result{Task: genHandle(t, "found")}

@@ -114,6 +114,14 @@
 // the floor is free there: cyclic allocation past the floor never looks
 // below it, and unique accepts whatever cyclic does (spec.UniqueMayFail).
 //
+// # Threads: refused for now
+//
+// spec.Linux models threads (thread, gettid, exit_thread, exec); this
+// implementation does not yet, and refuses those ops as model/doc.go says
+// an implementation refuses an op it lacks: ESRCH from a task that is not
+// live, else EINVAL, changing nothing. A scenario with thread ops therefore
+// fails against spec.Linux; the generator does not emit them.
+//
 // # The zoo
 //
 // New builds today's Linux; NewZoo(env, p, bug) builds one deliberately

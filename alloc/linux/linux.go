@@ -235,6 +235,21 @@ func (s *System) Apply(op model.Op) model.Result {
 		return s.setPidMax(op.Task, op.N)
 	case model.SetLastPid:
 		return s.setLastPid(op.Task, op.N)
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
+		return s.refuse(op.Task)
+	}
+	return model.Fail(model.EINVAL)
+}
+
+// refuse answers an op this implementation does not have yet (the thread
+// ops: threads are a later step of issue 11) the way model/doc.go says an
+// implementation refuses one: ESRCH when the actor is not live, as for every
+// op, else EINVAL, changing nothing.
+func (s *System) refuse(h model.Handle) model.Result {
+	s.tasklistLock.RLock()
+	defer s.tasklistLock.RUnlock()
+	if s.liveTask(h) == nil {
+		return model.Fail(model.ESRCH)
 	}
 	return model.Fail(model.EINVAL)
 }

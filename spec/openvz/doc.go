@@ -65,6 +65,9 @@
 //	            EPERM); EINVAL unless Floor < n ≤ Params.PidMax.
 //	ns_last_pid the one global cursor, from the host only (a container →
 //	            EPERM); EINVAL unless 0 ≤ n ≤ pid_max (the sysctl range).
+//	thread, gettid, exit_thread, exec
+//	            EINVAL from a live task (ESRCH from any other, as every op);
+//	            nothing changes. See "Threads" below.
 //
 // Allocation follows spec.Pick on the global space, with every number that
 // has the VPID bit counted as taken, so Cyclic, Lowest and Unique keep
@@ -73,4 +76,21 @@
 // SIGKILL from the host reaches a container init, inits ignore signals
 // from inside) are today's Linux ones, so that compare shows the numbering
 // differences, not lifecycle ones.
+//
+// # Threads
+//
+// The OpenVZ patch set had threads, and its design implies nothing new for
+// them: a thread was a task like any other, with a global pid from the one
+// allocator and, in a container, vpid = pid|VPID_BIT (getpid answering the
+// virtual TGID), living and dying by the kernel's thread-group rules of the
+// day. What that design adds is numbering, and a thread is numbered exactly
+// as a forked task of the same container, so the thread ops would show
+// `pidcheck compare` no numbering difference from Linux — only the thread
+// group lifecycle (leader zombies, release of non-leaders, de_thread), which
+// this variant's shared lifecycle (spec/internal/variant) does not model.
+// Answering those ops as Linux does without modelling them would be a claim
+// the variant cannot back, so it refuses them: thread, gettid, exit_thread
+// and exec answer EINVAL (the answer an implementation gives to an op its
+// design lacks, model/doc.go) and change nothing; compare shows EINVAL
+// against Linux's answer. alloc/openvz refuses them the same way.
 package openvz

@@ -62,9 +62,30 @@
 //	lookup      the reverse of translate.
 //	pid_max,    per pspace, as Linux ≥ 6.14; a wait ID is allocated in the
 //	ns_last_pid parent pspace and obeys its pid_max and cursor.
+//	thread, gettid, exit_thread, exec
+//	            EINVAL from a live task (ESRCH from any other, as every op);
+//	            nothing changes. See "Threads" below.
 //
 // Allocation follows spec.Pick in each pspace; every number visible there
 // (own tasks' numbers and child leaders' wait IDs) is taken until reaped.
 // Lifetime rules otherwise follow today's Linux, so that compare shows
 // where the numbering and visibility differ.
+//
+// # Threads
+//
+// Biederman's 2006 pspace patches had threads, and the design implies
+// nothing new for them: a thread is born into its creator's pspace (a
+// thread cannot lead a new pspace, as CLONE_THREAD with a new PID namespace
+// is refused in Linux today), so it has exactly one number, from its
+// pspace's allocator, and no wait ID; it is numbered as a fork in the same
+// pspace would be. The design's subject — tuples, wait IDs, what a parent
+// pspace sees — gives threads no rule of their own, so the thread ops would
+// show `pidcheck compare` no numbering difference from Linux, only the
+// thread group lifecycle (leader zombies, release of non-leaders,
+// de_thread), which the shared variant lifecycle (spec/internal/variant)
+// does not model. Answering as Linux without modelling it would be a claim
+// the variant cannot back, so it refuses them: thread, gettid, exit_thread
+// and exec answer EINVAL (the answer an implementation gives to an op its
+// design lacks, model/doc.go) and change nothing; compare shows EINVAL
+// against Linux's answer. alloc/pspace2006 refuses them the same way.
 package pspace2006

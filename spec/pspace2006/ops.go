@@ -31,6 +31,8 @@ func (s *state) Apply(op model.Op, ch variant.Choice) (model.Result, string) {
 	ok := model.Result{}
 	sp := &s.spaces[a.Home]
 	switch op.Kind {
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
+		return model.Fail(model.EINVAL), "" // thread groups are not modelled: see the package doc
 	case model.Fork, model.ForkWithTid:
 		return s.fork(op, ch)
 	case model.Exit:

@@ -6,22 +6,23 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// GenProcessOp draws a process-level op over handles t0…t(n-1); forks
-// create tn.
+// GenProcessOp draws a process-level op over handles t0…t(n-1); forks and
+// thread creations create tn.
 func GenProcessOp(t *rapid.T, n int) model.Op {
 	h := func(label string) model.Handle { return model.Handle(rapid.IntRange(0, n-1).Draw(t, label)) }
 	num := rapid.IntRange(-4, 20)
 	kinds := []model.Kind{model.Fork, model.Fork, model.Fork, model.Exit, model.Wait, model.Kill,
 		model.Unshare, model.SetNs, model.GetPid, model.GetPPid, model.Translate, model.Lookup,
-		model.SetPidMax, model.SetLastPid, model.ForkWithTid}
+		model.SetPidMax, model.SetLastPid, model.ForkWithTid,
+		model.Thread, model.Thread, model.GetTid, model.ExitThread, model.Exec}
 	op := model.Op{Kind: rapid.SampledFrom(kinds).Draw(t, "kind"), Task: h("task")}
 	switch op.Kind {
-	case model.Fork:
+	case model.Fork, model.Thread:
 		op.Child = model.Handle(n)
 	case model.ForkWithTid:
 		op.Child = model.Handle(n)
 		op.Tids = rapid.SliceOfN(num, 1, 3).Draw(t, "tids")
-	case model.Exit:
+	case model.Exit, model.ExitThread:
 		op.Code = rapid.IntRange(0, 3).Draw(t, "code")
 	case model.Wait, model.Lookup:
 		op.Pid = num.Draw(t, "pid")
@@ -52,7 +53,7 @@ func CheckExpectPassesStep(t *rapid.T, newSpec NewSpec) {
 	n := 1
 	for i := rapid.IntRange(1, 50).Draw(t, "ops"); i > 0; i-- {
 		op := GenProcessOp(t, n)
-		if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+		if op.Kind.Creates() {
 			n++
 		}
 		before := st.Key()

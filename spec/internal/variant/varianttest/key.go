@@ -44,7 +44,7 @@ func CheckReorderedKeys(t *rapid.T, newSpec spectest.NewSpec, raw func(spec.Stat
 	n := 1
 	draw := func() model.Op {
 		op := spectest.GenProcessOp(t, n)
-		if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+		if op.Kind.Creates() {
 			n++
 		}
 		return op
