@@ -73,6 +73,21 @@ func TestParseMillionDecisionsCost(t *testing.T) {
 	if allocs > n/100 {
 		t.Errorf("%d allocations for %d decisions: want under one per hundred decision lines", allocs, n)
 	}
+
+	// The same through ReadFile, as replay reads it.
+	path := filepath.Join(t.TempDir(), "big.trace")
+	if err := os.WriteFile(path, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	t.Logf("ReadFile: %d allocations, %.0f MB allocated (%.1f× the file)", after.Mallocs-before.Mallocs,
+		float64(after.TotalAlloc-before.TotalAlloc)/1e6, float64(after.TotalAlloc-before.TotalAlloc)/size)
 }
 
 // BenchmarkParseMillionDecisions reports the bytes allocated per byte of

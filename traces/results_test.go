@@ -52,6 +52,13 @@ func TestTraceHoldsAnyResult(t *testing.T) {
 			t.Errorf("a trace without runs is not written as v1:\n%s", text)
 		}
 	}
+	if got := exampleTrace().OutOfRange(); got != nil {
+		t.Errorf("the example's results are in range, OutOfRange says %q", got)
+	}
+	got := process.OutOfRange()
+	if len(got) != 4 || got[0] != "history op 1 (A t0 lookup 2 -> none): out of range: task none: a lookup answers a task t0 … t1073741824 or an errno" {
+		t.Errorf("OutOfRange = %q, want ops 1 to 4, first the lookup", got)
+	}
 	for _, want := range []struct {
 		tr   *Trace
 		i    int

@@ -587,3 +587,19 @@ func (t *Trace) Equal(u *Trace) bool {
 func opsEqual(a, b []model.Op) bool {
 	return slices.EqualFunc(a, b, model.Op.Equal)
 }
+
+// OutOfRange lists the history's results that no kernel could have given
+// (model.Result.OutOfRange), one sentence each, in history order — for a
+// report to say beside the verdict; nil when there are none.
+func (t *Trace) OutOfRange() []string {
+	var out []string
+	for i, o := range t.History {
+		if o.Pending() {
+			continue
+		}
+		if why := o.Result.OutOfRange(o.Op.Kind); why != "" {
+			out = append(out, fmt.Sprintf("history op %d (%s %s -> %s): out of range: %s", i, o.Thread, o.Op, o.Result.Format(o.Op.Kind), why))
+		}
+	}
+	return out
+}
