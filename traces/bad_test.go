@@ -205,6 +205,17 @@ func TestFormatRefusesInvalidTraces(t *testing.T) {
 		{"wrong level", func(tr *Trace) { tr.Scenario.Threads[0][0] = op("t0 getpid") }, "scenario A op 0: op \"t0 getpid\" is a process-level op"},
 		{"empty impl", func(tr *Trace) { tr.Impl = "" }, "impl: empty implementation name"},
 		{"line too long", func(tr *Trace) { tr.Decisions[0].Action = strings.Repeat("\x01", MaxLine) }, "decision 0: line of"},
+		{"chosen not runnable after a run", func(tr *Trace) {
+			tr.Runs = []Run{{At: 1, N: 10, Rule: RuleContinue}}
+			tr.Decisions[3].Thread = "Z"
+		}, "decision 13: chosen thread Z is not runnable"},
+		{"run out of order", func(tr *Trace) {
+			tr.Runs = []Run{{At: 3, N: 1, Rule: RuleContinue}, {At: 1, N: 1, Rule: RuleContinue}}
+		}, "decision run 1: run 1 comes before recorded decision 1, before run 0 (at 3): runs go in order"},
+		{"empty run", func(tr *Trace) { tr.Runs = []Run{{At: 0, N: 0, Rule: RuleContinue}} }, "decision run 0: run 0 has 0 decisions"},
+		{"run without rule", func(tr *Trace) { tr.Runs = []Run{{At: 0, N: 1}} }, "decision run 0: run 0 has no valid rule"},
+		{"run past the end", func(tr *Trace) { tr.Runs = []Run{{At: 9, N: 1, Rule: RuleRoundRobin}} }, "decision run 0: run 0 comes before recorded decision 9, but there are 8"},
+		{"too many steps", func(tr *Trace) { tr.Runs = []Run{{At: 0, N: MaxSteps, Rule: RuleContinue}} }, "decision run 0: more than 1099511627776 decisions in all"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := exampleTrace()

@@ -292,6 +292,7 @@ type loc struct {
 	what  locKind
 	name  string // locKey: the key; locOp: the part ("init", "A", …, "post")
 	index int    // locOp, locDecision, locHistory: the position in its list
+	step  int    // locDecision: the decision's index among all decisions, runs counted
 }
 
 type locKind uint8
@@ -314,7 +315,7 @@ func (l loc) desc() string {
 	case locOp:
 		return fmt.Sprintf("scenario %s op %d", l.name, l.index)
 	case locDecision:
-		return fmt.Sprintf("decision %d", l.index)
+		return fmt.Sprintf("decision %d", l.step)
 	case locRun:
 		return fmt.Sprintf("decision run %d", l.index)
 	case locHistory:
@@ -393,13 +394,18 @@ func (t *Trace) check() *checkError {
 	if len(t.Decisions) > MaxDecisions {
 		return errAt(loc{what: locDecisions}, "%d decisions: at most %d", len(t.Decisions), MaxDecisions)
 	}
-	for i, d := range t.Decisions {
-		if e := checkDecision(d); e != "" {
-			return errAt(loc{what: locDecision, index: i}, "%s", e)
-		}
-	}
 	if e := t.checkRuns(); e != nil {
 		return e
+	}
+	run, step := 0, 0
+	for i, d := range t.Decisions {
+		for ; run < len(t.Runs) && t.Runs[run].At == i; run++ {
+			step += t.Runs[run].N
+		}
+		if e := checkDecision(d); e != "" {
+			return errAt(loc{what: locDecision, index: i, step: step}, "%s", e)
+		}
+		step++
 	}
 
 	if e := t.checkHistory(); e != nil {
