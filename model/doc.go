@@ -161,5 +161,11 @@
 // # Printing
 //
 // Every Op and Result prints as one line and parses back: ParseOp(op.String())
-// == op, ParseResult(op.Kind, res.Format(op.Kind)) == res.
+// == op, ParseResult(op.Kind, res.Format(op.Kind)) == res. For results this
+// holds for every value a Result can hold, not just the ones a kernel
+// gives — an implementation under test may answer anything, and its trace
+// must still say what: "errno(200)", "none" from a lookup, "[]" from a fork,
+// "-5 exited 0" from a wait, numbers of any size. Result.OutOfRange says
+// when a result is outside what any kernel could answer, so that a report
+// can point it out.
 package model

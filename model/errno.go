@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Errno is an error number as the kernel returns it. Zero means success.
 type Errno uint8
@@ -41,11 +45,20 @@ func (e Errno) String() string {
 // Error makes an Errno usable as an error.
 func (e Errno) Error() string { return e.String() }
 
-// ParseErrno parses an errno name; it does not accept "ok".
+// ParseErrno parses an errno as String prints it: a name, or "errno(200)"
+// for one without a name. It does not accept "ok".
 func ParseErrno(s string) (Errno, bool) {
 	for i := 1; i < len(errnoNames); i++ {
 		if errnoNames[i] == s {
 			return Errno(i), true
+		}
+	}
+	if v, ok := strings.CutPrefix(s, "errno("); ok {
+		if v, ok = strings.CutSuffix(v, ")"); ok {
+			n, err := strconv.Atoi(v)
+			if err == nil && n >= int(numErrnos) && n <= 255 && strconv.Itoa(n) == v {
+				return Errno(n), true
+			}
 		}
 	}
 	return 0, false

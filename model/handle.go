@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,11 +39,11 @@ func ParseHandle(s string) (Handle, error) {
 		return 0, fmt.Errorf("task handle %q: want t<number>", s)
 	}
 	n, err := strconv.Atoi(s[1:])
+	if err == nil && n > maxNumber || errors.Is(err, strconv.ErrRange) && looksLikeHandle(s) {
+		return 0, fmt.Errorf("task handle %s is out of range: handles go from t0 to t%d", s, maxNumber)
+	}
 	if err != nil || n < 0 || s[1:] != strconv.Itoa(n) {
 		return 0, fmt.Errorf("task handle %q: want t<number>", s)
-	}
-	if n > maxNumber {
-		return 0, fmt.Errorf("task handle %q: at most t%d", s, maxNumber)
 	}
 	return Handle(n), nil
 }

@@ -142,9 +142,12 @@ func TestParseResultRejects(t *testing.T) {
 		k Kind
 		s string
 	}{
-		{Fork, "[]"}, {Fork, "7"}, {Wait, "7"}, {Wait, "7 killed 0"}, {Wait, "7 died 3"},
-		{Lookup, "none"}, {Alloc, "x"}, {Exit, "1"}, {Exit, "EBOGUS"},
-		{Thread, "[]"}, {Thread, "ok"}, {GetTid, "[1]"}, {ExitThread, "0"}, {Exec, "1"},
+		{Fork, "[1 x]"}, {Fork, "7"}, {Wait, "7"}, {Wait, "7 killed 0"}, {Wait, "7 died 3"},
+		{Wait, "0 exited 3"}, {Wait, "7 exited 3 code 1"}, {Wait, "7 killed 9 code x"},
+		{Lookup, "t01"}, {Lookup, "invalid(-1)"}, {Lookup, "invalid(5)"}, {Lookup, "t-3"},
+		{Alloc, "x"}, {Alloc, "99999999999999999999"}, {Exit, "1"}, {Exit, "EBOGUS"},
+		{Exit, "errno(3)"}, {Exit, "errno(256)"}, {Exit, "errno(09)"}, {Exit, "errno(0)"},
+		{Thread, "[]x"}, {Thread, "ok"}, {GetTid, "[1]"}, {ExitThread, "0"}, {Exec, "1"},
 	} {
 		if r, err := ParseResult(tc.k, tc.s); err == nil {
 			t.Errorf("ParseResult(%s, %q) = %+v, want an error", tc.k, tc.s, r)

@@ -190,7 +190,7 @@ func FormatInts(xs []int) string {
 	return b.String()
 }
 
-// ParseInts parses "[1 5 3]" (also "[]").
+// ParseInts parses "[1 5 3]" (also "[]"); each number may be any int.
 func ParseInts(s string) ([]int, error) {
 	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
 		return nil, fmt.Errorf("number list %q: want [n n …]", s)
@@ -198,9 +198,9 @@ func ParseInts(s string) ([]int, error) {
 	fields := strings.Fields(s[1 : len(s)-1])
 	out := make([]int, 0, len(fields))
 	for _, f := range fields {
-		n, err := parseInt(f)
+		n, err := strconv.Atoi(f)
 		if err != nil {
-			return nil, fmt.Errorf("number list %q: %v", s, err)
+			return nil, fmt.Errorf("number list %q: %q is not a number", s, f)
 		}
 		out = append(out, n)
 	}
@@ -222,6 +222,26 @@ func parseInt(s string) (int, error) {
 	return n, nil
 }
 
+// argCounts is how many arguments each kind's op line has.
+var argCounts = [numKinds]int{Fork: 1, ForkWithTid: 2, Exit: 1, Wait: 1, Kill: 2, Unshare: 0,
+	SetNs: 1, GetPid: 0, GetPPid: 0, Translate: 1, Lookup: 1, SetPidMax: 1,
+	SetLastPid: 1, Thread: 1, GetTid: 0, ExitThread: 1, Exec: 0,
+	Alloc: 0, Free: 1, AllocAt: 1, SetCursor: 1, SetMax: 1, Disable: 0}
+
+// looksLikeHandle reports whether s is written like a task handle: t and
+// digits (no operation name has that form).
+func looksLikeHandle(s string) bool {
+	if len(s) < 2 || s[0] != 't' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // ParseOp parses one op line as String prints it.
 func ParseOp(line string) (Op, error) {
 	f := strings.Fields(line)
@@ -230,7 +250,11 @@ func ParseOp(line string) (Op, error) {
 	}
 	var op Op
 	hasTask := false
-	if h, err := ParseHandle(f[0]); err == nil && h != NoTask {
+	if looksLikeHandle(f[0]) {
+		h, err := ParseHandle(f[0])
+		if err != nil {
+			return Op{}, fmt.Errorf("op %q: %v", line, err)
+		}
 		op.Task, hasTask = h, true
 		f = f[1:]
 		if len(f) == 0 {
@@ -258,12 +282,8 @@ func ParseOp(line string) (Op, error) {
 		return Op{}, fmt.Errorf("op %q: %s is an allocator op and takes no task", line, name)
 	}
 	op.Kind = kind
-	want := map[Kind]int{Fork: 1, ForkWithTid: 2, Exit: 1, Wait: 1, Kill: 2, Unshare: 0,
-		SetNs: 1, GetPid: 0, GetPPid: 0, Translate: 1, Lookup: 1, SetPidMax: 1,
-		SetLastPid: 1, Thread: 1, GetTid: 0, ExitThread: 1, Exec: 0,
-		Alloc: 0, Free: 1, AllocAt: 1, SetCursor: 1, SetMax: 1, Disable: 0}[kind]
-	if len(args) != want {
-		return Op{}, fmt.Errorf("op %q: %s takes %d argument(s), got %d", line, name, want, len(args))
+	if want := argCounts[kind]; len(args) != want {
+		return Op{}, fmt.Errorf("op %q: %s takes %d argument(s), got %d", line, name, argCounts[kind], len(args))
 	}
 	var err error
 	switch kind {

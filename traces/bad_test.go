@@ -34,6 +34,9 @@ func insert(lines []string, n int, extra ...string) string {
 	return edit(lines, n, append(extra, lines[n-1])...)
 }
 
+// asV2 turns a v1 trace's text into v2's.
+func asV2(text string) string { return HeaderV2 + strings.TrimPrefix(text, Header) }
+
 // TestParseRejectsBadInput: every kind of bad trace is rejected with a
 // *ParseError naming the right line and saying what is wrong.
 func TestParseRejectsBadInput(t *testing.T) {
@@ -42,9 +45,23 @@ func TestParseRejectsBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name, text, want string
 	}{
-		{"empty", "", `x.trace:1: empty file: a trace starts with the line "pidcheck trace v1"`},
-		{"wrong version", edit(g, 1, "pidcheck trace v2"), "x.trace:1: unsupported trace version 2; this pidcheck reads v1"},
-		{"not a trace", "hello world\n", `x.trace:1: not a pidcheck trace: the first line must be "pidcheck trace v1"`},
+		{"empty", "", `x.trace:1: empty file: a trace starts with the line "pidcheck trace v1" (or v2)`},
+		{"wrong version", edit(g, 1, "pidcheck trace v3"), "x.trace:1: unsupported trace version 3; this pidcheck reads v1 and v2"},
+		{"not a trace", "hello world\n", `x.trace:1: not a pidcheck trace: the first line must be "pidcheck trace v1" (or v2)`},
+		// issue 16 item 8: a byte order mark, a pid_max past int, a handle past the limit.
+		{"byte order mark", "\ufeff" + strings.Join(g, "\n") + "\n", "x.trace:1: the file starts with a UTF-8 byte order mark (bytes EF BB BF): a trace is plain UTF-8; save it without the mark"},
+		{"pid_max 2^40", edit(g, 6, "pid_max 1099511627776"), "x.trace:6: pid_max 1099511627776: must be at most 4194304 (PID_MAX_LIMIT)"},
+		{"pid_max past int", edit(g, 6, "pid_max 99999999999999999999"), "x.trace:6: pid_max 99999999999999999999 is out of range: pid_max must be above the floor and at most 4194304 (PID_MAX_LIMIT)"},
+		{"handle past the limit", edit(g, 14, "  A     t2147483648 fork t1"), `x.trace:14: op "t2147483648 fork t1": task handle t2147483648 is out of range: handles go from t0 to t1073741824`},
+		// issue 10: the strict parser accepted history ticks without "[".
+		{"ticks without [", edit(g, 34, "  main  8,9]  free 1 -> ok"), `x.trace:34: history op 4: ticks "8,9]": want [call,return] or [call,-]`},
+		{"ticks without ]", edit(g, 34, "  main  [8,9  free 1 -> ok"), `x.trace:34: history op 4: ticks "[8,9": want [call,return] or [call,-]`},
+		// format v2: decision runs.
+		{"run in a v1 trace", insert(g, 28, "  8..9  continue"), "x.trace:28: decision run 8..9: runs of unrecorded decisions need format v2, and the first line says v1"},
+		{"run at the wrong index", asV2(insert(g, 28, "  7..9  continue")), `x.trace:28: decision run "7..9": want it to start at 8, the next decision's index`},
+		{"run backwards", asV2(insert(g, 28, "  8..7  continue")), `x.trace:28: decision run "8..7": want <from>..<to> with to ≥ from`},
+		{"run without a rule", asV2(insert(g, 28, "  8..9  random")), `x.trace:28: decision run 8..9: decision rule "random": want continue or round-robin`},
+		{"decision after run misnumbered", asV2(edit(g, 22, "  2..3  continue")), `x.trace:23: decision index "3", want 4: decisions are numbered from 0, in order`},
 		{"binary garbage", "\x7fELF\x02\x01\x01\x00\x00\x00", "x.trace:1: binary data: control character U+007F at column 1"},
 		{"NUL byte", edit(g, 13, "  init  al\x00loc"), "x.trace:13: binary data: NUL byte at column 11"},
 		{"invalid UTF-8", edit(g, 13, "  init  allo\xff"), "x.trace:13: binary data: byte 0xff at column 13 is not UTF-8 text"},
@@ -188,6 +205,17 @@ func TestFormatRefusesInvalidTraces(t *testing.T) {
 		{"wrong level", func(tr *Trace) { tr.Scenario.Threads[0][0] = op("t0 getpid") }, "scenario A op 0: op \"t0 getpid\" is a process-level op"},
 		{"empty impl", func(tr *Trace) { tr.Impl = "" }, "impl: empty implementation name"},
 		{"line too long", func(tr *Trace) { tr.Decisions[0].Action = strings.Repeat("\x01", MaxLine) }, "decision 0: line of"},
+		{"chosen not runnable after a run", func(tr *Trace) {
+			tr.Runs = []Run{{At: 1, N: 10, Rule: RuleContinue}}
+			tr.Decisions[3].Thread = "Z"
+		}, "decision 13: chosen thread Z is not runnable"},
+		{"run out of order", func(tr *Trace) {
+			tr.Runs = []Run{{At: 3, N: 1, Rule: RuleContinue}, {At: 1, N: 1, Rule: RuleContinue}}
+		}, "decision run 1: run 1 comes before recorded decision 1, before run 0 (at 3): runs go in order"},
+		{"empty run", func(tr *Trace) { tr.Runs = []Run{{At: 0, N: 0, Rule: RuleContinue}} }, "decision run 0: run 0 has 0 decisions"},
+		{"run without rule", func(tr *Trace) { tr.Runs = []Run{{At: 0, N: 1}} }, "decision run 0: run 0 has no valid rule"},
+		{"run past the end", func(tr *Trace) { tr.Runs = []Run{{At: 9, N: 1, Rule: RuleRoundRobin}} }, "decision run 0: run 0 comes before recorded decision 9, but there are 8"},
+		{"too many steps", func(tr *Trace) { tr.Runs = []Run{{At: 0, N: MaxSteps, Rule: RuleContinue}} }, "decision run 0: more than 1099511627776 decisions in all"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := exampleTrace()

@@ -12,11 +12,16 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// Header is the first line of every trace file this package writes.
+// Header is the first line of a trace that records every decision: such a
+// trace is written as v1, so that it reads the same to any pidcheck.
 const Header = "pidcheck trace v1"
 
-// Version is the trace format version this package reads and writes.
-const Version = 1
+// HeaderV2 is the first line of a trace with decision runs (Trace.Runs).
+const HeaderV2 = "pidcheck trace v2"
+
+// Version is the newest trace format version this package reads and
+// writes; it reads every version from 1.
+const Version = 2
 
 // Format writes t in the trace format. It writes nothing when t is
 // invalid (see Validate) or would not fit the limits Parse enforces.
@@ -36,7 +41,11 @@ func Marshal(t *Trace) ([]byte, error) {
 	}
 	var p printer
 	sc := &t.Scenario
-	p.line("header", Header)
+	if len(t.Runs) > 0 {
+		p.line("header", HeaderV2)
+	} else {
+		p.line("header", Header)
+	}
 	key := func(k, v string) { p.line(k, fmt.Sprintf("%-9s %s", k, v)) }
 	key("impl", encodeText(t.Impl))
 	key("spec", encodeText(t.Spec))
@@ -66,7 +75,7 @@ func Marshal(t *Trace) ([]byte, error) {
 
 	p.blank()
 	p.line("decisions", fmt.Sprintf("decisions hash %016x", t.Hash))
-	iw := len(strconv.Itoa(len(t.Decisions) - 1))
+	iw := len(strconv.Itoa(t.Steps() - 1))
 	runnable := make([]string, len(t.Decisions))
 	rw := 0 // the runnable column's width, so that the chosen threads line up
 	for i, d := range t.Decisions {
@@ -75,11 +84,22 @@ func Marshal(t *Trace) ([]byte, error) {
 			rw = max(rw, n)
 		}
 	}
+	step, run := 0, 0
+	runs := func(at int) {
+		for ; run < len(t.Runs) && t.Runs[run].At == at; run++ {
+			r := t.Runs[run]
+			p.line(fmt.Sprintf("decision run %d", run), fmt.Sprintf("  %d..%d  %s", step, step+r.N-1, r.Rule))
+			step += r.N
+		}
+	}
 	for i, d := range t.Decisions {
+		runs(i)
 		pad := strings.Repeat(" ", max(0, rw-utf8.RuneCountInString(runnable[i])))
 		p.line(fmt.Sprintf("decision %d", i), fmt.Sprintf("  %*d  %s%s  %-4s  %s",
-			iw, i, runnable[i], pad, quoteToken(d.Thread), encodeText(d.Action)))
+			iw, step, runnable[i], pad, quoteToken(d.Thread), encodeText(d.Action)))
+		step++
 	}
+	runs(len(t.Decisions))
 
 	p.blank()
 	p.line("history", "history")

@@ -2,8 +2,10 @@ package traces
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 	"unicode"
@@ -27,34 +29,47 @@ func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.
 // MaxSize+1 bytes of r, whatever r holds. Every problem is a *ParseError;
 // a read error from r is returned wrapped, as it is.
 func Parse(name string, r io.Reader) (*Trace, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	data, err := readLimited(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	p := &parser{name: name, t: &Trace{}, keys: map[string]int{}, opLines: map[string][]int{}, names: map[string]string{}}
+	p := &parser{name: name, t: &Trace{}, keys: map[string]int{}, opLines: map[string][]int{}, names: map[string]string{}, sets: map[string][]string{}}
 	if len(data) > MaxSize {
 		line := 1 + bytes.Count(data[:MaxSize], []byte("\n"))
 		return nil, p.errorf(line, "file too large: more than %d MiB (a trace holds at most %d bytes)", MaxSize>>20, MaxSize)
 	}
 	if len(data) == 0 {
-		return nil, p.errorf(1, "empty file: a trace starts with the line %q", Header)
+		return nil, p.errorf(1, "empty file: a trace starts with the line %q (or v2)", Header)
 	}
-	for len(data) > 0 {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return nil, p.errorf(1, "the file starts with a UTF-8 byte order mark (bytes EF BB BF): a trace is plain UTF-8; save it without the mark")
+	}
+	// One string for the whole file: every line, name and action is a
+	// substring of it, so that reading a line allocates nothing.
+	text := string(data)
+	data = nil
+	for len(text) > 0 {
 		p.line++
-		raw := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			raw, data = data[:i], data[i+1:]
+		raw := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			raw, text = text[:i], text[i+1:]
 		} else {
-			data = nil
+			text = ""
 		}
 		if len(raw) >= MaxLine {
 			return nil, p.errorf(p.line, "line too long: %d bytes (a line holds at most %d)", len(raw), MaxLine-1)
 		}
-		raw = bytes.TrimSuffix(raw, []byte("\r"))
+		raw = strings.TrimSuffix(raw, "\r")
 		if msg := notText(raw); msg != "" {
 			return nil, p.errorf(p.line, "%s", msg)
 		}
-		if err := p.parseLine(strings.TrimRight(string(raw), " \t")); err != nil {
+		if p.section == secDecisions && p.t.Decisions == nil {
+			// Size the lists once, by the lines left in the section.
+			n := sectionLines(text) + 1
+			p.t.Decisions = make([]Decision, 0, min(n, MaxDecisions))
+			p.decisionLines = make([]int32, 0, min(n, MaxDecisions))
+		}
+		if err := p.parseLine(strings.TrimRight(raw, " \t")); err != nil {
 			return nil, err
 		}
 	}
@@ -74,10 +89,46 @@ func Parse(name string, r io.Reader) (*Trace, error) {
 	return p.t, nil
 }
 
+// readLimited reads at most MaxSize+1 bytes of r into a buffer sized once
+// when r can say how much it holds (a file, a bytes or strings Reader).
+func readLimited(r io.Reader) ([]byte, error) {
+	hint := 0
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		hint = v.Len()
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			hint = int(min(fi.Size(), MaxSize))
+		}
+	}
+	hint = min(max(hint, 0), MaxSize)
+	buf := bytes.NewBuffer(make([]byte, 0, hint+1+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxSize+1))
+	return buf.Bytes(), err
+}
+
+// sectionLines counts the lines of text before the first one that starts
+// a new section (not indented, not blank, not a comment).
+func sectionLines(text string) int {
+	n := 0
+	for len(text) > 0 {
+		if c := text[0]; c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '#' {
+			return n
+		}
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			return n + 1
+		}
+		text = text[i+1:]
+		n++
+	}
+	return n
+}
+
 // notText says why a line is not text, or "".
-func notText(b []byte) string {
+func notText(b string) string {
 	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
+		r, size := utf8.DecodeRuneInString(b[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			return fmt.Sprintf("binary data: byte 0x%02x at column %d is not UTF-8 text", b[i], i+1)
@@ -107,6 +158,13 @@ var sectionNames = [...]string{
 	secVerdict: "verdict", secReason: "reason", secEnd: "end",
 }
 
+// paramRange says what each numeric header key must be.
+var paramRange = map[string]string{
+	"pid_max":   fmt.Sprintf("pid_max must be above the floor and at most %d (PID_MAX_LIMIT)", model.KernelPidMax),
+	"floor":     "the floor must be at least 1 and below pid_max",
+	"max_level": "max_level must be in [0, 64]",
+}
+
 // headerKeys are the keys before the first section, in the order Format
 // writes them.
 var headerKeys = []string{"impl", "spec", "policy", "level", "pid_max", "floor", "max_level", "strategy", "seed"}
@@ -115,9 +173,10 @@ var headerKeys = []string{"impl", "spec", "policy", "level", "pid_max", "floor",
 var optionalKeys = []string{"reproduce"}
 
 type parser struct {
-	name string
-	t    *Trace
-	line int // the current line
+	name    string
+	t       *Trace
+	line    int // the current line
+	version int // the format version, from the first line
 
 	keys    map[string]int // header key → its line
 	section int            // the current section, 0 in the header
@@ -129,10 +188,13 @@ type parser struct {
 	ops        int              // scenario ops so far
 	opLines    map[string][]int // part → the line of each of its ops
 
-	decisionLines []int
+	steps         int     // decisions so far, those in runs included
+	decisionLines []int32 // the line of each recorded decision
+	runLines      []int32 // the line of each run
 	historyLines  []int
 	reason        []string
-	names         map[string]string // interned thread names
+	names         map[string]string   // interned thread names
+	sets          map[string][]string // interned runnable sets, by their text
 }
 
 func (p *parser) errorf(line int, format string, args ...any) *ParseError {
@@ -151,6 +213,12 @@ func (p *parser) lineOf(l loc) int {
 		}
 		return p.line
 	}
+	pick32 := func(lines []int32, i int) int {
+		if i >= 0 && i < len(lines) {
+			return int(lines[i])
+		}
+		return p.line
+	}
 	switch l.what {
 	case locKey:
 		if n, ok := p.keys[l.name]; ok {
@@ -163,7 +231,9 @@ func (p *parser) lineOf(l loc) int {
 	case locDecisions:
 		return p.seen[secDecisions]
 	case locDecision:
-		return pick(p.decisionLines, l.index)
+		return pick32(p.decisionLines, l.index)
+	case locRun:
+		return pick32(p.runLines, l.index)
 	case locHistory:
 		return pick(p.historyLines, l.index)
 	case locVerdict:
@@ -208,16 +278,21 @@ func (p *parser) parseLine(s string) error {
 }
 
 func (p *parser) parseHeader(s string) error {
-	if s == Header {
+	switch s {
+	case Header:
+		p.version = 1
+		return nil
+	case HeaderV2:
+		p.version = 2
 		return nil
 	}
 	if v, ok := strings.CutPrefix(s, "pidcheck trace v"); ok {
 		if n, err := strconv.Atoi(v); err == nil {
-			return p.fail("unsupported trace version %d; this pidcheck reads v%d", n, Version)
+			return p.fail("unsupported trace version %d; this pidcheck reads v1 and v2", n)
 		}
-		return p.fail("unsupported trace version %q; this pidcheck reads v%d", v, Version)
+		return p.fail("unsupported trace version %q; this pidcheck reads v1 and v2", v)
 	}
-	return p.fail("not a pidcheck trace: the first line must be %q", Header)
+	return p.fail("not a pidcheck trace: the first line must be %q (or v2)", Header)
 }
 
 func (p *parser) parseKey(key, v string) error {
@@ -230,9 +305,14 @@ func (p *parser) parseKey(key, v string) error {
 	}
 	t, sc := p.t, &p.t.Scenario
 	var err error
+	// A number of any size reads; Params.Validate then says what range
+	// it must be in. One past int's range is out of range all the same.
 	number := func(dst *int) {
 		n, e := strconv.Atoi(v)
-		if e != nil || n < -1<<31 || n > 1<<31 {
+		switch {
+		case errors.Is(e, strconv.ErrRange):
+			err = fmt.Errorf("%s %s is out of range: %s", key, v, paramRange[key])
+		case e != nil:
 			err = fmt.Errorf("%s %q: want a number", key, v)
 		}
 		*dst = n
@@ -397,33 +477,35 @@ func threadList(n int) string {
 }
 
 func (p *parser) parseDecision(s string) error {
-	i := len(p.t.Decisions)
-	if i >= MaxDecisions {
-		return p.fail("too many decisions: a trace holds at most %d", MaxDecisions)
-	}
+	i := p.steps
 	idx, s := cutWord(s)
+	if from, to, ok := strings.Cut(idx, ".."); ok {
+		return p.parseRun(from, to, s)
+	}
+	if len(p.t.Decisions) >= MaxDecisions {
+		return p.fail("too many decisions: a trace records at most %d (write long stretches as runs, format v2)", MaxDecisions)
+	}
 	if n, err := strconv.Atoi(idx); err != nil || n != i {
 		return p.fail("decision index %q, want %d: decisions are numbered from 0, in order", idx, i)
 	}
 	if !strings.HasPrefix(s, "[") {
 		return p.fail("decision %d: want the runnable threads in brackets after the index: [A B]", i)
 	}
-	s = s[1:]
 	var d Decision
-	for {
-		s = strings.TrimLeft(s, " \t")
-		if s == "" {
-			return p.fail("decision %d: the runnable list has no closing ]", i)
+	// A runnable set seen before is shared, not parsed again.
+	if end := strings.IndexByte(s, ']'); end > 0 && !strings.Contains(s[:end], `"`) {
+		if set, ok := p.sets[s[1:end]]; ok {
+			d.Runnable, s = set, s[end+1:]
 		}
-		if s[0] == ']' {
-			s = s[1:]
-			break
-		}
-		name, rest, err := readToken(s)
+	}
+	if d.Runnable == nil {
+		key, rest, err := p.parseRunnable(i, s[1:], &d)
 		if err != nil {
-			return p.fail("decision %d: runnable thread: %v", i, err)
+			return err
 		}
-		d.Runnable = append(d.Runnable, p.intern(name))
+		if key != "" && len(p.sets) < 4096 {
+			p.sets[key] = d.Runnable
+		}
 		s = rest
 	}
 	if s != "" && s[0] != ' ' && s[0] != '\t' {
@@ -449,7 +531,68 @@ func (p *parser) parseDecision(s string) error {
 		return p.fail("decision %d: action: %v", i, err)
 	}
 	p.t.Decisions = append(p.t.Decisions, d)
-	p.decisionLines = append(p.decisionLines, p.line)
+	p.decisionLines = append(p.decisionLines, int32(p.line))
+	p.steps++
+	return nil
+}
+
+// parseRunnable reads the runnable list after its "[" into d, and returns
+// the list's text (the key to share it by; "" when it held a quoted name)
+// and what follows its "]".
+func (p *parser) parseRunnable(i int, s string, d *Decision) (key, rest string, err error) {
+	start, plain := s, true
+	for {
+		s = strings.TrimLeft(s, " \t")
+		if s == "" {
+			return "", "", p.fail("decision %d: the runnable list has no closing ]", i)
+		}
+		if s[0] == ']' {
+			break
+		}
+		plain = plain && s[0] != '"'
+		name, rest, err := readToken(s)
+		if err != nil {
+			return "", "", p.fail("decision %d: runnable thread: %v", i, err)
+		}
+		d.Runnable = append(d.Runnable, p.intern(name))
+		s = rest
+	}
+	if d.Runnable == nil {
+		d.Runnable = []string{} // "[]": Validate says it is empty
+	}
+	if plain {
+		key = start[:len(start)-len(s)]
+	}
+	return key, s[1:], nil
+}
+
+// parseRun reads a run line: "<from>..<to>  <rule>", from the next
+// decision's index to the run's last, inclusive.
+func (p *parser) parseRun(from, to, rule string) error {
+	i := p.steps
+	if p.version < 2 {
+		return p.fail("decision run %s..%s: runs of unrecorded decisions need format v2, and the first line says v1", from, to)
+	}
+	if len(p.t.Runs) >= MaxRuns {
+		return p.fail("too many decision runs: a trace holds at most %d", MaxRuns)
+	}
+	f, err1 := strconv.Atoi(from)
+	l, err2 := strconv.Atoi(to)
+	switch {
+	case err1 != nil || f != i:
+		return p.fail("decision run %q: want it to start at %d, the next decision's index", from+".."+to, i)
+	case err2 != nil || l < f:
+		return p.fail("decision run %q: want <from>..<to> with to ≥ from", from+".."+to)
+	case l >= MaxSteps:
+		return p.fail("decision run %q: more than %d decisions in all", from+".."+to, MaxSteps)
+	}
+	r, err := ParseRule(rule)
+	if err != nil {
+		return p.fail("decision run %s..%s: %v", from, to, err)
+	}
+	p.t.Runs = append(p.t.Runs, Run{At: len(p.t.Decisions), N: l - f + 1, Rule: r})
+	p.runLines = append(p.runLines, int32(p.line))
+	p.steps = l + 1
 	return nil
 }
 
@@ -461,8 +604,9 @@ func (p *parser) parseHistoryOp(s string) error {
 	thread, s := cutWord(s)
 	ticks, s := cutWord(s)
 	o := Operation{Thread: p.intern(thread)}
-	inner, ok := strings.CutPrefix(ticks, "[")
-	if inner, ok = strings.CutSuffix(inner, "]"); !ok {
+	inner, ok1 := strings.CutPrefix(ticks, "[")
+	inner, ok2 := strings.CutSuffix(inner, "]")
+	if !ok1 || !ok2 {
 		return p.fail("history op %d: ticks %q: want [call,return] or [call,-]", i, ticks)
 	}
 	call, ret, ok := strings.Cut(inner, ",")

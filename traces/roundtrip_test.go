@@ -2,6 +2,8 @@ package traces
 
 import (
 	"bytes"
+	"math"
+	"slices"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -49,8 +51,21 @@ func genOp(level model.Level) *rapid.Generator[model.Op] {
 	})
 }
 
-// genResult draws a result an op of kind k could return.
+// anyInt draws any int, its extremes often.
+var anyInt = rapid.OneOf(rapid.Int(), rapid.SampledFrom([]int{math.MinInt, math.MaxInt, 1 << 40, -1 << 40, -1, 0}))
+
+// genResult draws a result an op of kind k could return, or now and then
+// any value a Result can hold: the code under test may return anything.
 func genResult(t *rapid.T, k model.Kind) model.Result {
+	if rapid.IntRange(0, 5).Draw(t, "wild") == 0 {
+		return model.Result{
+			Err:    model.Errno(rapid.SampledFrom([]int{0, 0, 0, 1, 9, 200, 255}).Draw(t, "errno")),
+			N:      anyInt.Draw(t, "n"),
+			NSpid:  rapid.SliceOfN(anyInt, 0, 3).Draw(t, "nspid"),
+			Task:   model.Handle(anyInt.Draw(t, "task")),
+			Status: model.Status{Code: anyInt.Draw(t, "code"), Signal: anyInt.Draw(t, "signal")},
+		}
+	}
 	if rapid.IntRange(0, 3).Draw(t, "fail") == 0 {
 		return model.Fail(rapid.SampledFrom(model.Errnos()[1:]).Draw(t, "errno"))
 	}
@@ -210,6 +225,16 @@ func genTrace() *rapid.Generator[*Trace] {
 			d.Thread = rapid.SampledFrom(d.Runnable).Draw(t, "chosen")
 			d.Action = genText("action").Draw(t, "action")
 			tr.Decisions = append(tr.Decisions, d)
+		}
+		// Runs of unrecorded decisions (v2), anywhere among the recorded ones.
+		ats := rapid.SliceOfN(rapid.IntRange(0, nd), 0, 3).Draw(t, "runs")
+		slices.Sort(ats)
+		for _, at := range ats {
+			tr.Runs = append(tr.Runs, Run{
+				At:   at,
+				N:    rapid.OneOf(rapid.IntRange(1, 100), rapid.IntRange(1, 1<<34)).Draw(t, "run"),
+				Rule: rapid.SampledFrom([]Rule{RuleContinue, RuleRoundRobin}).Draw(t, "rule"),
+			})
 		}
 		return tr
 	})

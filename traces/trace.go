@@ -27,8 +27,13 @@ type Trace struct {
 	// Scenario is what ran; its Level and Params are the spec's too.
 	Scenario model.Scenario
 
-	Decisions []Decision // every scheduling decision, in order
-	Hash      uint64     // the scheduler's hash of Decisions
+	Decisions []Decision // the recorded scheduling decisions, in order
+	// Runs are the decisions not recorded one by one (format v2): each
+	// stands for N consecutive decisions, all made by its Rule, between
+	// Decisions[At-1] and Decisions[At]. Nil for a trace that records
+	// every decision. Steps counts both; Cursor walks both in order.
+	Runs []Run
+	Hash uint64 // the scheduler's hash of every decision, those in Runs too
 
 	History []Operation // every op called, in call-tick order
 
@@ -44,6 +49,81 @@ type Decision struct {
 	Runnable []string // the threads runnable at this point
 	Thread   string   // the one chosen; one of Runnable
 	Action   string   // what it then did: "B CAS cursor 5→6 ok"
+}
+
+// Run is a stretch of N consecutive decisions that a trace does not record
+// one by one: each was made by Rule, given the runnable threads of its step
+// and the thread chosen at the step before. It comes right before
+// Decisions[At] (At == len(Decisions): after the last one). A step-bound
+// run of millions of decisions is written as a few recorded decisions and
+// a run, so that its trace stays small; replay follows the rule and checks
+// the hash (see Cursor).
+type Run struct {
+	At   int  // the recorded decision it comes before
+	N    int  // how many decisions, ≥ 1
+	Rule Rule // how each was made
+}
+
+// Rule is how the decisions of a Run were made. Every rule is a pure
+// function of the runnable threads (in the scheduler's order) and the
+// thread chosen at the step before, so a replay makes the same choices.
+type Rule uint8
+
+// The rules.
+const (
+	// RuleContinue keeps running the thread chosen at the step before
+	// when it is runnable, else the first runnable thread: the
+	// non-preemptive schedule (the checker's guided default).
+	RuleContinue Rule = iota + 1
+	// RuleRoundRobin runs the runnable thread that follows the one chosen
+	// at the step before in the runnable list, cyclically; the first
+	// runnable thread when that one is not runnable.
+	RuleRoundRobin
+	numRules
+)
+
+var ruleNames = [...]string{RuleContinue: "continue", RuleRoundRobin: "round-robin"}
+
+// String returns "continue" or "round-robin".
+func (r Rule) String() string {
+	if r > 0 && r < numRules {
+		return ruleNames[r]
+	}
+	return fmt.Sprintf("rule(%d)", uint8(r))
+}
+
+// ParseRule parses a rule's name.
+func ParseRule(s string) (Rule, error) {
+	for r := RuleContinue; r < numRules; r++ {
+		if ruleNames[r] == s {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("decision rule %q: want continue or round-robin", s)
+}
+
+// Choose returns the index in runnable of the thread the rule picks, given
+// the thread chosen at the step before ("" at the first step). runnable
+// must not be empty.
+func (r Rule) Choose(last string, runnable []string) int {
+	i := slices.Index(runnable, last)
+	switch {
+	case i < 0:
+		return 0
+	case r == RuleRoundRobin:
+		return (i + 1) % len(runnable)
+	}
+	return i
+}
+
+// Steps is how many decisions the run made: the recorded ones and those
+// in Runs.
+func (t *Trace) Steps() int {
+	n := len(t.Decisions)
+	for _, r := range t.Runs {
+		n += r.N
+	}
+	return n
 }
 
 // NoReturn is Operation.Return for an op that was called but never
@@ -197,7 +277,9 @@ const (
 	MaxLine      = 64 << 10 // bytes in one line
 	MaxThreads   = 1024     // threads in the parallel part
 	MaxOps       = 1 << 16  // ops in the scenario (and so in the history)
-	MaxDecisions = 1 << 20  // scheduling decisions
+	MaxDecisions = 1 << 20  // recorded scheduling decisions
+	MaxRuns      = 1 << 16  // runs of unrecorded decisions
+	MaxSteps     = 1 << 40  // decisions in all, those in runs included
 )
 
 // Validate says what is wrong with t, if anything: the same checks Parse
@@ -215,6 +297,7 @@ type loc struct {
 	what  locKind
 	name  string // locKey: the key; locOp: the part ("init", "A", …, "post")
 	index int    // locOp, locDecision, locHistory: the position in its list
+	step  int    // locDecision: the decision's index among all decisions, runs counted
 }
 
 type locKind uint8
@@ -225,6 +308,7 @@ const (
 	locOp
 	locDecisions
 	locDecision
+	locRun
 	locHistory
 	locVerdict
 )
@@ -236,7 +320,9 @@ func (l loc) desc() string {
 	case locOp:
 		return fmt.Sprintf("scenario %s op %d", l.name, l.index)
 	case locDecision:
-		return fmt.Sprintf("decision %d", l.index)
+		return fmt.Sprintf("decision %d", l.step)
+	case locRun:
+		return fmt.Sprintf("decision run %d", l.index)
 	case locHistory:
 		return fmt.Sprintf("history op %d", l.index)
 	case locScenario:
@@ -313,10 +399,18 @@ func (t *Trace) check() *checkError {
 	if len(t.Decisions) > MaxDecisions {
 		return errAt(loc{what: locDecisions}, "%d decisions: at most %d", len(t.Decisions), MaxDecisions)
 	}
+	if e := t.checkRuns(); e != nil {
+		return e
+	}
+	run, step := 0, 0
 	for i, d := range t.Decisions {
-		if e := checkDecision(d); e != "" {
-			return errAt(loc{what: locDecision, index: i}, "%s", e)
+		for ; run < len(t.Runs) && t.Runs[run].At == i; run++ {
+			step += t.Runs[run].N
 		}
+		if e := checkDecision(d); e != "" {
+			return errAt(loc{what: locDecision, index: i, step: step}, "%s", e)
+		}
+		step++
 	}
 
 	if e := t.checkHistory(); e != nil {
@@ -324,6 +418,32 @@ func (t *Trace) check() *checkError {
 	}
 	if err := t.Verdict.validate(); err != nil {
 		return errAt(loc{what: locVerdict}, "%v", err)
+	}
+	return nil
+}
+
+// checkRuns checks that the runs are in order, each of at least one
+// decision by a known rule, and that the steps stay within MaxSteps.
+func (t *Trace) checkRuns() *checkError {
+	if len(t.Runs) > MaxRuns {
+		return errAt(loc{what: locDecisions}, "%d decision runs: at most %d", len(t.Runs), MaxRuns)
+	}
+	steps := len(t.Decisions)
+	for i, r := range t.Runs {
+		at := loc{what: locRun, index: i}
+		switch {
+		case r.At < 0 || r.At > len(t.Decisions):
+			return errAt(at, "run %d comes before recorded decision %d, but there are %d", i, r.At, len(t.Decisions))
+		case i > 0 && r.At < t.Runs[i-1].At:
+			return errAt(at, "run %d comes before recorded decision %d, before run %d (at %d): runs go in order", i, r.At, i-1, t.Runs[i-1].At)
+		case r.N < 1:
+			return errAt(at, "run %d has %d decisions: at least 1", i, r.N)
+		case r.Rule == 0 || r.Rule >= numRules:
+			return errAt(at, "run %d has no valid rule: want continue or round-robin", i)
+		case r.N > MaxSteps-steps:
+			return errAt(at, "more than %d decisions in all", MaxSteps)
+		}
+		steps += r.N
 	}
 	return nil
 }
@@ -466,7 +586,7 @@ func (t *Trace) Equal(u *Trace) bool {
 	}
 	if !slices.EqualFunc(t.Decisions, u.Decisions, func(d, e Decision) bool {
 		return d.Thread == e.Thread && d.Action == e.Action && slices.Equal(d.Runnable, e.Runnable)
-	}) {
+	}) || !slices.Equal(t.Runs, u.Runs) {
 		return false
 	}
 	return slices.EqualFunc(t.History, u.History, func(o, p Operation) bool {
@@ -477,4 +597,20 @@ func (t *Trace) Equal(u *Trace) bool {
 
 func opsEqual(a, b []model.Op) bool {
 	return slices.EqualFunc(a, b, model.Op.Equal)
+}
+
+// OutOfRange lists the history's results that no kernel could have given
+// (model.Result.OutOfRange), one sentence each, in history order — for a
+// report to say beside the verdict; nil when there are none.
+func (t *Trace) OutOfRange() []string {
+	var out []string
+	for i, o := range t.History {
+		if o.Pending() {
+			continue
+		}
+		if why := o.Result.OutOfRange(o.Op.Kind); why != "" {
+			out = append(out, fmt.Sprintf("history op %d (%s %s -> %s): out of range: %s", i, o.Thread, o.Op, o.Result.Format(o.Op.Kind), why))
+		}
+	}
+	return out
 }
