@@ -245,6 +245,11 @@ func Banner(r *Result, how Reproduce) string {
 	if r.Reason != "" {
 		fmt.Fprintf(&b, "  %s\n", strings.ReplaceAll(r.Reason, "\n", "\n  "))
 	}
+	// Answers no kernel could give (a number past PID_MAX_LIMIT, an errno
+	// that does not exist): the trace records them as they were.
+	for _, odd := range (&traces.Trace{History: r.History}).OutOfRange() {
+		fmt.Fprintf(&b, "  note: %s\n", odd)
+	}
 	// The last decisions where more than one thread could run: where the
 	// interleaving happened.
 	var idx []int

@@ -43,7 +43,7 @@ func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error)
 	o.Drain = false
 	o.Strategy = "replay"
 	o.Seed = t.Seed
-	r, out := run(target, t.Scenario, sched.NewReplay(schedDecisions(t.Decisions)), o)
+	r, out := run(target, t.Scenario, newTraceChooser(t), o)
 	rep := &ReplayReport{Result: r}
 	if out == nil {
 		rep.Diverged, rep.Divergence = true, r.Reason
@@ -57,7 +57,7 @@ func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error)
 		rep.Diverged, rep.Divergence = true, d
 		return rep, nil
 	}
-	if d := decisionsDiff(t.Decisions, r.Decisions); d != "" {
+	if d := decisionsDiff(t, r.Decisions); d != "" {
 		rep.Diverged, rep.Divergence = true, d
 		return rep, nil
 	}
@@ -73,18 +73,25 @@ func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error)
 	return rep, nil
 }
 
-// decisionsDiff names the first decision whose action (what the chosen
-// thread did, with the values it saw) differs from the trace's, or returns
-// "". The replay chooser has already held every decision's runnable set
-// and thread to the trace's.
-func decisionsDiff(want []traces.Decision, got []sched.Decision) string {
-	for i := 0; i < len(want) && i < len(got); i++ {
-		if w, g := want[i], got[i]; w.Action != g.Action {
-			return fmt.Sprintf("decision %d (%s): the trace says %q, the replay did %q", i, g.Thread, w.Action, g.Action)
-		}
+// decisionsDiff names the first recorded decision whose action (what the
+// chosen thread did, with the values it saw) differs from what the replay
+// did at that step, or returns "". The replay chooser has already held
+// every recorded decision's runnable set and thread to the trace's; the
+// decisions in runs are checked by the hash alone.
+func decisionsDiff(t *traces.Trace, got []sched.Decision) string {
+	if n := t.Steps(); n != len(got) {
+		return fmt.Sprintf("the trace has %d decisions, the replay made %d", n, len(got))
 	}
-	if len(want) != len(got) {
-		return fmt.Sprintf("the trace has %d decisions, the replay made %d", len(want), len(got))
+	step, run := 0, 0
+	for i, w := range t.Decisions {
+		for run < len(t.Runs) && t.Runs[run].At == i {
+			step += t.Runs[run].N
+			run++
+		}
+		if g := got[step]; w.Action != g.Action {
+			return fmt.Sprintf("decision %d (%s): the trace says %q, the replay did %q", step, g.Thread, w.Action, g.Action)
+		}
+		step++
 	}
 	return ""
 }

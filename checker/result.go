@@ -70,12 +70,27 @@ func (r *Result) Trace() *traces.Trace {
 		History:  append([]traces.Operation(nil), r.History...),
 		Verdict:  r.Verdict, Reason: r.Reason,
 	}
-	t.Decisions = make([]traces.Decision, len(r.Decisions))
-	for i, d := range r.Decisions {
-		t.Decisions[i] = traces.Decision{Runnable: d.Runnable, Thread: d.Thread, Action: d.Action}
+	if len(r.Decisions) <= compactAbove {
+		t.Decisions = make([]traces.Decision, len(r.Decisions))
+		for i, d := range r.Decisions {
+			t.Decisions[i] = traces.Decision{Runnable: d.Runnable, Thread: d.Thread, Action: d.Action}
+		}
+		return t
 	}
+	// A long schedule (a livelock runs to the step bound) is written with
+	// its long stretches as runs (format v2): a thread spinning for a
+	// million decisions costs one line.
+	c := traces.Compactor{MinRun: 64, KeepHead: 256, KeepTail: 256}
+	for _, d := range r.Decisions {
+		c.Add(traces.Decision{Runnable: d.Runnable, Thread: d.Thread, Action: d.Action})
+	}
+	t.Decisions, t.Runs = c.Result()
 	return t
 }
+
+// compactAbove is the longest schedule a trace records decision by
+// decision.
+const compactAbove = 4096
 
 // Summary is one line: "idr-stale-cursor: violation linearizability after
 // 37 schedules (seed 0x1234)".

@@ -60,6 +60,8 @@ func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
 
 // ResultFromTrace rebuilds a Result from a trace file's contents (what
 // Shrink and Visualize need beyond it comes from rerunning it: see Replay).
+// Its Decisions are the trace's recorded ones: the decisions a v2 trace
+// writes as runs are not there (Replay makes them all).
 func ResultFromTrace(t *traces.Trace) *Result {
 	return &Result{
 		Impl: t.Impl, Spec: model.SpecName(t.Spec), Policy: t.Policy, Strategy: t.Strategy, Seed: t.Seed,
@@ -82,8 +84,22 @@ func ShrinkTrace(target Target, t *traces.Trace, o ShrinkOptions) (*Result, erro
 	if err := SpecFits(t.Spec, t.Scenario.Level); err != nil {
 		return nil, fmt.Errorf("trace %s: %v", t.Impl, err)
 	}
+	r := ResultFromTrace(t)
+	if len(t.Runs) > 0 {
+		// The shrinker starts from the schedule's context switches: a
+		// trace with runs holds only some of its decisions, so rerun it.
+		rr, err := Replay(target, t, o.Run)
+		if err != nil {
+			return nil, err
+		}
+		if rr.Diverged {
+			return nil, fmt.Errorf("trace of %s does not replay, so it cannot be shrunk: %s", t.Impl, rr.Divergence)
+		}
+		r = rr.Result
+		r.Strategy, r.Seed = t.Strategy, t.Seed
+	}
 	target.Spec, target.Policy = model.SpecName(t.Spec), t.Policy
-	return Shrink(target, ResultFromTrace(t), o), nil
+	return Shrink(target, r, o), nil
 }
 
 type shrinker struct {
