@@ -117,3 +117,40 @@ func TestALivelockAtALargePidMaxIsSaved(t *testing.T) {
 	}
 	t.Logf("%d decisions written as %d recorded and %d run(s), %d bytes", len(r.Decisions), len(tr.Decisions), len(tr.Runs), len(data))
 }
+
+// TestShrinkQuietsARandomLivelock: a livelock found by a random schedule
+// (two threads spinning, a switch at almost every one of a million steps:
+// 45 MB of trace, more than a trace file may hold) shrinks to a schedule
+// whose spin is written as a run, so its trace is small and replays.
+func TestShrinkQuietsARandomLivelock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million scheduling decisions, several times")
+	}
+	spin := Target{Name: "spin", Spec: model.SpecAlloc, Policy: model.Unique,
+		New: func(env sched.Env, p model.Params) model.Impl {
+			return &stuckImpl{mode: "spin", n: env.NewInt32("stuck.n", 0)}
+		}}
+	p := model.SmallParams()
+	p.PidMax = 225000
+	sc := model.Scenario{Level: model.AllocLevel, Params: p, Threads: [][]model.Op{{{Kind: model.Alloc}}, {{Kind: model.Alloc}}}}
+	r := Run(spin, sc, sched.NewRandom(3), RunOptions{})
+	if r.Verdict != violation(traces.StepBound) {
+		t.Fatalf("verdict %s", r.Verdict)
+	}
+	if _, err := traces.Marshal(r.Trace()); err == nil {
+		t.Fatal("the random livelock's trace fits a file: the test does not test what it says")
+	}
+	s := Shrink(spin, r, ShrinkOptions{})
+	data, err := traces.Marshal(s.Trace())
+	if err != nil || s.Verdict != r.Verdict {
+		t.Fatalf("shrunk: verdict %s, trace: %v", s.Verdict, err)
+	}
+	back, err := traces.Parse("spin.trace", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr, err := Replay(spin, back, RunOptions{}); err != nil || rr.Diverged || rr.Result.Verdict != r.Verdict {
+		t.Fatalf("replay: %v %+v", err, rr)
+	}
+	t.Logf("%d decisions, shrunk to a trace of %d bytes", len(r.Decisions), len(data))
+}

@@ -49,6 +49,9 @@ func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
 	s.o.Run.Strategy = r.Strategy
 	s.sc = Undrained(r.Scenario)
 	s.sw = switchesOf(r.Decisions)
+	if r.Verdict.Kind == traces.StepBound {
+		s.quiet()
+	}
 
 	for changed := true; changed && !s.late(); {
 		changed = s.dropPost() || s.dropThreads() || s.dropOps() || s.dropSwitches()
@@ -203,6 +206,34 @@ func (s *shrinker) dropOps() bool {
 	}
 	return false
 }
+
+// quiet tries a step-bound run with the context switches of its first
+// steps only, then with none. A livelock found by a random schedule
+// switches threads at almost every one of its million steps, so its trace
+// records them all (too big to write) and each shrinking step reruns them
+// all; left to spin alone, the thread keeps the verdict, the trace writes
+// the spin as one run, and shrinking has few switches left to try.
+func (s *shrinker) quiet() {
+	var head []switchPoint
+	for _, sw := range s.sw {
+		if sw.Step < quietSteps {
+			head = append(head, sw)
+		}
+	}
+	for _, sw := range [][]switchPoint{head, nil} {
+		if s.late() || len(sw) >= len(s.sw) {
+			continue
+		}
+		if r := Run(s.t, s.sc, newGuided(sw), s.o.Run); s.same(r) {
+			s.best, s.sw = r, switchesOf(r.Decisions)
+			return
+		}
+	}
+}
+
+// quietSteps is how many first steps of a step-bound run quiet keeps the
+// switches of.
+const quietSteps = 256
 
 // dropSwitches removes context switches one at a time: fewer preemptions.
 func (s *shrinker) dropSwitches() bool {
