@@ -66,6 +66,9 @@ func TestMergeShardsEqualUnsharded(t *testing.T) {
 		{"unknown", []string{"--impl", "lockfree", "--schedules", "50", "--skip-search"}, exitUnknown},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && c.name != "ok" {
+				t.Skip("-short: the ok case only (the race detector's run)")
+			}
 			schedules := 0
 			for k, a := range c.args {
 				if a == "--schedules" {
