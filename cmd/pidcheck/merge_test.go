@@ -193,3 +193,66 @@ func TestCoveredPrefix(t *testing.T) {
 		}
 	}
 }
+
+// shardOf is a synthetic result of shard i of n of a two-implementation
+// search: a and b are the implementations' verdicts ("" for no result).
+func shardOf(i, n int, a, b string) shardInput {
+	s := shardInput{where: fmt.Sprintf("s%d.json:1", i), out: checkJSON{Strategy: "pct", Seed: 1, Shard: i, Shards: n,
+		Search: &searchJSON{Version: "v", Impls: []string{"a", "b"}, Strategy: "pct", Seed: 1, Shards: n, Schedules: 10}}}
+	for k, v := range []string{a, b} {
+		if v == "" {
+			continue
+		}
+		r := checkResultJSON{Impl: []string{"a", "b"}[k], Strategy: "pct depth=3", Seed: 1, Shard: i, Shards: n,
+			Scenarios: seedsJS{First: i, Step: n, Count: 10}, Schedules: 10, Verdict: v}
+		if strings.HasPrefix(v, "violation") {
+			r.Scenarios.Count = 3 - i // shard i stops at its local scenario 2-i: global (2-i)·n+i
+			r.Schedules = r.Scenarios.Count
+			r.Reason, r.Trace = fmt.Sprintf("found by shard %d", i), fmt.Sprintf("a.shard%dof%d.trace", i, n)
+		}
+		if v == "unknown" {
+			r.Unknowns, r.Reason = 1, "interrupted before the budget was spent"
+			r.Interrupted = true
+			s.out.Interrupted = true
+		}
+		s.out.Results = append(s.out.Results, r)
+	}
+	return s
+}
+
+// TestMergeWorstStatus: the merged verdict is the worst of the shards'
+// (a violation over an undecided or interrupted shard over ok), an
+// implementation a shard never reached is undecided, and of several
+// violations the one at the lowest global scenario index is reported.
+func TestMergeWorstStatus(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		shards  []shardInput
+		verdict string
+		a, b    string // the merged verdicts of a and b
+	}{
+		{"ok", []shardInput{shardOf(0, 2, "ok", "ok"), shardOf(1, 2, "ok", "ok")}, "ok", "ok", "ok"},
+		{"interrupted", []shardInput{shardOf(0, 2, "ok", "ok"), shardOf(1, 2, "unknown", "")}, "unknown", "unknown", "unknown"},
+		{"violation beats interrupted", []shardInput{shardOf(0, 2, "violation linearizability", "ok"), shardOf(1, 2, "ok", "unknown")}, "violation", "violation linearizability", "unknown"},
+		{"missing shard", []shardInput{shardOf(0, 3, "ok", "ok"), shardOf(2, 3, "ok", "ok")}, "unknown", "unknown", "unknown"},
+	} {
+		m, err := mergeShards(c.shards)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if m.Verdict != c.verdict || len(m.Results) != 2 || m.Results[0].Verdict != c.a || m.Results[1].Verdict != c.b {
+			t.Errorf("%s: verdict %s, results %+v; want %s, a %s, b %s", c.name, m.Verdict, m.Results, c.verdict, c.a, c.b)
+		}
+	}
+	// Three shards each find a violation of a: shard i at global scenario
+	// (2-i)·3+i, so shard 2's (at 2) comes first.
+	m, err := mergeShards([]shardInput{shardOf(0, 3, "violation x", "ok"), shardOf(1, 3, "violation y", "ok"), shardOf(2, 3, "violation z", "ok")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Results[0]
+	if a.Verdict != "violation z" || a.Reason != "found by shard 2" || a.Trace != "a.shard2of3.trace" || a.FoundAt == nil || *a.FoundAt != 2 ||
+		len(a.Traces) != 3 || a.Scenarios.Count != 5 || a.ScenariosTotal != 6 { // 0,3,6 | 1,4 | 2: 0…4 in a row
+		t.Errorf("first violation: %+v", a)
+	}
+}
