@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +127,7 @@ func checkJob(j *batchv1.Job, claim string) (shardSearch, []error) {
 	if c == nil {
 		return shardSearch{}, append(errs, errors.New("no container named pidcheck"))
 	}
-	argv, err := resolve(c)
+	argv, err := resolve(c, nil)
 	if err != nil {
 		return shardSearch{}, append(errs, err)
 	}
@@ -216,15 +218,19 @@ func container(pod *corev1.PodSpec) *corev1.Container {
 	return nil
 }
 
-// resolve is c's args with $(VAR) expanded from c's env as the kubelet
-// expands them ($$ is a literal $; a variable not defined stays as it is).
-func resolve(c *corev1.Container) ([]string, error) {
+// resolve is c's args with $(VAR) expanded from c's env, with set
+// overriding it, as the kubelet expands them ($$ is a literal $; a
+// variable not in the env is an error here).
+func resolve(c *corev1.Container, set map[string]string) ([]string, error) {
 	env := map[string]string{}
 	for _, e := range c.Env {
 		if e.ValueFrom != nil {
 			return nil, fmt.Errorf("env %s: from %+v; the test resolves only literal values", e.Name, e.ValueFrom)
 		}
 		env[e.Name] = e.Value
+	}
+	for k, v := range set {
+		env[k] = v
 	}
 	var out []string
 	for _, a := range c.Args {
@@ -413,11 +419,10 @@ func TestMergeJob(t *testing.T) {
 	}
 }
 
-// TestArgsAcceptedByPidcheck: the real pidcheck (built from this
-// repository) accepts the base's and the overlay's check command lines:
-// every flag exists and every value parses (with --help, check parses its
-// flags and stops before exploring).
-func TestArgsAcceptedByPidcheck(t *testing.T) {
+// buildPidcheck builds pidcheck from this repository into a directory
+// it returns, for PATH.
+func buildPidcheck(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds pidcheck")
 	}
@@ -425,30 +430,126 @@ func TestArgsAcceptedByPidcheck(t *testing.T) {
 	if err != nil {
 		t.Skip("no go on PATH to build pidcheck with")
 	}
-	bin := filepath.Join(t.TempDir(), "pidcheck")
-	build := exec.Command(goBin, "build", "-o", bin, "./cmd/pidcheck")
+	dir := t.TempDir()
+	build := exec.Command(goBin, "build", "-o", filepath.Join(dir, "pidcheck"), "./cmd/pidcheck")
 	build.Dir = filepath.Join("..", "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/pidcheck: %v\n%s", err, out)
 	}
-	for _, dir := range []string{"base", "overlays/example"} {
-		j := build1(t, dir)
-		argv, err := resolve(container(&j.Spec.Template.Spec))
-		if err != nil {
-			t.Fatal(err)
+	return dir
+}
+
+// TestArgsAcceptedByPidcheck: the real pidcheck (built from this
+// repository) accepts the overlay's check command line: every flag exists
+// and every value parses (with --help, check parses its flags and stops
+// before exploring). TestJobRunsLocally runs the base's for real.
+func TestArgsAcceptedByPidcheck(t *testing.T) {
+	bin := filepath.Join(buildPidcheck(t), "pidcheck")
+	argv, err := resolve(container(&build1(t, "overlays/example").Spec.Template.Spec), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append(argv[1:], "--help")...)
+	cmd.Env = append(os.Environ(), "JOB_COMPLETION_INDEX=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if out, err := cmd.Output(); err != nil || !bytes.Contains(out, []byte("--shards")) {
+		t.Errorf("pidcheck %s --help: %v\n%s", strings.Join(argv[1:], " "), err, stderr.String())
+	}
+	// A flag pidcheck does not have is refused: the check can fail.
+	if err := exec.Command(bin, append(argv[1:], "--no-such-flag", "--help")...).Run(); err == nil {
+		t.Errorf("pidcheck accepted --no-such-flag: this test proves nothing")
+	}
+}
+
+// runPod runs a pod's container command as a container runtime would:
+// command then args (resolved with env set over the container's), the
+// results volume's mount path standing for dir, with extra environment.
+func runPod(t *testing.T, pod *corev1.PodSpec, path, dir string, set map[string]string, env ...string) (int, string) {
+	t.Helper()
+	c := container(pod)
+	mount := ""
+	for _, m := range c.VolumeMounts {
+		if m.Name == "results" {
+			mount = m.MountPath
 		}
-		cmd := exec.Command(bin, append(argv[1:], "--help")...)
-		cmd.Env = append(os.Environ(), "JOB_COMPLETION_INDEX=0")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if out, err := cmd.Output(); err != nil || !bytes.Contains(out, []byte("--shards")) {
-			t.Errorf("%s: pidcheck %s --help: %v\n%s", dir, strings.Join(argv[1:], " "), err, stderr.String())
+	}
+	if mount == "" || len(c.Command) == 0 {
+		t.Fatalf("container %+v: no results mount or no command", c)
+	}
+	args, err := resolve(c, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv := append(slices.Clone(c.Command), args...)
+	for k := range argv {
+		argv[k] = strings.ReplaceAll(argv[k], mount, dir) // the volume
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), append(env, "PATH="+path+string(os.PathListSeparator)+os.Getenv("PATH"))...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("%q: %v", argv, err)
+	}
+	return cmd.ProcessState.ExitCode(), out.String()
+}
+
+// TestJobRunsLocally: the base Job's pods, run here one after another with
+// JOB_COMPLETION_INDEX 0…n-1 (a short PIDCHECK_TIME), each write their
+// shard's JSON where the merge Job's pod finds them, and it merges all n
+// of them, ok, into merged.json: the command lines, the shell around them
+// and the file names fit together.
+func TestJobRunsLocally(t *testing.T) {
+	path := buildPidcheck(t)
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh")
+	}
+	j := build1(t, "base")
+	n := int(*j.Spec.Completions)
+	results := t.TempDir()
+	set := map[string]string{"PIDCHECK_TIME": "50ms"}
+	for i := range n {
+		status, out := runPod(t, &j.Spec.Template.Spec, path, results, set, "JOB_COMPLETION_INDEX="+strconv.Itoa(i))
+		if status != 0 {
+			t.Fatalf("pod %d: exit status %d\n%s", i, status, out)
 		}
-		// A flag pidcheck does not have is refused: the check can fail.
-		cmd = exec.Command(bin, append(argv[1:], "--no-such-flag", "--help")...)
-		if err := cmd.Run(); err == nil {
-			t.Errorf("pidcheck accepted --no-such-flag: this test proves nothing")
+		if _, err := os.Stat(filepath.Join(results, fmt.Sprintf("shard-%d.json", i))); err != nil {
+			t.Fatalf("pod %d wrote no JSON: %v", i, err)
 		}
+	}
+	m := build(t, filesys.MakeFsOnDisk(), "merge").jobs["pidcheck-merge"]
+	status, out := runPod(t, &m.Spec.Template.Spec, path, results, nil)
+	if status != 0 {
+		t.Fatalf("merge pod: exit status %d\n%s", status, out)
+	}
+	data, err := os.ReadFile(filepath.Join(results, "merged.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var merged struct {
+		Verdict string `json:"verdict"`
+		Shards  int    `json:"shards"`
+		Merged  []int  `json:"merged"`
+		Missing []int  `json:"missing"`
+	}
+	if err := json.Unmarshal(data, &merged); err != nil {
+		t.Fatalf("merged.json: %v\n%s", err, data)
+	}
+	if merged.Verdict != "ok" || merged.Shards != n || len(merged.Merged) != n || len(merged.Missing) != 0 {
+		t.Errorf("merged: %+v, want ok, all %d shards", merged, n)
+	}
+	if !strings.Contains(out, `"verdict": "ok"`) {
+		t.Errorf("the merge pod's log has no merged JSON:\n%s", out)
+	}
+	// A missing shard: the merge pod fails with exit status 3.
+	if err := os.Remove(filepath.Join(results, "shard-1.json")); err != nil {
+		t.Fatal(err)
+	}
+	if status, out := runPod(t, &m.Spec.Template.Spec, path, results, nil); status != 3 {
+		t.Errorf("merge pod with shard 1 missing: exit status %d, want 3\n%s", status, out)
 	}
 }
 
