@@ -76,7 +76,7 @@ A second signal kills it at once.
 --shard i/n runs a disjoint slice of the seed space: n machines with the same
 --seed cover one search between them. With --shard /n or --shards n, i is read
 from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --json prints one JSON
-object whose results arrays can be concatenated across shards.
+object, its search included; pidcheck merge joins the shards' objects.
 
 --jobs N explores up to N implementations at once (default: GOMAXPROCS, the
 usable cores), each in its own exploration: they share nothing, and with
