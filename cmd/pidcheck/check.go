@@ -76,7 +76,7 @@ A second signal kills it at once.
 --shard i/n runs a disjoint slice of the seed space: n machines with the same
 --seed cover one search between them. With --shard /n or --shards n, i is read
 from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --json prints one JSON
-object whose results arrays can be concatenated across shards.
+object, its search included; pidcheck merge joins the shards' objects.
 
 --jobs N explores up to N implementations at once (default: GOMAXPROCS, the
 usable cores), each in its own exploration: they share nothing, and with
@@ -267,6 +267,10 @@ type checkJSON struct {
 	PerSecond float64           `json:"schedules_per_second"`
 	Results   []checkResultJSON `json:"results"`
 
+	// Search is the search this result is a shard of: what merge checks
+	// the shards it joins agree on.
+	Search *searchJSON `json:"search"`
+
 	// Interrupted: a signal stopped the check before its budget was
 	// spent; implementations not reached have no result.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -376,7 +380,7 @@ func (c *checkProgress) print(w io.Writer, format string, args ...any) {
 func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) error {
 	start := time.Now()
 	cp := &checkProgress{pr: newProgress(stderr), start: start, entries: entries, running: map[int]int{}}
-	out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN}
+	out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Search: f.search(entries)}
 	human := stdout
 	if f.json {
 		human = stderr // what broke still reaches a person

@@ -64,6 +64,7 @@ interrupted before its budget was spent), 4 replay diverged.`,
 		newShrinkCmd(),
 		newCompareCmd(),
 		newKernelCmd(),
+		newMergeCmd(),
 	)
 	for _, c := range root.Commands() {
 		c.SilenceErrors, c.SilenceUsage = true, true
