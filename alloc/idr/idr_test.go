@@ -6,6 +6,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
@@ -13,8 +14,12 @@ import (
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+// correct is idr as the engine checks it: against the cyclic spec.
+var correct = alloctest.Alloc("idr", model.Cyclic, newCorrect)
+
+// zoo is the zoo variant bug, checked against the cyclic spec.
+func zoo(bug Bug) checker.Target {
+	return alloctest.Alloc(bug.String(), model.Cyclic, func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) })
 }
 
 // TestPropertyIdrSequential: on one thread, idr gives exactly the cyclic
@@ -79,13 +84,13 @@ func TestIdrConcurrentRandom(t *testing.T) {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, model.SmallParams(), false, seed, n)
+		alloctest.CheckRandom(t, correct, checker.GenOptions{}, seed, n, alloctest.Busy)
 	}
 }
 
 // TestIdrExhaustive: every schedule of a mixed scenario with up to two
 // preemptions (one in -short and -race runs) is linearizable (cyclic).
 func TestIdrExhaustive(t *testing.T) {
-	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Cyclic, sched.NewDFS(alloctest.DFSBound()))
+	n := alloctest.CheckExhaustive(t, correct, alloctest.MixedScenario(t), alloctest.DFSBound())
 	t.Logf("%d runs", n)
 }

@@ -6,14 +6,19 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+// correct is lockfree as the engine checks it: against the unique spec.
+var correct = alloctest.Alloc("lockfree", model.Unique, newCorrect)
+
+// zoo is the zoo variant bug, checked against pol.
+func zoo(bug Bug, pol model.Policy) checker.Target {
+	return alloctest.Alloc(bug.String(), pol, func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) })
 }
 
 // TestPropertyLockfreeSequential: on one thread, lockfree agrees with the
@@ -45,10 +50,10 @@ func TestLockfreeConcurrentRandom(t *testing.T) {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
+		alloctest.CheckRandom(t, correct, checker.GenOptions{}, seed, n, alloctest.Busy)
 	}
 	for seed := uint64(1); seed <= 2; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, wide, false, seed, n/4)
+		alloctest.CheckRandom(t, correct, checker.GenOptions{Params: wide}, seed, n/4, alloctest.Busy)
 	}
 }
 
@@ -77,30 +82,29 @@ func TestLockfreeFullIsChecked(t *testing.T) {
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70"), alloctest.Ops(t, "free 6")},
 	}
 	for _, v := range []struct {
-		name    string
-		newImpl alloctest.NewImpl
-		buggy   bool
-	}{{"lockfree", newCorrect, false}, {UncheckedFull.String(), newBug(UncheckedFull), true}} {
-		d := sched.NewDFS(alloctest.DFSBound())
+		target checker.Target
+		buggy  bool
+	}{{correct, false}, {zoo(UncheckedFull, model.Unique), true}} {
 		failing := 0
-		for d.Next() {
-			if why := alloctest.Judge(v.newImpl, sc, model.Unique, d); why != "" {
+		d := alloctest.DFS(v.target, sc, checker.RunOptions{}, alloctest.DFSBound(), 0, func(run int, r *checker.Result) bool {
+			if why := alloctest.Report(r); why != "" {
 				if !v.buggy {
-					t.Fatalf("run %d: %s", d.Count(), why)
+					t.Fatalf("run %d: %s", run, why)
 				}
 				failing++
 			}
-		}
+			return false
+		})
 		if !d.Exhausted() || v.buggy != (failing > 0) {
-			t.Fatalf("%s: %d runs (exhausted %v), %d failing", v.name, d.Count(), d.Exhausted(), failing)
+			t.Fatalf("%s: %d runs (exhausted %v), %d failing", v.target.Name, d.Count(), d.Exhausted(), failing)
 		}
-		t.Logf("%s: %d runs, %d pruned, %d failing", v.name, d.Count(), d.Pruned(), failing)
+		t.Logf("%s: %d runs, %d pruned, %d failing", v.target.Name, d.Count(), d.Pruned(), failing)
 	}
 }
 
 // TestLockfreeExhaustive: every schedule of a mixed scenario with up to two
 // preemptions (one in -short and -race runs) is linearizable (unique).
 func TestLockfreeExhaustive(t *testing.T) {
-	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Unique, sched.NewDFS(alloctest.DFSBound()))
+	n := alloctest.CheckExhaustive(t, correct, alloctest.MixedScenario(t), alloctest.DFSBound())
 	t.Logf("%d runs", n)
 }

@@ -6,14 +6,23 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+// correct is pidmap as the engine checks it: against the unique spec.
+var correct = alloctest.Alloc("pidmap", model.Unique, newCorrect)
+
+// cyclic is pidmap held to the cyclic spec, which it claims only when the
+// parallel part only allocates.
+var cyclic = alloctest.Alloc("pidmap", model.Cyclic, newCorrect)
+
+// zoo is the zoo variant bug, checked against pol.
+func zoo(bug Bug, pol model.Policy) checker.Target {
+	return alloctest.Alloc(bug.String(), pol, func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) })
 }
 
 // TestPropertyPidmapSequential: on one thread, pidmap agrees with the spec
@@ -45,7 +54,7 @@ func TestPidmapConcurrentRandom(t *testing.T) {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
+		alloctest.CheckRandom(t, correct, checker.GenOptions{}, seed, n, alloctest.Busy)
 	}
 }
 
@@ -62,8 +71,8 @@ func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
 		n = 100
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, noFloor, true, seed, n)
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, model.SmallParams(), true, seed, n)
+		alloctest.CheckRandom(t, cyclic, checker.GenOptions{Params: noFloor}, seed, n, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
+		alloctest.CheckRandom(t, cyclic, checker.GenOptions{}, seed, n, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
 	}
 }
 
@@ -74,7 +83,7 @@ func TestPidmapNotCyclic(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "alloc", "free 1")},
 	}
-	why := alloctest.RequireFound(t, newCorrect, sc, model.Cyclic, 500)
+	why := alloctest.RequireFound(t, cyclic, sc, 500)
 	t.Logf("first failure:\n%s", why)
 }
 
@@ -104,14 +113,14 @@ func falseEAGAINWide(t *testing.T) model.Scenario {
 // preemptions, and not in random ones either.
 func TestPidmapEAGAINExactWide(t *testing.T) {
 	sc := falseEAGAINWide(t)
-	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2))
+	n := alloctest.CheckExhaustive(t, correct, sc, 2)
 	t.Logf("%d runs", n)
 	random := 2000
 	if testing.Short() || alloctest.RaceEnabled {
 		random = 200
 	}
-	if i, why := alloctest.FirstFailure(newCorrect, sc, model.Unique, 1, random); i != 0 {
-		t.Fatalf("random schedule %d: %s", i, why)
+	if i, r := alloctest.FirstFailure(correct, sc, checker.RunOptions{}, random, alloctest.OneRandom(1)); i != 0 {
+		t.Fatalf("random schedule %d: %s", i, alloctest.Report(r))
 	}
 }
 
@@ -121,6 +130,6 @@ func TestPidmapExhaustive(t *testing.T) {
 	// With sleep sets. This scenario once crashed DFS: a thread asleep at a
 	// node had blocked on the RWMutex before its turn came again, so it was
 	// no longer among the runnable threads when its sleep carried over.
-	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Unique, sched.NewDFS(alloctest.DFSBound()))
+	n := alloctest.CheckExhaustive(t, correct, alloctest.MixedScenario(t), alloctest.DFSBound())
 	t.Logf("%d runs", n)
 }
