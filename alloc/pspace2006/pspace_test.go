@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	pspec "github.com/pidcheck/pidcheck/spec/pspace2006"
@@ -19,8 +20,14 @@ var seeds = flag.Int("seeds", 0, "schedules for the concurrent correctness test 
 
 func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+// correct is pspace2006 as the engine checks it: against spec/pspace2006,
+// cyclic.
+var correct = checker.Target{Name: "pspace2006", Spec: model.SpecPspace2006, Policy: model.Cyclic, New: newCorrect}
+
+// zoo is the zoo variant bug, checked as correct is.
+func zoo(bug Bug) checker.Target {
+	return checker.Target{Name: bug.String(), Spec: model.SpecPspace2006, Policy: model.Cyclic,
+		New: func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }}
 }
 
 // newGen starts alloctest's op generator at handle next; half the kills
@@ -55,20 +62,16 @@ func TestPropertyPSpace2006Sequential(t *testing.T) {
 // TestConcurrentPSpace2006Linearizable: under the random scheduler, every
 // history of the correct implementation is linearizable against the spec
 // with the Cyclic policy it claims.
+// The engine's generator aims kill(-n) at the wait IDs of the leaders
+// its init part makes, so the scenarios need no edit of pspace's own.
 func TestConcurrentPSpace2006Linearizable(t *testing.T) {
-	p := alloctest.ProcessParams()
-	alloctest.CheckLinearizable(t, pspec.New(p, model.Cyclic), *seeds, newGen, newCorrect)
+	alloctest.CheckLinearizable(t, correct, *seeds, nil)
 }
 
 // TestZooPSpace2006Found: each zoo variant is exposed within its budget of
 // random schedules (measured: see the report in the registry's comments).
 func TestZooPSpace2006Found(t *testing.T) {
-	p := alloctest.ProcessParams()
-	alloctest.RequireZooFound(t, pspec.New(p, model.Cyclic), newGen, []alloctest.ZooCase{
-		{Name: "pspace-wait-inner", New: newBug(WaitInner), Budget: 10000},
-		{Name: "pspace-kill-group-escape", New: newBug(KillGroupEscape), Budget: 10000},
-		{Name: "pspace-wait-id-freed-at-exit", New: newBug(WaitIDFreedAtExit), Budget: 10000},
-	})
+	alloctest.RequireZooFound(t, []checker.Target{zoo(WaitInner), zoo(KillGroupEscape), zoo(WaitIDFreedAtExit)}, 10000, nil)
 }
 
 // TestStressPSpace2006Real: real goroutines on the pass-through Env (run with
