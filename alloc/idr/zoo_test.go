@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
-	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -17,7 +16,7 @@ func TestZooIdrShortWrap(t *testing.T) {
 	}
 	why := alloctest.RequireFound(t, zoo(ShortWrap), sc, 1)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, zoo(ShortWrap), checker.GenOptions{}, 500, alloctest.Busy)
+	alloctest.RequireFoundRandom(t, zoo(ShortWrap), model.SmallParams(), 500, alloctest.Busy)
 }
 
 // TestZooIdrPidMaxReadTwice: set_max and a free land between alloc_at's read
@@ -29,5 +28,5 @@ func TestZooIdrPidMaxReadTwice(t *testing.T) {
 	}
 	why := alloctest.RequireFound(t, zoo(PidMaxReadTwice), sc, 200)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, zoo(PidMaxReadTwice), checker.GenOptions{}, 3000, alloctest.Busy)
+	alloctest.RequireFoundRandom(t, zoo(PidMaxReadTwice), model.SmallParams(), 3000, alloctest.Busy)
 }

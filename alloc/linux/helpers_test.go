@@ -7,7 +7,6 @@ import (
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/alloc/linux"
 	"github.com/pidcheck/pidcheck/checker"
-	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -21,14 +20,12 @@ func scenario(t testing.TB, init string, threads []string, post string) model.Sc
 
 // target is linux as the engine checks it, held to pol.
 func target(pol model.Policy) checker.Target {
-	return checker.Target{Name: "linux", Spec: model.SpecLinux, Policy: pol,
-		New: func(env sched.Env, p model.Params) model.Impl { return linux.New(env, p) }}
+	return alloctest.Correct("linux", model.SpecLinux, pol, linux.New)
 }
 
 // zoo is the zoo variant bug, held to unique as linux is.
 func zoo(bug linux.Bug) checker.Target {
-	return checker.Target{Name: bug.String(), Spec: model.SpecLinux, Policy: model.Unique,
-		New: func(env sched.Env, p model.Params) model.Impl { return linux.NewZoo(env, p, bug) }}
+	return alloctest.Zoo(bug, model.SpecLinux, model.Unique, linux.NewZoo)
 }
 
 // runOptions bound each run, and drain it: after the parallel part every

@@ -11,15 +11,11 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+// correct is lockfree as the engine checks it: the allocator spec, unique.
+var correct = alloctest.Correct("lockfree", model.SpecAlloc, model.Unique, New)
 
-// correct is lockfree as the engine checks it: against the unique spec.
-var correct = alloctest.Alloc("lockfree", model.Unique, newCorrect)
-
-// zoo is the zoo variant bug, checked against pol.
-func zoo(bug Bug, pol model.Policy) checker.Target {
-	return alloctest.Alloc(bug.String(), pol, func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) })
-}
+// zoo is the zoo variant bug, checked as correct is.
+func zoo(bug Bug) checker.Target { return alloctest.Zoo(bug, model.SpecAlloc, model.Unique, NewZoo) }
 
 // TestPropertyLockfreeSequential: on one thread, lockfree agrees with the
 // unique spec step by step, with bitmaps of one to three words, and with
@@ -37,24 +33,16 @@ func TestPropertyLockfreeSequential(t *testing.T) {
 // TestLockfreeStress: many goroutines on the pass-through Env (run with
 // -race) never hold the same number at once; frees of held numbers succeed.
 func TestLockfreeStress(t *testing.T) {
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestLockfreeConcurrentRandom: random scenarios under random schedules are
 // linearizable with respect to the unique spec, with one bitmap word
 // (pid_max 16) and with three (pid_max 130).
 func TestLockfreeConcurrentRandom(t *testing.T) {
-	n := 400
-	if testing.Short() || alloctest.RaceEnabled {
-		n = 100
-	}
-	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandom(t, correct, checker.GenOptions{}, seed, n, alloctest.Busy)
-	}
-	for seed := uint64(1); seed <= 2; seed++ {
-		alloctest.CheckRandom(t, correct, checker.GenOptions{Params: wide}, seed, n/4, alloctest.Busy)
-	}
+	alloctest.CheckRandom(t, correct, model.SmallParams(), 3, 400, alloctest.Busy)
+	alloctest.CheckRandom(t, correct, wide, 2, 100, alloctest.Busy)
 }
 
 // wide has a bitmap of three words.
@@ -84,7 +72,7 @@ func TestLockfreeFullIsChecked(t *testing.T) {
 	for _, v := range []struct {
 		target checker.Target
 		buggy  bool
-	}{{correct, false}, {zoo(UncheckedFull, model.Unique), true}} {
+	}{{correct, false}, {zoo(UncheckedFull), true}} {
 		failing := 0
 		d := alloctest.DFS(v.target, sc, checker.RunOptions{}, alloctest.DFSBound(), 0, func(run int, r *checker.Result) bool {
 			if why := alloctest.Report(r); why != "" {

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
-	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -15,9 +14,9 @@ func TestZooLockfreeLostFree(t *testing.T) {
 		Threads: [][]model.Op{alloctest.Ops(t, "free 1"), alloctest.Ops(t, "alloc")},
 		Post:    alloctest.Ops(t, "alloc_at 4"),
 	}
-	why := alloctest.RequireFound(t, zoo(LostFree, model.Unique), sc, 500)
+	why := alloctest.RequireFound(t, zoo(LostFree), sc, 500)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, zoo(LostFree, model.Unique), checker.GenOptions{}, 10000, alloctest.Busy)
+	alloctest.RequireFoundRandom(t, zoo(LostFree), model.SmallParams(), 10000, alloctest.Busy)
 }
 
 // TestZooLockfreeUncheckedFull: a word-by-word scan answers EAGAIN although
@@ -27,6 +26,6 @@ func TestZooLockfreeUncheckedFull(t *testing.T) {
 		Init:    fullBut(t, wide, 70),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70")},
 	}
-	why := alloctest.RequireFound(t, zoo(UncheckedFull, model.Unique), sc, 2000)
+	why := alloctest.RequireFound(t, zoo(UncheckedFull), sc, 2000)
 	t.Logf("first failure:\n%s", why)
 }

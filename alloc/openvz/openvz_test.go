@@ -18,17 +18,11 @@ import (
 // go test -run Concurrent -seeds 10000.
 var seeds = flag.Int("seeds", 0, "schedules for the concurrent correctness test (0: the default)")
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
-
-// correct is openvz as the engine checks it: against spec/openvz,
-// cyclic.
-var correct = checker.Target{Name: "openvz", Spec: model.SpecOpenVZ, Policy: model.Cyclic, New: newCorrect}
+// correct is openvz as the engine checks it: spec/openvz, cyclic.
+var correct = alloctest.Correct("openvz", model.SpecOpenVZ, model.Cyclic, New)
 
 // zoo is the zoo variant bug, checked as correct is.
-func zoo(bug Bug) checker.Target {
-	return checker.Target{Name: bug.String(), Spec: model.SpecOpenVZ, Policy: model.Cyclic,
-		New: func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }}
-}
+func zoo(bug Bug) checker.Target { return alloctest.Zoo(bug, model.SpecOpenVZ, model.Cyclic, NewZoo) }
 
 // newGen starts alloctest's op generator at handle next, drawing virtual
 // numbers (with VPIDBit) too.
@@ -67,13 +61,13 @@ func TestConcurrentOpenVZLinearizable(t *testing.T) {
 // TestZooOpenVZFound: each zoo variant is exposed within its budget of
 // random schedules (measured: see the report in the registry's comments).
 func TestZooOpenVZFound(t *testing.T) {
-	alloctest.RequireZooFound(t, []checker.Target{zoo(MapAfterVisible), zoo(KillGlobalLeak), zoo(AllocBeforeAttach)}, 10000, newGen(0).Renumber)
+	alloctest.RequireZooFound(t, 10000, newGen(0).Renumber, zoo(MapAfterVisible), zoo(KillGlobalLeak), zoo(AllocBeforeAttach))
 }
 
 // TestStressOpenVZReal: real goroutines on the pass-through Env (run with
 // -race); the invariants hold afterwards and nothing panics.
 func TestStressOpenVZReal(t *testing.T) {
-	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, newCorrect, newGen)
+	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, correct.New, newGen)
 }
 
 func ExampleSystem() {

@@ -11,18 +11,16 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+// correct is pidmap as the engine checks it: the allocator spec, unique.
+var correct = alloctest.Correct("pidmap", model.SpecAlloc, model.Unique, New)
 
-// correct is pidmap as the engine checks it: against the unique spec.
-var correct = alloctest.Alloc("pidmap", model.Unique, newCorrect)
-
-// cyclic is pidmap held to the cyclic spec, which it claims only when the
+// cyclic is pidmap held to the cyclic spec, which it meets only when the
 // parallel part only allocates.
-var cyclic = alloctest.Alloc("pidmap", model.Cyclic, newCorrect)
+var cyclic = alloctest.Correct("pidmap", model.SpecAlloc, model.Cyclic, New)
 
 // zoo is the zoo variant bug, checked against pol.
 func zoo(bug Bug, pol model.Policy) checker.Target {
-	return alloctest.Alloc(bug.String(), pol, func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) })
+	return alloctest.Zoo(bug, model.SpecAlloc, pol, NewZoo)
 }
 
 // TestPropertyPidmapSequential: on one thread, pidmap agrees with the spec
@@ -42,20 +40,14 @@ func TestPropertyPidmapSequential(t *testing.T) {
 // TestPidmapStress: many goroutines on the pass-through Env (run with
 // -race) never hold the same number at once; frees of held numbers succeed.
 func TestPidmapStress(t *testing.T) {
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestPidmapConcurrentRandom: random scenarios under random schedules are
 // linearizable with respect to the unique spec.
 func TestPidmapConcurrentRandom(t *testing.T) {
-	n := 400
-	if testing.Short() || alloctest.RaceEnabled {
-		n = 100
-	}
-	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandom(t, correct, checker.GenOptions{}, seed, n, alloctest.Busy)
-	}
+	alloctest.CheckRandom(t, correct, model.SmallParams(), 3, 400, alloctest.Busy)
 }
 
 // noFloor is SmallParams with floor 1: pid_min is always 1, so every
@@ -66,14 +58,8 @@ var noFloor = model.Params{PidMax: 16, Floor: 1, MaxLevel: 1}
 // allocates, pidmap's histories are cyclic (doc.go argues why), with or
 // without a floor.
 func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
-	n := 400
-	if testing.Short() || alloctest.RaceEnabled {
-		n = 100
-	}
-	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandom(t, cyclic, checker.GenOptions{Params: noFloor}, seed, n, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
-		alloctest.CheckRandom(t, cyclic, checker.GenOptions{}, seed, n, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
-	}
+	alloctest.CheckRandom(t, cyclic, noFloor, 3, 400, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
+	alloctest.CheckRandom(t, cyclic, model.SmallParams(), 3, 400, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
 }
 
 // TestPidmapNotCyclic is the finding in doc.go: an allocation that read

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
-	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -17,7 +16,7 @@ func TestZooPidmapStaleCursor(t *testing.T) {
 	}
 	why := alloctest.RequireFound(t, zoo(StaleCursor, model.Cyclic), sc, 200)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, zoo(StaleCursor, model.Cyclic), checker.GenOptions{Params: noFloor}, 10000, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
+	alloctest.RequireFoundRandom(t, zoo(StaleCursor, model.Cyclic), noFloor, 10000, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
 }
 
 // TestZooPidmapNonatomicClaim: two allocations read the same clear bit.
@@ -27,7 +26,7 @@ func TestZooPidmapNonatomicClaim(t *testing.T) {
 	}
 	why := alloctest.RequireFound(t, zoo(NonatomicClaim, model.Unique), sc, 200)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, zoo(NonatomicClaim, model.Unique), checker.GenOptions{}, 3000, alloctest.Busy)
+	alloctest.RequireFoundRandom(t, zoo(NonatomicClaim, model.Unique), model.SmallParams(), 3000, alloctest.Busy)
 }
 
 // TestZooPidmapLateAddingCheck: a number claimed and then released because
@@ -38,7 +37,7 @@ func TestZooPidmapLateAddingCheck(t *testing.T) {
 	}
 	why := alloctest.RequireFound(t, zoo(LateAddingCheck, model.Unique), sc, 500)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, zoo(LateAddingCheck, model.Unique), checker.GenOptions{}, 10000, alloctest.Busy)
+	alloctest.RequireFoundRandom(t, zoo(LateAddingCheck, model.Unique), model.SmallParams(), 10000, alloctest.Busy)
 }
 
 // TestZooPidmapUncheckedFull: alloc_pidmap's EAGAIN as v4.14 gave it, on a

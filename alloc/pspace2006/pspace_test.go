@@ -18,16 +18,12 @@ import (
 // go test -run Concurrent -seeds 10000.
 var seeds = flag.Int("seeds", 0, "schedules for the concurrent correctness test (0: the default)")
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
-
-// correct is pspace2006 as the engine checks it: against spec/pspace2006,
-// cyclic.
-var correct = checker.Target{Name: "pspace2006", Spec: model.SpecPspace2006, Policy: model.Cyclic, New: newCorrect}
+// correct is pspace2006 as the engine checks it: spec/pspace2006, cyclic.
+var correct = alloctest.Correct("pspace2006", model.SpecPspace2006, model.Cyclic, New)
 
 // zoo is the zoo variant bug, checked as correct is.
 func zoo(bug Bug) checker.Target {
-	return checker.Target{Name: bug.String(), Spec: model.SpecPspace2006, Policy: model.Cyclic,
-		New: func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }}
+	return alloctest.Zoo(bug, model.SpecPspace2006, model.Cyclic, NewZoo)
 }
 
 // newGen starts alloctest's op generator at handle next; half the kills
@@ -71,13 +67,13 @@ func TestConcurrentPSpace2006Linearizable(t *testing.T) {
 // TestZooPSpace2006Found: each zoo variant is exposed within its budget of
 // random schedules (measured: see the report in the registry's comments).
 func TestZooPSpace2006Found(t *testing.T) {
-	alloctest.RequireZooFound(t, []checker.Target{zoo(WaitInner), zoo(KillGroupEscape), zoo(WaitIDFreedAtExit)}, 10000, nil)
+	alloctest.RequireZooFound(t, 10000, nil, zoo(WaitInner), zoo(KillGroupEscape), zoo(WaitIDFreedAtExit))
 }
 
 // TestStressPSpace2006Real: real goroutines on the pass-through Env (run with
 // -race); the invariants hold afterwards and nothing panics.
 func TestStressPSpace2006Real(t *testing.T) {
-	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, newCorrect, newGen)
+	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, correct.New, newGen)
 }
 
 func ExampleSystem() {

@@ -15,10 +15,10 @@
 //
 // Allocator level (alloc/idr, alloc/pidmap, alloc/lockfree):
 //
-//	target := alloctest.Alloc("idr", model.Cyclic, newCorrect)
-//	alloctest.CheckRandom(t, target, checker.GenOptions{}, seed, 400, nil)
-//	alloctest.CheckExhaustive(t, target, alloctest.MixedScenario(t), alloctest.DFSBound())
-//	alloctest.RequireFound(t, zooTarget, sc, budget)
+//	correct := alloctest.Correct("idr", model.SpecAlloc, model.Cyclic, idr.New)
+//	alloctest.CheckRandom(t, correct, model.SmallParams(), 3, 400, alloctest.Busy)
+//	alloctest.CheckExhaustive(t, correct, alloctest.MixedScenario(t), alloctest.DFSBound())
+//	alloctest.RequireFound(t, alloctest.Zoo(idr.ShortWrap, model.SpecAlloc, model.Cyclic, idr.NewZoo), sc, budget)
 //
 // Process level (alloc/openvz, alloc/pspace2006, alloc/linux):
 //

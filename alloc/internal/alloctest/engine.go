@@ -1,6 +1,7 @@
 package alloctest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/checker"
@@ -9,9 +10,18 @@ import (
 	"github.com/pidcheck/pidcheck/traces"
 )
 
-// Alloc is the allocator-level target newImpl, named name, claiming pol.
-func Alloc(name string, pol model.Policy, newImpl checker.NewImpl) checker.Target {
-	return checker.Target{Name: name, Spec: model.SpecAlloc, Policy: pol, New: newImpl}
+// Correct is the target named name that newImpl (a package's New) builds,
+// claiming spec s and policy pol.
+func Correct[I model.Impl](name string, s model.SpecName, pol model.Policy, newImpl func(sched.Env, model.Params) I) checker.Target {
+	return checker.Target{Name: name, Spec: s, Policy: pol,
+		New: func(env sched.Env, p model.Params) model.Impl { return newImpl(env, p) }}
+}
+
+// Zoo is the target of zoo variant bug, named by it, that newZoo (a
+// package's NewZoo) builds, checked against spec s and policy pol.
+func Zoo[B fmt.Stringer, I model.Impl](bug B, s model.SpecName, pol model.Policy, newZoo func(sched.Env, model.Params, B) I) checker.Target {
+	return checker.Target{Name: bug.String(), Spec: s, Policy: pol,
+		New: func(env sched.Env, p model.Params) model.Impl { return newZoo(env, p, bug) }}
 }
 
 // Report is "" when r is Ok, else the engine's banner for r. Unknown is

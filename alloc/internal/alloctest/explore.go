@@ -15,7 +15,7 @@ import (
 type Edit func(src checker.Source, sc model.Scenario) model.Scenario
 
 // Random explores target over n generated scenarios (checker.Generate with
-// g), one random schedule each, from the base seed, and returns the first
+// parameters p; zero: model.SmallParams), one random schedule each, from the base seed, and returns the first
 // run that is not Ok, or nil, with the number of schedules run. Without an
 // edit it is checker.Explore with the random strategy. With one, scenario j
 // is checker.Generate from checker.SeedSource(checker.ScenarioSeed(seed,
@@ -24,7 +24,11 @@ type Edit func(src checker.Source, sc model.Scenario) model.Scenario
 // schedule seeds. Edited scenarios are drained at the process level only
 // (zap threads must end): at the allocator level the edit writes the post
 // part (Tail).
-func Random(target checker.Target, g checker.GenOptions, seed uint64, n int, edit Edit) (*checker.Result, int, error) {
+func Random(target checker.Target, p model.Params, seed uint64, n int, edit Edit) (*checker.Result, int, error) {
+	if p == (model.Params{}) {
+		p = model.SmallParams()
+	}
+	g := checker.GenOptions{Params: p}
 	if edit == nil {
 		rep, err := checker.Explore(target, checker.ExploreOptions{Strategy: checker.Random, Schedules: n, Seed: seed, Gen: g})
 		if err != nil {
@@ -34,10 +38,6 @@ func Random(target checker.Target, g checker.GenOptions, seed uint64, n int, edi
 			return rep.Unknown, rep.Schedules, nil
 		}
 		return rep.Found, rep.Schedules, nil
-	}
-	p := g.Params
-	if p == (model.Params{}) {
-		p = model.SmallParams()
 	}
 	s, err := checker.SpecFor(target.Spec, p, target.Policy)
 	if err != nil {
@@ -56,22 +56,28 @@ func Random(target checker.Target, g checker.GenOptions, seed uint64, n int, edi
 	return nil, n, nil
 }
 
-// CheckRandom fails the test unless every one of Random's n runs is Ok.
-func CheckRandom(t testing.TB, target checker.Target, g checker.GenOptions, seed uint64, n int, edit Edit) {
+// CheckRandom fails the test unless, for every base seed 1…seeds, all of
+// Random's n runs are Ok (n/4 in -short and -race runs).
+func CheckRandom(t testing.TB, target checker.Target, p model.Params, seeds, n int, edit Edit) {
 	t.Helper()
-	r, k, err := Random(target, g, seed, n, edit)
-	if err != nil {
-		t.Fatal(err)
+	if testing.Short() || RaceEnabled {
+		n = max(n/4, 1)
 	}
-	if r != nil {
-		t.Fatalf("seed %d, schedule %d: %s", seed, k, Report(r))
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		r, k, err := Random(target, p, seed, n, edit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r != nil {
+			t.Fatalf("seed %d, schedule %d: %s", seed, k, Report(r))
+		}
 	}
 }
 
 // RequireFoundRandom checks that Random finds a failure within budget
 // schedules for every seed 1–5, and logs how many each seed needed. It
 // measures nothing in -short and -race runs.
-func RequireFoundRandom(t testing.TB, target checker.Target, g checker.GenOptions, budget int, edit Edit) {
+func RequireFoundRandom(t testing.TB, target checker.Target, p model.Params, budget int, edit Edit) {
 	t.Helper()
 	if testing.Short() || RaceEnabled {
 		t.Log("random-scenario budget not measured in -short or -race runs")
@@ -79,7 +85,7 @@ func RequireFoundRandom(t testing.TB, target checker.Target, g checker.GenOption
 	}
 	var counts []int
 	for seed := uint64(1); seed <= 5; seed++ {
-		r, k, err := Random(target, g, seed, budget, edit)
+		r, k, err := Random(target, p, seed, budget, edit)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -163,8 +163,8 @@ func (g *ProcGen) Renumber(src checker.Source, sc model.Scenario) model.Scenario
 func ProcessParams() model.Params { return model.Params{PidMax: 12, Floor: 3, MaxLevel: 2} }
 
 // CheckLinearizable fails the test unless every run of Random on target
-// (ProcessParams, edited by edit) is Ok: 300 schedules (50 in -short and
-// -race runs), or seeds when it is positive.
+// (ProcessParams, base seed 1, edited by edit) is Ok: 300 schedules (50 in
+// -short and -race runs), or seeds when it is positive.
 func CheckLinearizable(t testing.TB, target checker.Target, seeds int, edit Edit) {
 	t.Helper()
 	budget := 300
@@ -174,20 +174,26 @@ func CheckLinearizable(t testing.TB, target checker.Target, seeds int, edit Edit
 	if seeds > 0 {
 		budget = seeds
 	}
-	CheckRandom(t, target, checker.GenOptions{Params: ProcessParams()}, 1, budget, edit)
+	r, k, err := Random(target, ProcessParams(), 1, budget, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != nil {
+		t.Fatalf("schedule %d: %s", k, Report(r))
+	}
 }
 
 // RequireZooFound checks that Random (ProcessParams, base seed 1, edited by
 // edit) exposes each zoo target within budget schedules, and logs how many
 // it needed. It is skipped in -short and -race runs: the budget is
 // measured without them.
-func RequireZooFound(t testing.TB, zoo []checker.Target, budget int, edit Edit) {
+func RequireZooFound(t testing.TB, budget int, edit Edit, zoo ...checker.Target) {
 	t.Helper()
 	if testing.Short() || RaceEnabled {
 		t.Skip("zoo budgets are measured without -race and -short")
 	}
 	for _, target := range zoo {
-		r, n, err := Random(target, checker.GenOptions{Params: ProcessParams()}, 1, budget, edit)
+		r, n, err := Random(target, ProcessParams(), 1, budget, edit)
 		switch {
 		case err != nil:
 			t.Fatal(err)
