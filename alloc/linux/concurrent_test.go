@@ -85,11 +85,12 @@ func TestLinuxNotCyclicUnderConcurrency(t *testing.T) {
 }
 
 // TestPropertyLinuxConcurrent: random scenarios under random schedules
-// (checker.Property: the engine's generator and every scheduling decision
-// drawn from rapid, which shrinks both) are linearizable against spec.Linux(unique) and keep the invariants. The
-// scenarios write pid_max and ns_last_pid too: "t0 ns_last_pid 2; t0 fork
-// t1; t0 fork t2; t0 pid_max 5; t0 fork t3" answers EAGAIN with 2 free (the
-// cursor is past the floor), which spec's unique policy now allows.
+// (checker.Property: the engine's scenario and every scheduling decision
+// drawn from rapid, which shrinks both) are linearizable against
+// spec.Linux(unique) and keep the invariants. The scenarios write pid_max
+// and ns_last_pid too: "t0 ns_last_pid 2; t0 fork t1; t0 fork t2; t0
+// pid_max 5; t0 fork t3" answers EAGAIN with 2 free (the cursor is past the
+// floor), which spec's unique policy now allows.
 func TestPropertyLinuxConcurrent(t *testing.T) {
 	rapid.Check(t, checker.Property(target(model.Unique), checker.GenOptions{Params: testParams}, runOptions(), "", nil))
 }
