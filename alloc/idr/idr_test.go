@@ -6,16 +6,17 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
 )
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+// correct is idr as the engine checks it: the allocator spec, cyclic.
+var correct = alloctest.Correct("idr", model.SpecAlloc, model.Cyclic, New)
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
-}
+// zoo is the zoo variant bug, checked as correct is.
+func zoo(bug Bug) checker.Target { return alloctest.Zoo(bug, model.SpecAlloc, model.Cyclic, NewZoo) }
 
 // TestPropertyIdrSequential: on one thread, idr gives exactly the cyclic
 // allocator spec's answers step by step (kernel/pid.c alloc_pid, lib/idr.c
@@ -67,25 +68,19 @@ func TestIdrFirstNumbers(t *testing.T) {
 // never hold the same number at once, and every free of a held number
 // succeeds.
 func TestIdrStress(t *testing.T) {
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 64, Floor: 4, MaxLevel: 1}, 8, 2000)
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 64, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestIdrConcurrentRandom: random scenarios under random schedules are
 // linearizable with respect to the cyclic spec.
 func TestIdrConcurrentRandom(t *testing.T) {
-	n := 400
-	if testing.Short() || alloctest.RaceEnabled {
-		n = 100
-	}
-	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, model.SmallParams(), false, seed, n)
-	}
+	alloctest.CheckRandom(t, correct, model.SmallParams(), 3, 400, alloctest.Busy)
 }
 
 // TestIdrExhaustive: every schedule of a mixed scenario with up to two
 // preemptions (one in -short and -race runs) is linearizable (cyclic).
 func TestIdrExhaustive(t *testing.T) {
-	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Cyclic, sched.NewDFS(alloctest.DFSBound()))
+	n := alloctest.CheckExhaustive(t, correct, alloctest.MixedScenario(t), alloctest.DFSBound())
 	t.Logf("%d runs", n)
 }

@@ -14,9 +14,9 @@ func TestZooIdrShortWrap(t *testing.T) {
 		Init:    alloctest.Ops(t, append(alloctest.Repeat(15, "alloc"), "free 15")...),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc")},
 	}
-	why := alloctest.RequireFound(t, newBug(ShortWrap), sc, model.Cyclic, 1)
+	why := alloctest.RequireFound(t, zoo(ShortWrap), sc, 1)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, newBug(ShortWrap), model.Cyclic, model.SmallParams(), false, 500)
+	alloctest.RequireFoundRandom(t, zoo(ShortWrap), model.SmallParams(), 500, alloctest.Busy)
 }
 
 // TestZooIdrPidMaxReadTwice: set_max and a free land between alloc_at's read
@@ -26,7 +26,7 @@ func TestZooIdrPidMaxReadTwice(t *testing.T) {
 		Init:    alloctest.Ops(t, "alloc_at 10"),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc_at 10"), alloctest.Ops(t, "set_max 8", "free 10")},
 	}
-	why := alloctest.RequireFound(t, newBug(PidMaxReadTwice), sc, model.Cyclic, 200)
+	why := alloctest.RequireFound(t, zoo(PidMaxReadTwice), sc, 200)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, newBug(PidMaxReadTwice), model.Cyclic, model.SmallParams(), false, 3000)
+	alloctest.RequireFoundRandom(t, zoo(PidMaxReadTwice), model.SmallParams(), 3000, alloctest.Busy)
 }

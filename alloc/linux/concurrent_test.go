@@ -5,7 +5,8 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/pidcheck/pidcheck/alloc/linux"
+	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -59,7 +60,7 @@ func TestLinuxConcurrentRandomSchedules(t *testing.T) {
 	for _, rs := range raceScenarios {
 		t.Run(rs.name, func(t *testing.T) {
 			sc := scenario(t, rs.init, rs.threads, rs.post)
-			if seed, why := firstFailure(sc, linux.New, model.Unique, n); seed != 0 {
+			if seed, why := firstFailure(sc, target(model.Unique), n); seed != 0 {
 				t.Fatalf("schedule %d (sched.NewRandom(%d)): %s", seed, seed, why)
 			}
 		})
@@ -72,57 +73,26 @@ func TestLinuxConcurrentRandomSchedules(t *testing.T) {
 // sequential execution gives. The same runs are linearizable under unique.
 func TestLinuxNotCyclicUnderConcurrency(t *testing.T) {
 	sc := scenario(t, "t0 unshare; t0 fork t1", []string{"t0 fork t2", "t0 fork t3"}, "")
-	seed, why := firstFailure(sc, linux.New, model.Cyclic, 1000)
+	seed, why := firstFailure(sc, target(model.Cyclic), 1000)
 	if seed == 0 {
 		t.Fatal("no schedule in 1000 broke cyclic order")
 	}
 	t.Logf("cyclic broken at schedule %d: %s", seed, why)
-	r := runControlled(sc, linux.New, sched.NewRandom(uint64(seed)))
-	if v := verdict(sc, r, model.Unique); v != "" {
+	r := checker.Run(target(model.Unique), sc, sched.NewRandom(uint64(seed)), runOptions())
+	if v := alloctest.Report(r); v != "" {
 		t.Fatalf("the same schedule is not unique either: %s", v)
 	}
 }
 
-// genScenario draws a small scenario: a sequential init part that builds
-// tasks and spaces, then 2–3 threads of up to 3 ops each.
-func genScenario(t *rapid.T) model.Scenario {
-	p := testParams
-	sc := model.Scenario{Level: model.ProcessLevel, Params: p}
-	next := 1
-	draw := func() model.Op {
-		op := genOp(t, next, p, true)
-		if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
-			next++
-		}
-		return op
-	}
-	for range rapid.IntRange(0, 8).Draw(t, "init ops") {
-		sc.Init = append(sc.Init, draw())
-	}
-	for range rapid.IntRange(2, 3).Draw(t, "threads") {
-		var list []model.Op
-		for range rapid.IntRange(1, 3).Draw(t, "thread ops") {
-			list = append(list, draw())
-		}
-		sc.Threads = append(sc.Threads, list)
-	}
-	return sc
-}
-
-// TestPropertyLinuxConcurrent: random scenarios under random schedules are
-// linearizable against spec.Linux(unique) and keep the invariants. The
-// scenarios write pid_max and ns_last_pid too: "t0 ns_last_pid 2; t0 fork
-// t1; t0 fork t2; t0 pid_max 5; t0 fork t3" answers EAGAIN with 2 free (the
-// cursor is past the floor), which spec's unique policy now allows.
+// TestPropertyLinuxConcurrent: random scenarios under random schedules
+// (checker.Property: the engine's scenario and every scheduling decision
+// drawn from rapid, which shrinks both) are linearizable against
+// spec.Linux(unique) and keep the invariants. The scenarios write pid_max
+// and ns_last_pid too: "t0 ns_last_pid 2; t0 fork t1; t0 fork t2; t0
+// pid_max 5; t0 fork t3" answers EAGAIN with 2 free (the cursor is past the
+// floor), which spec's unique policy now allows.
 func TestPropertyLinuxConcurrent(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		sc := genScenario(t)
-		seed := rapid.Uint64().Draw(t, "schedule seed")
-		r := runControlled(sc, linux.New, sched.NewRandom(seed))
-		if v := verdict(sc, r, model.Unique); v != "" {
-			t.Fatalf("%s\ninit %v\nthreads %v", v, sc.Init, sc.Threads)
-		}
-	})
+	rapid.Check(t, checker.Property(target(model.Unique), checker.GenOptions{Params: testParams}, runOptions(), "", nil))
 }
 
 // TestLinuxRaceScenariosDFS explores each race scenario exhaustively with at
@@ -136,18 +106,12 @@ func TestLinuxRaceScenariosDFS(t *testing.T) {
 	for _, rs := range raceScenarios {
 		t.Run(rs.name, func(t *testing.T) {
 			sc := scenario(t, rs.init, rs.threads, rs.post)
-			d := sched.NewDFS(2)
-			runs := 0
-			for d.Next() && runs < budget {
-				runs++
-				r := runControlled(sc, linux.New, d)
-				if r.out.Verdict == sched.Pruned {
-					continue
+			d := alloctest.DFS(target(model.Unique), sc, runOptions(), 2, budget, func(run int, r *checker.Result) bool {
+				if v := alloctest.Report(r); v != "" {
+					t.Fatalf("DFS run %d: %s", run, v)
 				}
-				if v := verdict(sc, r, model.Unique); v != "" {
-					t.Fatalf("DFS run %d: %s\n%s", runs, v, r.out.Tail(30))
-				}
-			}
+				return false
+			})
 			t.Logf("%d runs (%d pruned), exhausted: %v", d.Count(), d.Pruned(), d.Exhausted())
 		})
 	}

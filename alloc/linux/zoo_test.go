@@ -56,7 +56,7 @@ func TestZooVariantsFound(t *testing.T) {
 		t.Run(zc.name, func(t *testing.T) {
 			sc := scenario(t, zc.init, zc.threads, zc.post)
 			budget := min(*zooBudget, 10000)
-			seed, why := firstFailure(sc, zoo(zc.bug), model.Unique, budget)
+			seed, why := firstFailure(sc, zoo(zc.bug), budget)
 			if seed == 0 {
 				t.Fatalf("not found in %d random schedules", budget)
 			}
@@ -64,7 +64,7 @@ func TestZooVariantsFound(t *testing.T) {
 			if seed > zc.maxSeeds {
 				t.Errorf("found only at schedule %d, expected within %d", seed, zc.maxSeeds)
 			}
-			if s, why := firstFailure(sc, linux.New, model.Unique, 200); s != 0 {
+			if s, why := firstFailure(sc, target(model.Unique), 200); s != 0 {
 				t.Errorf("linux itself fails the scenario at schedule %d: %s", s, why)
 			}
 		})

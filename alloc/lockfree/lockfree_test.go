@@ -6,15 +6,16 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+// correct is lockfree as the engine checks it: the allocator spec, unique.
+var correct = alloctest.Correct("lockfree", model.SpecAlloc, model.Unique, New)
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
-}
+// zoo is the zoo variant bug, checked as correct is.
+func zoo(bug Bug) checker.Target { return alloctest.Zoo(bug, model.SpecAlloc, model.Unique, NewZoo) }
 
 // TestPropertyLockfreeSequential: on one thread, lockfree agrees with the
 // unique spec step by step, with bitmaps of one to three words, and with
@@ -32,24 +33,16 @@ func TestPropertyLockfreeSequential(t *testing.T) {
 // TestLockfreeStress: many goroutines on the pass-through Env (run with
 // -race) never hold the same number at once; frees of held numbers succeed.
 func TestLockfreeStress(t *testing.T) {
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestLockfreeConcurrentRandom: random scenarios under random schedules are
 // linearizable with respect to the unique spec, with one bitmap word
 // (pid_max 16) and with three (pid_max 130).
 func TestLockfreeConcurrentRandom(t *testing.T) {
-	n := 400
-	if testing.Short() || alloctest.RaceEnabled {
-		n = 100
-	}
-	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
-	}
-	for seed := uint64(1); seed <= 2; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, wide, false, seed, n/4)
-	}
+	alloctest.CheckRandom(t, correct, model.SmallParams(), 3, 400, alloctest.Busy)
+	alloctest.CheckRandom(t, correct, wide, 2, 100, alloctest.Busy)
 }
 
 // wide has a bitmap of three words.
@@ -77,30 +70,29 @@ func TestLockfreeFullIsChecked(t *testing.T) {
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70"), alloctest.Ops(t, "free 6")},
 	}
 	for _, v := range []struct {
-		name    string
-		newImpl alloctest.NewImpl
-		buggy   bool
-	}{{"lockfree", newCorrect, false}, {UncheckedFull.String(), newBug(UncheckedFull), true}} {
-		d := sched.NewDFS(alloctest.DFSBound())
+		target checker.Target
+		buggy  bool
+	}{{correct, false}, {zoo(UncheckedFull), true}} {
 		failing := 0
-		for d.Next() {
-			if why := alloctest.Judge(v.newImpl, sc, model.Unique, d); why != "" {
+		d := alloctest.DFS(v.target, sc, checker.RunOptions{}, alloctest.DFSBound(), 0, func(run int, r *checker.Result) bool {
+			if why := alloctest.Report(r); why != "" {
 				if !v.buggy {
-					t.Fatalf("run %d: %s", d.Count(), why)
+					t.Fatalf("run %d: %s", run, why)
 				}
 				failing++
 			}
-		}
+			return false
+		})
 		if !d.Exhausted() || v.buggy != (failing > 0) {
-			t.Fatalf("%s: %d runs (exhausted %v), %d failing", v.name, d.Count(), d.Exhausted(), failing)
+			t.Fatalf("%s: %d runs (exhausted %v), %d failing", v.target.Name, d.Count(), d.Exhausted(), failing)
 		}
-		t.Logf("%s: %d runs, %d pruned, %d failing", v.name, d.Count(), d.Pruned(), failing)
+		t.Logf("%s: %d runs, %d pruned, %d failing", v.target.Name, d.Count(), d.Pruned(), failing)
 	}
 }
 
 // TestLockfreeExhaustive: every schedule of a mixed scenario with up to two
 // preemptions (one in -short and -race runs) is linearizable (unique).
 func TestLockfreeExhaustive(t *testing.T) {
-	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Unique, sched.NewDFS(alloctest.DFSBound()))
+	n := alloctest.CheckExhaustive(t, correct, alloctest.MixedScenario(t), alloctest.DFSBound())
 	t.Logf("%d runs", n)
 }

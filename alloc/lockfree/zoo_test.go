@@ -1,7 +1,6 @@
 package lockfree
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
@@ -15,9 +14,9 @@ func TestZooLockfreeLostFree(t *testing.T) {
 		Threads: [][]model.Op{alloctest.Ops(t, "free 1"), alloctest.Ops(t, "alloc")},
 		Post:    alloctest.Ops(t, "alloc_at 4"),
 	}
-	why := alloctest.RequireFound(t, newBug(LostFree), sc, model.Unique, 500)
+	why := alloctest.RequireFound(t, zoo(LostFree), sc, 500)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, newBug(LostFree), model.Unique, model.SmallParams(), false, 10000)
+	alloctest.RequireFoundRandom(t, zoo(LostFree), model.SmallParams(), 10000, alloctest.Busy)
 }
 
 // TestZooLockfreeUncheckedFull: a word-by-word scan answers EAGAIN although
@@ -27,21 +26,6 @@ func TestZooLockfreeUncheckedFull(t *testing.T) {
 		Init:    fullBut(t, wide, 70),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "free 5", "alloc_at 70")},
 	}
-	why := alloctest.RequireFound(t, newBug(UncheckedFull), sc, model.Unique, 2000)
-	t.Logf("first failure (tail):\n%s", tail(why, 8))
-}
-
-// tail returns the last n lines of a report's history.
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l == "decisions:" {
-			lines = lines[:i]
-			break
-		}
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	why := alloctest.RequireFound(t, zoo(UncheckedFull), sc, 2000)
+	t.Logf("first failure:\n%s", why)
 }

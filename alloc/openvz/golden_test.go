@@ -12,5 +12,5 @@ import (
 // compared). Never run this test with -rewrite: the file belongs to the
 // spec.
 func TestGoldenImplAgrees(t *testing.T) {
-	alloctest.GoldenImplAgrees(t, "../../spec/openvz/testdata/openvz", newCorrect)
+	alloctest.GoldenImplAgrees(t, "../../spec/openvz/testdata/openvz", correct.New)
 }

@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	ovzspec "github.com/pidcheck/pidcheck/spec/openvz"
@@ -17,11 +18,11 @@ import (
 // go test -run Concurrent -seeds 10000.
 var seeds = flag.Int("seeds", 0, "schedules for the concurrent correctness test (0: the default)")
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+// correct is openvz as the engine checks it: spec/openvz, cyclic.
+var correct = alloctest.Correct("openvz", model.SpecOpenVZ, model.Cyclic, New)
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
-}
+// zoo is the zoo variant bug, checked as correct is.
+func zoo(bug Bug) checker.Target { return alloctest.Zoo(bug, model.SpecOpenVZ, model.Cyclic, NewZoo) }
 
 // newGen starts alloctest's op generator at handle next, drawing virtual
 // numbers (with VPIDBit) too.
@@ -51,27 +52,22 @@ func TestPropertyOpenVZSequential(t *testing.T) {
 
 // TestConcurrentOpenVZLinearizable: under the random scheduler, every
 // history of the correct implementation is linearizable against the spec
-// with the Cyclic policy it claims.
+// with the Cyclic policy it claims. The engine's generator aims only at numbers
+// below pid_max: Renumber marks some as virtual (VPIDBit), as newGen does.
 func TestConcurrentOpenVZLinearizable(t *testing.T) {
-	p := alloctest.ProcessParams()
-	alloctest.CheckLinearizable(t, ovzspec.New(p, model.Cyclic), *seeds, newGen, newCorrect)
+	alloctest.CheckLinearizable(t, correct, *seeds, newGen(0).Renumber)
 }
 
 // TestZooOpenVZFound: each zoo variant is exposed within its budget of
 // random schedules (measured: see the report in the registry's comments).
 func TestZooOpenVZFound(t *testing.T) {
-	p := alloctest.ProcessParams()
-	alloctest.RequireZooFound(t, ovzspec.New(p, model.Cyclic), newGen, []alloctest.ZooCase{
-		{Name: "openvz-map-after-visible", New: newBug(MapAfterVisible), Budget: 10000},
-		{Name: "openvz-kill-global-leak", New: newBug(KillGlobalLeak), Budget: 10000},
-		{Name: "openvz-alloc-before-attach", New: newBug(AllocBeforeAttach), Budget: 10000},
-	})
+	alloctest.RequireZooFound(t, 10000, newGen(0).Renumber, zoo(MapAfterVisible), zoo(KillGlobalLeak), zoo(AllocBeforeAttach))
 }
 
 // TestStressOpenVZReal: real goroutines on the pass-through Env (run with
 // -race); the invariants hold afterwards and nothing panics.
 func TestStressOpenVZReal(t *testing.T) {
-	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, newCorrect, newGen)
+	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, correct.New, newGen)
 }
 
 func ExampleSystem() {

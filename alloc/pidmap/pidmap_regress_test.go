@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
-	"github.com/pidcheck/pidcheck/checker/sched"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -47,17 +47,17 @@ func TestPidmapRegressEAGAINNotFull(t *testing.T) {
 	if alloctest.RaceEnabled {
 		// The coroutine scheduler runs one thread at a time, so the race
 		// detector has nothing to add here; it only makes the runs slow.
-		if i, why := alloctest.FirstFailure(newCorrect, sc, model.Unique, 1, 100); i != 0 {
-			t.Fatalf("random schedule %d: %s", i, why)
+		if i, r := alloctest.FirstFailure(correct, sc, checker.RunOptions{}, 100, alloctest.OneRandom(1)); i != 0 {
+			t.Fatalf("random schedule %d: %s", i, alloctest.Report(r))
 		}
 		return
 	}
-	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2))
+	n := alloctest.CheckExhaustive(t, correct, sc, 2)
 	t.Logf("%d runs", n)
 	if testing.Short() {
 		return
 	}
-	if i, why := alloctest.FirstFailure(newCorrect, sc, model.Unique, 1, 2000); i != 0 {
-		t.Fatalf("random schedule %d: %s", i, why)
+	if i, r := alloctest.FirstFailure(correct, sc, checker.RunOptions{}, 2000, alloctest.OneRandom(1)); i != 0 {
+		t.Fatalf("random schedule %d: %s", i, alloctest.Report(r))
 	}
 }

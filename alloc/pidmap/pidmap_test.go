@@ -6,14 +6,21 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+// correct is pidmap as the engine checks it: the allocator spec, unique.
+var correct = alloctest.Correct("pidmap", model.SpecAlloc, model.Unique, New)
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+// cyclic is pidmap held to the cyclic spec, which it meets only when the
+// parallel part only allocates.
+var cyclic = alloctest.Correct("pidmap", model.SpecAlloc, model.Cyclic, New)
+
+// zoo is the zoo variant bug, checked against pol.
+func zoo(bug Bug, pol model.Policy) checker.Target {
+	return alloctest.Zoo(bug, model.SpecAlloc, pol, NewZoo)
 }
 
 // TestPropertyPidmapSequential: on one thread, pidmap agrees with the spec
@@ -33,20 +40,14 @@ func TestPropertyPidmapSequential(t *testing.T) {
 // TestPidmapStress: many goroutines on the pass-through Env (run with
 // -race) never hold the same number at once; frees of held numbers succeed.
 func TestPidmapStress(t *testing.T) {
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
-	alloctest.Stress(t, newCorrect, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 200, Floor: 4, MaxLevel: 1}, 8, 2000)
+	alloctest.Stress(t, correct.New, model.Params{PidMax: 24, Floor: 4, MaxLevel: 1}, 8, 2000) // often full
 }
 
 // TestPidmapConcurrentRandom: random scenarios under random schedules are
 // linearizable with respect to the unique spec.
 func TestPidmapConcurrentRandom(t *testing.T) {
-	n := 400
-	if testing.Short() || alloctest.RaceEnabled {
-		n = 100
-	}
-	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Unique, model.SmallParams(), false, seed, n)
-	}
+	alloctest.CheckRandom(t, correct, model.SmallParams(), 3, 400, alloctest.Busy)
 }
 
 // noFloor is SmallParams with floor 1: pid_min is always 1, so every
@@ -57,14 +58,8 @@ var noFloor = model.Params{PidMax: 16, Floor: 1, MaxLevel: 1}
 // allocates, pidmap's histories are cyclic (doc.go argues why), with or
 // without a floor.
 func TestPidmapCyclicWhenOnlyAllocating(t *testing.T) {
-	n := 400
-	if testing.Short() || alloctest.RaceEnabled {
-		n = 100
-	}
-	for seed := uint64(1); seed <= 3; seed++ {
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, noFloor, true, seed, n)
-		alloctest.CheckRandomScenarios(t, newCorrect, model.Cyclic, model.SmallParams(), true, seed, n)
-	}
+	alloctest.CheckRandom(t, cyclic, noFloor, 3, 400, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
+	alloctest.CheckRandom(t, cyclic, model.SmallParams(), 3, 400, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
 }
 
 // TestPidmapNotCyclic is the finding in doc.go: an allocation that read
@@ -74,7 +69,7 @@ func TestPidmapNotCyclic(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "alloc", "free 1")},
 	}
-	why := alloctest.RequireFound(t, newCorrect, sc, model.Cyclic, 500)
+	why := alloctest.RequireFound(t, cyclic, sc, 500)
 	t.Logf("first failure:\n%s", why)
 }
 
@@ -104,14 +99,14 @@ func falseEAGAINWide(t *testing.T) model.Scenario {
 // preemptions, and not in random ones either.
 func TestPidmapEAGAINExactWide(t *testing.T) {
 	sc := falseEAGAINWide(t)
-	n := alloctest.CheckExhaustive(t, newCorrect, sc, model.Unique, sched.NewDFS(2))
+	n := alloctest.CheckExhaustive(t, correct, sc, 2)
 	t.Logf("%d runs", n)
 	random := 2000
 	if testing.Short() || alloctest.RaceEnabled {
 		random = 200
 	}
-	if i, why := alloctest.FirstFailure(newCorrect, sc, model.Unique, 1, random); i != 0 {
-		t.Fatalf("random schedule %d: %s", i, why)
+	if i, r := alloctest.FirstFailure(correct, sc, checker.RunOptions{}, random, alloctest.OneRandom(1)); i != 0 {
+		t.Fatalf("random schedule %d: %s", i, alloctest.Report(r))
 	}
 }
 
@@ -121,6 +116,6 @@ func TestPidmapExhaustive(t *testing.T) {
 	// With sleep sets. This scenario once crashed DFS: a thread asleep at a
 	// node had blocked on the RWMutex before its turn came again, so it was
 	// no longer among the runnable threads when its sleep carried over.
-	n := alloctest.CheckExhaustive(t, newCorrect, alloctest.MixedScenario(t), model.Unique, sched.NewDFS(alloctest.DFSBound()))
+	n := alloctest.CheckExhaustive(t, correct, alloctest.MixedScenario(t), alloctest.DFSBound())
 	t.Logf("%d runs", n)
 }

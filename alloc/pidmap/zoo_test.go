@@ -14,9 +14,9 @@ func TestZooPidmapStaleCursor(t *testing.T) {
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "alloc")},
 		Post:    alloctest.Ops(t, "free 2", "alloc"),
 	}
-	why := alloctest.RequireFound(t, newBug(StaleCursor), sc, model.Cyclic, 200)
+	why := alloctest.RequireFound(t, zoo(StaleCursor, model.Cyclic), sc, 200)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, newBug(StaleCursor), model.Cyclic, noFloor, true, 10000)
+	alloctest.RequireFoundRandom(t, zoo(StaleCursor, model.Cyclic), noFloor, 10000, alloctest.Chain(alloctest.Busy, alloctest.AllocOnly))
 }
 
 // TestZooPidmapNonatomicClaim: two allocations read the same clear bit.
@@ -24,9 +24,9 @@ func TestZooPidmapNonatomicClaim(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "alloc")},
 	}
-	why := alloctest.RequireFound(t, newBug(NonatomicClaim), sc, model.Unique, 200)
+	why := alloctest.RequireFound(t, zoo(NonatomicClaim, model.Unique), sc, 200)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, newBug(NonatomicClaim), model.Unique, model.SmallParams(), false, 3000)
+	alloctest.RequireFoundRandom(t, zoo(NonatomicClaim, model.Unique), model.SmallParams(), 3000, alloctest.Busy)
 }
 
 // TestZooPidmapLateAddingCheck: a number claimed and then released because
@@ -35,19 +35,19 @@ func TestZooPidmapLateAddingCheck(t *testing.T) {
 	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(),
 		Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "disable", "free 1")},
 	}
-	why := alloctest.RequireFound(t, newBug(LateAddingCheck), sc, model.Unique, 500)
+	why := alloctest.RequireFound(t, zoo(LateAddingCheck, model.Unique), sc, 500)
 	t.Logf("first failure:\n%s", why)
-	alloctest.RequireFoundRandom(t, newBug(LateAddingCheck), model.Unique, model.SmallParams(), false, 10000)
+	alloctest.RequireFoundRandom(t, zoo(LateAddingCheck, model.Unique), model.SmallParams(), 10000, alloctest.Busy)
 }
 
 // TestZooPidmapUncheckedFull: alloc_pidmap's EAGAIN as v4.14 gave it, on a
 // bitmap of three words: a free behind the scan and a claim ahead of it.
 func TestZooPidmapUncheckedFull(t *testing.T) {
-	why := alloctest.RequireFound(t, newBug(UncheckedFull), falseEAGAINWide(t), model.Unique, 2000)
+	why := alloctest.RequireFound(t, zoo(UncheckedFull, model.Unique), falseEAGAINWide(t), 2000)
 	t.Logf("first failure:\n%s", why)
 	if testing.Short() || alloctest.RaceEnabled {
 		return
 	}
 	// The checker's finding: three threads, two of them allocating.
-	alloctest.RequireFound(t, newBug(UncheckedFull), findingEAGAINNotFull(t), model.Unique, 5000)
+	alloctest.RequireFound(t, zoo(UncheckedFull, model.Unique), findingEAGAINNotFull(t), 5000)
 }

@@ -12,5 +12,5 @@ import (
 // compared). Never run this test with -rewrite: the file belongs to the
 // spec.
 func TestGoldenImplAgrees(t *testing.T) {
-	alloctest.GoldenImplAgrees(t, "../../spec/pspace2006/testdata/pspace2006", newCorrect)
+	alloctest.GoldenImplAgrees(t, "../../spec/pspace2006/testdata/pspace2006", correct.New)
 }

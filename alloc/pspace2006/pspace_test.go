@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	pspec "github.com/pidcheck/pidcheck/spec/pspace2006"
@@ -17,10 +18,12 @@ import (
 // go test -run Concurrent -seeds 10000.
 var seeds = flag.Int("seeds", 0, "schedules for the concurrent correctness test (0: the default)")
 
-func newCorrect(env sched.Env, p model.Params) model.Impl { return New(env, p) }
+// correct is pspace2006 as the engine checks it: spec/pspace2006, cyclic.
+var correct = alloctest.Correct("pspace2006", model.SpecPspace2006, model.Cyclic, New)
 
-func newBug(bug Bug) alloctest.NewImpl {
-	return func(env sched.Env, p model.Params) model.Impl { return NewZoo(env, p, bug) }
+// zoo is the zoo variant bug, checked as correct is.
+func zoo(bug Bug) checker.Target {
+	return alloctest.Zoo(bug, model.SpecPspace2006, model.Cyclic, NewZoo)
 }
 
 // newGen starts alloctest's op generator at handle next; half the kills
@@ -55,26 +58,22 @@ func TestPropertyPSpace2006Sequential(t *testing.T) {
 // TestConcurrentPSpace2006Linearizable: under the random scheduler, every
 // history of the correct implementation is linearizable against the spec
 // with the Cyclic policy it claims.
+// The engine's generator aims kill(-n) at the wait IDs of the leaders
+// its init part makes, so the scenarios need no edit of pspace's own.
 func TestConcurrentPSpace2006Linearizable(t *testing.T) {
-	p := alloctest.ProcessParams()
-	alloctest.CheckLinearizable(t, pspec.New(p, model.Cyclic), *seeds, newGen, newCorrect)
+	alloctest.CheckLinearizable(t, correct, *seeds, nil)
 }
 
 // TestZooPSpace2006Found: each zoo variant is exposed within its budget of
 // random schedules (measured: see the report in the registry's comments).
 func TestZooPSpace2006Found(t *testing.T) {
-	p := alloctest.ProcessParams()
-	alloctest.RequireZooFound(t, pspec.New(p, model.Cyclic), newGen, []alloctest.ZooCase{
-		{Name: "pspace-wait-inner", New: newBug(WaitInner), Budget: 10000},
-		{Name: "pspace-kill-group-escape", New: newBug(KillGroupEscape), Budget: 10000},
-		{Name: "pspace-wait-id-freed-at-exit", New: newBug(WaitIDFreedAtExit), Budget: 10000},
-	})
+	alloctest.RequireZooFound(t, 10000, nil, zoo(WaitInner), zoo(KillGroupEscape), zoo(WaitIDFreedAtExit))
 }
 
 // TestStressPSpace2006Real: real goroutines on the pass-through Env (run with
 // -race); the invariants hold afterwards and nothing panics.
 func TestStressPSpace2006Real(t *testing.T) {
-	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, newCorrect, newGen)
+	alloctest.StressProcess(t, model.Params{PidMax: 64, Floor: 8, MaxLevel: 1}, correct.New, newGen)
 }
 
 func ExampleSystem() {

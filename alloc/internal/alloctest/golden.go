@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -19,7 +20,7 @@ import (
 // skipped: the 2006 implementations claim cyclic only. The implementation
 // must be a model.Validator; Validate must hold after each case. Never run
 // it with -rewrite: the file belongs to the spec.
-func GoldenImplAgrees(t *testing.T, path string, newImpl NewImpl) {
+func GoldenImplAgrees(t *testing.T, path string, newImpl checker.NewImpl) {
 	datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
 		p := model.SmallParams()
 		state := false

@@ -53,3 +53,27 @@ func CheckSequentialCyclic(t *rapid.T, a model.Impl, p model.Params) {
 		cyclic = next
 	}
 }
+
+// GenAllocOp draws an allocator op with numbers around [0, pidMax]
+// (out-of-range ones included, for the errno contract).
+func GenAllocOp(p model.Params) *rapid.Generator[model.Op] {
+	return rapid.Custom(func(t *rapid.T) model.Op {
+		n := rapid.IntRange(-1, p.PidMax+1)
+		switch rapid.IntRange(0, 9).Draw(t, "kind") {
+		case 0, 1, 2, 3:
+			return model.Op{Kind: model.Alloc}
+		case 4, 5:
+			return model.Op{Kind: model.Free, N: n.Draw(t, "n")}
+		case 6:
+			return model.Op{Kind: model.AllocAt, N: n.Draw(t, "n")}
+		case 7:
+			return model.Op{Kind: model.SetCursor, N: n.Draw(t, "n")}
+		case 8:
+			return model.Op{Kind: model.SetMax, N: n.Draw(t, "n")}
+		}
+		if rapid.IntRange(0, 4).Draw(t, "disable?") == 0 {
+			return model.Op{Kind: model.Disable}
+		}
+		return model.Op{Kind: model.Alloc}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -11,7 +12,7 @@ import (
 // Stress runs threads goroutines doing rounds of alloc/free on a shared
 // allocator (the pass-through Env: run it with -race) and checks that held
 // numbers are unique and that every free of a held number succeeds.
-func Stress(t testing.TB, newImpl NewImpl, p model.Params, threads, rounds int) {
+func Stress(t testing.TB, newImpl checker.NewImpl, p model.Params, threads, rounds int) {
 	t.Helper()
 	var mu sync.Mutex
 	holder := map[int]int{}

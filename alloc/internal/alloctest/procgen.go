@@ -1,18 +1,15 @@
 package alloctest
 
 import (
-	"time"
-
 	"math/rand/v2"
 	"testing"
 
-	"github.com/anishathalye/porcupine"
 	"pgregory.net/rapid"
 
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
-	"github.com/pidcheck/pidcheck/spec/linmodel"
 )
 
 // ProcGen draws process-level ops over the handles a scenario has used so
@@ -126,68 +123,49 @@ func CheckSequential(t *rapid.T, impl model.Impl, st spec.State, g *ProcGen) {
 	}
 }
 
-// ProcessScenario builds a random concurrent scenario: a sequential part
-// that makes t1 unshare and fork t2 (the first task of the new space) and
-// t2 fork t3, then threads of ops drawn by newGen(4), and a drain that reads
-// every handle's numbers.
-func ProcessScenario(seed uint64, threads, ops int, newGen func(next model.Handle) *ProcGen) model.Scenario {
-	rng := rand.New(rand.NewPCG(seed, 0x0b5))
-	pick := func(n int) int { return rng.IntN(n) }
-	sc := model.Scenario{Level: model.ProcessLevel, Params: model.Params{PidMax: 12, Floor: 3, MaxLevel: 2}}
-	sc.Init = []model.Op{
-		{Kind: model.Fork, Task: 0, Child: 1},
-		{Kind: model.Unshare, Task: 1},
-		{Kind: model.Fork, Task: 1, Child: 2},
-		{Kind: model.Fork, Task: 2, Child: 3},
-	}
-	g := newGen(4)
-	for i := 0; i < threads; i++ {
-		var th []model.Op
-		for j := 0; j < ops; j++ {
-			th = append(th, g.Draw(pick))
+// Renumber is an Edit that passes the numbers the parallel part's ops aim
+// at (wait, kill and lookup pids, set_tid tids) through g's Number hook,
+// and kill pids through its KillPid hook, as Draw does: a design's own
+// numbers in the engine's generated scenarios.
+func (g *ProcGen) Renumber(src checker.Source, sc model.Scenario) model.Scenario {
+	pick := func(n int) int { return src.IntRange(0, n-1, "renumber") }
+	number := func(n int) int {
+		if g.Number != nil {
+			n = g.Number(n, pick)
 		}
-		sc.Threads = append(sc.Threads, th)
+		return n
 	}
-	for _, h := range g.Known {
-		sc.Post = append(sc.Post,
-			model.Op{Kind: model.Translate, Task: 0, Target: h},
-			model.Op{Kind: model.Translate, Task: 2, Target: h},
-			model.Op{Kind: model.GetPid, Task: h})
+	c := sc.Clone()
+	for _, th := range c.Threads {
+		for i := range th {
+			op := &th[i]
+			switch op.Kind {
+			case model.Wait, model.Lookup:
+				op.Pid = number(op.Pid)
+			case model.Kill:
+				op.Pid = number(op.Pid)
+				if g.KillPid != nil {
+					op.Pid = g.KillPid(op.Pid, pick)
+				}
+			case model.ForkWithTid:
+				op.Tids = append([]int(nil), op.Tids...)
+				for k := range op.Tids {
+					op.Tids[k] = number(op.Tids[k])
+				}
+			}
+		}
 	}
-	return sc
+	return c
 }
 
-// FindBug explores seeds 0, 1, … up to budget (one ProcessScenario of two
-// threads of three ops and one random schedule per seed) and returns the
-// first seed whose history is not linearizable against s, or whose final
-// state fails Validate, with the reason; -1 if none.
-func FindBug(t testing.TB, s spec.Spec, budget int, newGen func(next model.Handle) *ProcGen, newImpl NewImpl) (int, string) {
-	t.Helper()
-	m := linmodel.Model(s)
-	for seed := 0; seed < budget; seed++ {
-		sc := ProcessScenario(uint64(seed), 2, 3, newGen)
-		hist, out, invalid := RunScenarioValidate(newImpl, sc, sched.NewRandom(uint64(seed)))
-		if out.Failed() {
-			t.Fatalf("seed %d: run failed: %v %s", seed, out.Verdict, out.Message)
-		}
-		if invalid != nil {
-			return seed, invalid.Error()
-		}
-		if !porcupine.CheckOperations(m, hist) {
-			return seed, linmodel.Explain(s, hist, 10*time.Second, nil)
-		}
-	}
-	return -1, ""
-}
-
-// ProcessParams are the parameters of every ProcessScenario: pid_max 12,
-// floor 3, two levels of nesting.
+// ProcessParams are the parameters of the process-level explorations:
+// pid_max 12, floor 3, two levels of nesting.
 func ProcessParams() model.Params { return model.Params{PidMax: 12, Floor: 3, MaxLevel: 2} }
 
-// CheckLinearizable fails the test unless every FindBug run of newImpl
-// against s is linearizable and valid: 300 seeds (50 in -short and -race
-// runs), or seeds when it is positive.
-func CheckLinearizable(t testing.TB, s spec.Spec, seeds int, newGen func(next model.Handle) *ProcGen, newImpl NewImpl) {
+// CheckLinearizable fails the test unless every run of Random on target
+// (ProcessParams, base seed 1, edited by edit) is Ok: 300 schedules (50 in
+// -short and -race runs), or seeds when it is positive.
+func CheckLinearizable(t testing.TB, target checker.Target, seeds int, edit Edit) {
 	t.Helper()
 	budget := 300
 	if testing.Short() || RaceEnabled {
@@ -196,34 +174,34 @@ func CheckLinearizable(t testing.TB, s spec.Spec, seeds int, newGen func(next mo
 	if seeds > 0 {
 		budget = seeds
 	}
-	if seed, why := FindBug(t, s, budget, newGen, newImpl); seed >= 0 {
-		t.Fatalf("seed %d: %s", seed, why)
+	r, k, err := Random(target, ProcessParams(), 1, budget, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != nil {
+		t.Fatalf("schedule %d: %s", k, Report(r))
 	}
 }
 
-// ZooCase is a zoo variant and the number of FindBug seeds it must be
-// found within.
-type ZooCase struct {
-	Name   string
-	New    NewImpl
-	Budget int
-}
-
-// RequireZooFound checks that FindBug exposes each zoo variant against s
-// within its budget, and logs the seed. It is skipped in -short and -race
-// runs: the budgets are measured without them.
-func RequireZooFound(t testing.TB, s spec.Spec, newGen func(next model.Handle) *ProcGen, cases []ZooCase) {
+// RequireZooFound checks that Random (ProcessParams, base seed 1, edited by
+// edit) exposes each zoo target within budget schedules, and logs how many
+// it needed. It is skipped in -short and -race runs: the budget is
+// measured without them.
+func RequireZooFound(t testing.TB, budget int, edit Edit, zoo ...checker.Target) {
 	t.Helper()
 	if testing.Short() || RaceEnabled {
 		t.Skip("zoo budgets are measured without -race and -short")
 	}
-	for _, tc := range cases {
-		seed, why := FindBug(t, s, tc.Budget, newGen, tc.New)
-		if seed < 0 {
-			t.Errorf("%s: not found in %d schedules", tc.Name, tc.Budget)
-			continue
+	for _, target := range zoo {
+		r, n, err := Random(target, ProcessParams(), 1, budget, edit)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case r == nil:
+			t.Errorf("%s: not found in %d schedules", target.Name, budget)
+		default:
+			t.Logf("%s: found after %d schedules: %s", target.Name, n, r.Verdict)
 		}
-		t.Logf("%s: found at seed %d (%d schedules): %s", tc.Name, seed, seed+1, why)
 	}
 }
 
@@ -232,7 +210,7 @@ func RequireZooFound(t testing.TB, s spec.Spec, newGen func(next model.Handle) *
 // (children numbered apart per thread) after t1 has unshared and forked
 // t2, and fails unless the run ends cleanly and the implementation's
 // Validate holds afterwards.
-func StressProcess(t testing.TB, p model.Params, newImpl NewImpl, newGen func(next model.Handle) *ProcGen) {
+func StressProcess(t testing.TB, p model.Params, newImpl checker.NewImpl, newGen func(next model.Handle) *ProcGen) {
 	t.Helper()
 	for round := 0; round < 5; round++ {
 		var impl model.Impl
