@@ -3,6 +3,7 @@ package linux_test
 import (
 	"testing"
 
+	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
 	"github.com/pidcheck/pidcheck/alloc/linux"
 	"github.com/pidcheck/pidcheck/checker/sched"
 )
@@ -30,7 +31,7 @@ func TestThreadOpsRefused(t *testing.T) {
 	err := sched.RunReal(func(env sched.Env) {
 		sys := linux.New(env, testParams)
 		for _, s := range script {
-			op := ops(t, s.op)[0]
+			op := alloctest.Ops(t, s.op)[0]
 			if got := sys.Apply(op).Format(op.Kind); got != s.want {
 				t.Errorf("%s -> %s, want %s", s.op, got, s.want)
 			}
