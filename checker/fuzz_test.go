@@ -48,3 +48,29 @@ func TestFuzzRunBoundsAStuckInput(t *testing.T) {
 		}
 	}
 }
+
+// TestShrinkLeavesAWatchdogVerdictAlone: shrinking a run that left a thread
+// stuck outside the scheduler runs no candidate at all (each would wait out
+// the watchdog and leave one more goroutine behind).
+func TestShrinkLeavesAWatchdogVerdictAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a 2 s watchdog")
+	}
+	release := make(chan struct{})
+	defer close(release)
+	made := 0
+	e := Target{Name: "stuck-block", Spec: model.SpecAlloc, Policy: model.Unique,
+		New: func(env sched.Env, p model.Params) model.Impl {
+			made++
+			return &stuckImpl{mode: "block", n: env.NewInt32("stuck.n", 0), release: release}
+		}}
+	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(), Threads: [][]model.Op{{{Kind: model.Alloc}}, {{Kind: model.Free, N: 1}}}}
+	r := Run(e, sc, sched.NewRandom(1), FuzzRunOptions)
+	if r.Verdict != violation(traces.Watchdog) {
+		t.Fatalf("verdict %s", r.Verdict)
+	}
+	made = 0
+	if s := Shrink(e, r, ShrinkOptions{Run: FuzzRunOptions}); s != r || made != 0 {
+		t.Fatalf("Shrink ran %d candidate(s)", made)
+	}
+}

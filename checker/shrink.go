@@ -34,8 +34,12 @@ type ShrinkOptions struct {
 // schedule's context switches (see guided) and, when that no longer fails,
 // with a few fresh random and PCT schedules. Shrink is deterministic given
 // its inputs, except that a time budget may stop it early.
+//
+// A watchdog verdict is not shrunk: its run left a thread stuck outside the
+// scheduler (a goroutine that cannot be stopped), and every candidate
+// would cost the watchdog's wait and leave another one.
 func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
-	if !r.Failed() {
+	if !r.Failed() || r.Verdict.Kind == traces.Watchdog {
 		return r
 	}
 	if o.Seeds <= 0 {
