@@ -49,6 +49,10 @@ func (s *System) exec(h model.Handle) model.Result {
 	old.state = zombie // killed, and waited for: "while (leader->exit_state == 0)"
 	moveChildren(old, t)
 	s.deThread.exchange(s, t, old)
+	// Freeing the old numbers may leave a dying init's child reapable
+	// (never in today's exchange, whose thread is alive in every level:
+	// only a release in a later hold, ExecLateRelease, can race a zap).
+	s.settle()
 	s.tasklistLock.Unlock()
 	return model.Result{}
 }
