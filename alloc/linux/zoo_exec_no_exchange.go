@@ -18,7 +18,10 @@ package linux
 // PIDTYPE_PID links under tasklist_lock (kernel/exec.c de_thread →
 // kernel/pid.c exchange_tids, then transfer_pid for the TGID), so the
 // exec'ing thread takes the leader's numbers in every level and the old
-// leader is released holding the thread's old ones.
+// leader is released holding the thread's old ones. (Before exchange_tids,
+// Eric W. Biederman's rework, de_thread moved the thread onto the leader's
+// pid with change_pid(tsk, PIDTYPE_PID, task_pid(leader)), the old leader
+// sharing it until release_task: the TGID survived then too.)
 var ExecNoExchange Bug = execNoExchange{}
 
 // execNoExchange is ExecNoExchange's de_thread.
