@@ -41,19 +41,16 @@ func genHandle(t *rapid.T, label string) model.Handle {
 // genNonsenseOp draws an op of level l most of the time, of any kind
 // (including ones that do not exist) otherwise, with every field drawn from
 // sensible and absurd values alike.
-func genNonsenseOp(t *rapid.T, l model.Level, threads bool) model.Op {
+func genNonsenseOp(t *rapid.T, l model.Level) model.Op {
 	var kinds []model.Kind
 	for _, k := range model.Kinds() {
-		if k.Level() == l && (threads || !isThreadKind(k)) {
+		if k.Level() == l {
 			kinds = append(kinds, k)
 		}
 	}
 	var k model.Kind
 	if rapid.IntRange(0, 9).Draw(t, "wrong_level") == 0 {
 		k = model.Kind(rapid.IntRange(0, len(model.Kinds())+3).Draw(t, "any_kind"))
-		if !threads && isThreadKind(k) {
-			k = 0
-		}
 	} else {
 		k = rapid.SampledFrom(kinds).Draw(t, "kind")
 	}
@@ -72,18 +69,6 @@ func genNonsenseOp(t *rapid.T, l model.Level, threads bool) model.Op {
 	}
 	return op
 }
-
-// isThreadKind reports whether k is one of the thread ops.
-func isThreadKind(k model.Kind) bool {
-	return k == model.Thread || k == model.GetTid || k == model.ExitThread || k == model.Exec
-}
-
-// threadsJudged reports whether e's thread-op answers can be held to its
-// spec. spec.Linux models threads but alloc/linux does not yet (issue 11:
-// the implementation step comes later) and refuses them
-// (linux.TestThreadOpsRefused pins that); the 2006 designs refuse them in
-// spec and implementation alike, so they are judged.
-func threadsJudged(e alloc.Entry) bool { return e.Spec != "linux" }
 
 // genNonsenseParams draws small parameters, and sometimes the kernel's.
 func genNonsenseParams(t *rapid.T) model.Params {
@@ -133,7 +118,7 @@ func TestPropertyNonsenseOpsNeverPanic(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ops := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) model.Op { return genNonsenseOp(t, e.Level, threadsJudged(e)) }), 1, 40).Draw(t, "ops")
+				ops := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) model.Op { return genNonsenseOp(t, e.Level) }), 1, 40).Draw(t, "ops")
 				var failure string
 				runErr := sched.RunReal(func(env sched.Env) {
 					impl := e.New(env, p)

@@ -30,5 +30,17 @@ func linuxLevel() []Entry {
 			"the kernel's own behaviour: pid_max is read once before the allocation, so a pid_max lowered before the task became visible leaves it with an out-of-range number"),
 		zoo(l, model.Unique, linux.NewZoo, linux.InflightVisible,
 			"the kernel's own behaviour: a number held by a fork still in flight answers EEXIST/EAGAIN at once, not linearizable when that fork fails"),
+		zoo(l, model.Unique, linux.NewZoo, linux.LeaderFreedTwice,
+			"a delayed group leader's numbers are freed when its last thread is released, and again when its parent reaps it"),
+		zoo(l, model.Unique, linux.NewZoo, linux.ExecNoExchange,
+			"de_thread without exchange_tids: exec from a non-leader frees the TGID and the process lives on under the thread's number"),
+		zoo(l, model.Unique, linux.NewZoo, linux.ExecLateRelease,
+			"the kernel's own shape: de_thread publishes the new leader, drops tasklist_lock and only then releases the old one, which still holds the exec'ing thread's old number"),
+		zoo(l, model.Unique, linux.NewZoo, linux.ReaperNotHandedOn,
+			"a multi-threaded init's reaper role is not handed to a live thread: the space dies when init's reaper thread exits"),
+		zoo(l, model.Unique, linux.NewZoo, linux.CloneThreadAfterUnshare,
+			"CLONE_THREAD allowed after unshare(CLONE_NEWPID) or setns: a thread joins its group from another pid namespace"),
+		zoo(l, model.Unique, linux.NewZoo, linux.KillThreadOnly,
+			"kill(2) to a thread's number ends only that thread, as tkill would, not its thread group"),
 	}
 }

@@ -18,7 +18,10 @@ type GenOptions struct {
 	Leave []model.Kind
 	// Oracle, when set, answers a sequential op list the way the spec does.
 	// The generator runs the init part through it to learn which numbers
-	// are taken, reaped and next, and leans its arguments toward them.
+	// are taken, reaped and next, and leans its arguments toward them;
+	// and asks it once whether the spec has threads: when it answers a
+	// thread creation EINVAL (openvz, pspace2006), no thread op is
+	// generated, as if every thread kind were in Leave.
 	Oracle func(ops []model.Op) []model.Result
 }
 

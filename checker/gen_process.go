@@ -17,6 +17,10 @@ type procGen struct {
 	// leaders are the numbers, in their parent's space, of tasks that lead
 	// a space (inits), learnt from the init part: kill(-n) aims at them.
 	leaders []int
+	// noThreads: the spec refuses the thread ops (openvz, pspace2006
+	// answer EINVAL), so none is generated, and the draws are those of a
+	// scenario without them.
+	noThreads bool
 }
 
 type genTask struct {
@@ -26,6 +30,7 @@ type genTask struct {
 	init       bool // probably the init of its space
 	owner      int  // -1: made by the init part (every thread may use it); else the thread
 	exited     bool // some op already made it exit (a guess: the op may fail)
+	leader     int  // index of its thread group's leader (itself for a process)
 }
 
 type genSpace struct {
@@ -36,6 +41,7 @@ type genSpace struct {
 
 func genProcess(src Source, o GenOptions) model.Scenario {
 	g := &procGen{src: src, o: o}
+	g.noThreads = refusesThreads(o)
 	g.spaces = []genSpace{{parent: -1}}
 	g.tasks = []genTask{{h: model.Root, init: true, owner: -1}}
 	g.spaces[0].tasks = 1
@@ -83,7 +89,7 @@ func (g *procGen) learn(init []model.Op) {
 				continue
 			}
 			switch op.Kind {
-			case model.Fork, model.ForkWithTid:
+			case model.Fork, model.ForkWithTid, model.Thread:
 				ns := res[i].NSpid
 				seen = append(seen, ns...)
 				if int(op.Child) < len(g.tasks) && g.tasks[op.Child].init && len(ns) >= 2 {
@@ -112,9 +118,85 @@ func (g *procGen) learn(init []model.Op) {
 func (g *procGen) fork(parent int, owner int) model.Handle {
 	h := model.Handle(len(g.tasks))
 	sp := g.tasks[parent].childSpace
-	g.tasks = append(g.tasks, genTask{h: h, space: sp, childSpace: sp, init: g.spaces[sp].tasks == 0, owner: owner})
+	g.tasks = append(g.tasks, genTask{h: h, space: sp, childSpace: sp, init: g.spaces[sp].tasks == 0, owner: owner, leader: int(h)})
 	g.spaces[sp].tasks++
 	return h
+}
+
+// thread records a thread created by t (in t's own space, in t's group)
+// and returns its handle. After unshare or setns the spec refuses it
+// (EINVAL): the shadow then counts it as never alive.
+func (g *procGen) thread(t int, owner int) model.Handle {
+	h := model.Handle(len(g.tasks))
+	tk := g.tasks[t]
+	g.tasks = append(g.tasks, genTask{h: h, space: tk.space, childSpace: tk.space, init: tk.init, owner: owner,
+		leader: tk.leader, exited: tk.childSpace != tk.space})
+	return h
+}
+
+// refusesThreads reports whether the scenario's spec refuses thread
+// creation (the 2006 designs answer EINVAL), asking the oracle once.
+func refusesThreads(o GenOptions) bool {
+	if !o.allows(model.Thread) {
+		return true
+	}
+	if o.Oracle == nil {
+		return false
+	}
+	res := o.Oracle([]model.Op{{Kind: model.Thread, Task: model.Root, Child: 1}})
+	return len(res) == 1 && res[0].Err == model.EINVAL
+}
+
+// allows reports whether ops of kind k may be generated.
+func (g *procGen) allows(k model.Kind) bool {
+	if g.noThreads && isThreadKind(k) {
+		return false
+	}
+	return g.o.allows(k)
+}
+
+// isThreadKind reports whether k is one of the thread ops.
+func isThreadKind(k model.Kind) bool {
+	return k == model.Thread || k == model.GetTid || k == model.ExitThread || k == model.Exec
+}
+
+// unshared returns the live tasks thread th may use whose children go to
+// another space than their own (after unshare or setns).
+func (g *procGen) unshared(th int) []int {
+	var out []int
+	for _, i := range g.usable(th, true) {
+		if t := g.tasks[i]; t.childSpace != t.space {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// groupOf returns the tasks of the group led by leader l, l first.
+func (g *procGen) groupOf(l int) []int {
+	var out []int
+	for i, t := range g.tasks {
+		if t.leader == l {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// threaded returns the tasks thread th may use that lead a group with
+// another thread, or (nonLeaders) that are threads other than a leader.
+func (g *procGen) threaded(th int, nonLeaders bool) []int {
+	var out []int
+	for _, i := range g.usable(th, true) {
+		t := g.tasks[i]
+		switch {
+		case nonLeaders && t.leader != i:
+			out = append(out, i)
+		case !nonLeaders && t.leader == i && len(g.groupOf(i)) > 1:
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 func (g *procGen) unshare(t int) {
@@ -176,10 +258,11 @@ func (g *procGen) others(owner int) []int {
 func (g *procGen) initStep() []model.Op {
 	var ops []model.Op
 	// The kinds each shape needs beyond fork, exit and wait.
-	w := []int{4, 4, 2, 2, 1, 1, 1, 1}
-	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare}} {
+	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2}
+	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare},
+		8: {model.Thread}, 9: {model.Thread, model.Unshare}} {
 		for _, k := range kinds {
-			if !g.o.allows(k) {
+			if !g.allows(k) {
 				w[i] = 0
 			}
 		}
@@ -251,6 +334,34 @@ func (g *procGen) initStep() []model.Op {
 			model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: c},
 			model.Op{Kind: model.Exit, Task: c, Code: 1})
 		g.tasks[c].exited = true
+	case 8: // a process with one or two threads, its leader sometimes gone first
+		p := g.actor(-1, "parent")
+		c := g.fork(p, -1)
+		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: c})
+		ops = append(ops, g.threads(int(c))...)
+		if chance(g.src, 1, 4, "leader exits first") {
+			ops = append(ops, model.Op{Kind: model.ExitThread, Task: c, Code: g.src.IntRange(0, 3, "code")})
+			g.tasks[c].exited = true
+		}
+	case 9: // a new space whose init has threads, sometimes a child too
+		p := g.actor(-1, "parent")
+		ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[p].h})
+		g.unshare(p)
+		in := g.fork(p, -1)
+		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: in})
+		ops = append(ops, g.threads(int(in))...)
+		if chance(g.src, 1, 2, "populate") {
+			ops = append(ops, model.Op{Kind: model.Fork, Task: in, Child: g.fork(int(in), -1)})
+		}
+	}
+	return ops
+}
+
+// threads gives task t one or two threads, in the init part.
+func (g *procGen) threads(t int) []model.Op {
+	var ops []model.Op
+	for range g.src.IntRange(1, 2, "threads in group") {
+		ops = append(ops, model.Op{Kind: model.Thread, Task: g.tasks[t].h, Child: g.thread(t, -1)})
 	}
 	return ops
 }
@@ -307,6 +418,12 @@ var procKinds = []struct {
 	{model.ForkWithTid, 4},
 	{model.GetPid, 2},
 	{model.GetPPid, 2},
+	// The thread ops, last: a spec that refuses them gives them weight 0,
+	// and the draws are a scenario's without them.
+	{model.Thread, 8},
+	{model.ExitThread, 6},
+	{model.Exec, 4},
+	{model.GetTid, 2},
 }
 
 func (g *procGen) num(label string) int { return pick(g.src, g.nums, label) }
@@ -315,7 +432,7 @@ func (g *procGen) num(label string) int { return pick(g.src, g.nums, label) }
 func (g *procGen) threadOp(th int) model.Op {
 	w := make([]int, len(procKinds))
 	for i, k := range procKinds {
-		if g.o.allows(k.kind) {
+		if g.allows(k.kind) {
 			w[i] = k.weight
 		}
 	}
@@ -391,6 +508,58 @@ func (g *procGen) threadOp(th int) model.Op {
 		}
 	case model.SetLastPid:
 		op.N = g.num("last pid")
+	case model.Thread:
+		// Lean toward inits (a threaded init outlives its first thread)
+		// and toward tasks whose children go to another space (EINVAL).
+		switch weighted(g.src, []int{2, 2, 2}, "thread by whom") {
+		case 1:
+			if in := g.inits(th); len(in) > 0 {
+				a = pick(g.src, in, "init")
+			}
+		case 2:
+			if un := g.unshared(th); len(un) > 0 {
+				a = pick(g.src, un, "unshared")
+			}
+		}
+		if a == 0 {
+			a = int(g.fork(0, th)) // the root's init gets no threads: a child does
+			op = model.Op{Kind: model.Fork, Task: model.Root, Child: g.tasks[a].h}
+			break
+		}
+		op.Task = g.tasks[a].h
+		op.Child = g.thread(a, th)
+	case model.ExitThread:
+		// Lean toward leaders that have threads (the leader exits first)
+		// and toward inits (a threaded init hands its reaper role on).
+		switch weighted(g.src, []int{2, 2, 1}, "exit which thread") {
+		case 0:
+			if ls := g.threaded(th, false); len(ls) > 0 {
+				a = pick(g.src, ls, "leader")
+			}
+		case 1:
+			if in := g.inits(th); len(in) > 0 {
+				a = pick(g.src, in, "init")
+			}
+		}
+		if a == 0 {
+			op.Kind = model.Wait // t0 does not exit; it reaps instead
+			op.Pid = -1
+			break
+		}
+		op.Task = g.tasks[a].h
+		op.Code = g.src.IntRange(0, 3, "code")
+		g.tasks[a].exited = true
+	case model.Exec:
+		// Lean toward non-leader threads: de_thread's exchange.
+		if ts := g.threaded(th, true); len(ts) > 0 && chance(g.src, 3, 4, "exec by a thread") {
+			a = pick(g.src, ts, "thread")
+		}
+		op.Task = g.tasks[a].h
+		for _, m := range g.groupOf(g.tasks[a].leader) {
+			if m != a {
+				g.tasks[m].exited = true // killed by the exec
+			}
+		}
 	}
 	return op
 }

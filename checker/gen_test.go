@@ -61,7 +61,7 @@ func TestPropertyScenarioWellFormed(t *testing.T) {
 		forked := map[model.Handle]string{model.Root: "root"}
 		for i, ops := range sc.Threads {
 			for _, op := range ops {
-				if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+				if op.Kind.Creates() {
 					if _, dup := forked[op.Child]; dup {
 						t.Fatalf("%s forked twice", op.Child)
 					}
@@ -94,7 +94,7 @@ func TestPropertyScenarioWellFormed(t *testing.T) {
 				if op.Kind == model.Exit && op.Task == model.Root {
 					t.Fatalf("%s: the root exits", where)
 				}
-				if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+				if op.Kind.Creates() {
 					if w, dup := forked[op.Child]; dup && w != "later "+where {
 						t.Fatalf("%s: %s forked twice", where, op.Child)
 					}

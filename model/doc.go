@@ -124,9 +124,9 @@
 // An implementation or design without some op answers it EINVAL from a live
 // actor (ESRCH from any other, as every op) and changes nothing. The thread
 // ops are answered so by spec/openvz and spec/pspace2006 (their package docs
-// say why) and their implementations, and, until its threads land, by
-// alloc/linux, which then fails any scenario with thread ops against
-// spec.Linux.
+// say why) and their implementations. A user's implementation that lacks
+// some op leaves it out of its scenarios (checker.GenOptions.Leave; the
+// typed adapters list what is missing) instead of answering it.
 //
 // Allocator-level ops have no actor. Every number is free at first; the
 // cursor starts at 0 (a fresh space: the first cyclic alloc gives 1); max

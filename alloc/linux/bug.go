@@ -25,6 +25,12 @@ type seams struct {
 	release     release         // when a task's numbers are freed (FreeAtExit)
 	killAll     killAll         // kill(-1)'s targets (KillAllLeak)
 	translation translation     // task_pid_nr_ns (TranslateDying)
+
+	cloneThread   cloneThread   // CLONE_THREAD against the pid namespaces (CloneThreadAfterUnshare)
+	reaperHandOn  reaperHandOn  // who inherits an exiting thread's children and reaper role (ReaperNotHandedOn)
+	delayedLeader delayedLeader // a zombie leader whose last thread is released (LeaderFreedTwice)
+	deThread      deThread      // exec's takeover of the leader (ExecNoExchange, ExecLateRelease)
+	groupSignal   groupSignal   // a fatal signal to a thread's number (KillThreadOnly)
 }
 
 // today is today's Linux at every seam.
@@ -41,5 +47,11 @@ func todaysSeams() seams {
 		release:     today{},
 		killAll:     today{},
 		translation: today{},
+
+		cloneThread:   today{},
+		reaperHandOn:  today{},
+		delayedLeader: today{},
+		deThread:      today{},
+		groupSignal:   today{},
 	}
 }

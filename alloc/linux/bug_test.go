@@ -10,7 +10,8 @@ import (
 // at exactly one seam, and names itself "linux-…", each name its own.
 func TestEachBugReplacesOneSeam(t *testing.T) {
 	bugs := []Bug{PublishEarly, UnwindLeak, NoDeadCheck, NoForkRecheck, FirstForkPublish,
-		FreeAtExit, KillAllLeak, TranslateDying, InflightVisible, PidmaxWindow}
+		FreeAtExit, KillAllLeak, TranslateDying, InflightVisible, PidmaxWindow,
+		LeaderFreedTwice, ExecNoExchange, ExecLateRelease, ReaperNotHandedOn, CloneThreadAfterUnshare, KillThreadOnly}
 	want := reflect.ValueOf(todaysSeams())
 	names := map[string]bool{}
 	for _, b := range bugs {

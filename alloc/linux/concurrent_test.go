@@ -13,7 +13,10 @@ import (
 
 // raceScenarios are hand-written races between the ops that share state:
 // forks into one nested space, an init's death against forks, setns, kill
-// and waits, nested zaps, kill(-1) against forks.
+// and waits, nested zaps, kill(-1) against forks; and threads: a leader
+// and its threads exiting together, exit_group against thread creation,
+// exec from a non-leader against lookups and kill, a threaded init dying
+// thread by thread, threads in nested spaces.
 var raceScenarios = []struct {
 	name       string
 	init, post string
@@ -47,6 +50,24 @@ var raceScenarios = []struct {
 	// must not attach with root number 5 after the write), set_tid too.
 	{name: "pid_max lowered under nested forks",
 		init: "t0 fork t1; t0 fork t2; t0 unshare; t0 fork t3", threads: []string{"t3 fork t4", "t1 pid_max 5; t4 fork t5", "t0 fork t6 tid=3,6"}},
+	// Threads: the leader exits first while its threads exit and the
+	// parent waits; the group's status is the last thread's.
+	{name: "leader and threads exit together",
+		init: "t0 fork t1; t1 thread t2; t1 thread t3", threads: []string{"t1 exit_thread 3; t0 wait -1", "t2 exit_thread 5", "t3 exit_thread 7; t0 wait -1"}},
+	{name: "exit_group against thread creation and a thread's fork",
+		init: "t0 fork t1; t1 thread t2", threads: []string{"t2 exit 9", "t1 thread t3; t3 fork t4", "t0 wait -1; t0 lookup 3"}},
+	// de_thread against the other threads' own ops and lookups of the
+	// numbers it exchanges and frees.
+	{name: "exec from a non-leader against lookups",
+		init: "t0 fork t1; t1 thread t2; t1 thread t3", threads: []string{"t2 exec; t2 getpid", "t0 lookup 3; t0 translate t1", "t3 fork t4; t1 exit_thread 0"}},
+	{name: "kill to a thread's number against exec",
+		init: "t0 fork t1; t1 thread t2; t1 thread t3", threads: []string{"t0 kill 3 9; t0 wait -1", "t3 exec", "t2 thread t4"}},
+	// A threaded init: the reaper passes on, then the space dies with the
+	// last thread while forks enter it.
+	{name: "threaded init dies thread by thread",
+		init: "t0 unshare; t0 fork t1; t1 thread t2; t1 fork t3", threads: []string{"t1 exit_thread 0", "t2 exit_thread 4", "t0 fork t4; t0 wait -1", "t3 fork t5"}},
+	{name: "threads in nested spaces",
+		init: "t0 unshare; t0 fork t1; t1 unshare; t1 fork t2; t2 thread t3", threads: []string{"t3 thread t4; t4 gettid", "t2 exit_thread 0; t0 kill 2 9", "t1 exit 0", "t3 exec"}},
 }
 
 // TestLinuxConcurrentRandomSchedules: every race scenario, under many

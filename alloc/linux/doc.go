@@ -114,13 +114,45 @@
 // the floor is free there: cyclic allocation past the floor never looks
 // below it, and unique accepts whatever cyclic does (spec.UniqueMayFail).
 //
-// # Threads: refused for now
+// # Threads
 //
-// spec.Linux models threads (thread, gettid, exit_thread, exec); this
-// implementation does not yet, and refuses those ops as model/doc.go says
-// an implementation refuses an op it lacks: ESRCH from a task that is not
-// live, else EINVAL, changing nothing. A scenario with thread ops therefore
-// fails against spec.Linux; the generator does not emit them.
+// Every thread is a task with its own struct pid, allocated by the same
+// alloc_pid as a fork (one level at a time, pidmap_lock dropped between
+// levels) and attached under tasklist_lock; clone(CLONE_THREAD) is refused
+// with EINVAL, before anything is allocated, when the caller's
+// pid_ns_for_children is not its active space (kernel/fork.c
+// copy_process). A thread group is its leader and a thread list (leader
+// first, then creation order); only the leader has a parent and sits in a
+// children list, and getpid answers the leader's number, getppid the
+// number of the leader's parent's group.
+//
+// All under tasklist_lock held for writing:
+//
+//   - exit_thread (do_exit): a non-leader is released by itself, from its
+//     own exit path (release_task: its numbers freed at once, no zombie);
+//     a leader stays a zombie holding its numbers, reapable only when its
+//     group has no live thread (delay_group_leader); the exiting thread's
+//     children, and a space's child-reaper role, pass to the group's first
+//     live thread (find_alive_thread, find_child_reaper). The group dies
+//     with its last live thread, whose code becomes the group's status
+//     (synchronize_group_exit), and an init group's death zaps its space.
+//   - exit (do_group_exit) and a fatal signal end every thread of the
+//     group, with one status (SIGNAL_GROUP_EXIT); kill to any thread's
+//     number signals its group (group_send_sig_info), kill(-1) visits
+//     group leaders and skips the sender's group, and init protection
+//     covers init's whole group.
+//   - wait visits the children of every thread of the caller's group, from
+//     the caller on around the thread list (do_wait).
+//   - exec (de_thread): the other threads are killed and released, their
+//     children passed to the exec'ing thread; from a non-leader, the
+//     exchange (exchange_tids, transfer_pid, list_replace) gives it the
+//     leader's struct pid — the TGID in every level — its parent and its
+//     place among its siblings, and the old leader is released with the
+//     exec'ing thread's old numbers, in the same hold of the lock. The
+//     kernel's de_thread sleeps until the other threads have released
+//     themselves and releases the old leader after dropping tasklist_lock;
+//     doing it in one hold makes the exec one atomic step, as the spec has
+//     it (ExecLateRelease shows what the window costs).
 //
 // # The zoo
 //

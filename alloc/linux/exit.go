@@ -9,7 +9,8 @@ import (
 // sigkill is the status of a task killed by the zap.
 var sigkill = model.Status{Signal: 9}
 
-// exit is do_exit with the given code.
+// exit is exit_group with the given code (kernel/exit.c do_group_exit):
+// every thread of the caller's group exits.
 func (s *System) exit(h model.Handle, code int) model.Result {
 	s.tasklistLock.Lock()
 	t := s.liveTask(h)
@@ -24,27 +25,114 @@ func (s *System) exit(h model.Handle, code int) model.Result {
 	return model.Result{}
 }
 
-// die turns live t into a zombie with status st (exit_notify): an init
-// zaps its space first; the children of anyone else go to the init of its
-// space (forget_original_parent → find_child_reaper). It returns the spaces
-// whose init died, for their zap threads. The caller holds tasklistLock for
+// exitThread is SYS_exit of the caller alone (kernel/exit.c do_exit).
+func (s *System) exitThread(h model.Handle, code int) model.Result {
+	s.tasklistLock.Lock()
+	t := s.liveTask(h)
+	if t == nil {
+		s.tasklistLock.Unlock()
+		return model.Fail(model.ESRCH)
+	}
+	zapped := s.quit(t, model.Status{Code: code & 0xff})
+	s.settle()
+	s.tasklistLock.Unlock()
+	s.startZaps(zapped)
+	return model.Result{}
+}
+
+// die ends t's whole thread group with status st (do_group_exit, or a
+// fatal signal: zap_other_threads): every live thread exits, the leader
+// first, then the others in list order, and the group's status is st
+// whichever thread is last (SIGNAL_GROUP_EXIT). It returns the spaces whose
+// init died, for their zap threads. The caller holds tasklistLock for
 // writing.
 func (s *System) die(t *task, st model.Status) []*space {
+	var zapped []*space
+	for m := t.group.firstLive(); m != nil; m = t.group.firstLive() {
+		zapped = append(zapped, s.quit(m, st)...)
+	}
+	return zapped
+}
+
+// quit makes the one live thread t exit (do_exit → exit_notify,
+// forget_original_parent, release_task). st becomes the group's status if
+// t is its last live thread (synchronize_group_exit; a leader's own code
+// otherwise, until then).
+//
+// While the group has another live thread, t's children and, if t is its
+// space's child reaper, that role pass to it (find_alive_thread,
+// find_child_reaper). When t is the last, the group is dead: if it was
+// its space's init the space is zapped (the dying init keeps every child,
+// to reap them); otherwise t's children go to the space's reaper. A
+// non-leader is then released by itself, at once: no zombie, its numbers
+// freed (exit_notify: autoreap; release_task). A leader stays a zombie
+// holding its numbers, reapable once its group is dead (delay_group_leader).
+// The caller holds tasklistLock for writing.
+func (s *System) quit(t *task, st model.Status) []*space {
+	g := t.group
+	sp := t.ns
+	wasInit := isInitGroup(t)
 	t.state = zombie
 	t.status = st
 	s.release.atExit(s, t)
-	sp := t.ns
-	if sp.init != t {
-		if reaper := sp.init; reaper != nil && len(t.children) > 0 {
-			for _, c := range t.children {
-				c.parent = reaper
-			}
-			reaper.children = append(reaper.children, t.children...)
-			t.children = nil
+	heir := s.reaperHandOn.heir(t)
+	switch {
+	case heir != nil:
+		moveChildren(t, heir)
+		if sp.init == t {
+			sp.init = heir
 		}
+	case wasInit:
+		g.leader.status = st
+		sp.init = g.leader
+		moveChildren(t, g.leader)
+	default:
+		g.leader.status = st
+		if r := sp.init; r != nil {
+			moveChildren(t, r)
+		}
+	}
+	if t != g.leader {
+		s.releaseThread(t)
+	}
+	if heir != nil || !wasInit {
 		return nil
 	}
 	return append([]*space{sp}, s.zap(sp)...)
+}
+
+// reaperHandOn is who inherits an exiting thread's children and, for an
+// init's thread, the child-reaper role.
+type reaperHandOn interface {
+	// heir is another live thread of t's group, or nil when t is the
+	// last; the caller holds tasklistLock.
+	heir(t *task) *task
+}
+
+// heir is find_alive_thread: the first live thread of the group (t itself
+// is no longer live).
+func (today) heir(t *task) *task { return t.group.firstLive() }
+
+// isInitGroup reports whether t belongs to its space's init: the thread
+// group of the space's child reaper (SIGNAL_UNKILLABLE is per
+// signal_struct). The caller holds tasklistLock.
+func isInitGroup(t *task) bool {
+	r := t.ns.init
+	return r != nil && r.group == t.group
+}
+
+// moveChildren moves every child of from to the end of to's children list,
+// keeping their order (list_splice_tail_init). The caller holds
+// tasklistLock for writing.
+func moveChildren(from, to *task) {
+	if from == to || len(from.children) == 0 {
+		return
+	}
+	for _, c := range from.children {
+		c.parent = to
+	}
+	to.children = append(to.children, from.children...)
+	from.children = nil
 }
 
 // zap is the first half of kernel/pid_namespace.c zap_pid_ns_processes,
@@ -71,7 +159,7 @@ func (s *System) zap(sp *space) []*space {
 	s.pidmapLock.Unlock()
 	var zapped []*space
 	for _, v := range victims {
-		if v.state == live {
+		if v.group.live() { // group_send_sig_info: the whole group
 			zapped = append(zapped, s.die(v, sigkill)...)
 		}
 	}
@@ -106,11 +194,15 @@ func (s *System) zapWait(sp *space) {
 	})
 }
 
-// reapable reports whether zombie t may be reaped now: an init only once
-// every other task with a number in its space is gone. The caller holds
-// tasklistLock.
+// reapable reports whether zombie t may be reaped now: a group leader
+// whose group has no live thread left (delay_group_leader), and an init
+// only once every other task with a number in its space is gone. The
+// caller holds tasklistLock.
 func reapable(t *task) bool {
-	return t.state == zombie && (t.ns.init != t || t.ns.nrTasks == 1)
+	if t.state != zombie || t.group.leader != t || t.group.live() {
+		return false
+	}
+	return !isInitGroup(t) || t.ns.nrTasks == 1
 }
 
 // settle lets every dying init reap its reapable children (the
@@ -122,7 +214,7 @@ func (s *System) settle() {
 		changed = false
 		for _, sp := range s.spaces {
 			in := sp.init
-			if in == nil || in.state != zombie {
+			if in == nil || in.state != zombie || in.group.live() {
 				continue
 			}
 			for _, c := range slices.Clone(in.children) {
@@ -135,19 +227,50 @@ func (s *System) settle() {
 	}
 }
 
-// reap is release_task: unlink t from its parent and free its numbers. The
-// caller holds tasklistLock for writing.
+// reap is release_task of a group leader by its parent's wait (or the
+// dying init's): unlink t from its parent and free its numbers. The caller
+// holds tasklistLock for writing.
 func (s *System) reap(t *task) {
-	t.state = reaped
 	if par := t.parent; par != nil {
 		par.children = slices.DeleteFunc(par.children, func(c *task) bool { return c == t })
 	}
+	s.unhash(t)
+}
+
+// unhash is __exit_signal → __unhash_process: t leaves the task list and
+// its group's thread list, and its numbers are freed. The caller holds
+// tasklistLock for writing.
+func (s *System) unhash(t *task) {
+	t.state = reaped
+	t.group.threads = slices.DeleteFunc(t.group.threads, func(c *task) bool { return c == t })
 	s.order = slices.DeleteFunc(s.order, func(c *task) bool { return c == t })
 	for _, u := range t.pid.numbers {
 		u.ns.nrTasks--
 	}
 	s.release.atReap(s, t)
 }
+
+// releaseThread is release_task of a non-leader thread from its own exit
+// path. If that leaves a zombie leader with an empty group, the leader
+// becomes reapable (do_notify_parent in release_task); the parent's wait
+// reaps it. The caller holds tasklistLock for writing.
+func (s *System) releaseThread(t *task) {
+	s.unhash(t)
+	if l := t.group.leader; l.state == zombie && !t.group.live() {
+		s.delayedLeader.groupEmpty(s, l)
+	}
+}
+
+// delayedLeader is what happens to a zombie leader when its group's last
+// thread is released.
+type delayedLeader interface {
+	groupEmpty(s *System, leader *task)
+}
+
+// groupEmpty: nothing is freed here; the leader keeps its numbers until
+// its parent reaps it (the parent does not ignore SIGCHLD here, so
+// do_notify_parent does not autoreap).
+func (today) groupEmpty(*System, *task) {}
 
 // release is when a task's numbers are freed: atExit is called as it
 // becomes a zombie, atReap as it is reaped. The caller holds tasklistLock
@@ -180,15 +303,9 @@ func (s *System) wait(h model.Handle, nr int) model.Result {
 		return model.Fail(model.EINVAL) // process groups are not modelled
 	}
 	var eligible []*task
-	switch {
-	case nr == -1:
-		eligible = t.children
-	case nr > 0:
-		for _, c := range t.children {
-			if numberIn(c, t.ns) == nr {
-				eligible = []*task{c}
-				break
-			}
+	for _, c := range waitOrder(t) {
+		if nr == -1 || numberIn(c, t.ns) == nr {
+			eligible = append(eligible, c)
 		}
 	}
 	if len(eligible) == 0 {
@@ -203,6 +320,19 @@ func (s *System) wait(h model.Handle, nr int) model.Result {
 		}
 	}
 	return model.Result{N: 0}
+}
+
+// waitOrder is the children do_wait visits for t: those of every thread of
+// t's group, from t itself on around the thread list (while_each_thread),
+// each thread's in list order. The caller holds tasklistLock.
+func waitOrder(t *task) []*task {
+	ths := t.group.threads
+	start := slices.Index(ths, t)
+	var out []*task
+	for k := range ths {
+		out = append(out, ths[(start+k)%len(ths)].children...)
+	}
+	return out
 }
 
 // kill is kill(2) (kernel/signal.c kill_something_info).
@@ -248,30 +378,42 @@ type killAll interface {
 	targets(order []*task, sender *task) []*task
 }
 
-// targets is kill_something_info's set: every task (zombies too) whose
-// number in the sender's space is above 1 (task_pid_vnr(p) > 1), except
-// the sender.
+// targets is kill_something_info's set: every process (for_each_process:
+// group leaders, zombies too) whose number in the sender's space is above
+// 1 (task_pid_vnr(p) > 1), except the sender's own group
+// (same_thread_group).
 func (today) targets(order []*task, sender *task) []*task {
 	var out []*task
 	for _, v := range order {
-		if v != sender && numberIn(v, sender.ns) > 1 {
+		if v.group.leader == v && v.group != sender.group && numberIn(v, sender.ns) > 1 {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// signal delivers sig from sender to v. Sig 0 only probes; a zombie
-// ignores everything; an init ignores signals from inside its space, and
-// from an ancestor space takes only SIGKILL (kernel/signal.c
-// sig_task_ignored, SIGNAL_UNKILLABLE unless forced). SIGTERM and SIGKILL
-// kill anyone else (default action). The caller holds tasklistLock for writing.
+// signal delivers sig from sender to v's thread group (kill_pid_info →
+// group_send_sig_info: a thread's number signals its group). Sig 0 only
+// probes; a group with no live thread ignores everything; an init's group
+// ignores signals from inside its space, and from an ancestor space takes
+// only SIGKILL (kernel/signal.c sig_task_ignored, SIGNAL_UNKILLABLE unless
+// forced). SIGTERM and SIGKILL kill any other group (default action). The
+// caller holds tasklistLock for writing.
 func (s *System) signal(sender, v *task, sig int) []*space {
-	if sig == 0 || v.state != live {
+	if sig == 0 || !v.group.live() {
 		return nil
 	}
-	if v.ns.init == v && (numberIn(sender, v.ns) != 0 || sig != 9) {
+	if isInitGroup(v) && (numberIn(sender, v.ns) != 0 || sig != 9) {
 		return nil
 	}
-	return s.die(v, model.Status{Signal: sig})
+	return s.groupSignal.deliver(s, v, model.Status{Signal: sig})
 }
+
+// groupSignal is how a fatal signal sent to a task by number is delivered.
+type groupSignal interface {
+	deliver(s *System, v *task, st model.Status) []*space
+}
+
+// deliver kills v's whole group (complete_signal: a fatal signal is
+// delivered to every thread, SIGNAL_GROUP_EXIT).
+func (today) deliver(s *System, v *task, st model.Status) []*space { return s.die(v, st) }

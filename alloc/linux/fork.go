@@ -13,9 +13,16 @@ import "github.com/pidcheck/pidcheck/model"
 // as copy_process restarts with -ERESTARTNOINTR when a signal arrives; so
 // the child always goes where the parent's children go, with numbers in
 // range, at the moment it is attached.
-func (s *System) fork(h, child model.Handle, tids []int) model.Result {
+//
+// With thread set it is clone(CLONE_THREAD): refused with EINVAL when the
+// parent's children space is not its own (copy_process: "Thread groups
+// must share signals as well, and detached threads can only be started up
+// within the thread group" — and CLONE_THREAD into another pid namespace),
+// else allocated exactly like a fork, in the parent's own space; the new
+// task joins the parent's thread group and no children list.
+func (s *System) fork(h, child model.Handle, tids []int, thread bool) model.Result {
 	for {
-		res, restart := s.forkOnce(h, child, tids)
+		res, restart := s.forkOnce(h, child, tids, thread)
 		if !restart {
 			return res
 		}
@@ -25,13 +32,15 @@ func (s *System) fork(h, child model.Handle, tids []int) model.Result {
 // forkOnce is one attempt of fork; restart reports that the parent's
 // children space changed under it, or that a number it holds went out of
 // range.
-func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, restart bool) {
+func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res model.Result, restart bool) {
 	s.tasklistLock.RLock()
 	parent := s.liveTask(h)
 	var ns *space
 	inUse := s.tasks[child] != nil
+	refused := false
 	if parent != nil {
 		ns = parent.forChildren
+		refused = thread && !s.cloneThread.allowed(parent)
 	}
 	s.tasklistLock.RUnlock()
 	switch {
@@ -39,6 +48,8 @@ func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, 
 		return model.Fail(model.ESRCH), false
 	case inUse || child < 0:
 		return model.Fail(model.EINVAL), false // the scenario reused a handle
+	case refused:
+		return model.Fail(model.EINVAL), false
 	}
 
 	p, err := s.allocPid(ns, tids)
@@ -95,12 +106,21 @@ func (s *System) forkOnce(h, child model.Handle, tids []int) (res model.Result, 
 		s.pidmapLock.Unlock()
 		return model.Fail(err), restart
 	}
-	t := &task{h: child, pid: p, ns: ns, forChildren: ns, parent: parent, state: live}
+	t := &task{h: child, pid: p, ns: ns, forChildren: ns, state: live}
 	p.task = t
 	s.pidmapLock.Lock()
 	s.attach(p)
 	s.pidmapLock.Unlock()
-	parent.children = append(parent.children, t)
+	if thread {
+		// A thread joins its creator's group, at the end of the thread
+		// list; it is nobody's child.
+		t.group = parent.group
+		t.group.threads = append(t.group.threads, t)
+	} else {
+		newGroup(t)
+		t.parent = parent
+		parent.children = append(parent.children, t)
+	}
 	s.tasks[child] = t
 	s.order = append(s.order, t)
 	for _, u := range p.numbers {
@@ -137,3 +157,14 @@ func (s *System) retract(p *pid, ns *space) {
 		ns.cursor = 0
 	}
 }
+
+// cloneThread is copy_process's check of CLONE_THREAD against the
+// caller's pid namespaces; the caller holds tasklistLock.
+type cloneThread interface {
+	allowed(parent *task) bool
+}
+
+// allowed: "if ((clone_flags & CLONE_THREAD) &&
+// task_active_pid_ns(current) != current->nsproxy->pid_ns_for_children)
+// return ERR_PTR(-EINVAL)".
+func (today) allowed(parent *task) bool { return parent.forChildren == parent.ns }

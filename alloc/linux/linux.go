@@ -95,16 +95,47 @@ type pid struct {
 }
 
 // task is a task_struct, reduced to what pidcheck observes. Every field is
-// guarded by tasklistLock.
+// guarded by tasklistLock. A thread is a task like any other, with its own
+// pid; only a group leader has a parent and sits in a children list, and a
+// leader's status is its group's.
 type task struct {
 	h           model.Handle
 	pid         *pid
-	ns          *space // active space: pid.numbers[pid.level].ns
-	forChildren *space // pid_ns_for_children
-	parent      *task
+	ns          *space  // active space: pid.numbers[pid.level].ns
+	forChildren *space  // pid_ns_for_children
+	parent      *task   // real_parent; nil for a non-leader thread (its group's leader has it)
 	children    []*task // in the order they became children (list_add_tail)
+	group       *threadGroup
 	state       taskState
 	status      model.Status
+}
+
+// threadGroup is a thread group: the leader and the thread list
+// (signal_struct, thread_node). Guarded by tasklistLock.
+type threadGroup struct {
+	leader *task
+	// threads are the group's unreleased tasks, the leader first, then
+	// the others in creation order: a zombie leader stays on the list
+	// until it is reaped, a non-leader leaves it when it is released.
+	threads []*task
+}
+
+// firstLive is the first live thread of g (find_alive_thread), or nil.
+func (g *threadGroup) firstLive() *task {
+	for _, t := range g.threads {
+		if t.state == live {
+			return t
+		}
+	}
+	return nil
+}
+
+// live reports whether g has a live thread.
+func (g *threadGroup) live() bool { return g.firstLive() != nil }
+
+// newGroup makes t the leader of a group of its own.
+func newGroup(t *task) {
+	t.group = &threadGroup{leader: t, threads: []*task{t}}
 }
 
 // New returns today's Linux PID system with t0 as PID 1 of the root space.
@@ -121,6 +152,7 @@ func New(env sched.Env, p model.Params) *System {
 	// The root's init is created by the kernel, not by fork: number 1.
 	p0 := &pid{level: 0, numbers: []upid{{1, root}}, attached: true}
 	t0 := &task{h: model.Root, pid: p0, ns: root, forChildren: root, state: live}
+	newGroup(t0)
 	p0.task = t0
 	root.idr[1] = p0
 	root.cursor = 2
@@ -214,13 +246,19 @@ func (s *System) liveTask(h model.Handle) *task {
 func (s *System) Apply(op model.Op) model.Result {
 	switch op.Kind {
 	case model.Fork:
-		return s.fork(op.Task, op.Child, nil)
+		return s.fork(op.Task, op.Child, nil, false)
 	case model.ForkWithTid:
 		// An empty set_tid list is a plain fork (clone3 with
 		// set_tid_size 0), as the spec has it.
-		return s.fork(op.Task, op.Child, op.Tids)
+		return s.fork(op.Task, op.Child, op.Tids, false)
+	case model.Thread:
+		return s.fork(op.Task, op.Child, nil, true)
 	case model.Exit:
 		return s.exit(op.Task, op.Code)
+	case model.ExitThread:
+		return s.exitThread(op.Task, op.Code)
+	case model.Exec:
+		return s.exec(op.Task)
 	case model.Wait:
 		return s.wait(op.Task, op.Pid)
 	case model.Kill:
@@ -229,27 +267,12 @@ func (s *System) Apply(op model.Op) model.Result {
 		return s.unshare(op.Task)
 	case model.SetNs:
 		return s.setns(op.Task, op.Target)
-	case model.GetPid, model.GetPPid, model.Translate, model.Lookup:
+	case model.GetPid, model.GetPPid, model.GetTid, model.Translate, model.Lookup:
 		return s.query(op)
 	case model.SetPidMax:
 		return s.setPidMax(op.Task, op.N)
 	case model.SetLastPid:
 		return s.setLastPid(op.Task, op.N)
-	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
-		return s.refuse(op.Task)
-	}
-	return model.Fail(model.EINVAL)
-}
-
-// refuse answers an op this implementation does not have yet (the thread
-// ops: threads are a later step of issue 11) the way model/doc.go says an
-// implementation refuses one: ESRCH when the actor is not live, as for every
-// op, else EINVAL, changing nothing.
-func (s *System) refuse(h model.Handle) model.Result {
-	s.tasklistLock.RLock()
-	defer s.tasklistLock.RUnlock()
-	if s.liveTask(h) == nil {
-		return model.Fail(model.ESRCH)
 	}
 	return model.Fail(model.EINVAL)
 }
@@ -263,13 +286,18 @@ func (s *System) query(op model.Op) model.Result {
 		return model.Fail(model.ESRCH)
 	}
 	switch op.Kind {
-	case model.GetPid:
+	case model.GetPid: // task_tgid_vnr: the group leader's number
+		return model.Result{N: numberIn(t.group.leader, t.ns)}
+	case model.GetTid: // task_pid_vnr: the task's own
 		return model.Result{N: numberIn(t, t.ns)}
 	case model.GetPPid:
-		if t.parent == nil {
+		// A thread's real_parent is its leader's; the answer is the
+		// number of the parent's thread group.
+		par := t.group.leader.parent
+		if par == nil {
 			return model.Result{N: 0}
 		}
-		return model.Result{N: numberIn(t.parent, t.ns)}
+		return model.Result{N: numberIn(par.group.leader, t.ns)}
 	case model.Translate:
 		target := s.tasks[op.Target]
 		if target == nil {

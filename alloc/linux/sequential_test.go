@@ -17,34 +17,48 @@ import (
 func genOp(t *rapid.T, next int, p model.Params, knobs bool) model.Op {
 	actor := model.Handle(rapid.IntRange(0, next-1).Draw(t, "actor"))
 	num := func(label string) int { return rapid.IntRange(-1, p.PidMax+1).Draw(t, label) }
-	kinds := 15
+	kinds := 19
 	if !knobs {
-		kinds = 13
+		kinds = 17
 	}
-	switch rapid.IntRange(0, kinds).Draw(t, "kind") {
-	case 0, 1, 2:
+	k := rapid.IntRange(0, kinds).Draw(t, "kind")
+	if knobs && k >= 16 || !knobs && k >= 14 {
+		// The thread ops (clone(CLONE_THREAD), gettid, SYS_exit, execve).
+		switch rapid.IntRange(0, 4).Draw(t, "thread op") {
+		case 0, 1:
+			return model.Op{Kind: model.Thread, Task: actor, Child: model.Handle(next)}
+		case 2:
+			return model.Op{Kind: model.ExitThread, Task: actor, Code: rapid.IntRange(0, 300).Draw(t, "code")}
+		case 3:
+			return model.Op{Kind: model.Exec, Task: actor}
+		default:
+			return model.Op{Kind: model.GetTid, Task: actor}
+		}
+	}
+	switch {
+	case k <= 2:
 		return model.Op{Kind: model.Fork, Task: actor, Child: model.Handle(next)}
-	case 3:
+	case k == 3:
 		tids := rapid.SliceOfN(rapid.IntRange(0, p.PidMax), 1, 3).Draw(t, "tids")
 		return model.Op{Kind: model.ForkWithTid, Task: actor, Child: model.Handle(next), Tids: tids}
-	case 4, 5:
+	case k <= 5:
 		return model.Op{Kind: model.Exit, Task: actor, Code: rapid.IntRange(0, 300).Draw(t, "code")}
-	case 6, 7:
+	case k <= 7:
 		return model.Op{Kind: model.Wait, Task: actor, Pid: num("pid")}
-	case 8:
+	case k == 8:
 		sig := rapid.SampledFrom([]int{0, 9, 15, 1}).Draw(t, "sig")
 		return model.Op{Kind: model.Kill, Task: actor, Pid: num("pid"), Sig: sig}
-	case 9:
+	case k == 9:
 		return model.Op{Kind: model.Unshare, Task: actor}
-	case 10:
+	case k == 10:
 		return model.Op{Kind: model.SetNs, Task: actor, Target: model.Handle(rapid.IntRange(0, next).Draw(t, "target"))}
-	case 11:
+	case k == 11:
 		return model.Op{Kind: rapid.SampledFrom([]model.Kind{model.GetPid, model.GetPPid}).Draw(t, "get"), Task: actor}
-	case 12:
+	case k == 12:
 		return model.Op{Kind: model.Translate, Task: actor, Target: model.Handle(rapid.IntRange(0, next).Draw(t, "target"))}
-	case 13:
+	case k == 13:
 		return model.Op{Kind: model.Lookup, Task: actor, Pid: num("pid")}
-	case 14:
+	case k == 14:
 		return model.Op{Kind: model.SetPidMax, Task: actor, N: rapid.IntRange(p.Floor, p.PidMax+1).Draw(t, "pid_max")}
 	default:
 		return model.Op{Kind: model.SetLastPid, Task: actor, N: num("last")}
@@ -77,7 +91,7 @@ func TestPropertyLinuxSequential(t *testing.T) {
 		for range n {
 			op := genOp(t, next, p, true)
 			step(op)
-			if op.Kind == model.Fork || op.Kind == model.ForkWithTid {
+			if op.Kind.Creates() {
 				next++
 			}
 		}

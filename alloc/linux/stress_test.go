@@ -12,10 +12,12 @@ import (
 
 // TestLinuxStressReal runs many goroutines forking, exiting, waiting,
 // signalling (probes, and SIGTERM to numbers above 2 so that the shared
-// t1 lives: SIGKILL or kill(-1) would end the run at once), unsharing and joining spaces at once under the pass-through Env
-// (real goroutines; run with -race), then drains, and asserts: no op
-// panics, every fork's NSpid is what the child then reports, no two live
-// tasks share a number in any space, and Validate holds.
+// t1 lives: SIGKILL or kill(-1) would end the run at once), unsharing and
+// joining spaces, creating threads, exiting single threads and exec'ing at
+// once under the pass-through Env (real goroutines; run with -race), then
+// drains, and asserts: no op panics, every fork's and thread's NSpid is
+// what the new task then reports (getpid of a process, gettid of a
+// thread), and Validate holds.
 func TestLinuxStressReal(t *testing.T) {
 	const workers = 8
 	rounds := 400
@@ -47,7 +49,27 @@ func TestLinuxStressReal(t *testing.T) {
 				for range rounds {
 					actor := mine[rng.IntN(len(mine))]
 					var op model.Op
-					switch rng.IntN(10) {
+					switch rng.IntN(14) {
+					case 10, 11:
+						// Threads only in groups other than the shared
+						// starting task's, whose exit_group or exec would
+						// end it.
+						op = model.Op{Kind: model.Thread, Task: actor, Child: next}
+						if actor == mine[0] {
+							op.Kind = model.Fork
+						}
+					case 12:
+						if len(mine) > 1 {
+							op = model.Op{Kind: model.ExitThread, Task: mine[1+rng.IntN(len(mine)-1)], Code: 2}
+						} else {
+							op = model.Op{Kind: model.GetTid, Task: actor}
+						}
+					case 13:
+						if len(mine) > 1 {
+							op = model.Op{Kind: model.Exec, Task: mine[1+rng.IntN(len(mine)-1)]}
+						} else {
+							op = model.Op{Kind: model.GetTid, Task: actor}
+						}
 					case 0, 1, 2:
 						op = model.Op{Kind: model.Fork, Task: actor, Child: next}
 					case 3:
@@ -70,16 +92,22 @@ func TestLinuxStressReal(t *testing.T) {
 					res := sys.Apply(op)
 					if res.Err == model.OK {
 						okOps[w]++
-					} else if res.Err == model.ESRCH && (op.Kind == model.Fork || op.Kind == model.Wait) && op.Task != mine[0] {
+					} else if res.Err == model.ESRCH && (op.Kind.Creates() || op.Kind == model.Wait) && op.Task != mine[0] {
 						// The actor is gone: stop picking it.
 						mine = slices.DeleteFunc(mine, func(h model.Handle) bool { return h == op.Task })
 					}
-					if op.Kind == model.Fork && res.Err == model.OK {
+					if op.Kind.Creates() && res.Err == model.OK {
 						mine = append(mine, next)
-						got := sys.Apply(model.Op{Kind: model.GetPid, Task: next})
-						if got.Err == model.OK && got.N != res.NSpid[len(res.NSpid)-1] {
-							report[w] = append(report[w], op.String()+" returned "+res.Format(op.Kind)+" but getpid says "+got.Format(model.GetPid))
+						ask := model.GetPid
+						if op.Kind == model.Thread {
+							ask = model.GetTid
 						}
+						got := sys.Apply(model.Op{Kind: ask, Task: next})
+						if got.Err == model.OK && got.N != res.NSpid[len(res.NSpid)-1] {
+							report[w] = append(report[w], op.String()+" returned "+res.Format(op.Kind)+" but "+ask.String()+" says "+got.Format(ask))
+						}
+					}
+					if op.Kind.Creates() {
 						next++
 					}
 				}

@@ -16,7 +16,11 @@ import (
 //   - each space's pid_allocated count equals its IDR size and its task
 //     count;
 //   - parent and child links agree, and no live task lives in a space whose
-//     init has died.
+//     init has died;
+//   - thread groups agree: every unreaped task is on its group's thread
+//     list, the leader first; only a leader has a parent or is a zombie (a
+//     non-leader is released when it exits); threads share their leader's
+//     space.
 func (s *System) Validate() error {
 	for _, sp := range s.spaces {
 		nrs := make([]int, 0, len(sp.idr))
@@ -74,6 +78,19 @@ func (s *System) Validate() error {
 		}
 		if t.state == live && t.ns.allocated&pidnsAdding == 0 {
 			return fmt.Errorf("%s: live in %s, whose init has died", t.h, t.ns.name)
+		}
+		g := t.group
+		switch {
+		case !slices.Contains(g.threads, t):
+			return fmt.Errorf("%s: not on its thread group's list", t.h)
+		case len(g.threads) == 0 || g.threads[0] != g.leader || g.leader.group != g:
+			return fmt.Errorf("%s: its thread group's list does not start with its leader", t.h)
+		case t != g.leader && t.parent != nil:
+			return fmt.Errorf("%s: a non-leader thread with a parent (%s)", t.h, t.parent.h)
+		case t != g.leader && t.state != live:
+			return fmt.Errorf("%s: a non-leader thread left %s", t.h, t.state)
+		case t.ns != g.leader.ns:
+			return fmt.Errorf("%s: in %s, its leader %s in %s", t.h, t.ns.name, g.leader.h, g.leader.ns.name)
 		}
 	}
 	return nil

@@ -23,11 +23,12 @@ type killAllLeak struct{}
 func (killAllLeak) String() string     { return "linux-kill-all-leak" }
 func (b killAllLeak) replace(z *seams) { z.killAll = b }
 
-// targets is kill(-1)'s target set by root numbers, "p->pid > 1".
+// targets is kill(-1)'s target set by root numbers, "p->pid > 1" (every
+// process but the sender's own, as today's).
 func (killAllLeak) targets(order []*task, sender *task) []*task {
 	var out []*task
 	for _, v := range order {
-		if v != sender && v.pid.numbers[0].nr > 1 {
+		if v.group.leader == v && v.group != sender.group && v.pid.numbers[0].nr > 1 {
 			out = append(out, v)
 		}
 	}

@@ -47,6 +47,18 @@ var zooCases = []zooCase{
 		init: "t0 fork t1; t0 fork t2; t0 pid_max 5; t0 ns_last_pid 3", threads: []string{"t0 fork t3", "t1 pid_max 16; t1 fork t4"}, maxSeeds: 100},
 	{name: "linux-translate-dying", bug: linux.TranslateDying,
 		init: "t0 fork t1", threads: []string{"t1 exit 0; t0 translate t1"}, maxSeeds: 1},
+	{name: "linux-leader-freed-twice", bug: linux.LeaderFreedTwice,
+		init: "t0 fork t1; t1 thread t2", threads: []string{"t2 exit 0; t0 lookup 2; t0 wait -1"}, maxSeeds: 1},
+	{name: "linux-exec-no-exchange", bug: linux.ExecNoExchange,
+		init: "t0 fork t1; t1 thread t2", threads: []string{"t2 exec; t2 getpid"}, maxSeeds: 1},
+	{name: "linux-exec-late-release", bug: linux.ExecLateRelease,
+		init: "t0 fork t1; t1 thread t2", threads: []string{"t2 exec", "t0 lookup 3"}, maxSeeds: 50},
+	{name: "linux-reaper-not-handed-on", bug: linux.ReaperNotHandedOn,
+		init: "t0 unshare; t0 fork t1; t1 thread t2", threads: []string{"t1 exit_thread 0; t2 getpid"}, maxSeeds: 1},
+	{name: "linux-clone-thread-after-unshare", bug: linux.CloneThreadAfterUnshare,
+		init: "t0 fork t1; t1 unshare", threads: []string{"t1 thread t2"}, maxSeeds: 1},
+	{name: "linux-kill-thread-only", bug: linux.KillThreadOnly,
+		init: "t0 fork t1; t1 thread t2", threads: []string{"t0 kill 3 9; t1 getpid"}, maxSeeds: 1},
 }
 
 // TestZooVariantsFound: each zoo variant's scenario fails under random
