@@ -2,13 +2,20 @@ package sched
 
 import "fmt"
 
-// The controlled Env: *sched implements Env. Creating an object is not a
+// The controlled Env: *sched implements Env. Every method first finds its
+// thread (self), which also rejects a goroutine that is not the running
+// thread's. Creating an object is not a
 // scheduling point (nothing shared is touched yet), but it commits like one,
 // so a watchdog report can name the object.
 
 func (s *sched) newObject(name string) object {
+	if s.self(OpNone, nil).unwinding {
+		return object{id: -1, name: name} // no record names it
+	}
 	s.objs = append(s.objs, name)
-	s.exit() // publish the name to the watchdog, as a step does
+	if !s.exit() { // publish the name to the watchdog, as a step does
+		s.comeBack(true)
+	}
 	return object{id: int32(len(s.objs) - 1), name: name}
 }
 
@@ -58,9 +65,9 @@ func (s *sched) NewCond(name string, l Locker) Cond {
 // calling thread. The new thread runs at once up to its first operation
 // (its code before that touches nothing shared), where it parks.
 func (s *sched) Go(name string, f func()) {
-	t := s.current()
+	t := s.self(OpGo, nil)
 	t.what = name
-	rec := s.point(OpGo, nil)
+	rec := s.point(t, OpGo, nil)
 	t.what = ""
 	if rec == nil {
 		panic(errUnwind{}) // no new threads while unwinding
@@ -68,12 +75,14 @@ func (s *sched) Go(name string, f func()) {
 	child := s.newThread(name, f)
 	rec.a = int64(child.id)
 	s.release()
-	s.start(child)
+	if !s.start(child) {
+		s.unwindChain(t) // the watchdog took child's coroutine
+	}
 }
 
 // Yield is a scheduling point that touches nothing.
 func (s *sched) Yield() {
-	if rec := s.point(OpYield, nil); rec != nil {
+	if rec := s.point(s.self(OpYield, nil), OpYield, nil); rec != nil {
 		s.release()
 	}
 }
@@ -82,7 +91,7 @@ func (s *sched) Yield() {
 // evaluates cond at every decision, with Loads that are not scheduling
 // points.
 func (s *sched) WaitUntil(what string, cond func() bool) {
-	t := s.current()
+	t := s.self(OpWaitUntil, nil)
 	if t.unwinding {
 		if !cond() {
 			panic(errUnwind{})
@@ -90,7 +99,7 @@ func (s *sched) WaitUntil(what string, cond func() bool) {
 		return
 	}
 	t.cond, t.what = cond, what
-	rec := s.point(OpWaitUntil, nil)
+	rec := s.point(t, OpWaitUntil, nil)
 	t.cond, t.what = nil, ""
 	if rec != nil {
 		s.release()
@@ -107,12 +116,13 @@ type cMutex struct {
 
 func (m *cMutex) Lock() {
 	s := m.s
-	s.current().mu = m
-	rec := s.point(OpLock, &m.object)
+	t := s.self(OpLock, &m.object)
+	t.mu = m
+	rec := s.point(t, OpLock, &m.object)
 	if rec == nil && (m.holder != nil || m.readers > 0) {
 		panic(errUnwind{})
 	}
-	m.holder = s.current()
+	m.holder = t
 	if rec != nil {
 		s.release()
 	}
@@ -120,7 +130,7 @@ func (m *cMutex) Lock() {
 
 func (m *cMutex) Unlock() {
 	s := m.s
-	rec := s.point(OpUnlock, &m.object)
+	rec := s.point(s.self(OpUnlock, &m.object), OpUnlock, &m.object)
 	held := m.holder != nil
 	m.holder = nil
 	if rec != nil {
@@ -133,10 +143,11 @@ func (m *cMutex) Unlock() {
 
 func (m *cMutex) TryLock() bool {
 	s := m.s
-	rec := s.point(OpTryLock, &m.object)
+	t := s.self(OpTryLock, &m.object)
+	rec := s.point(t, OpTryLock, &m.object)
 	ok := m.holder == nil && m.readers == 0
 	if ok {
-		m.holder = s.current()
+		m.holder = t
 	}
 	if rec != nil {
 		if ok {
@@ -149,8 +160,9 @@ func (m *cMutex) TryLock() bool {
 
 func (m *cMutex) RLock() {
 	s := m.s
-	s.current().mu = m
-	rec := s.point(OpRLock, &m.object)
+	t := s.self(OpRLock, &m.object)
+	t.mu = m
+	rec := s.point(t, OpRLock, &m.object)
 	if rec == nil && m.holder != nil {
 		panic(errUnwind{})
 	}
@@ -162,7 +174,7 @@ func (m *cMutex) RLock() {
 
 func (m *cMutex) RUnlock() {
 	s := m.s
-	rec := s.point(OpRUnlock, &m.object)
+	rec := s.point(s.self(OpRUnlock, &m.object), OpRUnlock, &m.object)
 	held := m.readers > 0
 	if held {
 		m.readers--
@@ -185,9 +197,9 @@ type cCond struct {
 
 func (c *cCond) Wait() {
 	s := c.s
-	t := s.current()
+	t := s.self(OpWait, &c.object)
 	t.mu = c.m
-	rec := s.point(OpWait, &c.object)
+	rec := s.point(t, OpWait, &c.object)
 	if rec == nil {
 		panic(errUnwind{})
 	}
@@ -200,7 +212,7 @@ func (c *cCond) Wait() {
 		panic("sched: Wait on " + c.name + " without holding " + c.m.name)
 	}
 	t.mu = c.m
-	if rec = s.point(OpRelock, &c.object); rec == nil {
+	if rec = s.point(t, OpRelock, &c.object); rec == nil {
 		panic(errUnwind{})
 	}
 	c.m.holder = t
@@ -209,7 +221,7 @@ func (c *cCond) Wait() {
 
 func (c *cCond) Signal() {
 	s := c.s
-	rec := s.point(OpSignal, &c.object)
+	rec := s.point(s.self(OpSignal, &c.object), OpSignal, &c.object)
 	woken := int64(-1)
 	if len(c.waiters) > 0 {
 		w := c.waiters[0]
@@ -225,7 +237,7 @@ func (c *cCond) Signal() {
 
 func (c *cCond) Broadcast() {
 	s := c.s
-	rec := s.point(OpBroadcast, &c.object)
+	rec := s.point(s.self(OpBroadcast, &c.object), OpBroadcast, &c.object)
 	n := int64(len(c.waiters))
 	for _, w := range c.waiters {
 		w.waiting = false
@@ -250,10 +262,14 @@ type cInt[T int32 | int64] struct {
 
 func (x *cInt[T]) Load() T {
 	s := x.s
-	if s.inCond {
-		return x.v
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpLoad, &x.object)
 	}
-	rec := s.point(OpLoad, &x.object)
+	if s.inCond {
+		return x.v // in a WaitUntil condition: not a scheduling point
+	}
+	rec := s.point(t, OpLoad, &x.object)
 	v := x.v
 	if rec != nil {
 		rec.r, rec.flags = int64(v), x.flags
@@ -264,7 +280,7 @@ func (x *cInt[T]) Load() T {
 
 func (x *cInt[T]) Store(v T) {
 	s := x.s
-	rec := s.point(OpStore, &x.object)
+	rec := s.point(s.self(OpStore, &x.object), OpStore, &x.object)
 	old := x.v
 	x.v = v
 	if rec != nil {
@@ -275,7 +291,7 @@ func (x *cInt[T]) Store(v T) {
 
 func (x *cInt[T]) Add(delta T) T {
 	s := x.s
-	rec := s.point(OpAdd, &x.object)
+	rec := s.point(s.self(OpAdd, &x.object), OpAdd, &x.object)
 	x.v += delta
 	v := x.v
 	if rec != nil {
@@ -287,7 +303,7 @@ func (x *cInt[T]) Add(delta T) T {
 
 func (x *cInt[T]) CompareAndSwap(old, new T) bool {
 	s := x.s
-	rec := s.point(OpCAS, &x.object)
+	rec := s.point(s.self(OpCAS, &x.object), OpCAS, &x.object)
 	cur := x.v
 	ok := cur == old
 	if ok {
@@ -309,7 +325,7 @@ func (x *cInt[T]) CompareAndSwap(old, new T) bool {
 
 func (x *cInt[T]) Swap(v T) T {
 	s := x.s
-	rec := s.point(OpSwap, &x.object)
+	rec := s.point(s.self(OpSwap, &x.object), OpSwap, &x.object)
 	old := x.v
 	x.v = v
 	if rec != nil {
@@ -321,7 +337,7 @@ func (x *cInt[T]) Swap(v T) T {
 
 func (x *cInt[T]) Or(mask T) T {
 	s := x.s
-	rec := s.point(OpOr, &x.object)
+	rec := s.point(s.self(OpOr, &x.object), OpOr, &x.object)
 	old := x.v
 	x.v |= mask
 	if rec != nil {
@@ -333,7 +349,7 @@ func (x *cInt[T]) Or(mask T) T {
 
 func (x *cInt[T]) And(mask T) T {
 	s := x.s
-	rec := s.point(OpAnd, &x.object)
+	rec := s.point(s.self(OpAnd, &x.object), OpAnd, &x.object)
 	old := x.v
 	x.v &= mask
 	if rec != nil {
