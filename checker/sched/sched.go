@@ -133,7 +133,7 @@ func Run(c Chooser, opts Options, body func(env Env)) *Outcome {
 	}
 	s := &sched{ch: c, maxSteps: opts.MaxSteps, last: -1, next: -1, unwound: make(chan struct{})}
 	s.driverT = thread{s: s, id: -1, name: "the scheduler (a WaitUntil condition or the chooser)"}
-	s.nobodyT = thread{s: s, id: -1}
+	s.nobodyT = thread{s: s, id: -1, name: "(a thread being unwound)"}
 	s.driver, s.nobody = &s.driverT, &s.nobodyT
 	s.pt.s = s
 	if s.maxSteps <= 0 {
