@@ -82,7 +82,11 @@ func (s *sched) Go(name string, f func()) {
 
 // Yield is a scheduling point that touches nothing.
 func (s *sched) Yield() {
-	if rec := s.point(s.self(OpYield, nil), OpYield, nil); rec != nil {
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpYield, nil)
+	}
+	if rec := s.point(t, OpYield, nil); rec != nil {
 		s.release()
 	}
 }
@@ -130,7 +134,11 @@ func (m *cMutex) Lock() {
 
 func (m *cMutex) Unlock() {
 	s := m.s
-	rec := s.point(s.self(OpUnlock, &m.object), OpUnlock, &m.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpUnlock, &m.object)
+	}
+	rec := s.point(t, OpUnlock, &m.object)
 	held := m.holder != nil
 	m.holder = nil
 	if rec != nil {
@@ -174,7 +182,11 @@ func (m *cMutex) RLock() {
 
 func (m *cMutex) RUnlock() {
 	s := m.s
-	rec := s.point(s.self(OpRUnlock, &m.object), OpRUnlock, &m.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpRUnlock, &m.object)
+	}
+	rec := s.point(t, OpRUnlock, &m.object)
 	held := m.readers > 0
 	if held {
 		m.readers--
@@ -221,7 +233,11 @@ func (c *cCond) Wait() {
 
 func (c *cCond) Signal() {
 	s := c.s
-	rec := s.point(s.self(OpSignal, &c.object), OpSignal, &c.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpSignal, &c.object)
+	}
+	rec := s.point(t, OpSignal, &c.object)
 	woken := int64(-1)
 	if len(c.waiters) > 0 {
 		w := c.waiters[0]
@@ -237,7 +253,11 @@ func (c *cCond) Signal() {
 
 func (c *cCond) Broadcast() {
 	s := c.s
-	rec := s.point(s.self(OpBroadcast, &c.object), OpBroadcast, &c.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpBroadcast, &c.object)
+	}
+	rec := s.point(t, OpBroadcast, &c.object)
 	n := int64(len(c.waiters))
 	for _, w := range c.waiters {
 		w.waiting = false
@@ -280,7 +300,11 @@ func (x *cInt[T]) Load() T {
 
 func (x *cInt[T]) Store(v T) {
 	s := x.s
-	rec := s.point(s.self(OpStore, &x.object), OpStore, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpStore, &x.object)
+	}
+	rec := s.point(t, OpStore, &x.object)
 	old := x.v
 	x.v = v
 	if rec != nil {
@@ -291,7 +315,11 @@ func (x *cInt[T]) Store(v T) {
 
 func (x *cInt[T]) Add(delta T) T {
 	s := x.s
-	rec := s.point(s.self(OpAdd, &x.object), OpAdd, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpAdd, &x.object)
+	}
+	rec := s.point(t, OpAdd, &x.object)
 	x.v += delta
 	v := x.v
 	if rec != nil {
@@ -303,7 +331,11 @@ func (x *cInt[T]) Add(delta T) T {
 
 func (x *cInt[T]) CompareAndSwap(old, new T) bool {
 	s := x.s
-	rec := s.point(s.self(OpCAS, &x.object), OpCAS, &x.object)
+	t, mine := s.owner()
+	if !mine {
+		t = s.stranger(OpCAS, &x.object)
+	}
+	rec := s.point(t, OpCAS, &x.object)
 	cur := x.v
 	ok := cur == old
 	if ok {
@@ -325,7 +357,11 @@ func (x *cInt[T]) CompareAndSwap(old, new T) bool {
 
 func (x *cInt[T]) Swap(v T) T {
 	s := x.s
-	rec := s.point(s.self(OpSwap, &x.object), OpSwap, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpSwap, &x.object)
+	}
+	rec := s.point(t, OpSwap, &x.object)
 	old := x.v
 	x.v = v
 	if rec != nil {
@@ -337,7 +373,11 @@ func (x *cInt[T]) Swap(v T) T {
 
 func (x *cInt[T]) Or(mask T) T {
 	s := x.s
-	rec := s.point(s.self(OpOr, &x.object), OpOr, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpOr, &x.object)
+	}
+	rec := s.point(t, OpOr, &x.object)
 	old := x.v
 	x.v |= mask
 	if rec != nil {
@@ -349,7 +389,11 @@ func (x *cInt[T]) Or(mask T) T {
 
 func (x *cInt[T]) And(mask T) T {
 	s := x.s
-	rec := s.point(s.self(OpAnd, &x.object), OpAnd, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpAnd, &x.object)
+	}
+	rec := s.point(t, OpAnd, &x.object)
 	old := x.v
 	x.v &= mask
 	if rec != nil {
