@@ -121,9 +121,10 @@ const gateAborted = -1
 // Run executes body as the thread "main" under the controlled scheduler:
 // body and the threads it starts with env.Go run one at a time, c choosing
 // at every scheduling point. Run returns when every thread has returned or
-// the run is stopped, with a verdict; nothing of the run is left running,
-// except a thread blocked outside the scheduler (verdict Blocked), which is
-// unwound as soon as it reaches the scheduler again.
+// the run is stopped, with a verdict; every thread is unwound, except one
+// stuck outside the scheduler (verdict Blocked, named in Outcome.Stuck),
+// which unwinds itself when it reaches the scheduler again (the package
+// doc says what it leaves behind until then).
 //
 // A panic inside c (rapid's draws stop a test that way) stops the run,
 // unwinds it, and is re-raised by Run in the caller's goroutine.
@@ -209,6 +210,15 @@ func (s *sched) watch(wd time.Duration) (o *Outcome, finished bool) {
 //
 // abandon waits for the unwinding, giving up when it makes no progress for
 // wd (a deferred call blocked), and returns the outcome.
+//
+// Every path by which a thread could switch coroutines after its last
+// commit checks the gate first (decide after the conditions and the
+// chooser, release, the first operation, handOff and start after a
+// resume), and comes back instead when it is aborted. What remains is the
+// few instructions between such a check and the switch: the watchdog
+// would have to take the run exactly there, after the thread made no
+// progress for wd, which needs that goroutine starved of a CPU for that
+// long.
 func (s *sched) abandon(wd time.Duration, timer *time.Timer) *Outcome {
 	t := s.curT.Load()
 	s.curT.Store(s.nobody) // t's next Env call must not pass as the owner's
@@ -262,15 +272,15 @@ func (s *sched) blockedOutcome(wd time.Duration, t *thread) *Outcome {
 	if o.Verdict == Foreign {
 		return o
 	}
-	if s.stopped {
-		o.Message += " (then thread " + t.name + " blocked while its deferred calls ran)"
-		return o
-	}
-	o.Verdict = Blocked
 	who := "thread " + t.name
 	if t == s.driver {
 		who = t.name
 	}
+	if s.stopped {
+		o.Message += " (then " + who + " blocked while its deferred calls ran)"
+		return o
+	}
+	o.Verdict = Blocked
 	o.Message = fmt.Sprintf("%s ran for more than %v (the watchdog) without reaching a scheduling point: it is blocked on something the scheduler does not see (a channel, a sync.Mutex, I/O) or loops without using Env", who, wd)
 	return o
 }
