@@ -686,12 +686,41 @@ func (s *sched) decide() *thread {
 		s.exit()
 		return nil
 	}
-	return s.chosen(s.threads[run[i].Thread])
+	n := s.threads[run[i].Thread]
+	r := record{thread: uint16(n.id), op: n.op, obj: -1, rs: -1}
+	if run[len(run)-1].Thread < 64 {
+		for _, p := range run {
+			r.run |= 1 << p.Thread
+		}
+	} else {
+		r.rs = int32(len(s.pool))
+		s.pool = append(s.pool, int32(len(run)))
+		for _, p := range run {
+			s.pool = append(s.pool, int32(p.Thread))
+		}
+	}
+	if n.obj != nil {
+		r.obj = n.obj.id
+	}
+	switch n.op {
+	case OpRelock:
+		r.aux = n.mu.id
+	case OpWaitUntil:
+		r.aux = int32(len(s.whats))
+		s.whats = append(s.whats, n.what)
+	}
+	s.recs.add(r)
+	s.last = n.id
+	s.cur = n.id
+	if s.curT.Load() != n {
+		s.curT.Store(n)
+	}
+	return n
 }
 
-// The cold and the bulky parts of decide have frames of their own: decide's
-// frame is on the stack while WaitUntil conditions run, deep in a
-// coroutine's small stack.
+// The cold parts of decide have frames of their own: decide's frame is on
+// the stack while WaitUntil conditions run, deep in a coroutine's small
+// stack.
 
 // end stops the run when no thread is live, none can run, or the step
 // bound is reached.
@@ -723,42 +752,6 @@ func (s *sched) chooserFailed(i int, err error) {
 	default:
 		s.stop(Diverged, fmt.Sprintf("the chooser chose %d of %d runnable threads", i, len(s.pt.Runnable)))
 	}
-}
-
-// chosen records the decision for n and makes it the running thread.
-//
-//go:noinline
-func (s *sched) chosen(n *thread) *thread {
-	run := s.pt.Runnable
-	r := record{thread: uint16(n.id), op: n.op, obj: -1, rs: -1}
-	if run[len(run)-1].Thread < 64 {
-		for _, p := range run {
-			r.run |= 1 << p.Thread
-		}
-	} else {
-		r.rs = int32(len(s.pool))
-		s.pool = append(s.pool, int32(len(run)))
-		for _, p := range run {
-			s.pool = append(s.pool, int32(p.Thread))
-		}
-	}
-	if n.obj != nil {
-		r.obj = n.obj.id
-	}
-	switch n.op {
-	case OpRelock:
-		r.aux = n.mu.id
-	case OpWaitUntil:
-		r.aux = int32(len(s.whats))
-		s.whats = append(s.whats, n.what)
-	}
-	s.recs.add(r)
-	s.last = n.id
-	s.cur = n.id
-	if s.curT.Load() != n {
-		s.curT.Store(n)
-	}
-	return n
 }
 
 // choose asks the chooser, turning its panic into an error. Like evalCond,
