@@ -159,6 +159,7 @@
 // goroutine's stack, and the goroutine exits (runtime.Goexit, so its
 // deferred calls run: a WaitGroup.Done releases the thread waiting for
 // it). A thread left waiting for a value the goroutine would have sent is
-// reported after a quarter of the watchdog. A foreign call made after the
-// run ended is not reported (the goroutine still exits).
+// taken over by the watchdog within half of Options.Watchdog, and the
+// verdict is still Foreign. A foreign call made after the run ended is not
+// reported (the goroutine still exits).
 package sched

@@ -162,8 +162,8 @@ func Run(c Chooser, opts Options, body func(env Env)) *Outcome {
 }
 
 // watch waits for the run to end (finished), or takes it over when
-// neither the gate nor the running thread changed for wd (a foreign Env
-// call, which ends the run, shortens that to a quarter of wd).
+// neither the gate nor the running thread changed for wd (after a foreign
+// Env call, which ends the run, for one tick of wd/4).
 func (s *sched) watch(wd time.Duration) (o *Outcome, finished bool) {
 	tick := wd / 4
 	timer := time.NewTimer(tick)
