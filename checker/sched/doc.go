@@ -15,11 +15,36 @@
 // coroutines directly: a thread that chooses another resumes it (or yields
 // back down the chain of resumers to it), so a switch usually costs one
 // coroutine switch, and a decision that keeps the same thread costs none.
-// Run returns when every thread has returned or the run is stopped; nothing
-// of the run is left running afterwards, whatever the verdict (parked
-// threads are unwound by a panic the scheduler recovers; their deferred
-// calls run). The one exception is a thread blocked outside the scheduler
-// (verdict Blocked): it is unwound as soon as it returns to the scheduler.
+// Run returns when every thread has returned or the run is stopped. Every
+// thread parked at a scheduling point is then unwound by a panic the
+// scheduler recovers (its deferred calls run, their Env operations
+// performed directly, with no decisions), so nothing of the run is left,
+// with one exception.
+//
+// # What the watchdog leaves behind
+//
+// A thread that runs longer than Options.Watchdog without reaching a
+// scheduling point (it spins, or blocks on a channel, a sync.Mutex or I/O)
+// cannot be stopped: Go has no way to kill a goroutine. The watchdog ends
+// the run as Blocked and unwinds every other thread at once, including the
+// threads waiting in the chain of coroutine switches below the stuck one
+// (so one that holds a sync.Mutex the stuck thread waits for releases it in
+// a deferred Unlock). Outcome.Stuck names the stuck thread, and what stays
+// is exactly two goroutines: the stuck one, which may burn a CPU for the
+// rest of the process, and one parked goroutine that holds its coroutine
+// (a running Go coroutine always has one goroutine waiting for it; it uses
+// no CPU). When the stuck thread reaches a scheduling point (or returns), it
+// waits until Run has returned and the others are unwound, then unwinds
+// itself at once, alone, without running on; both goroutines end. If it
+// is the scheduler that is stuck (a WaitUntil condition that blocks, or a
+// chooser), the threads are unwound by another goroutine and the stuck
+// goroutine is the only one left; it ends when the condition returns.
+// A thread whose deferred call blocks while it is being unwound is treated
+// the same way, as a second stuck thread (named in Stuck too); the threads
+// after it are still unwound. A thread that blocks again in the deferred
+// calls it runs after coming back keeps the other stuck threads from
+// unwinding after it. An explorer should run no more code that left a
+// stuck thread: each one is a goroutine that may spin forever.
 //
 // RunReal runs body with the pass-through Env (NewRealEnv) and waits for
 // every thread it started; a panic in any thread is returned as an error.
@@ -27,13 +52,14 @@
 // # Outcome
 //
 //	type Outcome struct {
-//		Verdict Verdict // Done, Deadlock, StepBound, Panic, Blocked, Diverged, Pruned
-//		Message string  // one sentence; with the thread's stack for Panic
-//		Hash    uint64  // FNV-1a (64-bit words) over the decisions: thread, action, values
-//		Steps   int     // number of decisions
+//		Verdict Verdict  // Done, Deadlock, StepBound, Panic, Blocked, Diverged, Pruned, Foreign
+//		Message string   // one sentence; with the goroutine's stack for Panic and Foreign
+//		Hash    uint64   // FNV-1a (64-bit words) over the decisions: thread, action, values
+//		Steps   int      // number of decisions
+//		Stuck   []string // threads left running outside the scheduler (see above); empty unless the watchdog took the run
 //	}
 //	func (o *Outcome) Decisions() []Decision // formatted lazily, then cached
-//	func (o *Outcome) Failed() bool          // Deadlock, StepBound, Panic or Blocked
+//	func (o *Outcome) Failed() bool          // Deadlock, StepBound, Panic, Blocked or Foreign
 //	func (o *Outcome) Tail(n int) string     // the last n decisions, one per line
 //	func (o *Outcome) String() string        // "deadlock after 9 decisions (hash …): deadlock: A waits for lock b (held by B); …"
 //
@@ -50,9 +76,8 @@
 // (after wait c)", "A signal c (wakes B)", "main go A", "A yield",
 // "main wait-until threads done".
 //
-// Change from the SCHED-API sketch: Decisions is a method, not a field, so a
-// run records cheap structured records and formats them only when asked.
-// Runnable lists threads in creation order rather than by name.
+// A run records its decisions as compact records; Decisions formats them
+// on its first call.
 //
 // Verdicts: Done (every thread returned), Deadlock (nothing runnable while a
 // thread waits; the message names who waits for what), StepBound (more than
@@ -60,9 +85,14 @@
 // primitive such as unlocking an unlocked Mutex), Blocked (a thread ran
 // longer than Options.Watchdog without reaching a scheduling point: it is
 // blocked on something the scheduler cannot see, such as a channel or a
-// sync.Mutex), Diverged (a replay met a different runnable set or thread),
-// Pruned (a DFS run stopped because every continuation is equivalent to one
-// explored before; not a failure).
+// sync.Mutex; the message names the thread, or the scheduler when a
+// WaitUntil condition or the chooser blocked), Diverged (a replay met a
+// different runnable set or thread), Pruned (a DFS run stopped because
+// every continuation is equivalent to one explored before; not a failure),
+// Foreign (a goroutine that is none of the run's threads called the Env:
+// "Env used outside a managed thread: … called add x …", then that
+// goroutine's stack; it takes precedence over every other verdict, which
+// may be its consequence).
 //
 // # Choosers
 //
@@ -116,8 +146,20 @@
 // Code under test uses only Env for shared memory and threads. Inside a
 // WaitUntil condition, Loads are not scheduling points (the scheduler
 // evaluates the condition itself). Code must not block on channels or sync
-// primitives the scheduler cannot see: the watchdog reports that as Blocked,
-// and the blocked goroutine is unwound when it next reaches the scheduler.
-// Env methods must be called from the managed thread itself (not from a
-// goroutine it starts with the go statement).
+// primitives the scheduler cannot see: the watchdog reports that as
+// Blocked, and leaves what is said above.
+//
+// Env methods must be called from the managed thread itself, never from a
+// goroutine it starts with the go statement. The controlled Env checks it
+// at every call, by comparing the calling goroutine with the running
+// thread's (its runtime g, read by a two-instruction assembly function on
+// amd64 and arm64; elsewhere parsed from runtime.Stack, which is correct
+// but costs about a microsecond a call). A call from another goroutine is
+// not performed: the run ends with the verdict Foreign, carrying that
+// goroutine's stack, and the goroutine exits (runtime.Goexit, so its
+// deferred calls run: a WaitGroup.Done releases the thread waiting for
+// it). A thread left waiting for a value the goroutine would have sent is
+// taken over by the watchdog within half of Options.Watchdog, and the
+// verdict is still Foreign. A foreign call made after the run ended is not
+// reported (the goroutine still exits).
 package sched

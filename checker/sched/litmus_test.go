@@ -183,7 +183,9 @@ func TestLitmusLockedCounterNeverFails(t *testing.T) {
 // oppositeLocks: A takes a then b, B takes b then a.
 func oppositeLocks(env Env) {
 	a, b := env.NewMutex("a"), env.NewMutex("b")
+	//lint:ignore SA2001 the lock operations themselves are what the test exercises
 	env.Go("A", func() { a.Lock(); b.Lock(); b.Unlock(); a.Unlock() })
+	//lint:ignore SA2001 the lock operations themselves are what the test exercises
 	env.Go("B", func() { b.Lock(); a.Lock(); a.Unlock(); b.Unlock() })
 }
 
@@ -308,6 +310,7 @@ func TestLitmusSyncMutexBlockedByWatchdog(t *testing.T) {
 	o := Run(NewRandom(0), Options{Watchdog: time.Second}, func(env Env) {
 		env.Yield()
 		mu.Lock()
+		//lint:ignore SA2001 the lock operations themselves are what the test exercises
 		mu.Unlock()
 	})
 	if o.Verdict != Blocked || !strings.Contains(o.Message, "thread main ") {
@@ -360,10 +363,12 @@ func TestRWMutexWriterBlocksNewReaders(t *testing.T) {
 	for seed := range uint64(100) {
 		o := Run(NewRandom(seed), Options{}, func(env Env) {
 			rw := env.NewRWMutex("rw")
+			//lint:ignore SA2001 the lock operations themselves are what the test exercises
 			env.Go("W", func() { rw.Lock(); rw.Unlock() })
 			rw.RLock()
 			env.Yield()
 			rw.RLock()
+			//lint:ignore SA2001 the lock operations themselves are what the test exercises
 			rw.RUnlock()
 			rw.RUnlock()
 		})

@@ -2,13 +2,20 @@ package sched
 
 import "fmt"
 
-// The controlled Env: *sched implements Env. Creating an object is not a
+// The controlled Env: *sched implements Env. Every method first finds its
+// thread (self), which also rejects a goroutine that is not the running
+// thread's. Creating an object is not a
 // scheduling point (nothing shared is touched yet), but it commits like one,
 // so a watchdog report can name the object.
 
 func (s *sched) newObject(name string) object {
+	if s.self(OpNone, nil).unwinding {
+		return object{id: -1, name: name} // no record names it
+	}
 	s.objs = append(s.objs, name)
-	s.exit() // publish the name to the watchdog, as a step does
+	if !s.exit() { // publish the name to the watchdog, as a step does
+		s.comeBack(true)
+	}
 	return object{id: int32(len(s.objs) - 1), name: name}
 }
 
@@ -58,9 +65,9 @@ func (s *sched) NewCond(name string, l Locker) Cond {
 // calling thread. The new thread runs at once up to its first operation
 // (its code before that touches nothing shared), where it parks.
 func (s *sched) Go(name string, f func()) {
-	t := s.current()
+	t := s.self(OpGo, nil)
 	t.what = name
-	rec := s.point(OpGo, nil)
+	rec := s.point(t, OpGo, nil)
 	t.what = ""
 	if rec == nil {
 		panic(errUnwind{}) // no new threads while unwinding
@@ -68,12 +75,18 @@ func (s *sched) Go(name string, f func()) {
 	child := s.newThread(name, f)
 	rec.a = int64(child.id)
 	s.release()
-	s.start(child)
+	if !s.start(child) {
+		s.unwindChain(t) // the watchdog took child's coroutine
+	}
 }
 
 // Yield is a scheduling point that touches nothing.
 func (s *sched) Yield() {
-	if rec := s.point(OpYield, nil); rec != nil {
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpYield, nil)
+	}
+	if rec := s.point(t, OpYield, nil); rec != nil {
 		s.release()
 	}
 }
@@ -82,7 +95,7 @@ func (s *sched) Yield() {
 // evaluates cond at every decision, with Loads that are not scheduling
 // points.
 func (s *sched) WaitUntil(what string, cond func() bool) {
-	t := s.current()
+	t := s.self(OpWaitUntil, nil)
 	if t.unwinding {
 		if !cond() {
 			panic(errUnwind{})
@@ -90,7 +103,7 @@ func (s *sched) WaitUntil(what string, cond func() bool) {
 		return
 	}
 	t.cond, t.what = cond, what
-	rec := s.point(OpWaitUntil, nil)
+	rec := s.point(t, OpWaitUntil, nil)
 	t.cond, t.what = nil, ""
 	if rec != nil {
 		s.release()
@@ -107,12 +120,13 @@ type cMutex struct {
 
 func (m *cMutex) Lock() {
 	s := m.s
-	s.current().mu = m
-	rec := s.point(OpLock, &m.object)
+	t := s.self(OpLock, &m.object)
+	t.mu = m
+	rec := s.point(t, OpLock, &m.object)
 	if rec == nil && (m.holder != nil || m.readers > 0) {
 		panic(errUnwind{})
 	}
-	m.holder = s.current()
+	m.holder = t
 	if rec != nil {
 		s.release()
 	}
@@ -120,7 +134,11 @@ func (m *cMutex) Lock() {
 
 func (m *cMutex) Unlock() {
 	s := m.s
-	rec := s.point(OpUnlock, &m.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpUnlock, &m.object)
+	}
+	rec := s.point(t, OpUnlock, &m.object)
 	held := m.holder != nil
 	m.holder = nil
 	if rec != nil {
@@ -133,10 +151,11 @@ func (m *cMutex) Unlock() {
 
 func (m *cMutex) TryLock() bool {
 	s := m.s
-	rec := s.point(OpTryLock, &m.object)
+	t := s.self(OpTryLock, &m.object)
+	rec := s.point(t, OpTryLock, &m.object)
 	ok := m.holder == nil && m.readers == 0
 	if ok {
-		m.holder = s.current()
+		m.holder = t
 	}
 	if rec != nil {
 		if ok {
@@ -149,8 +168,9 @@ func (m *cMutex) TryLock() bool {
 
 func (m *cMutex) RLock() {
 	s := m.s
-	s.current().mu = m
-	rec := s.point(OpRLock, &m.object)
+	t := s.self(OpRLock, &m.object)
+	t.mu = m
+	rec := s.point(t, OpRLock, &m.object)
 	if rec == nil && m.holder != nil {
 		panic(errUnwind{})
 	}
@@ -162,7 +182,11 @@ func (m *cMutex) RLock() {
 
 func (m *cMutex) RUnlock() {
 	s := m.s
-	rec := s.point(OpRUnlock, &m.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpRUnlock, &m.object)
+	}
+	rec := s.point(t, OpRUnlock, &m.object)
 	held := m.readers > 0
 	if held {
 		m.readers--
@@ -185,9 +209,9 @@ type cCond struct {
 
 func (c *cCond) Wait() {
 	s := c.s
-	t := s.current()
+	t := s.self(OpWait, &c.object)
 	t.mu = c.m
-	rec := s.point(OpWait, &c.object)
+	rec := s.point(t, OpWait, &c.object)
 	if rec == nil {
 		panic(errUnwind{})
 	}
@@ -200,7 +224,7 @@ func (c *cCond) Wait() {
 		panic("sched: Wait on " + c.name + " without holding " + c.m.name)
 	}
 	t.mu = c.m
-	if rec = s.point(OpRelock, &c.object); rec == nil {
+	if rec = s.point(t, OpRelock, &c.object); rec == nil {
 		panic(errUnwind{})
 	}
 	c.m.holder = t
@@ -209,7 +233,11 @@ func (c *cCond) Wait() {
 
 func (c *cCond) Signal() {
 	s := c.s
-	rec := s.point(OpSignal, &c.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpSignal, &c.object)
+	}
+	rec := s.point(t, OpSignal, &c.object)
 	woken := int64(-1)
 	if len(c.waiters) > 0 {
 		w := c.waiters[0]
@@ -225,7 +253,11 @@ func (c *cCond) Signal() {
 
 func (c *cCond) Broadcast() {
 	s := c.s
-	rec := s.point(OpBroadcast, &c.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpBroadcast, &c.object)
+	}
+	rec := s.point(t, OpBroadcast, &c.object)
 	n := int64(len(c.waiters))
 	for _, w := range c.waiters {
 		w.waiting = false
@@ -250,10 +282,14 @@ type cInt[T int32 | int64] struct {
 
 func (x *cInt[T]) Load() T {
 	s := x.s
-	if s.inCond {
-		return x.v
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpLoad, &x.object)
 	}
-	rec := s.point(OpLoad, &x.object)
+	if s.inCond {
+		return x.v // in a WaitUntil condition: not a scheduling point
+	}
+	rec := s.point(t, OpLoad, &x.object)
 	v := x.v
 	if rec != nil {
 		rec.r, rec.flags = int64(v), x.flags
@@ -264,7 +300,11 @@ func (x *cInt[T]) Load() T {
 
 func (x *cInt[T]) Store(v T) {
 	s := x.s
-	rec := s.point(OpStore, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpStore, &x.object)
+	}
+	rec := s.point(t, OpStore, &x.object)
 	old := x.v
 	x.v = v
 	if rec != nil {
@@ -275,7 +315,11 @@ func (x *cInt[T]) Store(v T) {
 
 func (x *cInt[T]) Add(delta T) T {
 	s := x.s
-	rec := s.point(OpAdd, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpAdd, &x.object)
+	}
+	rec := s.point(t, OpAdd, &x.object)
 	x.v += delta
 	v := x.v
 	if rec != nil {
@@ -287,7 +331,11 @@ func (x *cInt[T]) Add(delta T) T {
 
 func (x *cInt[T]) CompareAndSwap(old, new T) bool {
 	s := x.s
-	rec := s.point(OpCAS, &x.object)
+	t, mine := s.owner()
+	if !mine {
+		t = s.stranger(OpCAS, &x.object)
+	}
+	rec := s.point(t, OpCAS, &x.object)
 	cur := x.v
 	ok := cur == old
 	if ok {
@@ -309,7 +357,11 @@ func (x *cInt[T]) CompareAndSwap(old, new T) bool {
 
 func (x *cInt[T]) Swap(v T) T {
 	s := x.s
-	rec := s.point(OpSwap, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpSwap, &x.object)
+	}
+	rec := s.point(t, OpSwap, &x.object)
 	old := x.v
 	x.v = v
 	if rec != nil {
@@ -321,7 +373,11 @@ func (x *cInt[T]) Swap(v T) T {
 
 func (x *cInt[T]) Or(mask T) T {
 	s := x.s
-	rec := s.point(OpOr, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpOr, &x.object)
+	}
+	rec := s.point(t, OpOr, &x.object)
 	old := x.v
 	x.v |= mask
 	if rec != nil {
@@ -333,7 +389,11 @@ func (x *cInt[T]) Or(mask T) T {
 
 func (x *cInt[T]) And(mask T) T {
 	s := x.s
-	rec := s.point(OpAnd, &x.object)
+	t, ok := s.owner()
+	if !ok {
+		t = s.stranger(OpAnd, &x.object)
+	}
+	rec := s.point(t, OpAnd, &x.object)
 	old := x.v
 	x.v &= mask
 	if rec != nil {

@@ -19,12 +19,13 @@ const (
 	Blocked                  // a thread blocked outside the scheduler's knowledge (watchdog)
 	Diverged                 // the chooser could not follow the run (replay)
 	Pruned                   // the chooser cut a redundant run short (DFS); not a failure
+	Foreign                  // the Env was used from a goroutine that is none of the run's threads
 )
 
-var verdictNames = [...]string{"done", "deadlock", "step bound", "panic", "blocked", "diverged", "pruned"}
+var verdictNames = [...]string{"done", "deadlock", "step bound", "panic", "blocked", "diverged", "pruned", "foreign"}
 
 // String returns "done", "deadlock", "step bound", "panic", "blocked",
-// "diverged" or "pruned".
+// "diverged", "pruned" or "foreign".
 func (v Verdict) String() string {
 	if int(v) < len(verdictNames) {
 		return verdictNames[v]
@@ -39,6 +40,15 @@ type Outcome struct {
 	Hash    uint64 // FNV-1a over the decisions (thread chosen, action, values)
 	Steps   int    // number of decisions
 
+	// Stuck names the threads the run left running outside the scheduler
+	// (Blocked, or a thread that blocked while unwinding), in the order the
+	// watchdog gave up on them; empty for every run the watchdog did not
+	// take over. Each costs a goroutine that may run (spin) for the rest of
+	// the process and one parked goroutine that waits for it; both end
+	// when the thread reaches a scheduling point or returns. An explorer
+	// should not start more runs of code that left one.
+	Stuck []string
+
 	names     []string // thread names by creation index
 	objs      []string // object names by id
 	whats     []string // WaitUntil descriptions, indexed by record.aux
@@ -49,10 +59,11 @@ type Outcome struct {
 }
 
 // Failed reports whether the run found a problem: Deadlock, StepBound,
-// Panic or Blocked. Diverged and Pruned are not findings about the code.
+// Panic, Blocked or Foreign. Diverged and Pruned are not findings about
+// the code.
 func (o *Outcome) Failed() bool {
 	switch o.Verdict {
-	case Deadlock, StepBound, Panic, Blocked:
+	case Deadlock, StepBound, Panic, Blocked, Foreign:
 		return true
 	}
 	return false
