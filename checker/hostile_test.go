@@ -3,6 +3,7 @@ package checker
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/checker/sched"
@@ -153,4 +154,38 @@ func TestShrinkQuietsARandomLivelock(t *testing.T) {
 		t.Fatalf("replay: %v %+v", err, rr)
 	}
 	t.Logf("%d decisions, shrunk to a trace of %d bytes", len(r.Decisions), len(data))
+}
+
+// foreignImpl calls the Env from a goroutine of its own, outside every
+// thread the scheduler runs.
+type foreignImpl struct{ n sched.Int32 }
+
+func (f *foreignImpl) Apply(op model.Op) model.Result {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f.n.Add(1)
+	}()
+	wg.Wait()
+	return model.Result{N: 1}
+}
+
+// TestEnvFromAForeignGoroutine: an implementation that uses the Env from a
+// goroutine of its own gets the verdict foreign, with the goroutine's
+// stack, not a misleading linearizability violation, and it is not shrunk.
+func TestEnvFromAForeignGoroutine(t *testing.T) {
+	e := Target{Name: "foreign", Spec: model.SpecAlloc, Policy: model.Unique,
+		New: func(env sched.Env, p model.Params) model.Impl { return &foreignImpl{n: env.NewInt32("foreign.n", 0)} }}
+	sc := model.Scenario{Level: model.AllocLevel, Params: model.SmallParams(), Threads: [][]model.Op{{{Kind: model.Alloc}}, {{Kind: model.Alloc}}}}
+	r := Run(e, sc, sched.NewRandom(1), RunOptions{})
+	if r.Verdict != violation(traces.Foreign) || !strings.Contains(r.Reason, "Env used outside a managed thread") || !strings.Contains(r.Reason, "hostile_test.go") {
+		t.Fatalf("verdict %s: %s", r.Verdict, r.Reason)
+	}
+	if s := Shrink(e, r, ShrinkOptions{}); s != r {
+		t.Error("a foreign verdict was shrunk")
+	}
+	if _, err := traces.Marshal(r.Trace()); err != nil {
+		t.Errorf("its trace cannot be written: %v", err)
+	}
 }

@@ -28,6 +28,8 @@ func judge(s spec.Spec, out *sched.Outcome, rec *recorder, o RunOptions) (traces
 		return violation(traces.Panic), out.Message
 	case sched.Blocked:
 		return violation(traces.Watchdog), out.Message
+	case sched.Foreign:
+		return violation(traces.Foreign), out.Message
 	default: // Diverged, Pruned: this run says nothing about the implementation
 		return verdictUnknown, out.Message
 	}

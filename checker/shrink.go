@@ -37,9 +37,11 @@ type ShrinkOptions struct {
 //
 // A watchdog verdict is not shrunk: its run left a thread stuck outside the
 // scheduler (a goroutine that cannot be stopped), and every candidate
-// would cost the watchdog's wait and leave another one.
+// would cost the watchdog's wait and leave another one. Nor is a foreign
+// one: a goroutine of the implementation's own ran outside the scheduler,
+// so its runs do not repeat.
 func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
-	if !r.Failed() || r.Verdict.Kind == traces.Watchdog {
+	if !r.Failed() || r.Verdict.Kind == traces.Watchdog || r.Verdict.Kind == traces.Foreign {
 		return r
 	}
 	if o.Seeds <= 0 {

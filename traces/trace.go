@@ -166,12 +166,13 @@ const (
 	StepBound                       // the run exceeded its step bound (livelock, endless loop)
 	Panic                           // a thread panicked
 	Watchdog                        // a thread ran too long between scheduling points
+	Foreign                         // the Env was used from a goroutine that is none of the run's threads
 	numKinds
 )
 
 var kindNames = [...]string{
 	Linearizability: "linearizability", Invariant: "invariant", Deadlock: "deadlock",
-	StepBound: "step-bound", Panic: "panic", Watchdog: "watchdog",
+	StepBound: "step-bound", Panic: "panic", Watchdog: "watchdog", Foreign: "foreign",
 }
 
 // Kinds lists every violation kind, in order.
@@ -194,7 +195,7 @@ func (k Kind) String() string {
 // Stopped reports whether a run with this verdict was stopped by the
 // scheduler, so that ops may have been left without a return.
 func (k Kind) Stopped() bool {
-	return k == Deadlock || k == StepBound || k == Panic || k == Watchdog
+	return k == Deadlock || k == StepBound || k == Panic || k == Watchdog || k == Foreign
 }
 
 // ParseKind parses a violation kind's name.

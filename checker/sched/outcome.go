@@ -89,7 +89,14 @@ func (o *Outcome) Decisions() []Decision {
 		return o.decisions
 	}
 	ds := make([]Decision, o.recs.n)
+	var prev *record
 	o.recs.all(func(i int, r *record) {
+		if r == prev {
+			// A repeated decision (a thread spinning) shares its text.
+			ds[i] = ds[i-1]
+			return
+		}
+		prev = r
 		var run []string
 		if r.rs < 0 {
 			for m := r.run; m != 0; m &= m - 1 {
@@ -137,6 +144,7 @@ type record struct {
 	rs     int32  // runnable set: pool[rs] ids follow in the pool, or run when rs < 0
 	run    uint64 // runnable set as a bit mask of thread ids (all < 64)
 	a, r   int64  // argument; result or old value (CAS: old; new when ok, else the value found)
+	rep    uint32 // how many more decisions, right after this one, were the same
 }
 
 const (
@@ -214,27 +222,27 @@ func (o *Outcome) action(r *record) string {
 func hashRecords(recs *recList, extra []int64) uint64 {
 	const prime = 1099511628211
 	h := uint64(14695981039346656037)
-	for _, c := range recs.chunks {
-		for i := range c {
-			r := &c[i]
-			w := uint64(r.thread)<<48 | uint64(r.op)<<40 | uint64(uint32(r.obj))
-			w |= uint64(r.flags&recOK) << 32
-			h = (h ^ w) * prime
-			h = (h ^ uint64(r.a)) * prime
-			h = (h ^ uint64(r.r)) * prime
-			if r.op == OpCAS && !r.ok() {
-				h = (h ^ uint64(extra[r.aux])) * prime
-			}
+	recs.all(func(_ int, r *record) {
+		w := uint64(r.thread)<<48 | uint64(r.op)<<40 | uint64(uint32(r.obj))
+		w |= uint64(r.flags&recOK) << 32
+		h = (h ^ w) * prime
+		h = (h ^ uint64(r.a)) * prime
+		h = (h ^ uint64(r.r)) * prime
+		if r.op == OpCAS && !r.ok() {
+			h = (h ^ uint64(extra[r.aux])) * prime
 		}
-	}
+	})
 	return h
 }
 
 // recList stores records in chunks that double from 16 to 512 records, so
-// a short run allocates little and appending never copies.
+// a short run allocates little and appending never copies. A record the
+// same as the one before it (a thread spinning on one load) is folded into
+// it as a repeat, so a livelock of millions of decisions by one thread
+// costs a few records: a run's memory does not grow with a spin.
 type recList struct {
 	chunks [][]record
-	n      int
+	n      int // decisions, repeats included
 }
 
 const (
@@ -243,6 +251,7 @@ const (
 )
 
 func (l *recList) add(r record) *record {
+	l.fold()
 	k := len(l.chunks) - 1
 	if k < 0 || len(l.chunks[k]) == cap(l.chunks[k]) {
 		size := firstChunk
@@ -258,13 +267,49 @@ func (l *recList) add(r record) *record {
 	return &(*c)[len(*c)-1]
 }
 
-// all calls f with every record in order.
+// fold folds the last record into the one before it when they are the
+// same. The last record is complete once the next one is added (its result
+// is written after add), so add folds before it appends; the Outcome folds
+// the very last one.
+func (l *recList) fold() {
+	k := len(l.chunks) - 1
+	if k < 0 {
+		return
+	}
+	c := l.chunks[k]
+	last := &c[len(c)-1]
+	var prev *record
+	switch {
+	case len(c) >= 2:
+		prev = &c[len(c)-2]
+	case k >= 1:
+		p := l.chunks[k-1]
+		prev = &p[len(p)-1]
+	default:
+		return
+	}
+	same := *last
+	same.rep = prev.rep
+	if same != *prev {
+		return
+	}
+	prev.rep += last.rep + 1
+	l.chunks[k] = c[:len(c)-1]
+	if len(l.chunks[k]) == 0 {
+		l.chunks = l.chunks[:k]
+	}
+}
+
+// all calls f with every decision's record in order: a repeated record
+// once per decision it stands for.
 func (l *recList) all(f func(i int, r *record)) {
 	i := 0
 	for _, c := range l.chunks {
 		for j := range c {
-			f(i, &c[j])
-			i++
+			for range c[j].rep + 1 {
+				f(i, &c[j])
+				i++
+			}
 		}
 	}
 }
