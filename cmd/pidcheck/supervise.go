@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pidcheck/pidcheck/checker"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// Supervision. Code under test can end the process that runs it: os.Exit(0)
+// from an Apply would end pidcheck check with a silent exit 0 (a false pass
+// in CI), a stack overflow or a panic in a goroutine it started itself ends
+// it with Go's exit 2 (which means bad input here), and the kernel's OOM
+// killer ends it with SIGKILL. So check and zoo run their exploration in a
+// child process — this executable again, marked by envChildFD — and the
+// parent exits with the status the child reports, as its last act, on an
+// extra file descriptor. A child that ends without reporting died: the
+// parent says how, writes a trace of every schedule that was running (the
+// child names each before it runs it) and exits 1. The child inherits
+// stdout and stderr, so its output is the parent's.
+
+const (
+	// envChildFD marks the supervised child; its value is the descriptor
+	// the child reports on. Internal: set only by the supervisor.
+	envChildFD = "PIDCHECK_SUPERVISED_FD"
+	// envUnsupervised, set to anything, explores in the process itself, as
+	// before supervision: for debugging (a debugger, a profiler, a core
+	// dump of the process that died).
+	envUnsupervised = "PIDCHECK_UNSUPERVISED"
+)
+
+// reporter is the supervised child's end of the report pipe. Each record
+// is one line written by one write(2) of less than PIPE_BUF bytes, so the
+// records of workers writing at once never interleave:
+//
+//	s K W J S SEED   entry K's worker W starts schedule S of scenario J
+//	e K              entry K's exploration is over (shrinking included)
+//	r {"status":N}   the last record: the child's exit status
+type reporter struct {
+	f *os.File
+}
+
+// childReporter is the reporter of a supervised child, nil in any other
+// process.
+func childReporter() (*reporter, error) {
+	v := os.Getenv(envChildFD)
+	if v == "" {
+		return nil, nil
+	}
+	fd, err := strconv.Atoi(v)
+	if err != nil || fd < 3 {
+		return nil, fmt.Errorf("%s=%q: internal to pidcheck, leave it unset", envChildFD, v)
+	}
+	return &reporter{f: os.NewFile(uintptr(fd), "pidcheck-supervisor")}, nil
+}
+
+// started records that entry k's schedule s is about to run.
+func (r *reporter) started(k int, s checker.ScheduleStart) {
+	b := make([]byte, 0, 64)
+	b = append(b, "s "...)
+	b = strconv.AppendInt(b, int64(k), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(s.Worker), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(s.Scenario), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(s.Schedule), 10)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, s.Seed, 10)
+	b = append(b, '\n')
+	r.f.Write(b) // a parent that went away cannot be told
+}
+
+// ended records that entry k's exploration is over.
+func (r *reporter) ended(k int) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(r.f, "e %d\n", k)
+}
+
+// finish reports the child's exit status: the parent exits with it.
+func (r *reporter) finish(status int) {
+	fmt.Fprintf(r.f, "r {\"status\":%d}\n", status)
+	r.f.Close()
+}
+
+// onSchedule is the ExploreOptions.OnSchedule of entry k: nil outside a
+// supervised child.
+func (r *reporter) onSchedule(k int) func(checker.ScheduleStart) {
+	if r == nil {
+		return nil
+	}
+	return func(s checker.ScheduleStart) { r.started(k, s) }
+}
+
+// supervised reports whether a command of cfg's explores in a child.
+func (cfg *config) supervised() bool {
+	return cfg.supervise && cfg.report == nil && os.Getenv(envUnsupervised) == ""
+}
+
+// plan is what a supervisor needs to report a child that died: the
+// implementations explored and how, to rebuild the scenario that ran.
+type plan struct {
+	cmd   string   // "check", "zoo"
+	names []string // entry k's implementation
+	// options are entry k's target and the options it was explored with.
+	options func(k int) (checker.Target, checker.ExploreOptions)
+	// rerun is the command that runs entry k's exploration up to schedule
+	// s, on one worker (the process dies there again).
+	rerun  func(k int, s checker.ScheduleStart) string
+	out    string // where traces go
+	suffix string // after the implementation's name (the shard)
+	// deathJSON prints the --json output of a child that died: one result
+	// per death, the output's usual shape. nil: no --json.
+	deathJSON func(w io.Writer, deaths []death) error
+}
+
+// death is a schedule that was running when the child died.
+type death struct {
+	k      int                   // the entry
+	start  checker.ScheduleStart // what ran
+	reason string
+	// schedules the child started of entry k (this one included), and
+	// the time until it died
+	schedules int
+	elapsed   time.Duration
+	path      string // the trace written, "" when none
+	werr      error  // why it was not
+}
+
+// inFlight is what the child said is running: per entry and worker, the
+// last schedule started.
+type inFlight struct {
+	mu      sync.Mutex
+	running map[[2]int]checker.ScheduleStart
+	started map[int]int // schedules started, per entry
+	status  int
+	done    bool // the child's "r" record arrived
+}
+
+// read consumes the child's records until the pipe closes.
+func (f *inFlight) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		f.mu.Lock()
+		switch {
+		case strings.HasPrefix(line, "s "):
+			var k int
+			var s checker.ScheduleStart
+			if _, err := fmt.Sscan(line[2:], &k, &s.Worker, &s.Scenario, &s.Schedule, &s.Seed); err == nil {
+				f.running[[2]int{k, s.Worker}] = s
+				f.started[k]++
+			}
+		case strings.HasPrefix(line, "e "):
+			if k, err := strconv.Atoi(line[2:]); err == nil {
+				for key := range f.running {
+					if key[0] == k {
+						delete(f.running, key)
+					}
+				}
+			}
+		case strings.HasPrefix(line, "r "):
+			var v struct{ Status *int }
+			if json.Unmarshal([]byte(line[2:]), &v) == nil && v.Status != nil {
+				f.status, f.done = *v.Status, true
+			}
+		}
+		f.mu.Unlock()
+	}
+}
+
+// supervise runs this command again in a child process and exits with the
+// status the child reports; a child that ends without one died, and p
+// says what it was doing.
+func supervise(cfg *config, stdout, stderr io.Writer, p *plan) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("cannot find this executable to explore in a child process: %v (set %s=1 to explore unsupervised)", err, envUnsupervised)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer pr.Close()
+	child := &exec.Cmd{
+		Path:       exe,
+		Args:       append([]string{os.Args[0]}, cfg.args...),
+		Env:        append(os.Environ(), envChildFD+"=3"),
+		Stdout:     stdout,
+		Stderr:     stderr,
+		ExtraFiles: []*os.File{pw},
+		// Its own process group, so that a terminal's Ctrl-C reaches the
+		// parent alone, which passes it on once; killed when the parent
+		// dies, so that no exploration outlives the process that reports it.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := child.Start(); err != nil {
+		pw.Close()
+		return fmt.Errorf("cannot start the exploration's process: %v (set %s=1 to explore unsupervised)", err, envUnsupervised)
+	}
+	pw.Close()
+	start := time.Now()
+	fl := &inFlight{running: map[[2]int]checker.ScheduleStart{}, started: map[int]int{}}
+	readDone := make(chan struct{})
+	go func() { fl.read(pr); close(readDone) }()
+	waited := make(chan error, 1)
+	go func() { waited <- child.Wait() }()
+	forwarded := 0
+	var werr error
+wait:
+	for {
+		select {
+		case s := <-sigs:
+			forwarded++
+			child.Process.Signal(s) // the child stops (the second kills it)
+		case werr = <-waited:
+			break wait
+		}
+	}
+	// A descendant of the child may hold the pipe open: do not wait for
+	// it long.
+	pr.SetReadDeadline(time.Now().Add(2 * time.Second))
+	<-readDone
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.done {
+		return statusErr(fl.status)
+	}
+	var ee *exec.ExitError
+	if werr != nil && !errors.As(werr, &ee) {
+		return fmt.Errorf("waiting for the exploration's process: %v", werr)
+	}
+	return p.died(stdout, stderr, child.ProcessState, forwarded, fl, time.Since(start))
+}
+
+// died reports a child that ended without its status: how it ended, and
+// a trace of each schedule that was running.
+func (p *plan) died(stdout, stderr io.Writer, ps *os.ProcessState, forwarded int, fl *inFlight, elapsed time.Duration) error {
+	running := fl.running
+	how, hint := ps.String(), ""
+	ws, _ := ps.Sys().(syscall.WaitStatus)
+	interrupted := false
+	switch {
+	case ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) && forwarded >= 2:
+		hint = "stopped at once by a second signal"
+		interrupted = true
+	case ws.Signaled() && ws.Signal() == syscall.SIGKILL:
+		hint = "killed: out of memory (the kernel's OOM killer), or by a person"
+	case ws.Signaled():
+		hint = "killed by a signal"
+	case ws.ExitStatus() == 0:
+		hint = "it exited without a result: the code under test called os.Exit"
+	case ws.ExitStatus() == 2:
+		hint = "a Go fatal error (stack overflow, out of memory, concurrent map writes, a deadlock of every goroutine) or a panic in a goroutine the code under test started itself: its message is above"
+	default:
+		hint = "it exited without a result: the code under test called os.Exit"
+	}
+	reason := fmt.Sprintf("the exploration died: %s (%s)", how, hint)
+	fmt.Fprintf(stderr, "pidcheck: %s; not a pass\n", reason)
+	keys := make([][2]int, 0, len(running))
+	for key := range running {
+		keys = append(keys, key)
+	}
+	slices.SortFunc(keys, func(a, b [2]int) int {
+		if a[0] != b[0] {
+			return a[0] - b[0]
+		}
+		return running[a].Scenario - running[b].Scenario
+	})
+	if len(keys) == 0 {
+		fmt.Fprintf(stderr, "  no schedule was running: it died between schedules (while judging or shrinking a run, or in a goroutine the code under test left behind)\n")
+	}
+	if len(keys) > 1 {
+		fmt.Fprintf(stderr, "  %d schedules were running at once: one of them (or a goroutine an earlier one left behind) died\n", len(keys))
+	}
+	perEntry := map[int]int{}
+	for _, key := range keys {
+		perEntry[key[0]]++
+	}
+	var deaths []death
+	for _, key := range keys {
+		d := death{k: key[0], start: running[key], reason: reason, schedules: fl.started[key[0]], elapsed: elapsed}
+		name := p.names[d.k] + p.suffix + ".crashed"
+		if perEntry[d.k] > 1 {
+			name += "." + strconv.Itoa(d.start.Scenario)
+		}
+		d.path = filepath.Join(p.out, name+".trace")
+		rerun := p.rerun(d.k, d.start)
+		if d.werr = p.writeCrash(d, rerun); d.werr != nil {
+			d.path = ""
+		}
+		fmt.Fprintf(stderr, "  %s: scenario %d (schedule %d, seed %d) was running\n", p.names[d.k], d.start.Scenario, d.start.Schedule, d.start.Seed)
+		if d.path != "" {
+			fmt.Fprintf(stderr, "  trace: %s (the scenario and the seed, verdict unknown: no decisions were recorded)\n", d.path)
+		} else {
+			fmt.Fprintf(stderr, "  trace: not written: %v\n", d.werr)
+		}
+		fmt.Fprintf(stderr, "  rerun: %s\n", rerun)
+		deaths = append(deaths, d)
+	}
+	if p.deathJSON != nil {
+		if err := p.deathJSON(stdout, deaths); err != nil {
+			return err
+		}
+	}
+	if interrupted {
+		return withStatus(exitUnknown)
+	}
+	return withStatus(exitViolation)
+}
+
+// writeCrash writes the trace of death d: the scenario that was running
+// and its seed, verdict unknown, the death as its reason.
+func (p *plan) writeCrash(d death, rerun string) error {
+	target, o := p.options(d.k)
+	sc, err := checker.ScenarioAt(target, o, d.start.Scenario)
+	if err != nil {
+		return err
+	}
+	strategy := string(o.Strategy)
+	if strategy == "" {
+		strategy = string(checker.DefaultStrategy)
+	}
+	t := &traces.Trace{
+		Impl: target.Name, Spec: string(target.Spec), Policy: target.Policy,
+		Strategy: strategy, Seed: d.start.Seed, Reproduce: rerun, Scenario: sc,
+		Verdict: traces.Verdict{Outcome: traces.Unknown},
+		Reason: fmt.Sprintf("%s while running schedule %d of scenario %d (seed %d) of this exploration;\n"+
+			"no decisions were recorded: this trace holds the scenario and the seed, and does not replay;\n"+
+			"rerun the exploration up to it: %s", d.reason, d.start.Schedule, d.start.Scenario, d.start.Seed, rerun),
+	}
+	if err := os.MkdirAll(p.out, 0o755); err != nil {
+		return err
+	}
+	return traces.WriteFile(d.path, t)
+}
