@@ -424,6 +424,9 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		fmt.Fprintf(stdout, "checking %d implementation(s), strategy %s, seed %d, %s%s\n", len(entries), f.strategy, f.seed, budget, shard)
 	}
 
+	if err := report.setup(len(entries), f.workers); err != nil {
+		fmt.Fprintf(stderr, "pidcheck: cannot tell the supervisor what runs (a death would have no trace): %v\n", err)
+	}
 	jobCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	runs := make([]*checkRun, len(entries))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +14,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/traces"
@@ -43,16 +45,32 @@ const (
 	envUnsupervised = "PIDCHECK_UNSUPERVISED"
 )
 
-// reporter is the supervised child's end of the report pipe. Each record
-// is one line written by one write(2) of less than PIPE_BUF bytes, so the
-// records of workers writing at once never interleave:
+// reporter is the supervised child's side. Before each schedule the
+// child records what it runs in a slot of a file it shares with the parent
+// (fd 4, mapped in memory: a few stores per schedule, no system call), one
+// slot per entry and worker; the parent reads the slots after a death. As
+// its last act the child writes its exit status on fd 3, one line:
 //
-//	s K W J S SEED   entry K's worker W starts schedule S of scenario J
-//	e K              entry K's exploration is over (shrinking included)
-//	r {"status":N}   the last record: the child's exit status
+//	r {"status":N}
 type reporter struct {
-	f *os.File
+	f     *os.File // fd 3: the status
+	shm   *os.File // fd 4: the slots
+	slots []byte   // shm mapped; nil when it could not be
+	per   int      // slots per entry: the workers of one exploration
 }
+
+// A slot is slotWords little-endian (native) words: its state, the
+// entry, the worker, the scenario, the schedule, the seed and how many
+// schedules the worker started. The state is stored last.
+const (
+	slotWords              = 8
+	slotSize               = 8 * slotWords
+	slotIdle, slotRunning  = 0, 1
+	slotEnded              = 2
+	wState, wEntry, wWork  = 0, 1, 2
+	wScenario, wSched, wSd = 3, 4, 5
+	wCount                 = 6
+)
 
 // childReporter is the reporter of a supervised child, nil in any other
 // process.
@@ -65,47 +83,72 @@ func childReporter() (*reporter, error) {
 	if err != nil || fd < 3 {
 		return nil, fmt.Errorf("%s=%q: internal to pidcheck, leave it unset", envChildFD, v)
 	}
-	return &reporter{f: os.NewFile(uintptr(fd), "pidcheck-supervisor")}, nil
+	return &reporter{f: os.NewFile(uintptr(fd), "pidcheck-status"), shm: os.NewFile(uintptr(fd+1), "pidcheck-slots")}, nil
 }
 
-// started records that entry k's schedule s is about to run.
-func (r *reporter) started(k int, s checker.ScheduleStart) {
-	b := make([]byte, 0, 64)
-	b = append(b, "s "...)
-	b = strconv.AppendInt(b, int64(k), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(s.Worker), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(s.Scenario), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(s.Schedule), 10)
-	b = append(b, ' ')
-	b = strconv.AppendUint(b, s.Seed, 10)
-	b = append(b, '\n')
-	r.f.Write(b) // a parent that went away cannot be told
-}
-
-// ended records that entry k's exploration is over.
-func (r *reporter) ended(k int) {
+// setup sizes and maps the slots for entries explorations of workers
+// workers each. Without them the child still runs and reports its status;
+// a death is then reported without what was running.
+func (r *reporter) setup(entries, workers int) error {
 	if r == nil {
+		return nil
+	}
+	size := entries * workers * slotSize
+	if size == 0 {
+		return nil
+	}
+	if err := r.shm.Truncate(int64(size)); err != nil {
+		return err
+	}
+	b, err := syscall.Mmap(int(r.shm.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return err
+	}
+	r.slots, r.per = b, workers
+	return nil
+}
+
+// word is word i of slot n.
+func (r *reporter) word(n, i int) *uint64 {
+	return (*uint64)(unsafe.Pointer(&r.slots[n*slotSize+8*i]))
+}
+
+// onSchedule is the ExploreOptions.OnSchedule of entry k: nil outside a
+// supervised child.
+func (r *reporter) onSchedule(k int) func(checker.ScheduleStart) {
+	if r == nil || r.slots == nil {
+		return nil
+	}
+	return func(s checker.ScheduleStart) {
+		if s.Worker < 0 || s.Worker >= r.per {
+			return
+		}
+		n := k*r.per + s.Worker
+		atomic.StoreUint64(r.word(n, wState), slotIdle)
+		atomic.StoreUint64(r.word(n, wEntry), uint64(k))
+		atomic.StoreUint64(r.word(n, wWork), uint64(s.Worker))
+		atomic.StoreUint64(r.word(n, wScenario), uint64(s.Scenario))
+		atomic.StoreUint64(r.word(n, wSched), uint64(s.Schedule))
+		atomic.StoreUint64(r.word(n, wSd), s.Seed)
+		atomic.AddUint64(r.word(n, wCount), 1)
+		atomic.StoreUint64(r.word(n, wState), slotRunning)
+	}
+}
+
+// ended records that entry k's exploration is over (shrinking included).
+func (r *reporter) ended(k int) {
+	if r == nil || r.slots == nil {
 		return
 	}
-	fmt.Fprintf(r.f, "e %d\n", k)
+	for w := range r.per {
+		atomic.StoreUint64(r.word(k*r.per+w, wState), slotEnded)
+	}
 }
 
 // finish reports the child's exit status: the parent exits with it.
 func (r *reporter) finish(status int) {
 	fmt.Fprintf(r.f, "r {\"status\":%d}\n", status)
 	r.f.Close()
-}
-
-// onSchedule is the ExploreOptions.OnSchedule of entry k: nil outside a
-// supervised child.
-func (r *reporter) onSchedule(k int) func(checker.ScheduleStart) {
-	if r == nil {
-		return nil
-	}
-	return func(s checker.ScheduleStart) { r.started(k, s) }
 }
 
 // supervised reports whether a command of cfg's explores in a child.
@@ -143,45 +186,45 @@ type death struct {
 	werr      error  // why it was not
 }
 
-// inFlight is what the child said is running: per entry and worker, the
-// last schedule started.
+// inFlight is what the child said: the schedules running (per entry and
+// worker, from the slots), how many each entry started, and its status.
 type inFlight struct {
-	mu      sync.Mutex
 	running map[[2]int]checker.ScheduleStart
 	started map[int]int // schedules started, per entry
 	status  int
-	done    bool // the child's "r" record arrived
+	done    bool // the child's status arrived
 }
 
-// read consumes the child's records until the pipe closes.
-func (f *inFlight) read(r io.Reader) {
+// readStatus reads the child's status line, until the pipe closes.
+func (f *inFlight) readStatus(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		line := sc.Text()
-		f.mu.Lock()
-		switch {
-		case strings.HasPrefix(line, "s "):
-			var k int
-			var s checker.ScheduleStart
-			if _, err := fmt.Sscan(line[2:], &k, &s.Worker, &s.Scenario, &s.Schedule, &s.Seed); err == nil {
-				f.running[[2]int{k, s.Worker}] = s
-				f.started[k]++
-			}
-		case strings.HasPrefix(line, "e "):
-			if k, err := strconv.Atoi(line[2:]); err == nil {
-				for key := range f.running {
-					if key[0] == k {
-						delete(f.running, key)
-					}
-				}
-			}
-		case strings.HasPrefix(line, "r "):
-			var v struct{ Status *int }
-			if json.Unmarshal([]byte(line[2:]), &v) == nil && v.Status != nil {
-				f.status, f.done = *v.Status, true
-			}
+		line, ok := strings.CutPrefix(sc.Text(), "r ")
+		if !ok {
+			continue
 		}
-		f.mu.Unlock()
+		var v struct{ Status *int }
+		if json.Unmarshal([]byte(line), &v) == nil && v.Status != nil {
+			f.status, f.done = *v.Status, true
+		}
+	}
+}
+
+// readSlots reads the slots the child left in shm.
+func (f *inFlight) readSlots(shm *os.File) {
+	b, err := io.ReadAll(io.NewSectionReader(shm, 0, 1<<40))
+	if err != nil {
+		return
+	}
+	for off := 0; off+slotSize <= len(b); off += slotSize {
+		w := func(i int) uint64 { return binary.NativeEndian.Uint64(b[off+8*i:]) }
+		k := int(w(wEntry))
+		f.started[k] += int(w(wCount))
+		if w(wState) != slotRunning {
+			continue
+		}
+		s := checker.ScheduleStart{Worker: int(w(wWork)), Scenario: int(w(wScenario)), Schedule: int(w(wSched)), Seed: w(wSd)}
+		f.running[[2]int{k, s.Worker}] = s
 	}
 }
 
@@ -198,13 +241,20 @@ func supervise(cfg *config, stdout, stderr io.Writer, p *plan) error {
 		return err
 	}
 	defer pr.Close()
+	shm, err := os.CreateTemp("", "pidcheck-slots-*")
+	if err != nil {
+		pw.Close()
+		return fmt.Errorf("cannot create the file the exploration's process reports in: %v (set %s=1 to explore unsupervised)", err, envUnsupervised)
+	}
+	os.Remove(shm.Name()) // open, it lives as long as the two processes
+	defer shm.Close()
 	child := &exec.Cmd{
 		Path:       exe,
 		Args:       append([]string{os.Args[0]}, cfg.args...),
 		Env:        append(os.Environ(), envChildFD+"=3"),
 		Stdout:     stdout,
 		Stderr:     stderr,
-		ExtraFiles: []*os.File{pw},
+		ExtraFiles: []*os.File{pw, shm}, // fd 3 and 4
 		// Its own process group, so that a terminal's Ctrl-C reaches the
 		// parent alone, which passes it on once; killed when the parent
 		// dies, so that no exploration outlives the process that reports it.
@@ -221,7 +271,7 @@ func supervise(cfg *config, stdout, stderr io.Writer, p *plan) error {
 	start := time.Now()
 	fl := &inFlight{running: map[[2]int]checker.ScheduleStart{}, started: map[int]int{}}
 	readDone := make(chan struct{})
-	go func() { fl.read(pr); close(readDone) }()
+	go func() { fl.readStatus(pr); close(readDone) }()
 	waited := make(chan error, 1)
 	go func() { waited <- child.Wait() }()
 	forwarded := 0
@@ -240,11 +290,10 @@ wait:
 	// it long.
 	pr.SetReadDeadline(time.Now().Add(2 * time.Second))
 	<-readDone
-	fl.mu.Lock()
-	defer fl.mu.Unlock()
 	if fl.done {
 		return statusErr(fl.status)
 	}
+	fl.readSlots(shm)
 	var ee *exec.ExitError
 	if werr != nil && !errors.As(werr, &ee) {
 		return fmt.Errorf("waiting for the exploration's process: %v", werr)

@@ -104,6 +104,9 @@ type zooJSON struct {
 
 func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report *reporter) error {
 	pr := newProgress(stderr)
+	if err := report.setup(len(entries), 1); err != nil {
+		fmt.Fprintf(stderr, "pidcheck: cannot tell the supervisor what runs (a death would have no trace): %v\n", err)
+	}
 	var rows []zooJSON
 	missed := 0
 	for k, e := range entries {
