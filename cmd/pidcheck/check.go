@@ -52,8 +52,10 @@ type checkFlags struct {
 	defaultBudgetSet bool          // no --schedules nor --time: perImpl is a share of defaultCheckTime
 }
 
-func newCheckCmd(cfg *config) *cobra.Command {
-	var f checkFlags
+func newCheckCmd(cfg *config) *cobra.Command { return checkCmd(cfg, new(checkFlags)) }
+
+// checkCmd is the check command, its flags parsed into f.
+func checkCmd(cfg *config, f *checkFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Explore implementations for violations",
@@ -96,7 +98,9 @@ from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --json prints one JSON
 object whose results arrays can be concatenated across shards.
 
 --jobs N explores up to N implementations at once (default: GOMAXPROCS, the
-usable cores), each in its own exploration: they share nothing, and with
+usable cores; at most twice GOMAXPROCS run at once, and no more explorers
+of one implementation than --schedules has scenarios: more only cost
+memory), each in its own exploration: they share nothing, and with
 --schedules every implementation's result (schedules, verdict, trace) is the
 one --jobs 1 gives; output stays in the registry's order. The default budget
 goes to rounds of N implementations (each gets N times its share of ` + defaultCheckTime.String() + `),
@@ -124,7 +128,7 @@ search between machines or processes.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			context.AfterFunc(ctx, stop) // a second signal is not caught
-			return runCheck(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, &f, cfg.report)
+			return runCheck(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, f, cfg.report)
 		},
 	}
 	fl := cmd.Flags()
@@ -141,7 +145,7 @@ search between machines or processes.`,
 	fl.BoolVar(&f.json, "json", false, "print a mergeable JSON result on stdout")
 	fl.StringVar(&f.shard, "shard", "", "run shard i of n (i/n, or /n with i from JOB_COMPLETION_INDEX)")
 	fl.IntVar(&f.shards, "shards", 0, "split into n shards; this one is JOB_COMPLETION_INDEX")
-	fl.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "implementations explored at once; fewer implementations split the jobs between them")
+	fl.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "implementations explored at once (at most 2×GOMAXPROCS run); fewer implementations split the jobs between them")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
 	addSkipSearch(cmd, &f.skipSearch)
 	return cmd
@@ -204,8 +208,16 @@ func (f *checkFlags) resolve(cmd *cobra.Command, cfg *config) ([]alloc.Entry, er
 			return nil, usageErrorf("--pid-max/--floor for %s: %v", e.Name, err)
 		}
 	}
-	f.workers = max(1, f.jobs/len(entries))
-	f.jobs = min(f.jobs, len(entries))
+	// More explorers than cores only cost memory and switches: each job
+	// and each worker runs a scenario at once. So at most twice the usable
+	// cores run, and no more workers than a --schedules budget has
+	// scenarios.
+	most := 2 * runtime.GOMAXPROCS(0)
+	f.workers = max(1, min(f.jobs/len(entries), most))
+	if f.schedules > 0 {
+		f.workers = min(f.workers, f.schedules)
+	}
+	f.jobs = min(f.jobs, len(entries), most)
 	f.perImpl = f.budget
 	if !fl.Changed("schedules") && !fl.Changed("time") {
 		f.perImpl = (defaultCheckTime / time.Duration(rounds(len(entries), f.jobs))).Round(time.Millisecond)
