@@ -79,14 +79,15 @@ The exploration runs in a child process (this executable again) that
 check supervises, so that code under test cannot end it with a false pass:
 a child that ends without reporting its result — the code under test
 called os.Exit (even os.Exit(0)), a Go fatal error (stack overflow, out of
-memory), a panic or runtime.Goexit in a goroutine of its own, a signal or
-the OOM killer — makes check exit 1 with "the exploration died: ...", write
+memory), a panic in a goroutine of its own, a signal or the OOM
+killer — makes check exit 1 with "the exploration died: ...", write
 NAME.crashed.trace (the scenario that was running and its seed, verdict
 unknown: no decisions are recorded, so it does not replay) and print the
-command that reruns the exploration up to it. Limits: a death outside a
-schedule (while judging or shrinking a run, or in a goroutine an earlier
-schedule left behind) has no trace, or one of the wrong scenario; with
---jobs above 1, every schedule running at once gets a trace; if check
+command that reruns the exploration up to it. A death while a violation
+is shrunk leaves the violation saved as found (NAME.trace, which replays).
+Limits: a death outside a schedule (while judging a run, or in a goroutine
+an earlier schedule left behind) has no trace, or one of the wrong scenario;
+with --jobs above 1, every schedule running at once gets a trace; if check
 itself is killed (SIGKILL), the child is killed with it and nothing is
 reported: the exit status is the signal's (137), never 0. The --json output
 of a check that died has one result per death, verdict "crashed". Set
@@ -480,7 +481,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 				}
 				o.OnSchedule = report.onSchedule(k)
 				r.started = true
-				r.fd, r.err = explore(jobCtx, e, o, nil, f.out, shardSuffix(f))
+				r.fd, r.err = explore(jobCtx, e, o, nil, f.out, shardSuffix(f), report, k)
 				report.ended(k)
 				cp.end(k, r)
 				close(r.done)

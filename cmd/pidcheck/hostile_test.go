@@ -40,6 +40,7 @@ func hostileEntries() []alloc.Entry {
 		}),
 		// runtime.Goexit on the thread the scheduler runs the op on.
 		hostile("hostile-goexit", runtime.Goexit),
+		hostileShrink(),
 	}
 }
 
@@ -63,13 +64,31 @@ func hostile(name string, die func()) alloc.Entry {
 type hostileImpl struct {
 	inner model.Impl
 	die   func()
+	every bool // die at every op, not at the process's hostileAt-th
 }
 
 func (h *hostileImpl) Apply(op model.Op) model.Result {
-	if hostileOps.Add(1) == hostileAt {
+	if h.every || hostileOps.Add(1) == hostileAt {
 		h.die()
 	}
 	return h.inner.Apply(op)
+}
+
+// hostileShrink is idr whose first instance panics in its first op (a
+// violation: the checker catches the panic) and whose later instances —
+// the runs that shrink that violation — call os.Exit(0).
+func hostileShrink() alloc.Entry {
+	var instances atomic.Int64
+	e := hostile("hostile-shrink-exit0", func() {})
+	inner := e.New
+	e.New = func(env sched.Env, p model.Params) model.Impl {
+		die := func() { os.Exit(0) }
+		if instances.Add(1) == 1 {
+			die = func() { panic("hostile: the first run panics") }
+		}
+		return &hostileImpl{inner: inner(env, p), die: die, every: true}
+	}
+	return e
 }
 
 // recurse never returns: its stack overflows.

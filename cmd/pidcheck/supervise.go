@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +68,8 @@ const (
 	slotSize               = 8 * slotWords
 	slotIdle, slotRunning  = 0, 1
 	slotEnded              = 2
+	slotShrinking          = 3 // the violation found in it is being shrunk, its trace saved
+	slotShrinkingUnsaved   = 4 // the same, its trace could not be saved
 	wState, wEntry, wWork  = 0, 1, 2
 	wScenario, wSched, wSd = 3, 4, 5
 	wCount                 = 6
@@ -135,6 +138,27 @@ func (r *reporter) onSchedule(k int) func(checker.ScheduleStart) {
 	}
 }
 
+// shrinking records that entry k's exploration is over and that the
+// violation it found in the schedule of seed is being shrunk; saved: its
+// trace as found is written.
+func (r *reporter) shrinking(k int, seed uint64, saved bool) {
+	if r == nil || r.slots == nil {
+		return
+	}
+	state := uint64(slotShrinkingUnsaved)
+	if saved {
+		state = slotShrinking
+	}
+	for w := range r.per {
+		n := k*r.per + w
+		if atomic.LoadUint64(r.word(n, wState)) == slotRunning && atomic.LoadUint64(r.word(n, wSd)) == seed {
+			atomic.StoreUint64(r.word(n, wState), state)
+		} else {
+			atomic.StoreUint64(r.word(n, wState), slotEnded)
+		}
+	}
+}
+
 // ended records that entry k's exploration is over (shrinking included).
 func (r *reporter) ended(k int) {
 	if r == nil || r.slots == nil {
@@ -189,10 +213,11 @@ type death struct {
 // inFlight is what the child said: the schedules running (per entry and
 // worker, from the slots), how many each entry started, and its status.
 type inFlight struct {
-	running map[[2]int]checker.ScheduleStart
-	started map[int]int // schedules started, per entry
-	status  int
-	done    bool // the child's status arrived
+	running   map[[2]int]checker.ScheduleStart
+	shrinking map[[2]int]bool // running[key] found a violation being shrunk, its trace saved (true) or not
+	started   map[int]int     // schedules started, per entry
+	status    int
+	done      bool // the child's status arrived
 }
 
 // readStatus reads the child's status line, until the pipe closes.
@@ -220,11 +245,15 @@ func (f *inFlight) readSlots(shm *os.File) {
 		w := func(i int) uint64 { return binary.NativeEndian.Uint64(b[off+8*i:]) }
 		k := int(w(wEntry))
 		f.started[k] += int(w(wCount))
-		if w(wState) != slotRunning {
+		state := w(wState)
+		if state != slotRunning && state != slotShrinking && state != slotShrinkingUnsaved {
 			continue
 		}
 		s := checker.ScheduleStart{Worker: int(w(wWork)), Scenario: int(w(wScenario)), Schedule: int(w(wSched)), Seed: w(wSd)}
 		f.running[[2]int{k, s.Worker}] = s
+		if state != slotRunning {
+			f.shrinking[[2]int{k, s.Worker}] = state == slotShrinking
+		}
 	}
 }
 
@@ -232,6 +261,10 @@ func (f *inFlight) readSlots(shm *os.File) {
 // status the child reports; a child that ends without one died, and p
 // says what it was doing.
 func supervise(cfg *config, stdout, stderr io.Writer, p *plan) error {
+	// The child is killed when the thread that started it ends
+	// (Pdeathsig): keep this one until the child is gone.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cannot find this executable to explore in a child process: %v (set %s=1 to explore unsupervised)", err, envUnsupervised)
@@ -269,7 +302,7 @@ func supervise(cfg *config, stdout, stderr io.Writer, p *plan) error {
 	}
 	pw.Close()
 	start := time.Now()
-	fl := &inFlight{running: map[[2]int]checker.ScheduleStart{}, started: map[int]int{}}
+	fl := &inFlight{running: map[[2]int]checker.ScheduleStart{}, shrinking: map[[2]int]bool{}, started: map[int]int{}}
 	readDone := make(chan struct{})
 	go func() { fl.readStatus(pr); close(readDone) }()
 	waited := make(chan error, 1)
@@ -339,7 +372,7 @@ func (p *plan) died(stdout, stderr io.Writer, ps *os.ProcessState, forwarded int
 		fmt.Fprintf(stderr, "  no schedule was running: it died between schedules (while judging or shrinking a run, or in a goroutine the code under test left behind)\n")
 	}
 	if len(keys) > 1 {
-		fmt.Fprintf(stderr, "  %d schedules were running at once: one of them (or a goroutine an earlier one left behind) died\n", len(keys))
+		fmt.Fprintf(stderr, "  %d schedules were running (or being shrunk) at once: one of them (or a goroutine an earlier one left behind) died\n", len(keys))
 	}
 	perEntry := map[int]int{}
 	for _, key := range keys {
@@ -354,6 +387,23 @@ func (p *plan) died(stdout, stderr io.Writer, ps *os.ProcessState, forwarded int
 		}
 		d.path = filepath.Join(p.out, name+".trace")
 		rerun := p.rerun(d.k, d.start)
+		if saved, ok := fl.shrinking[key]; ok {
+			// The violation was found, and saved as found: that trace
+			// replays; the death came while shrinking it.
+			d.path = filepath.Join(p.out, p.names[d.k]+p.suffix+".trace")
+			if !saved {
+				d.path, d.werr = "", errors.New("the violation as found could not be saved")
+			}
+			d.reason += "; while shrinking the violation found in scenario " + strconv.Itoa(d.start.Scenario)
+			fmt.Fprintf(stderr, "  %s: it died while shrinking the violation found in scenario %d (schedule %d, seed %d)\n", p.names[d.k], d.start.Scenario, d.start.Schedule, d.start.Seed)
+			if d.path != "" {
+				fmt.Fprintf(stderr, "  trace: %s (the violation as found, not shrunk)\n  reproduce: %s replay %s\n", d.path, selfCommand(), d.path)
+			} else {
+				fmt.Fprintf(stderr, "  trace: not written: %v\n  rerun: %s\n", d.werr, rerun)
+			}
+			deaths = append(deaths, d)
+			continue
+		}
 		if d.werr = p.writeCrash(d, rerun); d.werr != nil {
 			d.path = ""
 		}

@@ -126,7 +126,7 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report
 			bad, err := catalog.FixedFails(e, r, 3)
 			return err == nil && bad == nil
 		}
-		fd, err := explore(context.Background(), e, o, keep, f.out, "")
+		fd, err := explore(context.Background(), e, o, keep, f.out, "", report, k)
 		report.ended(k)
 		pr.clear()
 		if err != nil {
