@@ -31,6 +31,10 @@ func hostileEntries() []alloc.Entry {
 			debug.SetMaxStack(16 << 20)
 			recurse(0)
 		}),
+		// An allocation the system cannot give: Go's "out of memory" fatal
+		// error, exit 2 unsupervised. (64 TiB: below Go's largest slice,
+		// above any machine's memory; refused at once, nothing is touched.)
+		hostile("hostile-oom", func() { hostileSink = make([]byte, 1<<46) }),
 		// A panic in a goroutine the implementation started on its own,
 		// outside the Env: nothing of pidcheck's can recover it; exit 2
 		// unsupervised. The op waits for it, so it happens in this run.
@@ -43,6 +47,9 @@ func hostileEntries() []alloc.Entry {
 		hostileShrink(),
 	}
 }
+
+// hostileSink keeps hostile-oom's allocation from being optimized away.
+var hostileSink []byte
 
 // hostileOps counts the ops of every hostile instance in this process.
 var hostileOps atomic.Int64
