@@ -88,8 +88,9 @@ is shrunk leaves the violation saved as found (NAME.trace, which replays).
 Limits: a death outside a schedule (while judging a run, or in a goroutine
 an earlier schedule left behind) has no trace, or one of the wrong scenario;
 with --jobs above 1, every schedule running at once gets a trace; if check
-itself is killed (SIGKILL), the child is killed with it and nothing is
-reported: the exit status is the signal's (137), never 0. The --json output
+itself is killed (SIGKILL), nothing is reported, but the exit status is
+the signal's (137), never 0, and on Linux the child is killed with it;
+replay and shrink are not supervised, nor is anything on Windows. The --json output
 of a check that died has one result per death, verdict "crashed". Set
 PIDCHECK_UNSUPERVISED=1 to explore in the process itself (to debug it).
 

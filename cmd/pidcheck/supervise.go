@@ -103,7 +103,7 @@ func (r *reporter) setup(entries, workers int) error {
 	if err := r.shm.Truncate(int64(size)); err != nil {
 		return err
 	}
-	b, err := syscall.Mmap(int(r.shm.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	b, err := mapShared(r.shm, size)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (r *reporter) finish(status int) {
 
 // supervised reports whether a command of cfg's explores in a child.
 func (cfg *config) supervised() bool {
-	return cfg.supervise && cfg.report == nil && os.Getenv(envUnsupervised) == ""
+	return canSupervise && cfg.supervise && cfg.report == nil && os.Getenv(envUnsupervised) == ""
 }
 
 // plan is what a supervisor needs to report a child that died: the
@@ -282,16 +282,13 @@ func supervise(cfg *config, stdout, stderr io.Writer, p *plan) error {
 	os.Remove(shm.Name()) // open, it lives as long as the two processes
 	defer shm.Close()
 	child := &exec.Cmd{
-		Path:       exe,
-		Args:       append([]string{os.Args[0]}, cfg.args...),
-		Env:        append(os.Environ(), envChildFD+"=3"),
-		Stdout:     stdout,
-		Stderr:     stderr,
-		ExtraFiles: []*os.File{pw, shm}, // fd 3 and 4
-		// Its own process group, so that a terminal's Ctrl-C reaches the
-		// parent alone, which passes it on once; killed when the parent
-		// dies, so that no exploration outlives the process that reports it.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+		Path:        exe,
+		Args:        append([]string{os.Args[0]}, cfg.args...),
+		Env:         append(os.Environ(), envChildFD+"=3"),
+		Stdout:      stdout,
+		Stderr:      stderr,
+		ExtraFiles:  []*os.File{pw, shm}, // fd 3 and 4
+		SysProcAttr: childSysProcAttr(),
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
