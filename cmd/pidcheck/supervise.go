@@ -339,8 +339,10 @@ func (p *plan) died(stdout, stderr io.Writer, ps *os.ProcessState, forwarded int
 	ws, _ := ps.Sys().(syscall.WaitStatus)
 	interrupted := false
 	switch {
-	case ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) && forwarded >= 2:
-		hint = "stopped at once by a second signal"
+	case ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) && forwarded > 0:
+		// check stops cleanly at the first signal and dies at the second;
+		// zoo dies at the first.
+		hint = "stopped at once by the signal pidcheck was sent: interrupted"
 		interrupted = true
 	case ws.Signaled() && ws.Signal() == syscall.SIGKILL:
 		hint = "killed: out of memory (the kernel's OOM killer), or by a person"
