@@ -82,6 +82,7 @@ func childReporter() (*reporter, error) {
 	if v == "" {
 		return nil, nil
 	}
+	os.Unsetenv(envChildFD) // a pidcheck the code under test runs is no child of ours
 	fd, err := strconv.Atoi(v)
 	if err != nil || fd < 3 {
 		return nil, fmt.Errorf("%s=%q: internal to pidcheck, leave it unset", envChildFD, v)
