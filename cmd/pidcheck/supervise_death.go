@@ -103,6 +103,17 @@ func (p *plan) died(stdout, stderr io.Writer, ps *os.ProcessState, forwarded int
 		if err := p.deathJSON(stdout, deaths); err != nil {
 			return err
 		}
+	} else {
+		// The last line of stdout, where a pass says "ok: ...".
+		n := 0
+		for _, c := range fl.started {
+			n += c
+		}
+		what := "died"
+		if interrupted {
+			what = "interrupted"
+		}
+		fmt.Fprintf(stdout, "%s: %d schedule(s) started in %.1fs; the exploration died, not a pass\n", what, n, elapsed.Seconds())
 	}
 	if interrupted {
 		return withStatus(exitUnknown)
