@@ -51,6 +51,22 @@ type ExploreOptions struct {
 	// 200) and once at the end, on the goroutine that called Explore.
 	Progress      func(Progress)
 	ProgressEvery int
+
+	// OnSchedule, when set, is called before every schedule runs, on the
+	// goroutine that runs it (several at once with Workers > 1), with
+	// what identifies the schedule. It must be cheap and must not block:
+	// pidcheck check's supervisor uses it to know what was running when
+	// the process died (ScenarioAt rebuilds the scenario).
+	OnSchedule func(ScheduleStart)
+}
+
+// ScheduleStart identifies a schedule about to run: exploration worker
+// Worker runs schedule Schedule of the scenario with global index Scenario
+// (its seed is ScenarioSeed(base, Scenario)), with chooser seed Seed
+// (rapid: the seed rapid draws the whole run from).
+type ScheduleStart struct {
+	Worker, Scenario, Schedule int
+	Seed                       uint64
 }
 
 // MaxWorkers bounds ExploreOptions.Workers: each worker runs a scenario at once.
@@ -210,9 +226,16 @@ func ExploreContext(ctx context.Context, t Target, o ExploreOptions) (*Report, e
 // true to stop; runScenario reports whether add stopped it. Every worker
 // runs scenarios through here, so a scenario's schedules are the same
 // whoever runs them.
-func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int, more func() bool, add func(*Result) bool) bool {
-	seed := ScenarioSeed(o.Seed, j*o.Shards+o.Shard)
+func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j int, more func() bool, add func(*Result) bool) bool {
+	global := j*o.Shards + o.Shard
+	seed := ScenarioSeed(o.Seed, global)
+	starts := func(k int, s uint64) {
+		if o.OnSchedule != nil {
+			o.OnSchedule(ScheduleStart{Worker: w, Scenario: global, Schedule: k, Seed: s})
+		}
+	}
 	if o.Strategy == Rapid {
+		starts(0, seed)
 		return add(rapidRun(t, g, seed, ro))
 	}
 	sc := Generate(SeedSource(seed), t.Level(), g)
@@ -221,6 +244,7 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int,
 		d := sched.NewDFS(o.DFSBound)
 		for k := 0; k < o.PerScenario && (k == 0 || more()) && d.Next(); k++ {
 			ro.Seed = seed
+			starts(k, seed)
 			r, out := run(t, sc, d, ro)
 			if out != nil && out.Verdict == sched.Pruned {
 				continue
@@ -242,12 +266,35 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int,
 				// learning k from earlier runs).
 				ch = newPCT(ss, o.PCTDepth, 3*parallelOps(sc))
 			}
+			starts(k, ss)
 			if add(Run(t, sc, ch, ro)) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// ScenarioAt is the scenario with global index j of an exploration of t
+// with options o: the one ExploreContext generates and runs. Rapid draws
+// its scenarios and decisions together, so under rapid there is none to
+// rebuild: ScenarioAt returns an error.
+func ScenarioAt(t Target, o ExploreOptions, j int) (model.Scenario, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return model.Scenario{}, err
+	}
+	if o.Strategy == Rapid {
+		return model.Scenario{}, fmt.Errorf("strategy rapid draws each scenario with its decisions: there is no scenario %d to rebuild", j)
+	}
+	if t, err = t.valid(); err != nil {
+		return model.Scenario{}, err
+	}
+	s, err := SpecFor(t.Spec, o.Gen.Params, t.Policy)
+	if err != nil {
+		return model.Scenario{}, err
+	}
+	return Generate(SeedSource(ScenarioSeed(o.Seed, j)), t.Level(), withOracle(o.Gen, s)), nil
 }
 
 // rapidRun generates a scenario and runs it with every choice — ops,

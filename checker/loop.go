@@ -56,7 +56,7 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 		return int64(j) <= limit.Load() && ctx.Err() == nil && (o.Schedules == 0 || j < o.Schedules)
 	}
 	timeLeft := func() bool { return o.Time <= 0 || time.Since(start) < o.Time }
-	for range o.Workers {
+	for w := range o.Workers {
 		wg.Go(func() {
 			for {
 				j := int(next.Add(1) - 1)
@@ -99,7 +99,7 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 					sr.rejected = append(sr.rejected, rejected)
 					return r.Verdict.Outcome == traces.Violation && !rejected
 				}
-				runScenario(t, g, o, ro, j, more, add)
+				runScenario(t, g, o, ro, w, j, more, add)
 				out <- sr
 			}
 		})

@@ -52,8 +52,10 @@ type checkFlags struct {
 	defaultBudgetSet bool          // no --schedules nor --time: perImpl is a share of defaultCheckTime
 }
 
-func newCheckCmd() *cobra.Command {
-	var f checkFlags
+func newCheckCmd(cfg *config) *cobra.Command { return checkCmd(cfg, new(checkFlags)) }
+
+// checkCmd is the check command, its flags parsed into f.
+func checkCmd(cfg *config, f *checkFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Explore implementations for violations",
@@ -73,13 +75,34 @@ after its schedule in progress; check prints what ran (the JSON too, with
 violation was already found).
 A second signal kills it at once.
 
+The exploration runs in a child process (this executable again) that
+check supervises, so that code under test cannot end it with a false pass:
+a child that ends without reporting its result — the code under test
+called os.Exit (even os.Exit(0)), a Go fatal error (stack overflow, out of
+memory), a panic in a goroutine of its own, a signal or the OOM
+killer — makes check exit 1 with "the exploration died: ...", write
+NAME.crashed.trace (the scenario that was running and its seed, verdict
+unknown: no decisions are recorded, so it does not replay) and print the
+command that reruns the exploration up to it. A death while a violation
+is shrunk leaves the violation saved as found (NAME.trace, which replays).
+Limits: a death outside a schedule (while judging a run, or in a goroutine
+an earlier schedule left behind) has no trace, or one of the wrong scenario;
+with --jobs above 1, every schedule running at once gets a trace; if check
+itself is killed (SIGKILL), nothing is reported, but the exit status is
+the signal's (137), never 0, and on Linux the child is killed with it;
+replay and shrink are not supervised, nor is anything on Windows. The --json output
+of a check that died has one result per death, verdict "crashed". Set
+PIDCHECK_UNSUPERVISED=1 to explore in the process itself (to debug it).
+
 --shard i/n runs a disjoint slice of the seed space: n machines with the same
 --seed cover one search between them. With --shard /n or --shards n, i is read
 from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --json prints one JSON
 object, its search included; pidcheck merge joins the shards' objects.
 
 --jobs N explores up to N implementations at once (default: GOMAXPROCS, the
-usable cores), each in its own exploration: they share nothing, and with
+usable cores; at most twice GOMAXPROCS run at once, and no more explorers
+of one implementation than --schedules has scenarios: more only cost
+memory), each in its own exploration: they share nothing, and with
 --schedules every implementation's result (schedules, verdict, trace) is the
 one --jobs 1 gives; output stays in the registry's order. The default budget
 goes to rounds of N implementations (each gets N times its share of ` + defaultCheckTime.String() + `),
@@ -92,14 +115,22 @@ gives (the first violation is the one --jobs 1 finds). --shard splits one
 search between machines or processes.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := f.resolve(cmd)
+			entries, err := f.resolve(cmd, cfg)
 			if err != nil {
 				return err
+			}
+			cleanup, err := prepareOut(f.out)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			if cfg.supervised() {
+				return supervise(cfg, cmd.OutOrStdout(), cmd.ErrOrStderr(), f.plan(entries))
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			context.AfterFunc(ctx, stop) // a second signal is not caught
-			return runCheck(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, &f)
+			return runCheck(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, f, cfg.report)
 		},
 	}
 	fl := cmd.Flags()
@@ -116,14 +147,14 @@ search between machines or processes.`,
 	fl.BoolVar(&f.json, "json", false, "print a mergeable JSON result on stdout")
 	fl.StringVar(&f.shard, "shard", "", "run shard i of n (i/n, or /n with i from JOB_COMPLETION_INDEX)")
 	fl.IntVar(&f.shards, "shards", 0, "split into n shards; this one is JOB_COMPLETION_INDEX")
-	fl.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "implementations explored at once; fewer implementations split the jobs between them")
+	fl.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "implementations explored at once (at most 2×GOMAXPROCS run); fewer implementations split the jobs between them")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
 	addSkipSearch(cmd, &f.skipSearch)
 	return cmd
 }
 
 // resolve validates the flags and picks the implementations to check.
-func (f *checkFlags) resolve(cmd *cobra.Command) ([]alloc.Entry, error) {
+func (f *checkFlags) resolve(cmd *cobra.Command, cfg *config) ([]alloc.Entry, error) {
 	fl := cmd.Flags()
 	if fl.Changed("schedules") && fl.Changed("time") {
 		return nil, usageErrorf("--schedules and --time are exclusive: give one budget")
@@ -167,7 +198,7 @@ func (f *checkFlags) resolve(cmd *cobra.Command) ([]alloc.Entry, error) {
 		}
 	default:
 		for _, name := range strings.Split(f.impl, ",") {
-			e, err := alloc.Lookup(strings.TrimSpace(name))
+			e, err := cfg.lookup(strings.TrimSpace(name))
 			if err != nil {
 				return nil, usageErrorf("--impl: %v", err)
 			}
@@ -179,8 +210,16 @@ func (f *checkFlags) resolve(cmd *cobra.Command) ([]alloc.Entry, error) {
 			return nil, usageErrorf("--pid-max/--floor for %s: %v", e.Name, err)
 		}
 	}
-	f.workers = max(1, f.jobs/len(entries))
-	f.jobs = min(f.jobs, len(entries))
+	// More explorers than cores only cost memory and switches: each job
+	// and each worker runs a scenario at once. So at most twice the usable
+	// cores run, and no more workers than a --schedules budget has
+	// scenarios.
+	most := 2 * runtime.GOMAXPROCS(0)
+	f.workers = max(1, min(f.jobs/len(entries), most))
+	if f.schedules > 0 {
+		f.workers = min(f.workers, f.schedules)
+	}
+	f.jobs = min(f.jobs, len(entries), most)
 	f.perImpl = f.budget
 	if !fl.Changed("schedules") && !fl.Changed("time") {
 		f.perImpl = (defaultCheckTime / time.Duration(rounds(len(entries), f.jobs))).Round(time.Millisecond)
@@ -291,6 +330,9 @@ type checkResultJSON struct {
 	Verdict   string  `json:"verdict"`
 	Reason    string  `json:"reason,omitempty"`
 	Trace     string  `json:"trace,omitempty"`
+	// TraceError is why the trace could not be written (Trace is then
+	// empty).
+	TraceError string `json:"trace_error,omitempty"`
 	// Interrupted: this exploration was stopped before its budget was spent.
 	Interrupted bool `json:"interrupted,omitempty"`
 }
@@ -377,7 +419,7 @@ func (c *checkProgress) print(w io.Writer, format string, args ...any) {
 // registry's order as they become ready. When ctx ends, every running
 // exploration stops; check reports what ran and gives exit status 3
 // (unless a violation was found).
-func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags) error {
+func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags, report *reporter) error {
 	start := time.Now()
 	cp := &checkProgress{pr: newProgress(stderr), start: start, entries: entries, running: map[int]int{}}
 	out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Search: f.search(entries)}
@@ -400,6 +442,9 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		fmt.Fprintf(stdout, "checking %d implementation(s), strategy %s, seed %d, %s%s\n", len(entries), f.strategy, f.seed, budget, shard)
 	}
 
+	if err := report.setup(len(entries), f.workers); err != nil {
+		fmt.Fprintf(stderr, "pidcheck: cannot tell the supervisor what runs (a death would have no trace): %v\n", err)
+	}
 	jobCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	runs := make([]*checkRun, len(entries))
@@ -439,8 +484,10 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 					o.ProgressEvery = 100
 					o.Progress = func(p checker.Progress) { cp.update(k, p) }
 				}
+				o.OnSchedule = report.onSchedule(k)
 				r.started = true
-				r.fd, r.err = explore(jobCtx, e, o, nil, f.out, shardSuffix(f))
+				r.fd, r.err = explore(jobCtx, e, o, nil, f.out, shardSuffix(f), report, k)
+				report.ended(k)
 				cp.end(k, r)
 				close(r.done)
 			}
@@ -470,6 +517,9 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 			Schedules: rep.Schedules, Unknowns: rep.Unknowns, Elapsed: rep.Elapsed.Seconds(),
 			PerSecond: perSecond(rep.Schedules, rep.Elapsed), Verdict: rep.Verdict.String(), Trace: fd.path,
 			Interrupted: rep.Canceled}
+		if fd.werr != nil {
+			res.TraceError = fd.werr.Error()
+		}
 		switch {
 		case fd.result != nil:
 			res.Reason = fd.result.Reason
@@ -560,4 +610,73 @@ func shardSuffix(f *checkFlags) string {
 		return ""
 	}
 	return fmt.Sprintf(".shard%dof%d", f.shardI, f.shardN)
+}
+
+// plan is how check's supervisor reports an exploration that died.
+func (f *checkFlags) plan(entries []alloc.Entry) *plan {
+	p := &plan{cmd: "check", out: f.out, suffix: shardSuffix(f)}
+	for _, e := range entries {
+		p.names = append(p.names, e.Name)
+	}
+	p.options = func(k int) (checker.Target, checker.ExploreOptions) {
+		return catalog.Target(entries[k]), f.options(entries[k])
+	}
+	p.rerun = func(k int, s checker.ScheduleStart) string {
+		return f.rerun(entries[k].Name, s)
+	}
+	if f.json {
+		p.deathJSON = func(w io.Writer, deaths []death) error {
+			out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Verdict: "crashed", Results: []checkResultJSON{}}
+			counted := map[int]bool{}
+			for _, d := range deaths {
+				res := checkResultJSON{Impl: entries[d.k].Name, Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN,
+					Scenarios: seedsJS{First: d.start.Scenario, Step: f.shardN, Count: 1}, Schedules: d.schedules, Elapsed: d.elapsed.Seconds(),
+					PerSecond: perSecond(d.schedules, d.elapsed), Verdict: "crashed", Reason: d.reason, Trace: d.path}
+				if !counted[d.k] {
+					counted[d.k] = true
+					out.Schedules += d.schedules
+				}
+				out.Elapsed, out.PerSecond = d.elapsed.Seconds(), perSecond(out.Schedules, d.elapsed)
+				if d.werr != nil {
+					res.TraceError = d.werr.Error()
+				}
+				out.Results = append(out.Results, res)
+			}
+			return writeJSON(w, out)
+		}
+	}
+	return p
+}
+
+// rerun is the command that explores impl as this check does, on one
+// worker, up to schedule s (the budget covers every schedule before it).
+func (f *checkFlags) rerun(impl string, s checker.ScheduleStart) string {
+	local := (s.Scenario - f.shardI) / f.shardN
+	per := 1
+	if checker.Strategy(f.strategy) == checker.DFS {
+		per = 200 // ExploreOptions.PerScenario's default for dfs
+	}
+	args := []string{selfCommand(), "check", "--impl", impl, "--strategy", f.strategy, "--seed", strconv.FormatUint(f.seed, 10),
+		"--schedules", strconv.Itoa(local*per + s.Schedule + 1), "--jobs", "1"}
+	if f.shardN > 1 {
+		args = append(args, "--shard", fmt.Sprintf("%d/%d", f.shardI, f.shardN))
+	}
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"threads", f.threads}, {"ops", f.ops}, {"pid-max", f.pidMax}, {"floor", f.floor}} {
+		if v.n > 0 {
+			args = append(args, "--"+v.name, strconv.Itoa(v.n))
+		}
+	}
+	if f.checkTimeout > 0 {
+		args = append(args, "--check-timeout", f.checkTimeout.String())
+	}
+	if f.skipSearch {
+		args = append(args, "--skip-search")
+	}
+	if f.out != "pidcheck-failures" {
+		args = append(args, "--out", f.out)
+	}
+	return strings.Join(args, " ")
 }

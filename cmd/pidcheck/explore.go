@@ -34,7 +34,10 @@ type finding struct {
 // shrinking steps all fail the same way; keep, when set, must hold of them
 // too. When ctx ends, exploration (or shrinking) stops early: the report
 // says Canceled, and a violation found is written shrunk as far as it got.
-func explore(ctx context.Context, e alloc.Entry, o checker.ExploreOptions, keep func(*checker.Result) bool, dir, suffix string) (*finding, error) {
+// In a supervised child (report set, as entry k) a violation is written as
+// found before it is shrunk, so that a death while shrinking (the code
+// under test runs again) leaves it saved; the shrunk trace replaces it.
+func explore(ctx context.Context, e alloc.Entry, o checker.ExploreOptions, keep func(*checker.Result) bool, dir, suffix string, report *reporter, k int) (*finding, error) {
 	rep, err := checker.ExploreContext(ctx, catalog.Target(e), o)
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Name, err)
@@ -42,6 +45,11 @@ func explore(ctx context.Context, e alloc.Entry, o checker.ExploreOptions, keep 
 	f := &finding{entry: e, rep: rep}
 	switch {
 	case rep.Found != nil:
+		if report != nil {
+			path := filepath.Join(dir, e.Name+suffix+".trace")
+			saved := os.MkdirAll(dir, 0o755) == nil && traces.WriteFile(path, rep.Found.Trace()) == nil
+			report.shrinking(k, rep.Found.Seed, saved)
+		}
 		f.result = checker.Shrink(catalog.Target(e), rep.Found, checker.ShrinkOptions{Run: o.Run, Seed: o.Seed, Time: defaultShrinkTime, Keep: keep, Context: ctx})
 		f.result.Schedules = rep.Found.Schedules
 		f.path = filepath.Join(dir, e.Name+suffix+".trace")

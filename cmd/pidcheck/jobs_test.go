@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -92,5 +93,37 @@ func sameJobs(t *testing.T, args []string, violations int) {
 	}
 	if s1 != want || traced != violations || j1.Verdict == "" {
 		t.Errorf("%v: status %d, %d violations with traces; want %d and %d", args, s1, traced, want, violations)
+	}
+}
+
+// TestCheckJobsCappedByWork: --jobs beyond what can run at once is capped
+// (at most 2×GOMAXPROCS explorations, and no more explorers of one
+// implementation than --schedules has scenarios): --jobs 1024 with one
+// implementation ran 1024 explorers, 45× slower and 7× the memory of
+// --jobs 1 (issue 16, item 8).
+func TestCheckJobsCappedByWork(t *testing.T) {
+	most := 2 * runtime.GOMAXPROCS(0)
+	for _, c := range []struct {
+		args          []string
+		jobs, workers int
+	}{
+		{[]string{"--impl", "idr", "--jobs", "1024"}, 1, most},
+		{[]string{"--impl", "idr", "--jobs", "1024", "--schedules", "1"}, 1, 1},
+		{[]string{"--impl", "idr,pidmap,lockfree", "--jobs", "1024"}, min(3, most), min(1024/3, most)},
+		{[]string{"--impl", "idr", "--jobs", "1"}, 1, 1},
+		{[]string{"--impl", "idr,pidmap", "--jobs", "1"}, 1, 1},
+	} {
+		var f checkFlags
+		cfg := &config{}
+		cmd := checkCmd(cfg, &f)
+		if err := cmd.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.resolve(cmd, cfg); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if f.jobs != c.jobs || f.workers != c.workers {
+			t.Errorf("%v: %d jobs of %d workers, want %d of %d", c.args, f.jobs, f.workers, c.jobs, c.workers)
+		}
 	}
 }

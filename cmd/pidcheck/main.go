@@ -9,12 +9,17 @@
 //	pidcheck kernel               check the spec against the running kernel
 //	pidcheck merge FILE...        join the --json results of check's shards
 //
-// Exit status: 0 ok, 1 violation found (or reproduced), 2 bad usage or bad
-// input, 3 inconclusive (Unknown, or check interrupted), 4 replay diverged.
+// Exit status: 0 ok, 1 violation found (or reproduced, or the exploration
+// died), 2 bad usage or bad input, 3 inconclusive (Unknown, or check
+// interrupted), 4 replay diverged.
+//
+// check and zoo explore in a child process they supervise, so that code
+// under test that ends the process (os.Exit, a fatal error, a crash in a
+// goroutine of its own) cannot end it with a false pass: see supervise.go.
 package main
 
 import "os"
 
 func main() {
-	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, config{supervise: true}))
 }

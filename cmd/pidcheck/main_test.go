@@ -15,11 +15,15 @@ import (
 	"github.com/pidcheck/pidcheck/oracle"
 )
 
-// TestMain lets the testscript files run pidcheck as a command, in-process
-// built into the test binary.
+// TestMain lets the testscript files run pidcheck as a command, built into
+// the test binary.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"pidcheck": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		// The pidcheck users run (supervised), with the hostile
+		// implementations of hostile_test.go besides the registry's.
+		"pidcheck": func() {
+			os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, config{supervise: true, extra: hostileEntries()}))
+		},
 	})
 }
 

@@ -8,11 +8,55 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pidcheck/pidcheck/alloc"
 )
 
 // Main runs pidcheck with args and returns its exit status. It never calls
-// os.Exit, so tests run it in-process.
+// os.Exit, so tests run it in-process; it explores in this process,
+// unsupervised (main, the command users run, supervises: see config).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) {
+	return run(args, stdin, stdout, stderr, config{})
+}
+
+// config is what differs between the pidcheck users run and the one tests
+// run in-process.
+type config struct {
+	// supervise: check and zoo explore in a child process they supervise
+	// (supervise.go). Off in-process: there is no executable to re-run.
+	supervise bool
+	// extra are implementations --impl finds besides the registry's, never
+	// listed nor checked by default: the tests' hostile ones live here, in
+	// the test binary only.
+	extra []alloc.Entry
+
+	args   []string  // the command line, for the supervised child
+	report *reporter // set in a supervised child: where it reports to its parent
+}
+
+// lookup finds the implementation called name: the registry's, or one of
+// extra.
+func (c *config) lookup(name string) (alloc.Entry, error) {
+	for _, e := range c.extra {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return alloc.Lookup(name)
+}
+
+// run is Main with cfg. In a supervised child it reports its exit status
+// to the parent as its last act.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, cfg config) (status int) {
+	cfg.args = args
+	var err error
+	if cfg.report, err = childReporter(); err != nil {
+		fmt.Fprintln(stderr, "pidcheck:", err)
+		return exitBadInput
+	}
+	if cfg.report != nil {
+		defer func() { cfg.report.finish(status) }()
+	}
 	defer func() {
 		// A panic is a bug in pidcheck, never the user's fault; it still
 		// gets one line, not a stack (PIDCHECK_DEBUG=1 shows the stack).
@@ -24,12 +68,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int)
 			status = exitBadInput
 		}
 	}()
-	root := newRoot()
+	root := newRoot(&cfg)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	err = root.Execute()
 	if err != nil {
 		if ee, ok := err.(*exitError); !ok || ee.err != nil {
 			fmt.Fprintln(stderr, "pidcheck:", err)
@@ -38,7 +82,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (status int)
 	return statusOf(err)
 }
 
-func newRoot() *cobra.Command {
+func newRoot(cfg *config) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "pidcheck",
 		Short: "A deterministic model checker for PID-allocation concurrency",
@@ -47,8 +91,8 @@ namespaces under a controlled scheduler, checks every history for
 linearizability against a sequential spec of Linux, and turns each failure
 into a trace that replays exactly.
 
-Exit status: 0 ok, 1 violation found (or reproduced), 2 bad usage or bad
-input, 3 inconclusive (the linearizability check timed out, or check was
+Exit status: 0 ok, 1 violation found (or reproduced, or the exploration
+died: see check --help), 2 bad usage or bad input, 3 inconclusive (the linearizability check timed out, or check was
 interrupted before its budget was spent), 4 replay diverged.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -58,8 +102,8 @@ interrupted before its budget was spent), 4 replay diverged.`,
 	})
 	root.AddCommand(
 		newListCmd(),
-		newCheckCmd(),
-		newZooCmd(),
+		newCheckCmd(cfg),
+		newZooCmd(cfg),
 		newReplayCmd(),
 		newShrinkCmd(),
 		newCompareCmd(),

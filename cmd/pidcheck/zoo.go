@@ -24,7 +24,7 @@ type zooFlags struct {
 	only      []string
 }
 
-func newZooCmd() *cobra.Command {
+func newZooCmd(cfg *config) *cobra.Command {
 	var f zooFlags
 	cmd := &cobra.Command{
 		Use:   "zoo",
@@ -36,7 +36,10 @@ and writes its trace into --out. The table says, for each, how many schedules an
 long it took to find.
 
 Exit status: 0 every bug was found, 1 some variant's bug was not found
-within --schedules (the checker missed it), 2 bad usage.`,
+within --schedules (the checker missed it), or the exploration died, 2 bad
+usage. The exploration runs in a child process zoo supervises, as check's
+does (see pidcheck check --help): a variant that ends the process makes zoo
+exit 1 with "the exploration died" and a NAME.crashed.trace.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.schedules < 1 {
@@ -60,7 +63,15 @@ within --schedules (the checker missed it), 2 bad usage.`,
 					return usageErrorf("--variant %s: not a zoo variant (pidcheck list shows them)", name)
 				}
 			}
-			return runZoo(cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, &f)
+			cleanup, err := prepareOut(f.out)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			if cfg.supervised() {
+				return supervise(cfg, cmd.OutOrStdout(), cmd.ErrOrStderr(), f.plan(entries))
+			}
+			return runZoo(cmd.OutOrStdout(), cmd.ErrOrStderr(), entries, &f, cfg.report)
 		},
 	}
 	fl := cmd.Flags()
@@ -84,19 +95,23 @@ type zooJSON struct {
 	Schedules   int     `json:"schedules"`
 	Seconds     float64 `json:"seconds"`
 	Trace       string  `json:"trace"`
+	TraceError  string  `json:"trace_error,omitempty"` // why the trace could not be written
 	Reason      string  `json:"reason,omitempty"`
 	Ops         int     `json:"ops,omitempty"`
 	OriginalOps int     `json:"original_ops,omitempty"`
 	Rejected    int     `json:"rejected"` // violations the fixed implementation shared, passed over
 }
 
-func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error {
+func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report *reporter) error {
 	pr := newProgress(stderr)
+	if err := report.setup(len(entries), 1); err != nil {
+		fmt.Fprintf(stderr, "pidcheck: cannot tell the supervisor what runs (a death would have no trace): %v\n", err)
+	}
 	var rows []zooJSON
 	missed := 0
 	for k, e := range entries {
-		o := catalog.Options(e)
-		o.Strategy, o.Seed, o.Schedules = checker.Strategy(f.strategy), f.seed, f.schedules
+		o := f.options(e)
+		o.OnSchedule = report.onSchedule(k)
 		if pr.on {
 			o.ProgressEvery = 100
 			o.Progress = func(p checker.Progress) {
@@ -111,7 +126,8 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error 
 			bad, err := catalog.FixedFails(e, r, 3)
 			return err == nil && bad == nil
 		}
-		fd, err := explore(context.Background(), e, o, keep, f.out, "")
+		fd, err := explore(context.Background(), e, o, keep, f.out, "", report, k)
+		report.ended(k)
 		pr.clear()
 		if err != nil {
 			return err
@@ -124,6 +140,7 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags) error 
 			row.Reason = fd.result.Reason
 			row.Ops, row.OriginalOps = ops(fd.result), ops(fd.rep.Original)
 			if fd.werr != nil {
+				row.TraceError = fd.werr.Error()
 				fmt.Fprintf(stderr, "pidcheck: %s: %v\n", e.Name, fd.werr)
 			}
 		} else {
@@ -165,4 +182,48 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// options are the engine's options for variant e.
+func (f *zooFlags) options(e alloc.Entry) checker.ExploreOptions {
+	o := catalog.Options(e)
+	o.Strategy, o.Seed, o.Schedules = checker.Strategy(f.strategy), f.seed, f.schedules
+	return o
+}
+
+// plan is how zoo's supervisor reports an exploration that died.
+func (f *zooFlags) plan(entries []alloc.Entry) *plan {
+	p := &plan{cmd: "zoo", out: f.out}
+	for _, e := range entries {
+		p.names = append(p.names, e.Name)
+	}
+	p.options = func(k int) (checker.Target, checker.ExploreOptions) {
+		return catalog.Target(entries[k]), f.options(entries[k])
+	}
+	p.rerun = func(k int, s checker.ScheduleStart) string {
+		per := 1
+		if checker.Strategy(f.strategy) == checker.DFS {
+			per = 200 // ExploreOptions.PerScenario's default for dfs
+		}
+		cmd := fmt.Sprintf("%s zoo --variant %s --strategy %s --seed %d --schedules %d", selfCommand(), entries[k].Name, f.strategy, f.seed, s.Scenario*per+s.Schedule+1)
+		if f.out != "pidcheck-failures" {
+			cmd += " --out " + f.out
+		}
+		return cmd
+	}
+	if f.json {
+		p.deathJSON = func(w io.Writer, deaths []death) error {
+			rows := []zooJSON{}
+			for _, d := range deaths {
+				e := entries[d.k]
+				row := zooJSON{Name: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: string(e.Spec), Verdict: "crashed", Trace: d.path, Reason: d.reason}
+				if d.werr != nil {
+					row.TraceError = d.werr.Error()
+				}
+				rows = append(rows, row)
+			}
+			return writeJSON(w, rows)
+		}
+	}
+	return p
 }

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCheckJSONCarriesTraceError: when a trace cannot be written after
+// all (--out checked at the start, then made unwritable: here a file where
+// the directory should be), the JSON result says why, instead of having
+// neither a trace nor an error.
+func TestCheckJSONCarriesTraceError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if err := os.WriteFile(out, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var f checkFlags
+	cfg := &config{}
+	cmd := checkCmd(cfg, &f)
+	if err := cmd.ParseFlags([]string{"--impl", "pidmap-nonatomic-claim", "--strategy", "pct", "--schedules", "2000", "--jobs", "1", "--json", "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := f.resolve(cmd, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	// runCheck itself, past the start's check of --out.
+	err = runCheck(context.Background(), &stdout, &stderr, entries, &f, nil)
+	if statusOf(err) != exitViolation {
+		t.Fatalf("status %d (%v), want %d\nstderr:\n%s", statusOf(err), err, exitViolation, stderr.String())
+	}
+	var got checkJSON
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("%v in %q", err, stdout.String())
+	}
+	if len(got.Results) != 1 || got.Results[0].Trace != "" || !strings.Contains(got.Results[0].TraceError, "not a directory") {
+		t.Fatalf("results %+v: want no trace and a trace_error saying why", got.Results)
+	}
+}
