@@ -11,6 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
 	"github.com/pidcheck/pidcheck/traces"
@@ -250,23 +251,30 @@ func Banner(r *Result, how Reproduce) string {
 	for _, odd := range (&traces.Trace{History: r.History}).OutOfRange() {
 		fmt.Fprintf(&b, "  note: %s\n", odd)
 	}
+	if r.Elided > 0 {
+		fmt.Fprintf(&b, "  note: the run kept its first %d of %d decisions (a schedule switching threads at random for long): its trace does not replay until it is shrunk\n",
+			r.Steps()-r.Elided, r.Steps())
+	}
 	// The last decisions where more than one thread could run: where the
 	// interleaving happened.
-	var idx []int
-	for k, d := range r.Decisions {
+	type contested struct {
+		step int
+		d    sched.Decision
+	}
+	var last []contested
+	r.eachRecorded(func(step int, d sched.Decision, _ bool) {
 		if len(d.Runnable) > 1 {
-			idx = append(idx, k)
+			last = append(last, contested{step, d})
 		}
+	})
+	if len(last) > 8 {
+		last = last[len(last)-8:]
 	}
-	if len(idx) > 8 {
-		idx = idx[len(idx)-8:]
+	if len(last) > 0 {
+		fmt.Fprintf(&b, "  last contested decisions (of %d):\n", r.Steps())
 	}
-	if len(idx) > 0 {
-		fmt.Fprintf(&b, "  last contested decisions (of %d):\n", len(r.Decisions))
-	}
-	for _, k := range idx {
-		d := r.Decisions[k]
-		fmt.Fprintf(&b, "    #%d [%s] %s\n", k, strings.Join(d.Runnable, " "), d.Action)
+	for _, c := range last {
+		fmt.Fprintf(&b, "    #%d [%s] %s\n", c.step, strings.Join(c.d.Runnable, " "), c.d.Action)
 	}
 	switch {
 	case how.WriteErr != nil:

@@ -57,7 +57,7 @@ func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error)
 		rep.Diverged, rep.Divergence = true, d
 		return rep, nil
 	}
-	if d := decisionsDiff(t, r.Decisions); d != "" {
+	if d := decisionsDiff(t, r); d != "" {
 		rep.Diverged, rep.Divergence = true, d
 		return rep, nil
 	}
@@ -73,22 +73,24 @@ func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error)
 	return rep, nil
 }
 
-// decisionsDiff names the first recorded decision whose action (what the
-// chosen thread did, with the values it saw) differs from what the replay
-// did at that step, or returns "". The replay chooser has already held
-// every recorded decision's runnable set and thread to the trace's; the
-// decisions in runs are checked by the hash alone.
-func decisionsDiff(t *traces.Trace, got []sched.Decision) string {
-	if n := t.Steps(); n != len(got) {
-		return fmt.Sprintf("the trace has %d decisions, the replay made %d", n, len(got))
+// decisionsDiff names the first decision the trace records whose action
+// (what the chosen thread did, with the values it saw) differs from what
+// the replay did at that step, or returns "". The replay chooser has
+// already held every recorded decision's runnable set and thread to the
+// trace's; decisions in runs (either side's) are checked by the hash.
+func decisionsDiff(t *traces.Trace, r *Result) string {
+	if n, m := t.Steps(), r.Steps(); n != m {
+		return fmt.Sprintf("the trace has %d decisions, the replay made %d", n, m)
 	}
+	got := make(map[int]sched.Decision, len(r.Decisions))
+	r.eachRecorded(func(step int, d sched.Decision, _ bool) { got[step] = d })
 	step, run := 0, 0
 	for i, w := range t.Decisions {
 		for run < len(t.Runs) && t.Runs[run].At == i {
 			step += t.Runs[run].N
 			run++
 		}
-		if g := got[step]; w.Action != g.Action {
+		if g, ok := got[step]; ok && g.Action != w.Action {
 			return fmt.Sprintf("decision %d (%s): the trace says %q, the replay did %q", step, g.Thread, w.Action, g.Action)
 		}
 		step++
