@@ -155,6 +155,31 @@ type task struct {
 	parent model.Handle
 	group  model.Handle
 	exit   model.Status
+
+	// The thread group's (signal_struct's and sighand's) attributes, kept
+	// on the group leader only: pgid and sid name the leader whose struct
+	// pid is the group's process group and session (a reaped one's numbers
+	// stay in held); the rest are signal->leader, the SIGCHLD disposition
+	// (model.SigChld…), signal->is_child_subreaper, and whether the group
+	// has exec'd (PF_FORKNOEXEC cleared).
+	pgid, sid model.Handle
+	sessLead  bool
+	sigchld   int
+	subreaper bool
+	execed    bool
+	// notified: a reapable zombie whose parent has been told
+	// (do_notify_parent), so that its autoreap was decided. After every op
+	// it equals "reapable" for every zombie, so Key leaves it out.
+	notified bool
+}
+
+// heldPid is the struct pid of a reaped task that is still some task's
+// process group or session: its numbers stay taken (kernel/pid.c
+// free_pid runs only when no task is attached by any pid type).
+type heldPid struct {
+	h     model.Handle
+	nspid []int
+	space int
 }
 
 // linuxState is a state of the Linux spec. tasks holds live and zombie
@@ -166,6 +191,7 @@ type linuxState struct {
 	spaces []space
 	tasks  []task
 	gone   []model.Handle
+	held   []heldPid // sorted by handle; shared between states: replace, never edit
 
 	keyOnce sync.Once
 	key     string
@@ -175,7 +201,8 @@ func newLinux(p model.Params, pol model.Policy) *linuxState {
 	return &linuxState{
 		pol: pol, p: p,
 		spaces: []space{{parent: -1, pidMax: p.PidMax, cursor: 2, init: model.Root, taken: []int{1}}},
-		tasks:  []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask, group: model.Root}},
+		tasks: []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask, group: model.Root,
+			pgid: model.Root, sid: model.Root, sessLead: true}},
 	}
 }
 
@@ -187,6 +214,7 @@ func (s *linuxState) clone() *linuxState {
 		spaces: slices.Clone(s.spaces),
 		tasks:  slices.Clone(s.tasks),
 		gone:   s.gone,
+		held:   s.held,
 	}
 }
 
@@ -371,6 +399,9 @@ func (s *linuxState) buildKey() string {
 		name(s.tasks[i].space)
 		name(s.tasks[i].kids)
 	}
+	for _, hp := range s.held {
+		name(hp.space)
+	}
 	for _, i := range named {
 		sp := &s.spaces[i]
 		b.WriteByte('S')
@@ -403,6 +434,28 @@ func (s *linuxState) buildKey() string {
 			num(t.exit.Code)
 			num(t.exit.Signal)
 		}
+		if t.h == t.group {
+			b.WriteByte('P')
+			num(int(t.pgid))
+			num(int(t.sid))
+			num(t.sigchld)
+			for _, f := range []bool{t.sessLead, t.subreaper, t.execed} {
+				if f {
+					b.WriteByte('1')
+				} else {
+					b.WriteByte('0')
+				}
+			}
+		}
+	}
+	b.WriteByte('H')
+	for _, hp := range s.held {
+		num(int(hp.h))
+		for _, n := range hp.nspid {
+			b.WriteByte(':')
+			num(n)
+		}
+		num(canon[hp.space])
 	}
 	b.WriteByte('G')
 	for _, h := range s.gone {
@@ -441,6 +494,25 @@ func (s *linuxState) String() string {
 			fmt.Fprintf(&b, ", thread of %s", t.group)
 		} else {
 			fmt.Fprintf(&b, ", parent %s", t.parent)
+			// t0's group and session, which every task starts in, go unsaid.
+			if t.pgid != model.Root {
+				fmt.Fprintf(&b, ", pgid %s", t.pgid)
+			}
+			if t.sid != model.Root {
+				fmt.Fprintf(&b, ", sid %s", t.sid)
+			}
+			if t.sessLead && t.h != model.Root {
+				b.WriteString(", session leader")
+			}
+			if t.sigchld != model.SigChldDefault {
+				fmt.Fprintf(&b, ", SIGCHLD %s", model.Op{Kind: model.SigChld, N: t.sigchld}.String()[len("t0 sigchld "):])
+			}
+			if t.subreaper {
+				b.WriteString(", subreaper")
+			}
+			if t.execed {
+				b.WriteString(", exec'd")
+			}
 		}
 		if t.st == zombie {
 			fmt.Fprintf(&b, ", zombie (%s)", t.exit)
@@ -449,6 +521,9 @@ func (s *linuxState) String() string {
 			}
 		}
 		b.WriteByte('\n')
+	}
+	for _, hp := range s.held {
+		fmt.Fprintf(&b, "%s's pid %s in %s still held as a group or session id\n", hp.h, model.FormatInts(hp.nspid), spaceName(hp.space))
 	}
 	if len(s.gone) > 0 {
 		hs := make([]string, len(s.gone))
