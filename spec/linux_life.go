@@ -97,6 +97,10 @@ func (c *linuxState) reparent(from, to model.Handle) {
 	if n == 0 {
 		return
 	}
+	// forget_original_parent calls reparent_leader, which notifies the new
+	// parent of a zombie child, only when the new parent is in another
+	// thread group.
+	renotify := c.groupOf(from) != c.groupOf(to)
 	out := make([]task, 0, len(c.tasks))
 	for _, t := range c.tasks {
 		if t.parent != from {
@@ -106,7 +110,9 @@ func (c *linuxState) reparent(from, to model.Handle) {
 	for _, t := range c.tasks {
 		if t.parent == from {
 			t.parent = to
-			t.notified = false // reparent_leader: a zombie is notified to its new parent
+			if renotify {
+				t.notified = false
+			}
 			out = append(out, t)
 		}
 	}
