@@ -73,9 +73,18 @@ func genNonsenseOp(t *rapid.T, l model.Level, threads bool) model.Op {
 	return op
 }
 
-// isThreadKind reports whether k is one of the thread ops.
+// isThreadKind reports whether k is one of the ops alloc/linux refuses
+// although spec.Linux models them: the thread ops (issue 11) and the group,
+// session, reaping, clone and read ops of issue 12
+// (linux.TestIssue12OpsRefused pins those).
 func isThreadKind(k model.Kind) bool {
-	return k == model.Thread || k == model.GetTid || k == model.ExitThread || k == model.Exec
+	switch k {
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec,
+		model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
+		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
+		return true
+	}
+	return false
 }
 
 // threadsJudged reports whether e's thread-op answers can be held to its

@@ -235,14 +235,17 @@ func (s *System) Apply(op model.Op) model.Result {
 		return s.setPidMax(op.Task, op.N)
 	case model.SetLastPid:
 		return s.setLastPid(op.Task, op.N)
-	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec,
+		model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
+		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
 		return s.refuse(op.Task)
 	}
 	return model.Fail(model.EINVAL)
 }
 
 // refuse answers an op this implementation does not have yet (the thread
-// ops: threads are a later step of issue 11) the way model/doc.go says an
+// ops: threads are a later step of issue 11; the group, session, reaping,
+// clone and read ops of issue 12) the way model/doc.go says an
 // implementation refuses one: ESRCH when the actor is not live, as for every
 // op, else EINVAL, changing nothing.
 func (s *System) refuse(h model.Handle) model.Result {
