@@ -53,8 +53,9 @@ import (
 // as "not exited" (0).
 //
 // wait pid: pid -1 is any child, pid > 0 the child with that number in the
-// actor's space (other pids: EINVAL, process groups are not modelled). No
-// such child: ECHILD. A reapable zombie child is reaped and reported with
+// actor's space, 0 a child in the actor's process group, -n a child in the
+// group numbered n in the actor's space (no such group: no child matches,
+// kernel/exit.c eligible_pid). No such child: ECHILD. A reapable zombie child is reaped and reported with
 // its number in the actor's space; Expect reaps the first in children-list
 // order (as do_wait does), Step accepts any reapable child. Children but
 // none reapable: 0.
@@ -67,7 +68,28 @@ import (
 // SIGNAL_UNKILLABLE). A delivered signal makes the target a zombie at once
 // ("killed sig"). pid -1 signals every task (zombies too) whose number in
 // the actor's space is above 1, except the actor; none: ESRCH
-// (kill_something_info). pid 0 and pid < -1 (process groups): EINVAL.
+// (kill_something_info). pid 0 signals every leader in the actor's
+// process group, the actor included, wherever it lives; pid -n the group
+// numbered n in the actor's space; no member: ESRCH (__kill_pgrp_info).
+//
+// Groups and sessions (kernel/sys.c setpgid, ksys_setsid; golden file
+// groups, checked on 6.18.44): each leader has a pgid and a sid, the
+// handle of the leader whose struct pid names them; t0 leads both. A
+// reaped task whose pid is still some leader's pgid or sid keeps its
+// numbers (held) until the last such leader leaves or is reaped, so the
+// space stays non-empty for zap_pid_ns_processes too: an init whose space
+// holds such a number is not reapable. setpgid, setsid, getpgid, getsid
+// as model/doc.go. Reaping: a zombie that becomes reapable notifies its
+// parent (do_notify_parent) and is reaped at once when the parent's group
+// ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT); reparenting a zombie to
+// another group notifies the new parent (reparent_leader). Orphans of a
+// group's last thread go to the nearest subreaper ancestor at the same
+// level with a live thread, else the space's child reaper
+// (find_new_reaper). clone flags, setns_children, read_last_pid and nspid
+// as model/doc.go; a clone with CLONE_NEWPID creates the space before
+// allocating, so ENOSPC comes before EAGAIN. A fork into a space that never
+// had an init succeeds even when an ancestor space is dead (alloc_pid
+// checks PIDNS_ADDING of the innermost space only; checked on 6.18).
 //
 // unshare: EINVAL when the actor's children space is not its active space
 // (copy_pid_ns), so a second unshare fails even after a fork; ENOSPC when
@@ -109,7 +131,7 @@ import (
 // the children list) and releases the old leader with the exec'ing thread's
 // old numbers.
 //
-// pid_max n: EINVAL unless floor < n ≤ p.PidMax (pid_max_min,
+// pid_max n: EINVAL unless p.MinMax() ≤ n ≤ p.PidMax (pid_max_min,
 // pid_max_max); only the actor's own space changes. ns_last_pid n: EINVAL
 // unless 0 ≤ n ≤ the space's pid_max (checked on Linux 6.18: writing
 // pid_max itself is accepted); the cursor becomes n+1.
