@@ -93,9 +93,11 @@
 //     each reserve a number; the one that got 1 becomes the child reaper
 //     (copy_process is_child_reaper). If it then fails at an outer level
 //     and the other, holding 2, succeeds, the space has a task and no
-//     init. The spec (the first successful fork gets 1) does not allow
-//     that outcome: it is historical race 8 of shared/LINUX-PID.md, a
-//     state no sequential order gives.
+//     init (our reading of kernel/pid.c alloc_pid, which allocates and
+//     frees level by level; not reproduced on a kernel). The spec (the
+//     first successful fork gets 1) does not allow that outcome: it is
+//     historical race 8 of shared/LINUX-PID.md, a state no sequential
+//     order gives.
 //
 // The conformance cases in testdata/golden/ pin the behaviour, one kernel
 // fact per case, citing the kernel source or LTP test and saying which
