@@ -189,6 +189,11 @@ type task struct {
 	sigchld   int
 	subreaper bool
 	execed    bool
+	// zapped: a zombie init whose space emptied once, so that its
+	// zap_pid_ns_processes returned and it went on to exit_notify: it
+	// stays reapable even if a fork into an init-less descendant space
+	// later takes a number in its dead space again (checked on 6.18).
+	zapped bool
 	// notified: a reapable zombie whose parent has been told
 	// (do_notify_parent), so that its autoreap was decided. After every op
 	// it equals "reapable" for every zombie, so Key leaves it out.
@@ -358,7 +363,7 @@ func (s *linuxState) reapable(t *task) bool {
 	if t.st != zombie || s.groupLive(t.group) {
 		return false
 	}
-	return !s.isInit(t) || len(s.spaces[t.space].taken) == 1
+	return !s.isInit(t) || t.zapped || len(s.spaces[t.space].taken) == 1
 }
 
 // groupOf is the thread group of the task with handle h (h itself when h
@@ -455,6 +460,9 @@ func (s *linuxState) buildKey() string {
 		if t.st == zombie {
 			num(t.exit.Code)
 			num(t.exit.Signal)
+			if t.zapped {
+				b.WriteByte('z')
+			}
 		}
 		if t.h == t.group {
 			b.WriteByte('P')

@@ -338,6 +338,9 @@ func (c *linuxState) settle() {
 			if !c.reapable(t) {
 				continue
 			}
+			if c.isInit(t) {
+				t.zapped = true
+			}
 			p := c.find(t.parent)
 			if p >= 0 && c.tasks[p].st == zombie && c.isInit(&c.tasks[p]) {
 				c.reap(i)

@@ -126,6 +126,7 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 	case model.Exec:
 		c := s.clone()
 		c.exec(op.Task)
+		c.settle() // the released threads' numbers may let a dead space's init be reaped
 		return model.Result{}, c, explainf(explain, "exec always succeeds")
 
 	case model.GetTid:
