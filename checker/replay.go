@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/pidcheck/pidcheck/checker/sched"
@@ -115,4 +116,31 @@ func historyDiff(want, got []traces.Operation) string {
 		return fmt.Sprintf("the trace has %d history ops, the replay %d", len(want), len(got))
 	}
 	return ""
+}
+
+// ReplaysAsRecorded writes r's trace as text, parses it back and replays it
+// on target, and says what differs, if anything: an error unless the trace
+// can be written and the replay follows it exactly, to the same decisions
+// hash and verdict. A test of one's own implementation can hold any result
+// to it: a run that does not replay means something in the code under test
+// escapes the scheduler.
+func ReplaysAsRecorded(target Target, r *Result) error {
+	data, err := traces.Marshal(r.Trace())
+	if err != nil {
+		return fmt.Errorf("the trace cannot be written: %v", err)
+	}
+	back, err := traces.Parse("result.trace", bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("the trace does not parse back: %v", err)
+	}
+	rr, err := Replay(target, back, RunOptions{})
+	switch {
+	case err != nil:
+		return err
+	case rr.Diverged:
+		return fmt.Errorf("the replay diverged: %s", rr.Divergence)
+	case rr.Result.Hash != r.Hash || rr.Result.Verdict != r.Verdict:
+		return fmt.Errorf("the replay gave hash %016x and verdict %s, the run %016x and %s", rr.Result.Hash, rr.Result.Verdict, r.Hash, r.Verdict)
+	}
+	return nil
 }
