@@ -27,7 +27,7 @@ type Allocator struct {
 	// Guarded by lock.
 	taken    map[int]bool
 	detached map[int]bool // FreeReusedEarly only: released, not yet freed
-	cursor   int // idr_next: the next cyclic search starts here
+	cursor   int          // idr_next: the next cyclic search starts here
 	disabled bool
 }
 
