@@ -17,7 +17,7 @@ type implJSON struct {
 	Zoo    bool   `json:"zoo"`
 	Bug    string `json:"bug"`
 	Fixed  string `json:"fixed,omitempty"`
-	Class  string `json:"class,omitempty"`
+	Class  string `json:"class"` // zoo: sequential, shallow or deep; "" for a correct one
 }
 
 // strategies are the exploration strategies check accepts, with a line each.
