@@ -96,7 +96,9 @@ func (r *recorder) validate(impl model.Impl, where string) {
 // so that every zombie is reaped and an implementation's background
 // threads (a zap thread waiting for a space to empty) can finish; at the
 // allocator level it allocates until an allocation fails (at most
-// maxDrainAllocs times). The implementation's Validate, if it has one,
+// pid_max+2 times in a space of up to maxDrainAllocs numbers; in a bigger
+// one, which no drain can fill, shortDrainAllocs times). The
+// implementation's Validate, if it has one,
 // runs after each part.
 //
 // Every call and every return gets its own tick. A run the scheduler stops
@@ -133,6 +135,10 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 		return res, nil
 	}
 	rec := &recorder{steps: &counting{inner: ch}}
+	if n := expectedOps(sc, o.Drain); n > 0 {
+		rec.history = make([]traces.Operation, 0, n)
+		rec.spans = make([][2]int, 0, n)
+	}
 	ran := sc.Clone()
 	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog}, func(env sched.Env) {
 		impl := t.New(env, sc.Params)
@@ -178,12 +184,46 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	return res, out
 }
 
+// expectedOps is about how many ops a run of sc records (its own and,
+// with drain, the drain's), so that the history is allocated once.
+func expectedOps(sc model.Scenario, drain bool) int {
+	n := sc.Ops()
+	if drain {
+		if sc.Level == model.AllocLevel {
+			n += min(drainAllocs(sc.Params), 64) // a longer one grows the history
+		} else {
+			n += 16 // a wait(-1) by each of a few tasks, in two or three rounds
+		}
+	}
+	return n
+}
+
 // maxDrainAllocs bounds the allocator-level drain: it fills a space of
 // the default sizes (pid_max 16, or a zoo variant's 66) to EAGAIN, but a
 // space of pid_max 100000 is not filled, since a run of that many ops
 // would exceed the scheduler's step bound (a false step-bound violation)
 // and the largest trace a file may hold.
 const maxDrainAllocs = 1024
+
+// shortDrainAllocs is the drain of a space too big to fill (pid_max+2 >
+// maxDrainAllocs): as many allocations as fill the default space of 16
+// (with the two that find it full). Such a drain can never show a lost
+// number by an early EAGAIN, whatever its length, so it stays short and
+// a schedule costs what it costs in a small space: it still shows where
+// the allocator goes on from (and, after an init part near pid_max, its
+// wrap to the floor). A drain of up to 1024 allocations made a schedule
+// at pid_max 4194304 cost 70 times one at 16.
+const shortDrainAllocs = 18
+
+// drainAllocs is the most allocations the allocator-level drain makes in a
+// space of parameters p: enough to fill it (pid_max-1 numbers, and the one
+// that fails), or shortDrainAllocs when that is above maxDrainAllocs.
+func drainAllocs(p model.Params) int {
+	if p.PidMax+2 > maxDrainAllocs {
+		return shortDrainAllocs
+	}
+	return p.PidMax + 2
+}
 
 // drain runs the adaptive drain on main, appending each op to *ops before
 // it runs.
@@ -193,7 +233,7 @@ func drain(impl model.Impl, rec *recorder, sc model.Scenario, ops *[]model.Op) {
 		return rec.do(impl, "main", op)
 	}
 	if sc.Level == model.AllocLevel {
-		for i := 0; i < min(sc.Params.PidMax+2, maxDrainAllocs); i++ {
+		for i := 0; i < drainAllocs(sc.Params); i++ {
 			if do(model.Op{Kind: model.Alloc}).Err != model.OK {
 				break
 			}
