@@ -29,7 +29,8 @@ type RunOptions struct {
 	Seed     uint64
 
 	// Lean skips formatting the decisions of runs that pass (exploration
-	// throws those away).
+	// throws those away), and copying their scenario: a passing run's
+	// Result.Scenario then shares the scenario's slices, to be read only.
 	Lean bool
 }
 
@@ -139,7 +140,9 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 		rec.history = make([]traces.Operation, 0, n)
 		rec.spans = make([][2]int, 0, n)
 	}
-	ran := sc.Clone()
+	// ran shares sc's init and parallel parts (nothing here writes them);
+	// a result kept past the exploration gets its own copy below.
+	ran := sc
 	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog}, func(env sched.Env) {
 		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
@@ -164,7 +167,7 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 			// ran.Post grows before each drain op runs, so that a run
 			// stopped during the drain still records a scenario that
 			// holds every op of its history.
-			ran.Post = nil
+			ran.Post = make([]model.Op, 0, expectedOps(model.Scenario{Level: sc.Level, Params: sc.Params}, true)+len(sc.Post))
 			drain(impl, rec, sc, &ran.Post)
 			ran.Post = append(ran.Post, sc.Post...)
 		}
@@ -180,6 +183,8 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	res.Verdict, res.Reason = judge(s, out, rec, o)
 	if !o.Lean || res.Verdict != verdictOk {
 		res.Decisions = out.Decisions()
+		// Without Drain, ran.Post is sc.Post too.
+		res.Scenario = ran.Clone()
 	}
 	return res, out
 }
