@@ -17,6 +17,7 @@ type scenarioRuns struct {
 	rejected []bool // runs[i] was a violation Accept rejected
 	cut      bool   // the worker stopped before the scenario's end (budget, context or a stop)
 	skipped  bool   // the worker did not start the scenario: the search was over
+	dfs      *DFSScenario
 }
 
 // aheadPerWorker bounds how far past the merge the workers run (in
@@ -99,7 +100,7 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 					sr.rejected = append(sr.rejected, rejected)
 					return r.Verdict.Outcome == traces.Violation && !rejected
 				}
-				runScenario(t, g, o, ro, j, more, add)
+				_, sr.dfs = runScenario(t, g, o, ro, j, more, add)
 				out <- sr
 			}
 		})
@@ -141,12 +142,14 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 				break
 			}
 			rep.Scenarios++
+			counted := 0
 			for i, r := range sr.runs {
 				if i > 0 && o.Schedules > 0 && rep.Schedules >= o.Schedules {
 					done = true
 					break
 				}
 				rep.Schedules++
+				counted++
 				if rep.Schedules%o.ProgressEvery == 0 {
 					progress()
 				}
@@ -168,6 +171,17 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 				}
 				if done {
 					break
+				}
+			}
+			if sr.dfs != nil {
+				st := *sr.dfs
+				st.Schedules = counted
+				// A scenario whose runs the budget cut here was not
+				// exhausted in this exploration, whatever its worker did.
+				st.Exhausted = st.Exhausted && counted == len(sr.runs)
+				rep.DFS = append(rep.DFS, st)
+				if st.Exhausted {
+					rep.Exhausted++
 				}
 			}
 			if sr.cut && !done {
