@@ -1,7 +1,13 @@
 package checker
 
 import (
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
@@ -113,4 +119,102 @@ func TestDFSPerScenarioCap(t *testing.T) {
 	if rep.Exhausted == len(rep.DFS) {
 		t.Fatalf("every one of %d scenarios exhausted within 5 runs", len(rep.DFS))
 	}
+}
+
+var flagDFSTable = flag.Bool("dfstable", false, "pidcheck: print the DFS exhaustion table of BENCHMARKS.md (2×2 and 3×3 idr scenarios; minutes)")
+
+// shaped returns the first generated idr scenario (seeds 1, 2, …) whose
+// parallel part is threads threads of ops ops each, and its seed.
+func shaped(t *testing.T, threads, ops int) (model.Scenario, uint64) {
+	t.Helper()
+	s, _ := SpecFor("alloc", model.SmallParams(), model.Cyclic)
+	g, _ := withOracle(GenOptions{Threads: threads, Ops: ops}, s).withDefaults()
+	for seed := uint64(1); seed < 10000; seed++ {
+		sc := Generate(SeedSource(seed), model.AllocLevel, g)
+		if len(sc.Threads) != threads {
+			continue
+		}
+		if !slices.ContainsFunc(sc.Threads, func(ops_ []model.Op) bool { return len(ops_) != ops }) {
+			return sc, seed
+		}
+	}
+	t.Fatalf("no %d×%d scenario", threads, ops)
+	return model.Scenario{}, 0
+}
+
+// TestDFSExhaustionTable: runs to exhaust idr scenarios of 2 threads × 2
+// ops (and, with -dfstable, 3 × 3) at preemption bounds 0 to 3 and
+// unbounded, with and without sleep sets. Runs without sleep sets grow
+// with the bound; sleep sets never need more runs than none; every search
+// is exhausted; and with -dfstable the table is
+// printed for BENCHMARKS.md (a search stopped at its cap shows as ≥).
+func TestDFSExhaustionTable(t *testing.T) {
+	e := lookup(t, "idr")
+	shapes := [][2]int{{2, 2}}
+	const limit = 2000000
+	if *flagDFSTable {
+		shapes = append(shapes, [2]int{3, 3})
+	}
+	for _, sh := range shapes {
+		sc, seed := shaped(t, sh[0], sh[1])
+		if *flagDFSTable {
+			fmt.Printf("\n%d×%d: seed %d, %s\n| bound | sleep sets: runs | pruned | schedules | no sleep sets: runs | seconds (on, off) |\n| --- | --- | --- | --- | --- | --- |\n", sh[0], sh[1], seed, describeScenario(sc))
+		}
+		prev := 0
+		for _, bound := range []int{0, 1, 2, 3, -1} {
+			var runs [2]int
+			var pruned [2]int
+			var secs [2]float64
+			for k, sleep := range []bool{true, false} {
+				d := sched.NewDFS(bound)
+				if !sleep {
+					d.WithoutSleepSets()
+				}
+				start := time.Now()
+				for d.Count() < limit && d.Next() {
+					run(e, sc, d, RunOptions{Drain: true, Lean: true})
+				}
+				secs[k] = time.Since(start).Seconds()
+				runs[k], pruned[k] = d.Count(), d.Pruned()
+				if !d.Exhausted() && runs[k] < limit {
+					t.Errorf("%d×%d bound %d sleep %v: not exhausted after %d runs", sh[0], sh[1], bound, sleep, runs[k])
+				}
+			}
+			// Without sleep sets, runs grow with the bound. With them
+			// they need not: under a bound, a thread sleeps only after a
+			// subtree the bound did not cut (see sched.DFS), and a
+			// bigger bound cuts fewer.
+			if runs[0] > runs[1] || pruned[1] != 0 || runs[1] < prev {
+				t.Errorf("%d×%d bound %d: %d runs (%d pruned) with sleep sets, %d (%d pruned) without, %d at the bound before", sh[0], sh[1], bound, runs[0], pruned[0], runs[1], pruned[1], prev)
+			}
+			prev = runs[1]
+			if *flagDFSTable {
+				b := strconv.Itoa(bound)
+				if bound < 0 {
+					b = "unbounded"
+				}
+				off := strconv.Itoa(runs[1])
+				if runs[1] >= limit {
+					off = "≥ " + off
+				}
+				fmt.Printf("| %s | %d | %d | %d | %s | %.2f, %.2f |\n", b, runs[0], pruned[0], runs[0]-pruned[0], off, secs[0], secs[1])
+			}
+		}
+	}
+}
+
+// describeScenario is "init: alloc, alloc; A: alloc, free 2; B: …".
+func describeScenario(sc model.Scenario) string {
+	part := func(name string, ops []model.Op) string {
+		var xs []string
+		for _, op := range ops {
+			xs = append(xs, op.String())
+		}
+		return name + ": " + strings.Join(xs, ", ")
+	}
+	out := []string{part("init", sc.Init)}
+	for i, ops := range sc.Threads {
+		out = append(out, part(model.ThreadName(i), ops))
+	}
+	return strings.Join(out, "; ")
 }

@@ -172,6 +172,9 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 				if done {
 					break
 				}
+				if ro.Lean {
+					recycle(r) // counted and dropped: only a passing run
+				}
 			}
 			if sr.dfs != nil {
 				st := *sr.dfs

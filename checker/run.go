@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/pidcheck/pidcheck/checker/sched"
@@ -137,8 +138,7 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	}
 	rec := &recorder{steps: &counting{inner: ch}}
 	if n := expectedOps(sc, o.Drain); n > 0 {
-		rec.history = make([]traces.Operation, 0, n)
-		rec.spans = make([][2]int, 0, n)
+		rec.history, rec.spans = newHistory(n)
 	}
 	// ran shares sc's init and parallel parts (nothing here writes them);
 	// a result kept past the exploration gets its own copy below.
@@ -187,6 +187,38 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 		res.Scenario = ran.Clone()
 	}
 	return res, out
+}
+
+// histories holds the history buffers of runs exploration has counted
+// and thrown away (passing lean runs; see recycle), for the next runs:
+// a history was a quarter of the bytes a schedule allocated.
+var histories sync.Pool
+
+// recording is one run's history buffers.
+type recording struct {
+	history []traces.Operation
+	spans   [][2]int
+}
+
+// newHistory returns empty history and span buffers for about n ops.
+func newHistory(n int) ([]traces.Operation, [][2]int) {
+	if r, ok := histories.Get().(*recording); ok && cap(r.history) >= n && cap(r.spans) >= n {
+		return r.history[:0], r.spans[:0]
+	}
+	return make([]traces.Operation, 0, n), make([][2]int, 0, n)
+}
+
+// recycle hands r's history buffers to the next runs. Only the
+// exploration loop calls it, for a passing lean run it has counted and
+// drops: nothing else holds r.
+func recycle(r *Result) {
+	if r.Verdict != verdictOk || r.History == nil || r.spans == nil {
+		return
+	}
+	h, sp := r.History, r.spans
+	r.History, r.spans = nil, nil
+	clear(h) // let go of the results' slices
+	histories.Put(&recording{history: h[:0], spans: sp[:0]})
 }
 
 // expectedOps is about how many ops a run of sc records (its own and,
