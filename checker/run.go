@@ -143,6 +143,7 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	// ran shares sc's init and parallel parts (nothing here writes them);
 	// a result kept past the exploration gets its own copy below.
 	ran := sc
+	var drained []model.Op // ran.Post when the drain wrote it (not sc's)
 	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog}, func(env sched.Env) {
 		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
@@ -167,9 +168,10 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 			// ran.Post grows before each drain op runs, so that a run
 			// stopped during the drain still records a scenario that
 			// holds every op of its history.
-			ran.Post = make([]model.Op, 0, expectedOps(model.Scenario{Level: sc.Level, Params: sc.Params}, true)+len(sc.Post))
+			ran.Post = newPost(expectedOps(model.Scenario{Level: sc.Level, Params: sc.Params}, true) + len(sc.Post))
 			drain(impl, rec, sc, &ran.Post)
 			ran.Post = append(ran.Post, sc.Post...)
+			drained = ran.Post
 		}
 		for _, op := range sc.Post {
 			rec.do(impl, "main", op)
@@ -179,20 +181,23 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	res.Scenario = ran
 	res.History = rec.history
 	res.spans = rec.spans
+	res.post = drained
 	res.Hash = out.Hash
 	res.Verdict, res.Reason = judge(s, out, rec, o)
 	if !o.Lean || res.Verdict != verdictOk {
 		res.Decisions = out.Decisions()
 		// Without Drain, ran.Post is sc.Post too.
 		res.Scenario = ran.Clone()
+		res.post = nil
 	}
 	return res, out
 }
 
-// histories holds the history buffers of runs exploration has counted
-// and thrown away (passing lean runs; see recycle), for the next runs:
-// a history was a quarter of the bytes a schedule allocated.
-var histories sync.Pool
+// histories and posts hold the history buffers and drained post parts
+// of runs exploration has counted and thrown away (passing lean runs; see
+// recycle), for the next runs: they were a third of the bytes a schedule
+// allocated.
+var histories, posts sync.Pool
 
 // recording is one run's history buffers.
 type recording struct {
@@ -208,17 +213,29 @@ func newHistory(n int) ([]traces.Operation, [][2]int) {
 	return make([]traces.Operation, 0, n), make([][2]int, 0, n)
 }
 
-// recycle hands r's history buffers to the next runs. Only the
-// exploration loop calls it, for a passing lean run it has counted and
-// drops: nothing else holds r.
+// newPost returns an empty post part for about n ops.
+func newPost(n int) []model.Op {
+	if p, ok := posts.Get().(*[]model.Op); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]model.Op, 0, n)
+}
+
+// recycle hands r's history buffers (and its drained post part) to the
+// next runs. Only the exploration loop calls it, for a passing lean run
+// it has counted and drops: nothing else holds r.
 func recycle(r *Result) {
 	if r.Verdict != verdictOk || r.History == nil || r.spans == nil {
 		return
 	}
-	h, sp := r.History, r.spans
-	r.History, r.spans = nil, nil
-	clear(h) // let go of the results' slices
-	histories.Put(&recording{history: h[:0], spans: sp[:0]})
+	clear(r.History) // let go of the results' slices
+	histories.Put(&recording{history: r.History[:0], spans: r.spans[:0]})
+	if r.post != nil {
+		clear(r.post)
+		p := r.post[:0]
+		posts.Put(&p)
+	}
+	r.History, r.spans, r.post = nil, nil, nil
 }
 
 // expectedOps is about how many ops a run of sc records (its own and,

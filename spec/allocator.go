@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -34,15 +35,44 @@ func Allocator(p model.Params, pol model.Policy) Spec {
 	}
 }
 
-// allocState is the allocator's state. taken is sorted and never mutated
-// once the state is built.
+// allocState is the allocator's state. taken is sorted, and no element
+// of it is mutated once the state is built.
 type allocState struct {
 	pol      model.Policy
 	p        model.Params
 	taken    []int
+	tail     *atomic.Int32 // see take; nil when taken's array is not to be extended
 	cursor   int
 	max      int
 	disabled bool
+}
+
+// take is taken with n added, and its tail. A number above every taken
+// one (a cyclic allocation, mostly) is appended in place, with no copy,
+// when no other state has appended to taken's array yet: tail counts the
+// elements of that array some state holds, so the first state to extend
+// it (compare-and-swap from len(taken)) owns the next slot, and a state
+// that loses the race, or holds a prefix of someone else's extension,
+// copies. States are shared between goroutines; the atomic makes that
+// safe. A drain of a big space took quadratic time and memory without
+// it (a copy of the whole list at every step).
+func (s *allocState) take(n int) ([]int, *atomic.Int32) {
+	xs := s.taken
+	k := len(xs)
+	if k > 0 && xs[k-1] > n {
+		return insertSorted(xs, n), nil
+	}
+	if k < cap(xs) && s.tail != nil && s.tail.CompareAndSwap(int32(k), int32(k+1)) {
+		out := xs[:k+1]
+		out[k] = n
+		return out, s.tail
+	}
+	out := make([]int, k+1, max(8, 2*k))
+	copy(out, xs)
+	out[k] = n
+	tail := new(atomic.Int32)
+	tail.Store(int32(k + 1))
+	return out, tail
 }
 
 func (s *allocState) has(n int) bool {
@@ -100,14 +130,14 @@ func (s *allocState) apply(op model.Op) (model.Result, *allocState) {
 			return model.Fail(model.ENOMEM), s
 		}
 		return model.Result{N: n}, s.with(func(c *allocState) {
-			c.taken = insertSorted(s.taken, n)
+			c.taken, c.tail = s.take(n)
 			c.cursor = n + 1
 		})
 	case model.Free:
 		if !s.has(op.N) {
 			return model.Fail(model.EINVAL), s
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.taken = removeSorted(s.taken, op.N) })
+		return model.Result{}, s.with(func(c *allocState) { c.taken, c.tail = removeSorted(s.taken, op.N), nil })
 	case model.AllocAt:
 		switch {
 		case op.N < 1 || op.N >= s.max:
@@ -117,7 +147,7 @@ func (s *allocState) apply(op model.Op) (model.Result, *allocState) {
 		case s.disabled:
 			return model.Fail(model.ENOMEM), s
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.taken = insertSorted(s.taken, op.N) })
+		return model.Result{}, s.with(func(c *allocState) { c.taken, c.tail = s.take(op.N) })
 	case model.SetCursor:
 		if op.N < 0 || op.N > s.max {
 			return model.Fail(model.EINVAL), s
@@ -187,7 +217,7 @@ func (s *allocState) Step(op model.Op, obs model.Result) (bool, State, string) {
 			return false, s, fmt.Sprintf("%s returned %d; %s", op, obs.N, r)
 		}
 		return true, s.with(func(c *allocState) {
-			c.taken = insertSorted(s.taken, obs.N)
+			c.taken, c.tail = s.take(obs.N)
 			c.cursor = obs.N + 1
 		}), ""
 	}

@@ -1,6 +1,9 @@
 package spec
 
 import (
+	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -70,4 +73,65 @@ func TestAllocatorRejectionReasons(t *testing.T) {
 			t.Errorf("%s %v after %v:\n got %q\nwant %q", c.pol, c.op, c.setup, reason, c.want)
 		}
 	}
+}
+
+// TestAllocatorBranchesKeepTheirOwnNumbers: states extend their taken
+// list in place when they can (take), yet every state keeps exactly its
+// own numbers however many successors are built from it, in whatever
+// order, from several goroutines at once (run with -race too). Each
+// branch's numbers are checked against a plain list built beside it.
+func TestAllocatorBranchesKeepTheirOwnNumbers(t *testing.T) {
+	p := model.SmallParams()
+	p.PidMax = 4096
+	type node struct {
+		st   State
+		want []int
+	}
+	// grow adds steps successors to nodes, each of a random one of them.
+	grow := func(nodes []node, seed uint64, steps int) []node {
+		r := rand.New(rand.NewPCG(seed, 1))
+		for range steps {
+			parent := nodes[r.IntN(len(nodes))]
+			var n int
+			if len(parent.want) > 0 && r.IntN(4) == 0 {
+				n = parent.want[r.IntN(len(parent.want))] // free
+			} else {
+				n = 1 + r.IntN(p.PidMax-1)
+				if r.IntN(2) == 0 && len(parent.want) > 0 {
+					n = min(parent.want[len(parent.want)-1]+1+r.IntN(3), p.PidMax-1) // above every taken one
+				}
+			}
+			want := slices.Clone(parent.want)
+			var op model.Op
+			if i, found := slices.BinarySearch(want, n); found {
+				op = model.Op{Kind: model.Free, N: n}
+				want = slices.Delete(want, i, i+1)
+			} else {
+				op = model.Op{Kind: model.AllocAt, N: n}
+				want = slices.Insert(want, i, n)
+			}
+			ok, next, why := parent.st.Step(op, model.Result{})
+			if !ok {
+				t.Errorf("%v from %v: %s", op, parent.want, why)
+				return nodes
+			}
+			nodes = append(nodes, node{next, want})
+		}
+		return nodes
+	}
+	// The goroutines branch from states they share.
+	shared := grow([]node{{Allocator(p, model.Unique).Init(), nil}}, 99, 300)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			nodes := grow(slices.Clone(shared), uint64(g), 3000)
+			for _, nd := range nodes {
+				if got := nd.st.(*allocState).taken; !slices.Equal(got, nd.want) {
+					t.Errorf("a state holds %v, want %v", got, nd.want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
