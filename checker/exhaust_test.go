@@ -218,3 +218,29 @@ func describeScenario(sc model.Scenario) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// TestDFSStopsAtTheBudget: with no cap per scenario, a DFS search of a
+// scenario with far more interleavings than the budget stops once it
+// is spent (it used to run them all, then count the budget's worth), and
+// says the scenario was not exhausted.
+func TestDFSStopsAtTheBudget(t *testing.T) {
+	e := lookup(t, "idr")
+	var runs int
+	counting := e
+	counting.New = func(env sched.Env, p model.Params) model.Impl {
+		runs++
+		return e.New(env, p)
+	}
+	rep, err := Explore(counting, ExploreOptions{Strategy: DFS, Schedules: 50, Seed: 3, DFSBound: -1, DFSNoSleepSets: true,
+		Gen: GenOptions{Threads: 3, Ops: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rep.DFS[len(rep.DFS)-1]
+	// Unbounded and without sleep sets a 3×3 search has about a million
+	// runs (BENCHMARKS.md); workers may run a few scenarios ahead of the
+	// count before they hear it is over.
+	if rep.Schedules != 50 || last.Exhausted || last.Runs != 50 || runs > 1000 {
+		t.Fatalf("%d schedules, %d runs made, last scenario %+v: want 50 counted, not a thousand made, not exhausted", rep.Schedules, runs, last)
+	}
+}

@@ -251,10 +251,11 @@ func ExploreContext(ctx context.Context, t Target, o ExploreOptions) (*Report, e
 // its interleavings are exhausted, when no cap is set), asking more()
 // before every schedule but the first. add judges each run and returns
 // true to stop; runScenario reports whether add stopped it and, for DFS,
-// what the search did (Schedules left 0 for the merge to count). Every
+// what the search did (Schedules left 0 for the merge to count), and
+// appends to *runsAt the runs DFS had started when each added run ended. Every
 // worker runs scenarios through here, so a scenario's schedules are the
 // same whoever runs them.
-func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int, more func() bool, add func(*Result) bool) (bool, *DFSScenario) {
+func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int, more func() bool, add func(*Result) bool, runsAt *[]int) (bool, *DFSScenario) {
 	seed := ScenarioSeed(o.Seed, j*o.Shards+o.Shard)
 	if o.Strategy == Rapid {
 		return add(rapidRun(t, g, seed, ro)), nil
@@ -279,6 +280,7 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int,
 			if out != nil && out.Verdict == sched.Pruned {
 				continue
 			}
+			*runsAt = append(*runsAt, d.Count())
 			if add(r) {
 				stopped = true
 				break
