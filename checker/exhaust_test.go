@@ -27,7 +27,8 @@ func dfsCount(t Target, sc model.Scenario, bound int, sleep bool) (runs, pruned 
 	return d.Count(), d.Pruned(), d.Exhausted()
 }
 
-// TestDFSExhaustsEachScenario: DFS with no per-scenario cap runs every
+// TestDFSExhaustsEachScenario: DFS with no per-scenario cap (PerScenario
+// negative) runs every
 // interleaving of a scenario within the bound before the next; the report
 // says, per scenario, how many runs that took (the count DFS gives when
 // driven by hand over the same scenario), that they exhausted it, and how
@@ -39,7 +40,7 @@ func TestDFSExhaustsEachScenario(t *testing.T) {
 		bound int
 		sleep bool
 	}{{0, true}, {1, true}, {1, false}, {-1, true}} {
-		o := ExploreOptions{Strategy: DFS, Schedules: 400, Seed: 7, DFSBound: c.bound, DFSBoundSet: true, DFSNoSleepSets: !c.sleep,
+		o := ExploreOptions{Strategy: DFS, Schedules: 400, Seed: 7, DFSBound: c.bound, DFSBoundSet: true, DFSNoSleepSets: !c.sleep, PerScenario: -1,
 			Gen: GenOptions{Threads: 2, Ops: 2}}
 		rep, err := Explore(e, o)
 		if err != nil {
@@ -81,7 +82,7 @@ func TestDFSExhaustsEachScenario(t *testing.T) {
 // strategy name that says so.
 func TestDFSBoundZeroIsNoPreemptions(t *testing.T) {
 	e := lookup(t, "idr")
-	o := ExploreOptions{Strategy: DFS, Schedules: 200, Seed: 3, Gen: GenOptions{Threads: 3, Ops: 3}}
+	o := ExploreOptions{Strategy: DFS, Schedules: 2000, Seed: 3, PerScenario: -1, Gen: GenOptions{Threads: 3, Ops: 3}}
 	def, err := Explore(e, o)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +232,7 @@ func TestDFSStopsAtTheBudget(t *testing.T) {
 		runs++
 		return e.New(env, p)
 	}
-	rep, err := Explore(counting, ExploreOptions{Strategy: DFS, Schedules: 50, Seed: 3, DFSBound: -1, DFSNoSleepSets: true,
+	rep, err := Explore(counting, ExploreOptions{Strategy: DFS, Schedules: 50, Seed: 3, DFSBound: -1, DFSNoSleepSets: true, PerScenario: -1,
 		Gen: GenOptions{Threads: 3, Ops: 3}})
 	if err != nil {
 		t.Fatal(err)

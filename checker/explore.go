@@ -33,10 +33,12 @@ type ExploreOptions struct {
 	// too.
 	DFSNoSleepSets bool
 
-	// PerScenario caps the runs per generated scenario: default 1; for
-	// DFS no cap (0): every interleaving of a scenario within the bound
-	// runs before the next scenario, and Report.DFS says which scenarios
-	// were exhausted. With a cap, DFS counts pruned runs toward it.
+	// PerScenario caps the runs per generated scenario: 0 is the default,
+	// 1 (DFS: 200, which finds bugs sooner than exhausting few
+	// scenarios); negative is no cap: DFS then runs every interleaving of
+	// a scenario within the bound before the next (Report.DFS says which
+	// scenarios were exhausted), as pidcheck check --strategy dfs does.
+	// DFS counts pruned runs toward a cap.
 	PerScenario int
 
 	// Shard and Shards split the seed space: shard i of n (0 ≤ i < n) runs
@@ -118,6 +120,10 @@ type DFSScenario struct {
 // DefaultDFSBound is the preemption bound of DFS when none is given.
 const DefaultDFSBound = 2
 
+// DefaultDFSPerScenario is DFS's cap of runs per scenario when
+// ExploreOptions.PerScenario is 0.
+const DefaultDFSPerScenario = 200
+
 func (o ExploreOptions) withDefaults() (ExploreOptions, error) {
 	if o.Strategy == "" {
 		o.Strategy = DefaultStrategy
@@ -145,11 +151,11 @@ func (o ExploreOptions) withDefaults() (ExploreOptions, error) {
 	if o.DFSBound < 0 {
 		o.DFSBound = -1
 	}
-	if o.PerScenario < 0 {
-		return o, fmt.Errorf("per-scenario %d: must not be negative", o.PerScenario)
-	}
-	if o.PerScenario == 0 && o.Strategy != DFS {
+	if o.PerScenario == 0 {
 		o.PerScenario = 1
+		if o.Strategy == DFS {
+			o.PerScenario = DefaultDFSPerScenario
+		}
 	}
 	if o.Shards == 0 {
 		o.Shards = 1
@@ -247,8 +253,8 @@ func ExploreContext(ctx context.Context, t Target, o ExploreOptions) (*Report, e
 }
 
 // runScenario runs the schedules of local scenario j (global index
-// j·Shards+Shard): one for rapid, else up to o.PerScenario (DFS: until
-// its interleavings are exhausted, when no cap is set), asking more()
+// j·Shards+Shard): one for rapid, else up to o.PerScenario (with no cap,
+// DFS until its interleavings are exhausted), asking more()
 // before every schedule but the first. add judges each run and returns
 // true to stop; runScenario reports whether add stopped it and, for DFS,
 // what the search did (Schedules left 0 for the merge to count), and
@@ -272,7 +278,7 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int,
 		// Next before more: a search whose last run just ended is
 		// exhausted, whatever the budget says.
 		for k := 0; d.Next(); k++ {
-			if (o.PerScenario > 0 && k >= o.PerScenario) || (k > 0 && !more()) {
+			if (o.PerScenario >= 0 && k >= o.PerScenario) || (k > 0 && !more()) {
 				break
 			}
 			ro.Seed = seed
@@ -289,7 +295,7 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, j int,
 		st.Runs, st.Pruned, st.Exhausted = d.Count(), d.Pruned(), d.Exhausted()
 		return stopped, st
 	default:
-		for k := 0; k < o.PerScenario && (k == 0 || more()); k++ {
+		for k := 0; (o.PerScenario < 0 || k < o.PerScenario) && (k == 0 || more()); k++ {
 			ss := ScheduleSeed(seed, k)
 			ro.Seed = ss
 			var ch sched.Chooser = sched.NewRandom(ss)

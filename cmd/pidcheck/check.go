@@ -280,6 +280,9 @@ func (f *checkFlags) options(e alloc.Entry) checker.ExploreOptions {
 	o.Run.SkipSearch = f.skipSearch
 	o.DFSBound, o.DFSBoundSet, o.DFSNoSleepSets = f.bound, true, f.noSleepSets
 	o.PerScenario = f.perScenario
+	if o.PerScenario == 0 && o.Strategy == checker.DFS {
+		o.PerScenario = -1 // every interleaving of a scenario before the next
+	}
 	return o
 }
 
