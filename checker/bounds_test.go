@@ -121,3 +121,44 @@ func TestReplayRefusesASpecThatCannotJudgeTheTrace(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainOfABigSpaceIsShort: the allocator-level drain fills a small
+// space to EAGAIN but makes only shortDrainAllocs allocations in a space
+// too big to fill, so that a schedule at pid_max 4194304 records about as
+// many ops as one at 16 (it made up to 1024 allocations, and a schedule
+// cost 70 times as much).
+func TestDrainOfABigSpaceIsShort(t *testing.T) {
+	e := lookup(t, "idr")
+	drained := func(r *Result) (n int, last model.Result) {
+		for _, h := range r.History[len(r.History)-len(r.Scenario.Post):] {
+			if h.Op.Kind == model.Alloc {
+				n++
+				last = h.Result
+			}
+		}
+		return n, last
+	}
+	small := model.SmallParams()
+	big := small
+	big.PidMax = model.KernelPidMax
+	full := 0
+	for seed := range uint64(8) {
+		sc := Generate(SeedSource(seed), model.AllocLevel, GenOptions{Params: small})
+		r := Run(e, sc, sched.NewRandom(seed), RunOptions{Drain: true})
+		if n, last := drained(r); r.Verdict != verdictOk || last.Err == model.OK || n > small.PidMax+2 {
+			t.Errorf("pid_max 16, seed %d: %s, %d drain allocations, the last %s: want a fill to a failure", seed, r.Verdict, n, last.Format(model.Alloc))
+		}
+		sc = Generate(SeedSource(seed), model.AllocLevel, GenOptions{Params: big})
+		r = Run(e, sc, sched.NewRandom(seed), RunOptions{Drain: true})
+		n, last := drained(r)
+		if r.Verdict != verdictOk || n > shortDrainAllocs || (n < shortDrainAllocs && last.Err == model.OK) {
+			t.Errorf("pid_max %d, seed %d: %s, %d drain allocations, the last %s: want %d, or fewer up to a failure", big.PidMax, seed, r.Verdict, n, last.Format(model.Alloc), shortDrainAllocs)
+		}
+		if n == shortDrainAllocs {
+			full++
+		}
+	}
+	if full == 0 {
+		t.Errorf("no drain of pid_max %d made %d allocations", big.PidMax, shortDrainAllocs)
+	}
+}

@@ -20,10 +20,15 @@ func (c *contested) Choose(p *sched.Point) (int, error) {
 	if len(p.Runnable) == 1 {
 		return 0, nil
 	}
-	q := *p
-	q.Step = c.n
+	// The inner chooser sees the contested index as the step: p's own
+	// is put back after (a copy of p escaped to the heap, one
+	// allocation per contested decision).
+	step := p.Step
+	p.Step = c.n
 	c.n++
-	return c.inner.Choose(&q)
+	i, err := c.inner.Choose(p)
+	p.Step = step
+	return i, err
 }
 
 // newPCT returns a PCT chooser of the given depth over contested decisions,

@@ -41,7 +41,8 @@
 // next to the cursor, the floor, pid_max and 1, just-reaped numbers, exits
 // of inits, setns and forks into dying spaces, pid_max lowered while forks
 // run), then, with RunOptions.Drain, an adaptive drain that reaps every
-// zombie (or allocates every free number, up to 1024) so background
+// zombie (or allocates every free number of a space of up to 1022; 18
+// numbers of a bigger one) so background
 // threads can finish, and the post part's look-ups. Every call and return
 // gets its own tick. The verdict (a traces.Verdict: Ok, a Violation of
 // some kind, or Unknown) comes from, in order: the implementation's own

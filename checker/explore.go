@@ -22,9 +22,24 @@ type ExploreOptions struct {
 
 	Gen GenOptions // the scenarios: threads, ops, parameters, kinds left out
 
-	PCTDepth    int // PCT's bug depth (default 3)
-	DFSBound    int // DFS's preemption bound (0: 2; negative: unbounded)
-	PerScenario int // schedules per generated scenario (default 1; dfs: 200)
+	PCTDepth int // PCT's bug depth (default 3)
+
+	// DFSBound is DFS's preemption bound: 0 means DefaultDFSBound unless
+	// DFSBoundSet (then it means no preemptions); negative, unbounded.
+	DFSBound    int
+	DFSBoundSet bool
+	// DFSNoSleepSets turns DFS's sleep-set reduction off (it is on by
+	// default); the search then runs every interleaving, equivalent ones
+	// too.
+	DFSNoSleepSets bool
+
+	// PerScenario caps the runs per generated scenario: 0 is the default,
+	// 1 (DFS: 200, which finds bugs sooner than exhausting few
+	// scenarios); negative is no cap: DFS then runs every interleaving of
+	// a scenario within the bound before the next (Report.DFS says which
+	// scenarios were exhausted), as pidcheck check --strategy dfs does.
+	// DFS counts pruned runs toward a cap.
+	PerScenario int
 
 	// Shard and Shards split the seed space: shard i of n (0 ≤ i < n) runs
 	// the schedules whose global index is i modulo n, so n machines with
@@ -96,11 +111,34 @@ type Report struct {
 	Rejected  int // violations ExploreOptions.Accept rejected
 	Elapsed   time.Duration
 
+	// DFS has one entry per scenario a DFS exploration counted, in
+	// scenario order: how many runs it took and whether they exhausted
+	// its interleavings within the bound. Exhausted counts those that
+	// did.
+	DFS       []DFSScenario
+	Exhausted int
+
 	// Canceled is set when ExploreContext's context ended the exploration
 	// before its budget was spent; Verdict is then Unknown unless a
 	// violation was found.
 	Canceled bool
 }
+
+// DFSScenario is what DFS did with one scenario.
+type DFSScenario struct {
+	Index     int  // the scenario's global index: its seed is ScenarioSeed(Seed, Index)
+	Runs      int  // runs started, the ones sleep sets cut short (Pruned) included
+	Pruned    int  // runs cut short because every runnable thread slept: not counted as schedules
+	Schedules int  // runs counted (Runs − Pruned, unless the report's budget ended inside the scenario)
+	Exhausted bool // every interleaving within the bound ran (or was pruned as equivalent to one that ran)
+}
+
+// DefaultDFSBound is the preemption bound of DFS when none is given.
+const DefaultDFSBound = 2
+
+// DefaultDFSPerScenario is DFS's cap of runs per scenario when
+// ExploreOptions.PerScenario is 0.
+const DefaultDFSPerScenario = 200
 
 func (o ExploreOptions) withDefaults() (ExploreOptions, error) {
 	if o.Strategy == "" {
@@ -123,13 +161,16 @@ func (o ExploreOptions) withDefaults() (ExploreOptions, error) {
 	if o.PCTDepth <= 0 {
 		o.PCTDepth = 3
 	}
-	if o.DFSBound == 0 {
-		o.DFSBound = 2
+	if o.DFSBound == 0 && !o.DFSBoundSet {
+		o.DFSBound = DefaultDFSBound
 	}
-	if o.PerScenario <= 0 {
+	if o.DFSBound < 0 {
+		o.DFSBound = -1
+	}
+	if o.PerScenario == 0 {
 		o.PerScenario = 1
 		if o.Strategy == DFS {
-			o.PerScenario = 200
+			o.PerScenario = DefaultDFSPerScenario
 		}
 	}
 	if o.Shards == 0 {
@@ -156,7 +197,14 @@ func (o ExploreOptions) strategyName() string {
 	case PCT:
 		return fmt.Sprintf("pct depth=%d", o.PCTDepth)
 	case DFS:
-		return fmt.Sprintf("dfs bound=%d", o.DFSBound)
+		name := fmt.Sprintf("dfs bound=%d", o.DFSBound)
+		if o.DFSBound < 0 {
+			name = "dfs unbounded"
+		}
+		if o.DFSNoSleepSets {
+			name += " no-sleep-sets"
+		}
+		return name
 	}
 	return string(o.Strategy)
 }
@@ -221,12 +269,16 @@ func ExploreContext(ctx context.Context, t Target, o ExploreOptions) (*Report, e
 }
 
 // runScenario runs the schedules of local scenario j (global index
-// j·Shards+Shard): one for rapid, else up to o.PerScenario, asking more()
+// j·Shards+Shard): one for rapid, else up to o.PerScenario (with no cap,
+// DFS until its interleavings are exhausted), asking more()
 // before every schedule but the first. add judges each run and returns
-// true to stop; runScenario reports whether add stopped it. Every worker
-// runs scenarios through here, so a scenario's schedules are the same
-// whoever runs them.
-func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j int, more func() bool, add func(*Result) bool) bool {
+// true to stop; runScenario reports whether add stopped it and, for DFS,
+// what the search did (Schedules left 0 for the merge to count), and
+// appends to *runsAt the runs DFS had started when each added run ended.
+// OnSchedule, when set, hears of each schedule before it runs (worker w).
+// Every worker runs scenarios through here, so a scenario's schedules are
+// the same whoever runs them.
+func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j int, more func() bool, add func(*Result) bool, runsAt *[]int) (bool, *DFSScenario) {
 	global := j*o.Shards + o.Shard
 	seed := ScenarioSeed(o.Seed, global)
 	starts := func(k int, s uint64) {
@@ -236,25 +288,39 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j i
 	}
 	if o.Strategy == Rapid {
 		starts(0, seed)
-		return add(rapidRun(t, g, seed, ro))
+		return add(rapidRun(t, g, seed, ro)), nil
 	}
 	sc := Generate(SeedSource(seed), t.Level(), g)
 	switch o.Strategy {
 	case DFS:
 		d := sched.NewDFS(o.DFSBound)
-		for k := 0; k < o.PerScenario && (k == 0 || more()) && d.Next(); k++ {
+		if o.DFSNoSleepSets {
+			d.WithoutSleepSets()
+		}
+		st := &DFSScenario{Index: global}
+		stopped := false
+		// Next before more: a search whose last run just ended is
+		// exhausted, whatever the budget says.
+		for k := 0; d.Next(); k++ {
+			if (o.PerScenario >= 0 && k >= o.PerScenario) || (k > 0 && !more()) {
+				break
+			}
 			ro.Seed = seed
 			starts(k, seed)
 			r, out := run(t, sc, d, ro)
 			if out != nil && out.Verdict == sched.Pruned {
 				continue
 			}
+			*runsAt = append(*runsAt, d.Count())
 			if add(r) {
-				return true
+				stopped = true
+				break
 			}
 		}
+		st.Runs, st.Pruned, st.Exhausted = d.Count(), d.Pruned(), d.Exhausted()
+		return stopped, st
 	default:
-		for k := 0; k < o.PerScenario && (k == 0 || more()); k++ {
+		for k := 0; (o.PerScenario < 0 || k < o.PerScenario) && (k == 0 || more()); k++ {
 			ss := ScheduleSeed(seed, k)
 			ro.Seed = ss
 			var ch sched.Chooser = sched.NewRandom(ss)
@@ -268,11 +334,11 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j i
 			}
 			starts(k, ss)
 			if add(Run(t, sc, ch, ro)) {
-				return true
+				return true, nil
 			}
 		}
 	}
-	return false
+	return false, nil
 }
 
 // ScenarioAt is the scenario with global index j of an exploration of t

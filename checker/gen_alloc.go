@@ -33,6 +33,7 @@ func genAlloc(src Source, o GenOptions) model.Scenario {
 	if fill {
 		nalloc = p.PidMax - 1 - src.IntRange(1, 2, "left free")
 	}
+	sc.Init = slices.Grow(sc.Init, nalloc+2) // the allocs, a set_cursor and a free
 	for i := 0; i < nalloc; i++ {
 		sc.Init = append(sc.Init, model.Op{Kind: model.Alloc})
 	}
@@ -80,6 +81,7 @@ func genAlloc(src Source, o GenOptions) model.Scenario {
 	sc.Threads = make([][]model.Op, nthreads)
 	for i := range sc.Threads {
 		nops := src.IntRange(1, o.Ops, "ops")
+		sc.Threads[i] = make([]model.Op, 0, nops)
 		for j := 0; j < nops; j++ {
 			var op model.Op
 			w := []int{30, 20, 8, 6, 5, 1}

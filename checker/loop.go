@@ -17,6 +17,8 @@ type scenarioRuns struct {
 	rejected []bool // runs[i] was a violation Accept rejected
 	cut      bool   // the worker stopped before the scenario's end (budget, context or a stop)
 	skipped  bool   // the worker did not start the scenario: the search was over
+	dfs      *DFSScenario
+	runsAt   []int // DFS: runs started (pruned ones included) when runs[i] ended
 }
 
 // aheadPerWorker bounds how far past the merge the workers run (in
@@ -42,6 +44,7 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 		wg    sync.WaitGroup
 	)
 	limit.Store(1<<62 - 1)
+	var countedSchedules atomic.Int64 // rep.Schedules, for the workers: all from scenarios before theirs
 	var (
 		mu      sync.Mutex
 		moved   = sync.NewCond(&mu)
@@ -77,6 +80,17 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 					return
 				}
 				more := func() bool {
+					// With a Schedules budget, scenario j is counted for at
+					// most Schedules − (the schedules counted before it)
+					// runs, and each scenario before it counts at least one:
+					// a DFS search, which has no cap per scenario, stops
+					// there, not after the thousands of runs a big scenario
+					// has. (Where it stops may vary; what is counted does
+					// not: the merge counts up to the budget.)
+					if o.Schedules > 0 && len(sr.runs) >= o.Schedules-max(j, int(countedSchedules.Load())) {
+						sr.cut = true
+						return false
+					}
 					if !needed(j) || !timeLeft() {
 						sr.cut = true
 						return false
@@ -99,7 +113,7 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 					sr.rejected = append(sr.rejected, rejected)
 					return r.Verdict.Outcome == traces.Violation && !rejected
 				}
-				runScenario(t, g, o, ro, w, j, more, add)
+				_, sr.dfs = runScenario(t, g, o, ro, w, j, more, add, &sr.runsAt)
 				out <- sr
 			}
 		})
@@ -141,12 +155,14 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 				break
 			}
 			rep.Scenarios++
+			counted := 0
 			for i, r := range sr.runs {
 				if i > 0 && o.Schedules > 0 && rep.Schedules >= o.Schedules {
 					done = true
 					break
 				}
 				rep.Schedules++
+				counted++
 				if rep.Schedules%o.ProgressEvery == 0 {
 					progress()
 				}
@@ -169,6 +185,26 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 				if done {
 					break
 				}
+				if ro.Lean {
+					recycle(r) // counted and dropped: only a passing run
+				}
+			}
+			if sr.dfs != nil {
+				st := *sr.dfs
+				st.Schedules = counted
+				// A scenario whose runs the budget cut here was not
+				// exhausted in this exploration, whatever its worker did,
+				// and its runs are the ones up to the last counted (so
+				// that they do not depend on how far the worker got).
+				st.Exhausted = st.Exhausted && counted == len(sr.runs)
+				if !st.Exhausted && counted > 0 {
+					st.Runs = sr.runsAt[counted-1]
+					st.Pruned = st.Runs - counted
+				}
+				rep.DFS = append(rep.DFS, st)
+				if st.Exhausted {
+					rep.Exhausted++
+				}
 			}
 			if sr.cut && !done {
 				// A worker stopped inside this scenario: the time budget
@@ -182,6 +218,7 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 		if done {
 			limit.Store(-1)
 		}
+		countedSchedules.Store(int64(rep.Schedules))
 		mu.Lock()
 		merged, stopped = want, done
 		mu.Unlock()

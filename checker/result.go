@@ -47,6 +47,11 @@ type Result struct {
 	// flight (to is -1 when it never returned); nil for a result rebuilt
 	// from a trace.
 	spans [][2]int
+
+	// post is Scenario.Post when the run's drain wrote it and the result
+	// shares it with no one (a lean passing run), so that exploration may
+	// reuse it; else nil.
+	post []model.Op
 }
 
 // Spans returns, for each op of History, the decisions [from, to) made

@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/pidcheck/pidcheck/checker/sched"
@@ -29,7 +30,8 @@ type RunOptions struct {
 	Seed     uint64
 
 	// Lean skips formatting the decisions of runs that pass (exploration
-	// throws those away).
+	// throws those away), and copying their scenario: a passing run's
+	// Result.Scenario then shares the scenario's slices, to be read only.
 	Lean bool
 	// MaxRecords bounds the decisions a run keeps in memory (0: 2^18); a
 	// repeated one is kept once. Past it, decisions are hashed and counted
@@ -113,7 +115,9 @@ func (r *recorder) validate(impl model.Impl, where string) {
 // so that every zombie is reaped and an implementation's background
 // threads (a zap thread waiting for a space to empty) can finish; at the
 // allocator level it allocates until an allocation fails (at most
-// maxDrainAllocs times). The implementation's Validate, if it has one,
+// pid_max+2 times in a space of up to maxDrainAllocs numbers; in a bigger
+// one, which no drain can fill, shortDrainAllocs times). The
+// implementation's Validate, if it has one,
 // runs after each part.
 //
 // Every call and every return gets its own tick. A run the scheduler stops
@@ -150,7 +154,13 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 		return res, nil
 	}
 	rec := &recorder{steps: &counting{inner: ch}}
-	ran := sc.Clone()
+	if n := expectedOps(sc, o.Drain); n > 0 {
+		rec.history, rec.spans = newHistory(n)
+	}
+	// ran shares sc's init and parallel parts (nothing here writes them);
+	// a result kept past the exploration gets its own copy below.
+	ran := sc
+	var drained []model.Op // ran.Post when the drain wrote it (not sc's)
 	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog, MaxRecords: o.maxRecords()}, func(env sched.Env) {
 		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
@@ -175,9 +185,10 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 			// ran.Post grows before each drain op runs, so that a run
 			// stopped during the drain still records a scenario that
 			// holds every op of its history.
-			ran.Post = nil
+			ran.Post = newPost(expectedOps(model.Scenario{Level: sc.Level, Params: sc.Params}, true) + len(sc.Post))
 			drain(impl, rec, sc, &ran.Post)
 			ran.Post = append(ran.Post, sc.Post...)
+			drained = ran.Post
 		}
 		for _, op := range sc.Post {
 			rec.do(impl, "main", op)
@@ -187,12 +198,75 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	res.Scenario = ran
 	res.History = rec.history
 	res.spans = rec.spans
+	res.post = drained
 	res.Hash = out.Hash
 	res.Verdict, res.Reason = judge(s, out, rec, o)
 	if !o.Lean || res.Verdict != verdictOk {
 		res.Decisions, res.Runs, res.Elided = decisionsOf(out)
+		// Without Drain, ran.Post is sc.Post too.
+		res.Scenario = ran.Clone()
+		res.post = nil
 	}
 	return res, out
+}
+
+// histories and posts hold the history buffers and drained post parts
+// of runs exploration has counted and thrown away (passing lean runs; see
+// recycle), for the next runs: they were a third of the bytes a schedule
+// allocated.
+var histories, posts sync.Pool
+
+// recording is one run's history buffers.
+type recording struct {
+	history []traces.Operation
+	spans   [][2]int
+}
+
+// newHistory returns empty history and span buffers for about n ops.
+func newHistory(n int) ([]traces.Operation, [][2]int) {
+	if r, ok := histories.Get().(*recording); ok && cap(r.history) >= n && cap(r.spans) >= n {
+		return r.history[:0], r.spans[:0]
+	}
+	return make([]traces.Operation, 0, n), make([][2]int, 0, n)
+}
+
+// newPost returns an empty post part for about n ops.
+func newPost(n int) []model.Op {
+	if p, ok := posts.Get().(*[]model.Op); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]model.Op, 0, n)
+}
+
+// recycle hands r's history buffers (and its drained post part) to the
+// next runs. Only the exploration loop calls it, for a passing lean run
+// it has counted and drops: nothing else holds r.
+func recycle(r *Result) {
+	if r.Verdict != verdictOk || r.History == nil || r.spans == nil {
+		return
+	}
+	clear(r.History) // let go of the results' slices
+	histories.Put(&recording{history: r.History[:0], spans: r.spans[:0]})
+	if r.post != nil {
+		clear(r.post)
+		p := r.post[:0]
+		posts.Put(&p)
+	}
+	r.History, r.spans, r.post = nil, nil, nil
+}
+
+// expectedOps is about how many ops a run of sc records (its own and,
+// with drain, the drain's), so that the history is allocated once.
+func expectedOps(sc model.Scenario, drain bool) int {
+	n := sc.Ops()
+	if drain {
+		if sc.Level == model.AllocLevel {
+			n += min(drainAllocs(sc.Params), 64) // a longer one grows the history
+		} else {
+			n += 16 // a wait(-1) by each of a few tasks, in two or three rounds
+		}
+	}
+	return n
 }
 
 // maxDrainAllocs bounds the allocator-level drain: it fills a space of
@@ -202,6 +276,26 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 // and the largest trace a file may hold.
 const maxDrainAllocs = 1024
 
+// shortDrainAllocs is the drain of a space too big to fill (pid_max+2 >
+// maxDrainAllocs): as many allocations as fill the default space of 16
+// (with the two that find it full). Such a drain can never show a lost
+// number by an early EAGAIN, whatever its length, so it stays short and
+// a schedule costs what it costs in a small space: it still shows where
+// the allocator goes on from (and, after an init part near pid_max, its
+// wrap to the floor). A drain of up to 1024 allocations made a schedule
+// at pid_max 4194304 cost 70 times one at 16.
+const shortDrainAllocs = 18
+
+// drainAllocs is the most allocations the allocator-level drain makes in a
+// space of parameters p: enough to fill it (pid_max-1 numbers, and the one
+// that fails), or shortDrainAllocs when that is above maxDrainAllocs.
+func drainAllocs(p model.Params) int {
+	if p.PidMax+2 > maxDrainAllocs {
+		return shortDrainAllocs
+	}
+	return p.PidMax + 2
+}
+
 // drain runs the adaptive drain on main, appending each op to *ops before
 // it runs.
 func drain(impl model.Impl, rec *recorder, sc model.Scenario, ops *[]model.Op) {
@@ -210,7 +304,7 @@ func drain(impl model.Impl, rec *recorder, sc model.Scenario, ops *[]model.Op) {
 		return rec.do(impl, "main", op)
 	}
 	if sc.Level == model.AllocLevel {
-		for i := 0; i < min(sc.Params.PidMax+2, maxDrainAllocs); i++ {
+		for i := 0; i < drainAllocs(sc.Params); i++ {
 			if do(model.Op{Kind: model.Alloc}).Err != model.OK {
 				break
 			}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -34,20 +35,55 @@ func Allocator(p model.Params, pol model.Policy) Spec {
 	}
 }
 
-// allocState is the allocator's state. taken is sorted and never mutated
-// once the state is built.
+// allocState is the allocator's state. taken is sorted, and no element
+// of it is mutated once the state is built.
 type allocState struct {
 	pol      model.Policy
 	p        model.Params
 	taken    []int
+	tail     *atomic.Int32 // see take; nil when taken's array is not to be extended
 	cursor   int
 	max      int
 	disabled bool
 }
 
+// take is taken with n added, and its tail. A number above every taken
+// one (a cyclic allocation, mostly) is appended in place, with no copy,
+// when no other state has appended to taken's array yet: tail counts the
+// elements of that array some state holds, so the first state to extend
+// it (compare-and-swap from len(taken)) owns the next slot, and a state
+// that loses the race, or holds a prefix of someone else's extension,
+// copies. States are shared between goroutines; the atomic makes that
+// safe. A drain of a big space took quadratic time and memory without
+// it (a copy of the whole list at every step).
+func (s *allocState) take(n int) ([]int, *atomic.Int32) {
+	xs := s.taken
+	k := len(xs)
+	if k > 0 && xs[k-1] > n {
+		return insertSorted(xs, n), nil
+	}
+	if k < cap(xs) && s.tail != nil && s.tail.CompareAndSwap(int32(k), int32(k+1)) {
+		out := xs[:k+1]
+		out[k] = n
+		return out, s.tail
+	}
+	out := make([]int, k+1, max(8, 2*k))
+	copy(out, xs)
+	out[k] = n
+	tail := new(atomic.Int32)
+	tail.Store(int32(k + 1))
+	return out, tail
+}
+
 func (s *allocState) has(n int) bool {
 	_, found := slices.BinarySearch(s.taken, n)
 	return found
+}
+
+// hasFree reports whether Pick finds a free number.
+func (s *allocState) hasFree() bool {
+	_, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
+	return ok
 }
 
 func (s *allocState) with(f func(*allocState)) *allocState {
@@ -76,68 +112,116 @@ func removeSorted(xs []int, n int) []int {
 
 // Expect implements State.
 func (s *allocState) Expect(op model.Op) (model.Result, State) {
-	r, next, _ := s.apply(op)
-	return r, next
+	return s.apply(op)
 }
 
-// apply computes the spec's own answer and a short explanation of it.
-func (s *allocState) apply(op model.Op) (model.Result, *allocState, string) {
+// apply computes the spec's own answer and the next state. It builds no
+// explanation: why does, only for a step that is rejected (an accepted
+// step's reason is never read, and formatting one at every step was 7%
+// of an exploration's CPU).
+func (s *allocState) apply(op model.Op) (model.Result, *allocState) {
 	switch op.Kind {
 	case model.Alloc:
 		n, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
 		if !ok {
-			return model.Fail(model.EAGAIN), s, describe(s.pol, s.cursor, s.p.Floor, s.max) + " finds no free number"
+			return model.Fail(model.EAGAIN), s
 		}
 		if s.disabled {
-			return model.Fail(model.ENOMEM), s, "the allocator is disabled"
+			return model.Fail(model.ENOMEM), s
 		}
 		return model.Result{N: n}, s.with(func(c *allocState) {
-			c.taken = insertSorted(s.taken, n)
+			c.taken, c.tail = s.take(n)
 			c.cursor = n + 1
-		}), describe(s.pol, s.cursor, s.p.Floor, s.max) + " gives " + strconv.Itoa(n)
+		})
 	case model.Free:
 		if !s.has(op.N) {
-			return model.Fail(model.EINVAL), s, fmt.Sprintf("%d is not allocated", op.N)
+			return model.Fail(model.EINVAL), s
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.taken = removeSorted(s.taken, op.N) }), fmt.Sprintf("%d was allocated", op.N)
+		return model.Result{}, s.with(func(c *allocState) { c.taken, c.tail = removeSorted(s.taken, op.N), nil })
 	case model.AllocAt:
 		switch {
 		case op.N < 1 || op.N >= s.max:
-			return model.Fail(model.EINVAL), s, fmt.Sprintf("%d is out of range [1, %d)", op.N, s.max)
+			return model.Fail(model.EINVAL), s
 		case s.has(op.N):
-			return model.Fail(model.EEXIST), s, fmt.Sprintf("%d is taken", op.N)
+			return model.Fail(model.EEXIST), s
 		case s.disabled:
-			return model.Fail(model.ENOMEM), s, "the allocator is disabled"
+			return model.Fail(model.ENOMEM), s
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.taken = insertSorted(s.taken, op.N) }), fmt.Sprintf("%d was free", op.N)
+		return model.Result{}, s.with(func(c *allocState) { c.taken, c.tail = s.take(op.N) })
 	case model.SetCursor:
 		if op.N < 0 || op.N > s.max {
-			return model.Fail(model.EINVAL), s, fmt.Sprintf("%d is out of range [0, %d]", op.N, s.max)
+			return model.Fail(model.EINVAL), s
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.cursor = op.N + 1 }), "any value in [0, max] is accepted"
+		return model.Result{}, s.with(func(c *allocState) { c.cursor = op.N + 1 })
 	case model.SetMax:
 		if op.N <= s.p.Floor || op.N > s.p.PidMax {
-			return model.Fail(model.EINVAL), s, fmt.Sprintf("pid_max must be in [%d, %d]", s.p.Floor+1, s.p.PidMax)
+			return model.Fail(model.EINVAL), s
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.max = op.N }), fmt.Sprintf("%d is in [%d, %d]", op.N, s.p.Floor+1, s.p.PidMax)
+		return model.Result{}, s.with(func(c *allocState) { c.max = op.N })
 	case model.Disable:
-		return model.Result{}, s.with(func(c *allocState) { c.disabled = true }), "disable always succeeds"
+		return model.Result{}, s.with(func(c *allocState) { c.disabled = true })
 	}
-	return model.Fail(model.EINVAL), s, fmt.Sprintf("%s is not an allocator-level op", op.Kind)
+	return model.Fail(model.EINVAL), s
 }
 
-// Step implements State.
+// why is a short explanation of apply's answer to op in state s, for the
+// reason of a rejected step.
+func (s *allocState) why(op model.Op) string {
+	switch op.Kind {
+	case model.Alloc:
+		n, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
+		if !ok {
+			return describe(s.pol, s.cursor, s.p.Floor, s.max) + " finds no free number"
+		}
+		if s.disabled {
+			return "the allocator is disabled"
+		}
+		return describe(s.pol, s.cursor, s.p.Floor, s.max) + " gives " + strconv.Itoa(n)
+	case model.Free:
+		if !s.has(op.N) {
+			return fmt.Sprintf("%d is not allocated", op.N)
+		}
+		return fmt.Sprintf("%d was allocated", op.N)
+	case model.AllocAt:
+		switch {
+		case op.N < 1 || op.N >= s.max:
+			return fmt.Sprintf("%d is out of range [1, %d)", op.N, s.max)
+		case s.has(op.N):
+			return fmt.Sprintf("%d is taken", op.N)
+		case s.disabled:
+			return "the allocator is disabled"
+		}
+		return fmt.Sprintf("%d was free", op.N)
+	case model.SetCursor:
+		if op.N < 0 || op.N > s.max {
+			return fmt.Sprintf("%d is out of range [0, %d]", op.N, s.max)
+		}
+		return "any value in [0, max] is accepted"
+	case model.SetMax:
+		if op.N <= s.p.Floor || op.N > s.p.PidMax {
+			return fmt.Sprintf("pid_max must be in [%d, %d]", s.p.Floor+1, s.p.PidMax)
+		}
+		return fmt.Sprintf("%d is in [%d, %d]", op.N, s.p.Floor+1, s.p.PidMax)
+	case model.Disable:
+		return "disable always succeeds"
+	}
+	return fmt.Sprintf("%s is not an allocator-level op", op.Kind)
+}
+
+// Step implements State. The reason of a rejection is built only then.
 func (s *allocState) Step(op model.Op, obs model.Result) (bool, State, string) {
-	want, next, why := s.apply(op)
-	if op.Kind == model.Alloc && obs.Err == model.OK && want.Err == model.OK && s.pol == model.Unique {
+	if op.Kind == model.Alloc && obs.Err == model.OK && s.pol == model.Unique && !s.disabled && s.hasFree() {
+		// Checked before apply, which would build the state of the
+		// spec's own pick only to throw it away.
 		if ok, r := Allowed(s.pol, s.has, s.cursor, s.p.Floor, s.max, obs.N); !ok {
 			return false, s, fmt.Sprintf("%s returned %d; %s", op, obs.N, r)
 		}
 		return true, s.with(func(c *allocState) {
-			c.taken = insertSorted(s.taken, obs.N)
+			c.taken, c.tail = s.take(obs.N)
 			c.cursor = obs.N + 1
 		}), ""
 	}
+	want, next := s.apply(op)
 	if op.Kind == model.Alloc && obs.Err == model.EAGAIN && s.pol == model.Unique && UniqueMayFail(s.has, s.p.Floor, s.max) {
 		return true, s, "" // a failed alloc changes nothing Unique remembers
 	}
@@ -151,7 +235,7 @@ func (s *allocState) Step(op model.Op, obs model.Result) (bool, State, string) {
 			return true, s, ""
 		}
 	}
-	return false, s, fmt.Sprintf("%s returned %s; the spec gives %s: %s", op, obs.Format(op.Kind), want.Format(op.Kind), why)
+	return false, s, fmt.Sprintf("%s returned %s; the spec gives %s: %s", op, obs.Format(op.Kind), want.Format(op.Kind), s.why(op))
 }
 
 // Key implements State. The cursor is part of the key only for the Cyclic

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,9 @@ type checkFlags struct {
 	jobs             int // implementations explored at once
 	workers          int // explorers per implementation: the jobs left over when fewer implementations than jobs
 	checkTimeout     time.Duration
+	bound            int           // --bound: DFS's preemption bound, -1 unbounded
+	noSleepSets      bool          // --no-sleep-sets
+	perScenario      int           // --per-scenario: runs per scenario, 0 the strategy's default
 	skipSearch       bool          // hidden --skip-search: see addSkipSearch
 	shardI, shardN   int           // resolved from shard, shards and JOB_COMPLETION_INDEX
 	perImpl          time.Duration // the time budget of each implementation
@@ -112,7 +116,15 @@ a check takes about D per round. With fewer implementations than jobs (as
 over: they take whole scenarios in turn and their runs are counted in
 scenario order, so with --schedules the result is still the one --jobs 1
 gives (the first violation is the one --jobs 1 finds). --shard splits one
-search between machines or processes.`,
+search between machines or processes.
+
+--strategy dfs runs every interleaving of each scenario, up to --bound
+preemptions (default 2; -1: unbounded), with sleep sets (--no-sleep-sets
+turns them off), before the next scenario: no cap per scenario unless
+--per-scenario N gives one. It reports how many scenarios it exhausted
+(every interleaving within the bound ran) and which it did not (the budget
+or a cap ended their search); --json has exhausted_scenarios and, per
+scenario, dfs_scenarios. The README says what an exhausted run proves.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			entries, err := f.resolve(cmd, cfg)
@@ -149,6 +161,9 @@ search between machines or processes.`,
 	fl.IntVar(&f.shards, "shards", 0, "split into n shards; this one is JOB_COMPLETION_INDEX")
 	fl.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "implementations explored at once (at most 2×GOMAXPROCS run); fewer implementations split the jobs between them")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
+	fl.IntVar(&f.bound, "bound", checker.DefaultDFSBound, "dfs: preemptions per run, -1 for unbounded")
+	fl.BoolVar(&f.noSleepSets, "no-sleep-sets", false, "dfs: run equivalent interleavings too (sleep sets off)")
+	fl.IntVar(&f.perScenario, "per-scenario", 0, "runs per scenario (default: 1; dfs: every interleaving within the bound)")
 	addSkipSearch(cmd, &f.skipSearch)
 	return cmd
 }
@@ -184,6 +199,19 @@ func (f *checkFlags) resolve(cmd *cobra.Command, cfg *config) ([]alloc.Entry, er
 	}
 	if _, err := checker.ParseStrategy(f.strategy); err != nil {
 		return nil, usageErrorf("--strategy %q: want one of %s", f.strategy, strategyList())
+	}
+	if checker.Strategy(f.strategy) != checker.DFS {
+		for _, name := range []string{"bound", "no-sleep-sets"} {
+			if fl.Changed(name) {
+				return nil, usageErrorf("--%s: only --strategy dfs has it (the strategy is %s)", name, f.strategy)
+			}
+		}
+	}
+	if f.bound < -1 {
+		return nil, usageErrorf("--bound %d: give a number of preemptions, or -1 for unbounded", f.bound)
+	}
+	if f.perScenario < 0 || (fl.Changed("per-scenario") && f.perScenario == 0) {
+		return nil, usageErrorf("--per-scenario %d: give at least 1", f.perScenario)
 	}
 	if err := f.resolveShard(os.Getenv("JOB_COMPLETION_INDEX")); err != nil {
 		return nil, err
@@ -289,6 +317,11 @@ func (f *checkFlags) options(e alloc.Entry) checker.ExploreOptions {
 	o.Workers = f.workers
 	o.Run.CheckTimeout = f.checkTimeout
 	o.Run.SkipSearch = f.skipSearch
+	o.DFSBound, o.DFSBoundSet, o.DFSNoSleepSets = f.bound, true, f.noSleepSets
+	o.PerScenario = f.perScenario
+	if o.PerScenario == 0 && o.Strategy == checker.DFS {
+		o.PerScenario = -1 // every interleaving of a scenario before the next
+	}
 	return o
 }
 
@@ -309,6 +342,8 @@ type checkJSON struct {
 	// Search is the search this result is a shard of: what merge checks
 	// the shards it joins agree on.
 	Search *searchJSON `json:"search"`
+	// ExhaustedScenarios (dfs only) sums the results' own.
+	ExhaustedScenarios *int `json:"exhausted_scenarios,omitempty"`
 
 	// Interrupted: a signal stopped the check before its budget was
 	// spent; implementations not reached have no result.
@@ -335,6 +370,21 @@ type checkResultJSON struct {
 	TraceError string `json:"trace_error,omitempty"`
 	// Interrupted: this exploration was stopped before its budget was spent.
 	Interrupted bool `json:"interrupted,omitempty"`
+
+	// ExhaustedScenarios (dfs only): how many of Scenarios had every
+	// interleaving within the bound run; DFSScenarios says, per scenario,
+	// what the search did.
+	ExhaustedScenarios *int              `json:"exhausted_scenarios,omitempty"`
+	DFSScenarios       []dfsScenarioJSON `json:"dfs_scenarios,omitempty"`
+}
+
+// dfsScenarioJSON is one scenario of a DFS exploration.
+type dfsScenarioJSON struct {
+	Index     int  `json:"index"` // global index: the scenario's seed is checker.ScenarioSeed(seed, index)
+	Runs      int  `json:"runs"`  // runs started, pruned ones included
+	Pruned    int  `json:"pruned"`
+	Schedules int  `json:"schedules"`
+	Exhausted bool `json:"exhausted"`
 }
 
 // seedsJS is the slice of the seed space a run covered: the scenarios
@@ -526,11 +576,25 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		case rep.Canceled:
 			res.Reason = "interrupted before the budget was spent"
 		}
+		if checker.Strategy(f.strategy) == checker.DFS {
+			n := rep.Exhausted
+			res.ExhaustedScenarios = &n
+			for _, d := range rep.DFS {
+				res.DFSScenarios = append(res.DFSScenarios, dfsScenarioJSON(d))
+			}
+			if out.ExhaustedScenarios == nil {
+				out.ExhaustedScenarios = new(int)
+			}
+			*out.ExhaustedScenarios += n
+		}
 		out.Results = append(out.Results, res)
 		out.Schedules += rep.Schedules
 		if !f.json {
 			cp.print(stdout, "%-28s %-26s %8d schedules %7d scenarios %7.2fs %8.0f schedules/s\n", e.Name, rep.Verdict,
 				rep.Schedules, rep.Scenarios, rep.Elapsed.Seconds(), res.PerSecond)
+			if checker.Strategy(f.strategy) == checker.DFS {
+				cp.print(stdout, "  %s\n", exhaustionLine(rep))
+			}
 		}
 		switch rep.Verdict.Outcome {
 		case traces.Violation:
@@ -679,4 +743,32 @@ func (f *checkFlags) rerun(impl string, s checker.ScheduleStart) string {
 		args = append(args, "--out", f.out)
 	}
 	return strings.Join(args, " ")
+}
+
+// exhaustionLine says what a DFS exploration exhausted: "dfs bound=2: 12
+// of 13 scenarios exhausted (runs to exhaust: min 3, median 20, max 574);
+// not exhausted: scenario 12 after 340 runs".
+func exhaustionLine(rep *checker.Report) string {
+	var runs []int
+	var not []string
+	for _, d := range rep.DFS {
+		if d.Exhausted {
+			runs = append(runs, d.Runs)
+		} else {
+			not = append(not, fmt.Sprintf("scenario %d after %d runs", d.Index, d.Runs))
+		}
+	}
+	line := fmt.Sprintf("%s: %d of %d scenarios exhausted", rep.Strategy, rep.Exhausted, len(rep.DFS))
+	if len(runs) > 0 {
+		slices.Sort(runs)
+		line += fmt.Sprintf(" (runs to exhaust: min %d, median %d, max %d)", runs[0], runs[len(runs)/2], runs[len(runs)-1])
+	}
+	if len(not) > 0 {
+		const most = 5
+		if len(not) > most {
+			not = append(not[:most], fmt.Sprintf("%d more", len(not)-most))
+		}
+		line += "; not exhausted: " + strings.Join(not, ", ")
+	}
+	return line
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func sameJobs(t *testing.T, args []string, violations int) {
 		a.Elapsed, a.PerSecond, b.Elapsed, b.PerSecond = 0, 0, 0, 0
 		a.Trace = strings.TrimPrefix(a.Trace, d1)
 		b.Trace = strings.TrimPrefix(b.Trace, d2)
-		if a != b {
+		if !reflect.DeepEqual(a, b) {
 			t.Errorf("result %d differs:\n--jobs 1: %+v\n--jobs 2: %+v", i, a, b)
 			continue
 		}

@@ -9,10 +9,8 @@ import (
 
 	"github.com/pidcheck/pidcheck/alloc"
 	"github.com/pidcheck/pidcheck/checker"
-	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/internal/catalog"
 	"github.com/pidcheck/pidcheck/model"
-	"github.com/pidcheck/pidcheck/spec"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -124,23 +122,10 @@ func assertReplays(t *testing.T, target checker.Target, r *checker.Result) {
 }
 
 // BenchmarkScenario: one whole small scenario — generate, run under a
-// random schedule, judge — per correct implementation.
+// random schedule, judge — per correct implementation, with the default
+// parameters (model.SmallParams).
 func BenchmarkScenario(b *testing.B) {
 	for _, e := range entries(b, false) {
-		b.Run(e.Name, func(b *testing.B) {
-			s, err := checker.SpecFor(e.Spec, model.SmallParams(), e.Policy)
-			if err != nil {
-				b.Skip(err)
-			}
-			g := checker.GenOptions{Oracle: func(ops []model.Op) []model.Result { return spec.Run(s, ops) }}
-			for i := 0; b.Loop(); i++ {
-				seed := checker.ScenarioSeed(1, i)
-				sc := checker.Generate(checker.SeedSource(seed), e.Level, g)
-				r := checker.Run(catalog.Target(e), sc, sched.NewRandom(seed), checker.RunOptions{Drain: true, Lean: true})
-				if r.Verdict.Outcome == traces.Violation {
-					b.Fatalf("%s", checker.Banner(r, checker.Reproduce{}))
-				}
-			}
-		})
+		b.Run(e.Name, func(b *testing.B) { benchScenarios(b, e, model.SmallParams()) })
 	}
 }
