@@ -45,14 +45,8 @@ func (f *fakeTB) Fatalf(format string, args ...any) {
 // the same verdict.
 func TestCheckFailsABrokenImplementation(t *testing.T) {
 	dir := t.TempDir()
-	f := &fakeTB{}
 	newImpl := func(env sched.Env, p model.Params) model.Impl { return toyTarget("alloc", true).New(env, p) }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		Check(f, newImpl, CheckOptions{Spec: model.SpecAlloc, Schedules: 3000, Seed: 1, TraceDir: dir})
-	}()
-	<-done
+	f := runCheck(newImpl, CheckOptions{Spec: model.SpecAlloc, Schedules: 3000, Seed: 1, TraceDir: dir})
 	path := filepath.Join(dir, "TestUserAllocator.trace")
 	cmd := "go test -run '^TestUserAllocator$' ./checker"
 	if len(f.errors) != 1 || !strings.Contains(f.errors[0], "violation linearizability") ||
@@ -74,16 +68,21 @@ func TestCheckFailsABrokenImplementation(t *testing.T) {
 	}
 }
 
-// runCheck calls Check on a fakeTB in its own goroutine (Fatalf ends it).
-func runCheck(newImpl func(env sched.Env, p model.Params) model.Impl, o CheckOptions) *fakeTB {
+// onFake calls test with a fakeTB in its own goroutine (Fatalf ends it).
+func onFake(test func(f *fakeTB)) *fakeTB {
 	f := &fakeTB{}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Check(f, newImpl, o)
+		test(f)
 	}()
 	<-done
 	return f
+}
+
+// runCheck calls Check on a fakeTB.
+func runCheck(newImpl NewImpl, o CheckOptions) *fakeTB {
+	return onFake(func(f *fakeTB) { Check(f, newImpl, o) })
 }
 
 // TestCheckReplaysSavedFailureFirst: a failure Check saved is replayed
@@ -132,14 +131,7 @@ func TestReplayTraceHoldsAnImplementationToATrace(t *testing.T) {
 	}
 	path := filepath.Join(dir, "TestUserAllocator.trace")
 	replay := func(newImpl NewImpl) *fakeTB {
-		f := &fakeTB{}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			ReplayTrace(f, newImpl, path)
-		}()
-		<-done
-		return f
+		return onFake(func(f *fakeTB) { ReplayTrace(f, newImpl, path) })
 	}
 	if f := replay(broken); len(f.errors) != 1 || !strings.Contains(f.errors[0], "replayed as recorded") {
 		t.Fatalf("ReplayTrace of the broken implementation reported %q", f.errors)

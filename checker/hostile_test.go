@@ -71,6 +71,19 @@ func TestEveryViolationLeavesATrace(t *testing.T) {
 	}
 }
 
+// spinning is an allocator whose every op spins through the Env forever,
+// and a scenario of two threads allocating in a space of pid_max numbers
+// (the step bound grows with it: 100000 + 4·pid_max).
+func spinning(pidMax int) (Target, model.Scenario) {
+	spin := Target{Name: "spin", Spec: model.SpecAlloc, Policy: model.Unique,
+		New: func(env sched.Env, p model.Params) model.Impl {
+			return &stuckImpl{mode: "spin", n: env.NewInt32("stuck.n", 0)}
+		}}
+	p := model.SmallParams()
+	p.PidMax = pidMax
+	return spin, model.Scenario{Level: model.AllocLevel, Params: p, Threads: [][]model.Op{{{Kind: model.Alloc}}, {{Kind: model.Alloc}}}}
+}
+
 // TestALivelockAtALargePidMaxIsSaved: a thread that spins through the Env
 // until the step bound (100000 + 4·pid_max: 1.3 million decisions at
 // pid_max 300000) is a step-bound violation whose trace is written with
@@ -80,13 +93,7 @@ func TestALivelockAtALargePidMaxIsSaved(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1.3 million scheduling decisions")
 	}
-	spin := Target{Name: "spin", Spec: model.SpecAlloc, Policy: model.Unique,
-		New: func(env sched.Env, p model.Params) model.Impl {
-			return &stuckImpl{mode: "spin", n: env.NewInt32("stuck.n", 0)}
-		}}
-	p := model.SmallParams()
-	p.PidMax = 300000
-	sc := model.Scenario{Level: model.AllocLevel, Params: p, Threads: [][]model.Op{{{Kind: model.Alloc}}, {{Kind: model.Alloc}}}}
+	spin, sc := spinning(300000)
 	r := Run(spin, sc, newGuided(nil), RunOptions{})
 	if r.Verdict != violation(traces.StepBound) || r.Steps() < 1_000_000 {
 		t.Fatalf("verdict %s after %d decisions, want a step bound past a million", r.Verdict, r.Steps())
@@ -122,13 +129,7 @@ func TestShrinkQuietsARandomLivelock(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a million scheduling decisions, several times")
 	}
-	spin := Target{Name: "spin", Spec: model.SpecAlloc, Policy: model.Unique,
-		New: func(env sched.Env, p model.Params) model.Impl {
-			return &stuckImpl{mode: "spin", n: env.NewInt32("stuck.n", 0)}
-		}}
-	p := model.SmallParams()
-	p.PidMax = 225000
-	sc := model.Scenario{Level: model.AllocLevel, Params: p, Threads: [][]model.Op{{{Kind: model.Alloc}}, {{Kind: model.Alloc}}}}
+	spin, sc := spinning(225000)
 	r := Run(spin, sc, sched.NewRandom(3), RunOptions{})
 	if r.Verdict != violation(traces.StepBound) {
 		t.Fatalf("verdict %s", r.Verdict)
