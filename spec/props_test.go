@@ -60,6 +60,21 @@ func genLinuxOp(t *rapid.T, s *linuxState, next *model.Handle, noCursorWrites bo
 		}
 	case model.Exit, model.ExitThread:
 		op.Code = rapid.IntRange(0, 3).Draw(t, "code")
+		if op.Kind == model.ExitThread {
+			// Lean toward non-leader threads: their exit is the rule
+			// TestPropertyThreadExitFreesAtOnce checks, and a random
+			// actor among all the live tasks is rarely one.
+			var threads []model.Handle
+			for _, tk := range s.tasks {
+				if tk.st == live && tk.h != tk.group {
+					threads = append(threads, tk.h)
+				}
+			}
+			if len(threads) > 0 && rapid.IntRange(0, 3).Draw(t, "a_thread") > 0 {
+				op.Task = rapid.SampledFrom(threads).Draw(t, "thread")
+				break
+			}
+		}
 		// The root init's exit ends everything: make it rare.
 		if op.Task == model.Root && len(alive) > 1 && rapid.IntRange(0, 9).Draw(t, "root_exit") > 0 {
 			op.Task = rapid.SampledFrom(alive[1:]).Draw(t, "task")
@@ -656,8 +671,12 @@ func TestPropertyAutoreapLeavesNoZombie(t *testing.T) {
 			t.Error("no run autoreaped a child: the property was not exercised")
 		}
 	}()
+	// A start where t1 ignores SIGCHLD and has children, one of which
+	// exits: random ops go on from there.
+	prefix := []model.Op{{Kind: model.Fork, Task: 0, Child: 1}, {Kind: model.SigChld, Task: 1, N: int(model.SigChldIgnore)},
+		{Kind: model.Fork, Task: 1, Child: 2}, {Kind: model.Fork, Task: 1, Child: 3}, {Kind: model.Exit, Task: 2}}
 	rapid.Check(t, func(t *rapid.T) {
-		runLinux(t, false, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
+		runLinuxFrom(t, false, prefix, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
 			for i := range after.tasks {
 				z := &after.tasks[i]
 				if !after.reapable(z) {
