@@ -253,6 +253,14 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j i
 				return true
 			}
 		}
+	case Stress:
+		for k := 0; k < o.PerScenario && (k == 0 || more()); k++ {
+			ro.Seed = ScheduleSeed(seed, k) // recorded only: nothing seeds a real schedule
+			starts(k, ro.Seed)
+			if add(stressRun(t, sc, ro)) {
+				return true
+			}
+		}
 	default:
 		for k := 0; k < o.PerScenario && (k == 0 || more()); k++ {
 			ss := ScheduleSeed(seed, k)
