@@ -145,8 +145,16 @@ func TestStressFindsSequentialBug(t *testing.T) {
 	if j.Verdict != r.Verdict {
 		t.Fatalf("the recorded history judged again: %s, recorded %s", j.Verdict, r.Verdict)
 	}
-	// A controlled run's trace is not a stress trace, and its history
-	// judged again is what it was.
+	// Shrunk, the finding is reproduced under the controlled scheduler:
+	// it has a schedule, says so, and replays as recorded.
+	sh := Shrink(tg, r, ShrinkOptions{Seed: 1})
+	if sh == r || IsStressTrace(sh.Trace()) || !strings.HasPrefix(sh.Strategy, "stress, shrunk") {
+		t.Fatalf("shrunk stress finding: strategy %q, %d decisions", sh.Strategy, len(sh.Decisions))
+	}
+	if err := ReplaysAsRecorded(tg, sh); err != nil {
+		t.Fatalf("the shrunk stress finding does not replay: %v", err)
+	}
+	// A controlled run's trace is not a stress trace.
 	ok := Run(tg, Undrained(r.Scenario), newPCT(1, 3, 3*parallelOps(r.Scenario)), RunOptions{Drain: true, Strategy: "pct depth=3"})
 	if IsStressTrace(ok.Trace()) {
 		t.Fatal("a pct trace taken for a stress trace")
