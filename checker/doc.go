@@ -51,7 +51,14 @@
 // the spec's reason. A porcupine timeout is Unknown, never Ok.
 //
 // Explore's strategies are PCT (the default), Random, DFS (bounded
-// preemptions, sleep sets) and Rapid. The j-th scenario's seed is
+// preemptions, sleep sets) and Rapid, and Stress, the baseline they are
+// measured against: the same scenarios on real goroutines
+// (sched.RunReal), released together by a start barrier, each op's call
+// and return ticked from one atomic clock around its real execution, and
+// judged by the same judge. Stress is not deterministic (the seed fixes
+// the scenario, not the interleaving), and its findings' traces record a
+// history and verdict but no schedule: IsStressTrace tells them, and
+// JudgeTrace judges their history again. The j-th scenario's seed is
 // ScenarioSeed(Seed, j), its schedules' seeds ScheduleSeed, so a search is
 // reproducible from its options alone and Shard/Shards split it into
 // disjoint slices. Workers run whole scenarios at once; their runs are

@@ -319,6 +319,14 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j i
 		}
 		st.Runs, st.Pruned, st.Exhausted = d.Count(), d.Pruned(), d.Exhausted()
 		return stopped, st
+	case Stress:
+		for k := 0; (o.PerScenario < 0 || k < o.PerScenario) && (k == 0 || more()); k++ {
+			ro.Seed = ScheduleSeed(seed, k) // recorded only: nothing seeds a real schedule
+			starts(k, ro.Seed)
+			if add(stressRun(t, sc, ro)) {
+				return true, nil
+			}
+		}
 	default:
 		for k := 0; (o.PerScenario < 0 || k < o.PerScenario) && (k == 0 || more()); k++ {
 			ss := ScheduleSeed(seed, k)

@@ -64,6 +64,11 @@ func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
 	}
 	s.try(compact(s.sc))
 	s.best.Strategy, s.best.Seed = r.Strategy, r.Seed
+	if r.Strategy == StressStrategy && s.best != r {
+		// Found by stress, reproduced and shrunk under the controlled
+		// scheduler: its trace replays (and is no stress trace).
+		s.best.Strategy = StressStrategy + ", shrunk under the controlled scheduler"
+	}
 	return s.best
 }
 

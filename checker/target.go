@@ -52,13 +52,17 @@ const (
 	Random Strategy = "random" // a uniformly random runnable thread at every decision
 	DFS    Strategy = "dfs"    // every interleaving up to a preemption bound, with sleep sets
 	Rapid  Strategy = "rapid"  // scenario and decisions drawn from one rapid.T
+	// Stress runs the same scenarios on real goroutines (sched.RunReal),
+	// judged the same way: the baseline the others are measured against.
+	// Not deterministic: its findings' traces do not replay (stress.go).
+	Stress Strategy = "stress"
 )
 
 // DefaultStrategy is the strategy used when none is named.
 const DefaultStrategy = PCT
 
 // Strategies lists the strategies, the default first.
-func Strategies() []Strategy { return []Strategy{PCT, Random, DFS, Rapid} }
+func Strategies() []Strategy { return []Strategy{PCT, Random, DFS, Rapid, Stress} }
 
 // ParseStrategy parses a strategy name.
 func ParseStrategy(s string) (Strategy, error) {
@@ -67,5 +71,5 @@ func ParseStrategy(s string) (Strategy, error) {
 			return st, nil
 		}
 	}
-	return "", fmt.Errorf("strategy %q: want pct, random, dfs or rapid", s)
+	return "", fmt.Errorf("strategy %q: want pct, random, dfs, rapid or stress", s)
 }

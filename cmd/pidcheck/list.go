@@ -25,6 +25,7 @@ var strategies = []struct{ name, what string }{
 	{"random", "uniform among runnable threads at every scheduling point (seeded)"},
 	{"pct", "probabilistic concurrency testing: random priorities, depth-1 change points"},
 	{"dfs", "exhaustive depth-first search with a preemption bound and sleep sets"},
+	{"stress", "real goroutines, same scenarios and judge, for comparison (not deterministic, traces do not replay)"},
 }
 
 func newListCmd() *cobra.Command {

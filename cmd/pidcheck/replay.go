@@ -31,7 +31,12 @@ interleaving and the verdict with the spec's reason.
 
 Exit status: 1 the violation reproduces, 0 the run passes, 3 porcupine could
 not decide, 4 the replay diverged from the trace (it says where), 2 the file
-is not a valid trace or the --html page could not be written.`,
+is not a valid trace or the --html page could not be written.
+
+A trace from a stress run (strategy stress, no decisions: real goroutines
+record no schedule) cannot be replayed: replay says so and judges its
+recorded history again (1 still a violation, 0 it passes, 3 undecided, or a
+recorded panic, deadlock or invariant the history alone cannot show).`,
 		Args: exactlyOneFile,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if checkTimeout < 0 {
@@ -86,6 +91,10 @@ type replayJSON struct {
 	HTML        string   `json:"html,omitempty"`
 	HTMLError   string   `json:"html_error,omitempty"`
 	Exit        int      `json:"exit"`
+	// Stress is set for a stress trace: nothing was rerun, the recorded
+	// history was judged again (Notice says so).
+	Stress bool   `json:"stress,omitempty"`
+	Notice string `json:"notice,omitempty"`
 }
 
 // opJSON is one op of a history.
@@ -98,6 +107,9 @@ type opJSON struct {
 }
 
 func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro checker.RunOptions) error {
+	if t, err := readTrace(path); err == nil && checker.IsStressTrace(t) {
+		return replayStress(stdout, stderr, path, t, html, asJSON, ro)
+	}
 	rp, err := replayFile(path, ro)
 	if err != nil {
 		return err

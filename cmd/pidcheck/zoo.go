@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,12 @@ type zooFlags struct {
 	seed      uint64
 	out       string
 	only      []string
+
+	// --stress: after each variant's exploration, the same scenarios as
+	// a stress run (checker.Stress) within stressRuns runs and stressTime.
+	stress     bool
+	stressRuns int
+	stressTime time.Duration
 }
 
 func newZooCmd(cfg *config) *cobra.Command {
@@ -39,7 +46,20 @@ Exit status: 0 every bug was found, 1 some variant's bug was not found
 within --schedules (the checker missed it), or the exploration died, 2 bad
 usage. The exploration runs in a child process zoo supervises, as check's
 does (see pidcheck check --help): a variant that ends the process makes zoo
-exit 1 with "the exploration died" and a NAME.crashed.trace.`,
+exit 1 with "the exploration died" and a NAME.crashed.trace.
+
+--stress compares the controlled scheduler with plain stress testing: after
+each variant's exploration it runs the same generated scenarios (the same
+seeds) on real goroutines through the pass-through Env, threads released
+together by a start barrier, judged the same way, until the variant's own
+bug shows or --stress-runs runs or --stress-time have passed; the table
+then gives, per variant, its class, the schedules to the first failure
+under the strategy and under stress, and their ratio. Stress runs are not
+deterministic: the same seed gives the same scenarios, not the same
+interleavings, so its counts vary from run to run, and its finding is
+written unshrunk as NAME.stress.trace, which holds the history and verdict
+but no schedule (pidcheck replay judges its history again). A variant stress
+does not find does not change the exit status.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.schedules < 1 {
@@ -47,6 +67,9 @@ exit 1 with "the exploration died" and a NAME.crashed.trace.`,
 			}
 			if _, err := checker.ParseStrategy(f.strategy); err != nil {
 				return usageErrorf("--strategy %q: want one of %s", f.strategy, strategyList())
+			}
+			if f.stress && (f.stressRuns < 1 || f.stressTime <= 0) {
+				return usageErrorf("--stress-runs %d, --stress-time %v: give at least 1 run and a positive time", f.stressRuns, f.stressTime)
 			}
 			var entries []alloc.Entry
 			for _, e := range alloc.Registry() {
@@ -81,6 +104,9 @@ exit 1 with "the exploration died" and a NAME.crashed.trace.`,
 	fl.Uint64Var(&f.seed, "seed", 1, "base seed")
 	fl.StringVar(&f.out, "out", "pidcheck-failures", "directory the traces are written to")
 	fl.StringSliceVar(&f.only, "variant", nil, "run only these variants (comma-separated)")
+	fl.BoolVar(&f.stress, "stress", false, "also run each variant's scenarios as stress runs on real goroutines and compare (not deterministic)")
+	fl.IntVar(&f.stressRuns, "stress-runs", 200000, "with --stress: most stress runs per variant")
+	fl.DurationVar(&f.stressTime, "stress-time", 60*time.Second, "with --stress: most time per variant for its stress runs")
 	return cmd
 }
 
@@ -100,6 +126,16 @@ type zooJSON struct {
 	Ops         int     `json:"ops,omitempty"`
 	OriginalOps int     `json:"original_ops,omitempty"`
 	Rejected    int     `json:"rejected"` // violations the fixed implementation shared, passed over
+
+	// With --stress: the class and the stress runs' outcome.
+	Class           string   `json:"class,omitempty"`
+	Stress          bool     `json:"stress,omitempty"`
+	StressFound     bool     `json:"stress_found,omitempty"`
+	StressSchedules int      `json:"stress_schedules,omitempty"` // runs to the first failure, or all that ran
+	StressSeconds   float64  `json:"stress_seconds,omitempty"`
+	StressTrace     string   `json:"stress_trace,omitempty"`
+	StressRejected  int      `json:"stress_rejected,omitempty"`
+	Ratio           *float64 `json:"ratio,omitempty"` // stress_schedules ÷ schedules when both found
 }
 
 func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report *reporter) error {
@@ -146,6 +182,11 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report
 		} else {
 			missed++
 		}
+		if f.stress {
+			if err := stressZoo(&row, e, f, pr, k, len(entries), stderr); err != nil {
+				return err
+			}
+		}
 		rows = append(rows, row)
 	}
 	if f.json {
@@ -155,6 +196,8 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report
 		if err := writeJSON(stdout, rows); err != nil {
 			return err
 		}
+	} else if f.stress {
+		printStressTable(stdout, rows, f)
 	} else {
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "VARIANT\tBUG\tFOUND\tSCHEDULES\tTIME\tTRACE")
