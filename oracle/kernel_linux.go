@@ -52,6 +52,8 @@ type system struct {
 	skip   int // host levels above the scenario root in /proc NSpid lines
 	t0     *agent
 	closed bool
+	shm    []byte // the shared area of parallel parts (conc_linux.go)
+	gen    uint32 // the last parallel part's generation
 }
 
 var errNeedRoot = errors.New("kernel oracle needs root (new PID namespaces, pid_max and ns_last_pid writes, clone3 set_tid)")
@@ -120,11 +122,17 @@ func newSystem() (*system, error) {
 		return nil, err
 	}
 	s := &system{ctx: newAgentCtx(), agents: map[model.Handle]*agent{}, failed: map[model.Handle]bool{}}
+	if err := s.mapShared(); err != nil {
+		hc.Close()
+		unix.Close(other)
+		return nil, err
+	}
 	s.ctx.Chan = int64(other)
 	pid, errno := startT0(s.ctx)
 	unix.Close(other)
 	if errno != 0 {
 		hc.Close()
+		unix.Munmap(s.shm)
 		return nil, fmt.Errorf("clone3(CLONE_NEWPID): %w", errno)
 	}
 	a := &agent{h: model.Root, conn: hc, pidfd: int(s.ctx.Pidfd), hostPid: int(pid)}
@@ -208,6 +216,10 @@ func (s *system) close() {
 		a := s.agents[h]
 		a.conn.Close()
 		unix.Close(a.pidfd)
+	}
+	if s.shm != nil {
+		unix.Munmap(s.shm)
+		s.shm = nil
 	}
 }
 

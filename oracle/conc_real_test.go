@@ -1,0 +1,54 @@
+package oracle
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+func scenarioOf(t *testing.T, init []string, threads [][]string, post []string) model.Scenario {
+	t.Helper()
+	sc := model.Scenario{Level: model.ProcessLevel, Params: Params(), Init: parseOps(t, init...), Post: parseOps(t, post...)}
+	for _, th := range threads {
+		sc.Threads = append(sc.Threads, parseOps(t, th...))
+	}
+	return sc
+}
+
+// TestKernelConcurrentRunsThreadsAtOnce runs two forking threads for real
+// and checks the history's shape: every op there, times ordered within a
+// thread, numbers unique.
+func TestKernelConcurrentRunsThreadsAtOnce(t *testing.T) {
+	needKernel(t)
+	sc := scenarioOf(t, []string{"t0 fork t1", "t0 fork t2"},
+		[][]string{{"t1 fork t3", "t1 fork t4", "t1 wait -1"}, {"t2 fork t5", "t2 getpid", "t2 exit 3"}},
+		[]string{"t0 wait -1", "t0 lookup 2"})
+	for range 20 {
+		run, err := RunConcurrent(context.Background(), sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Unknown != "" {
+			t.Fatalf("unknown: %s", run.Unknown)
+		}
+		if len(run.History) != sc.Ops() {
+			t.Fatalf("%d ops in the history, want %d", len(run.History), sc.Ops())
+		}
+		seen := map[int]bool{}
+		for _, o := range run.History {
+			if o.Return < o.Call {
+				t.Fatalf("%s returns before its call", o.Op)
+			}
+			if o.Op.Kind == model.Fork && o.Result.Err == model.OK {
+				n := o.Result.NSpid[0]
+				if seen[n] {
+					t.Fatalf("number %d twice", n)
+				}
+				seen[n] = true
+			}
+			t.Logf("%2d %-16s [%d, %d] %s async=%v", o.Thread, o.Op, o.Call, o.Return, o.Result.Format(o.Op.Kind), o.Async)
+		}
+		t.Logf("overlaps %d", run.Overlaps)
+	}
+}
