@@ -47,6 +47,9 @@ func Marshal(t *Trace) ([]byte, error) {
 	key("max_level", strconv.Itoa(sc.Params.MaxLevel))
 	key("strategy", encodeText(t.Strategy))
 	key("seed", strconv.FormatUint(t.Seed, 10))
+	if t.Source != "" {
+		key("source", encodeText(t.Source))
+	}
 
 	p.blank()
 	p.line("scenario", fmt.Sprintf("scenario threads %d", len(sc.Threads)))

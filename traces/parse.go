@@ -111,6 +111,9 @@ var sectionNames = [...]string{
 // writes them.
 var headerKeys = []string{"impl", "spec", "policy", "level", "pid_max", "floor", "max_level", "strategy", "seed"}
 
+// optionalKeys may follow the header keys; they are written only when set.
+var optionalKeys = []string{"source"}
+
 type parser struct {
 	name string
 	t    *Trace
@@ -184,7 +187,7 @@ func (p *parser) parseLine(s string) error {
 		return p.parseBody(trimmed)
 	}
 	kw, rest := cutWord(s)
-	if p.section == 0 && contains(headerKeys, kw) {
+	if p.section == 0 && (contains(headerKeys, kw) || contains(optionalKeys, kw)) {
 		return p.parseKey(kw, rest)
 	}
 	for sec := secScenario; sec < numSections; sec++ {
@@ -251,6 +254,8 @@ func (p *parser) parseKey(key, v string) error {
 		number(&sc.Params.Floor)
 	case "max_level":
 		number(&sc.Params.MaxLevel)
+	case "source":
+		t.Source, err = decodeText(v)
 	case "seed":
 		if t.Seed, err = strconv.ParseUint(v, 10, 64); err != nil {
 			err = fmt.Errorf("seed %q: want a number in [0, 2^64)", v)

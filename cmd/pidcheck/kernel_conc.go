@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/oracle"
+	"github.com/pidcheck/pidcheck/spec"
+	"github.com/pidcheck/pidcheck/traces"
+)
+
+// concFlags are kernel --concurrent's and --hunt's flags.
+type concFlags struct {
+	concurrent   bool
+	hunt         string
+	shape        string
+	threads, ops int
+	depth        int
+	scenarios    int
+	budget       time.Duration
+	seed         uint64
+	out          string
+	json         bool
+	checkTimeout time.Duration
+}
+
+func addConcFlags(cmd *cobra.Command, f *concFlags) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.concurrent, "concurrent", false, "run each scenario's parallel part for real and judge the history for linearizability")
+	fl.StringVar(&f.hunt, "hunt", "", "run a targeted scenario --scenarios times: "+strings.Join(oracle.HuntKinds(), " or "))
+	fl.StringVar(&f.shape, "shape", "mixed", "concurrent scenario shape: "+strings.Join(oracle.ConcShapes(), ", "))
+	fl.IntVar(&f.threads, "threads", 3, "threads of a concurrent scenario's parallel part")
+	fl.IntVar(&f.depth, "depth", 8, "--hunt: nested spaces the targeted scenario forks through (more levels, a wider window)")
+	fl.DurationVar(&f.budget, "time", 0, "wall-clock budget (with --concurrent or --hunt); stops early, not an error")
+	fl.StringVar(&f.out, "out", "pidcheck-failures", "directory the traces of violations are written to")
+	fl.DurationVar(&f.checkTimeout, "check-timeout", 10*time.Second, "porcupine's budget per history; running out is Unknown")
+}
+
+func (f *concFlags) validate() error {
+	if f.hunt != "" && !slices.Contains(oracle.HuntKinds(), f.hunt) {
+		return usageErrorf("--hunt %q: want one of %s", f.hunt, strings.Join(oracle.HuntKinds(), ", "))
+	}
+	if !slices.Contains(oracle.ConcShapes(), f.shape) {
+		return usageErrorf("--shape %q: want one of %s", f.shape, strings.Join(oracle.ConcShapes(), ", "))
+	}
+	if f.threads < 1 || f.threads > oracle.MaxThreads {
+		return usageErrorf("--threads %d: want 1 to %d", f.threads, oracle.MaxThreads)
+	}
+	if f.ops < 1 || f.ops > oracle.MaxOps {
+		return usageErrorf("--ops %d: want 1 to %d with --concurrent", f.ops, oracle.MaxOps)
+	}
+	if f.budget < 0 || f.checkTimeout <= 0 {
+		return usageErrorf("--time must not be negative, --check-timeout must be positive")
+	}
+	if f.depth < 1 {
+		return usageErrorf("--depth %d: want at least 1", f.depth)
+	}
+	return nil
+}
+
+// kernelHistory turns a concurrent run into the checker's history shape:
+// threads "main", "A", "B", …, ticks ranked from the nanoseconds
+// (oracle.Ticks keeps every real-time order), in call order.
+func kernelHistory(run *oracle.ConcRun) []traces.Operation {
+	calls, rets := oracle.Ticks(run.History)
+	h := make([]traces.Operation, len(run.History))
+	for i, o := range run.History {
+		th := "main"
+		if o.Thread != oracle.Main {
+			th = model.ThreadName(o.Thread)
+		}
+		h[i] = traces.Operation{Thread: th, Op: o.Op, Call: calls[i], Return: rets[i], Result: o.Result}
+	}
+	slices.SortStableFunc(h, func(a, b traces.Operation) int { return a.Call - b.Call })
+	return h
+}
+
+// threadIndex inverts model.ThreadName.
+func threadIndex(name string) int {
+	n := 0
+	for _, c := range name {
+		n = n*26 + int(c-'A') + 1
+	}
+	return n - 1
+}
+
+// kernelSource is a kernel trace's source line.
+func kernelSource() string {
+	rel := "(release unknown)"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		rel = strings.TrimSpace(string(b))
+	}
+	return "kernel " + rel + " (a real kernel history: it cannot be re-executed; replay shows it and judges it again)"
+}
+
+// kernelTrace is the trace of a judged kernel history.
+func kernelTrace(run *oracle.ConcRun, h []traces.Operation, strategy string, seed uint64, v traces.Verdict, reason string) *traces.Trace {
+	return &traces.Trace{Impl: "kernel", Spec: "linux", Policy: model.Unique, Strategy: strategy, Seed: seed,
+		Source: kernelSource(), Scenario: run.Scenario, History: h, Verdict: v, Reason: reason}
+}
+
+// concJSON is kernel --concurrent's --json output.
+type concJSON struct {
+	Seed             uint64          `json:"seed"`
+	Shape            string          `json:"shape"`
+	Threads          int             `json:"threads"`
+	OpsPerThread     int             `json:"ops_per_thread"`
+	Scenarios        int             `json:"scenarios"`
+	HistoriesChecked int             `json:"histories_checked"`
+	Ok               int             `json:"ok"`
+	Violations       []concViolation `json:"violations"`
+	Unknown          int             `json:"unknown"`
+	UnknownReasons   []string        `json:"unknown_reasons,omitempty"`
+	CyclicOk         int             `json:"cyclic_ok"`
+	CyclicNot        int             `json:"cyclic_violations"`
+	Ops              int             `json:"ops"`
+	OverlappingPairs int             `json:"overlapping_pairs"`
+	Seconds          float64         `json:"seconds"`
+	Interrupted      bool            `json:"interrupted,omitempty"`
+	Error            string          `json:"error,omitempty"`
+}
+
+type concViolation struct {
+	Seed   uint64 `json:"seed"`
+	Shape  string `json:"shape"`
+	Trace  string `json:"trace"`
+	Reason string `json:"reason"`
+	Error  string `json:"trace_error,omitempty"`
+}
+
+// judged is one concurrent scenario judged.
+type judged struct {
+	run            *oracle.ConcRun
+	h              []traces.Operation
+	verdict        traces.Verdict
+	reason         string
+	cyclic         traces.Verdict
+	checkedHistory bool
+}
+
+// judgeRun judges a run at policy unique, and at cyclic for the report.
+func judgeRun(run *oracle.ConcRun, p model.Params, timeout time.Duration) judged {
+	j := judged{run: run}
+	if run.Unknown != "" {
+		j.verdict, j.reason = traces.Verdict{Outcome: traces.Unknown}, "the oracle could not observe everything: "+run.Unknown
+		return j
+	}
+	j.h = kernelHistory(run)
+	j.checkedHistory = true
+	j.verdict, j.reason = judgeKernelHistory(spec.Linux(p, model.Unique), j.h, timeout)
+	j.cyclic, _ = judgeKernelHistory(spec.Linux(p, model.Cyclic), j.h, timeout)
+	return j
+}
+
+// saveKernelTrace writes a violation's trace; it returns the path.
+func saveKernelTrace(dir, name string, t *traces.Trace) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	return path, traces.WriteFile(path, t)
+}
+
+func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFlags) error {
+	pr := newProgress(stderr)
+	p := oracle.Params()
+	out := concJSON{Seed: f.seed, Shape: f.shape, Threads: f.threads, OpsPerThread: f.ops, Violations: []concViolation{}}
+	start := time.Now()
+	var failure error
+	for i := 0; i < f.scenarios; i++ {
+		if f.budget > 0 && time.Since(start) > f.budget {
+			break
+		}
+		if ctx.Err() != nil {
+			out.Interrupted = true
+			break
+		}
+		s := f.seed + uint64(i)
+		pr.show("kernel --concurrent: scenario %d/%d (seed %d), %d checked, %d violation(s), %d unknown", i+1, f.scenarios, s, out.HistoriesChecked, len(out.Violations), out.Unknown)
+		shape := f.shape
+		sc, err := oracle.ConcurrentScenario(s, shape, f.threads, f.ops, p)
+		if err != nil {
+			failure = fmt.Errorf("scenario with seed %d: %w", s, err)
+			break
+		}
+		run, err := oracle.RunConcurrent(ctx, sc)
+		if err != nil {
+			if ctx.Err() != nil {
+				out.Interrupted = true
+				break
+			}
+			failure = fmt.Errorf("scenario with seed %d: %w", s, err)
+			break
+		}
+		out.Scenarios++
+		out.Ops += len(run.History)
+		out.OverlappingPairs += run.Overlaps
+		j := judgeRun(run, p, f.checkTimeout)
+		if j.checkedHistory {
+			out.HistoriesChecked++
+			if j.cyclic.Outcome == traces.Ok {
+				out.CyclicOk++
+			} else if j.cyclic.Outcome == traces.Violation {
+				out.CyclicNot++
+			}
+		}
+		switch j.verdict.Outcome {
+		case traces.Ok:
+			out.Ok++
+		case traces.Unknown:
+			out.Unknown++
+			if len(out.UnknownReasons) < 10 {
+				out.UnknownReasons = append(out.UnknownReasons, fmt.Sprintf("seed %d: %s", s, j.reason))
+			}
+		case traces.Violation:
+			t := kernelTrace(run, j.h, "kernel concurrent shape="+shape, s, j.verdict, j.reason)
+			path, err := saveKernelTrace(f.out, fmt.Sprintf("kernel-%s-%d.trace", shape, s), t)
+			v := concViolation{Seed: s, Shape: shape, Trace: path, Reason: j.reason}
+			if err != nil {
+				v.Error = err.Error()
+			}
+			out.Violations = append(out.Violations, v)
+			if !f.json {
+				pr.clear()
+				fmt.Fprintf(stdout, "violation: scenario seed %d (%s): %s\n  trace: %s\n  show it: pidcheck replay %s\n\n", s, shape, j.reason, path, path)
+			}
+		}
+	}
+	pr.clear()
+	out.Seconds = time.Since(start).Seconds()
+	if failure != nil {
+		out.Error = failure.Error()
+	}
+	if f.json {
+		if err := writeJSON(stdout, out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "%d scenario(s), %d histories checked (%d ops, %d overlapping op pairs): %d ok, %d violation(s), %d unknown; cyclic as well: %d of %d; %.1fs\n",
+			out.Scenarios, out.HistoriesChecked, out.Ops, out.OverlappingPairs, out.Ok, len(out.Violations), out.Unknown, out.CyclicOk, out.HistoriesChecked, out.Seconds)
+	}
+	switch {
+	case len(out.Violations) > 0:
+		if failure != nil {
+			fmt.Fprintf(stderr, "pidcheck: kernel oracle failed: %v\n", failure)
+		}
+		return withStatus(exitViolation)
+	case failure != nil:
+		return &exitError{code: exitUnknown, err: fmt.Errorf("kernel oracle failed, inconclusive: %w", failure)}
+	case out.Interrupted:
+		return &exitError{code: exitUnknown, err: errors.New("interrupted: inconclusive")}
+	case out.Unknown > 0:
+		return withStatus(exitUnknown)
+	}
+	return nil
+}
+
+// replayObserved shows a trace of an observed history (a kernel history:
+// traces.Trace.Source is set) and judges its recorded history again; it
+// cannot re-execute anything. Exit status as replay: 1 a violation, 0 ok,
+// 3 undecided.
+func replayObserved(stdout io.Writer, path string, t *traces.Trace, asJSON bool, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	if err := checkerSpecFits(t); err != nil {
+		return badInput(fmt.Errorf("%s:%d: %v", path, keyLine(path, "spec"), err))
+	}
+	s := spec.Linux(t.Scenario.Params, t.Policy)
+	v, reason := judgeKernelHistory(s, t.History, timeout)
+	status := exitOf(v)
+	if asJSON {
+		out := replayJSON{File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
+			Recorded: t.Verdict.String(), Verdict: v.String(), Reason: reason, Hash: fmt.Sprintf("%016x", t.Hash), Exit: status,
+			Divergence: "not re-executed: " + t.Source}
+		for _, o := range t.History {
+			out.History = append(out.History, opJSON{Thread: o.Thread, Op: o.Op.String(), Call: o.Call, Return: o.Return, Result: o.Result.Format(o.Op.Kind)})
+		}
+		if err := writeJSON(stdout, out); err != nil {
+			return err
+		}
+		return statusErr(status)
+	}
+	printHeader(stdout, t)
+	fmt.Fprintf(stdout, "source: %s\n\n", t.Source)
+	printHistory(stdout, t.History)
+	fmt.Fprintln(stdout)
+	printVerdict(stdout, v, reason)
+	switch {
+	case v == t.Verdict:
+		fmt.Fprintf(stdout, "judged again: %s, as recorded (the history was not re-executed: a kernel history cannot be)\n", v)
+	default:
+		fmt.Fprintf(stdout, "the trace recorded %s; judged again, the recorded history is %s (not re-executed)\n", t.Verdict, v)
+	}
+	return statusErr(status)
+}
+
+// checkerSpecFits says whether an observed trace can be judged here:
+// the Linux spec at the process level (what the kernel oracle records).
+func checkerSpecFits(t *traces.Trace) error {
+	if t.Spec != "linux" || t.Scenario.Level != model.ProcessLevel {
+		return fmt.Errorf("an observed history is judged by the linux spec at the process level, not %s at the %s level", t.Spec, t.Scenario.Level)
+	}
+	return nil
+}
