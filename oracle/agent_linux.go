@@ -153,6 +153,7 @@ func newAgentCtx() *agentCtx {
 	c.SIov = iovec{Base: uintptr(unsafe.Pointer(&c.Resp)), Len: uint64(unsafe.Sizeof(c.Resp))}
 	c.SMsg = msghdr{Iov: uintptr(unsafe.Pointer(&c.SIov)), Iovlen: 1, Control: uintptr(unsafe.Pointer(&c.SCmsg[0]))}
 	copy(c.B.Status[:], "/proc/self/status\x00")
+	c.B.Nap.Nsec = 20000
 	// The send cmsg header is constant: SOL_SOCKET, SCM_RIGHTS, one fd.
 	*(*uint64)(unsafe.Pointer(&c.SCmsg[0])) = cmsgRightsLen
 	*(*int32)(unsafe.Pointer(&c.SCmsg[8])) = unix.SOL_SOCKET

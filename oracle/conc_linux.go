@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"runtime"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -23,6 +22,10 @@ import (
 // completeTimeout bounds complete's wait for a dying init to leave
 // zap_pid_ns_processes (6.18 was seen to need up to ~400ms).
 const completeTimeout = 2 * time.Second
+
+// batchTimeout bounds the wait for a batch's barrier and its reply: up to
+// 16 forks, on a machine that may be loaded.
+const batchTimeout = 30 * time.Second
 
 func openConcKernel() (concKernel, error) {
 	k, err := openKernel()
@@ -257,13 +260,13 @@ func (s *system) parallel(ctx context.Context, threads [][]model.Op) ([][]rawOp,
 		}
 	}
 	// The barrier: every agent ready, then all released at once.
-	deadline := time.Now().Add(replyTimeout)
+	deadline := time.Now().Add(batchTimeout)
 	for t, a := range actors {
 		for a != nil && atomic.LoadUint32(&shm.Ready[t]) != gen {
 			if time.Now().After(deadline) {
 				return nil, fmt.Errorf("%s never reached the barrier", a.h)
 			}
-			runtime.Gosched()
+			time.Sleep(10 * time.Microsecond)
 		}
 	}
 	atomic.StoreUint32(&shm.Go, gen)
@@ -452,7 +455,7 @@ func (s *system) killsSelf(a *agent, op model.Op) bool {
 // batchReply reads a batch's reply and the children's pidfds it carries;
 // gone reports that the agent died before replying.
 func (s *system) batchReply(a *agent) (fds []int, gone bool, err error) {
-	a.conn.SetDeadline(time.Now().Add(replyTimeout))
+	a.conn.SetDeadline(time.Now().Add(batchTimeout))
 	var resp response
 	buf := make([]byte, unsafe.Sizeof(resp)+8)
 	rob := make([]byte, unix.CmsgSpace(4*maxBatch))

@@ -52,3 +52,41 @@ func TestKernelConcurrentRunsThreadsAtOnce(t *testing.T) {
 		t.Logf("overlaps %d", run.Overlaps)
 	}
 }
+
+// TestKernelHuntScenariosRun runs one iteration of each hunt and checks
+// the answers the scenario is built on: inflight-visible's thread A always
+// fails with EEXIST at the root (t0 holds 1 there) and the other threads
+// with EINVAL (their second set_tid is out of range) or EEXIST (the
+// innermost 350 was held) — never success; pidmax-window's pid_max write
+// succeeds. // kernel/pid.c alloc_pid
+func TestKernelHuntScenariosRun(t *testing.T) {
+	needKernel(t)
+	p := Params()
+	for _, kind := range HuntKinds() {
+		sc, err := HuntScenario(kind, 1, 4, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := RunConcurrent(context.Background(), sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Unknown != "" {
+			t.Fatalf("%s: unknown: %s", kind, run.Unknown)
+		}
+		for _, o := range run.History {
+			if o.Thread == Main {
+				continue
+			}
+			t.Logf("%s %d %-36s %6d..%6d %s", kind, o.Thread, o.Op, o.Call-run.History[0].Call, o.Return-run.History[0].Call, o.Result.Format(o.Op.Kind))
+			switch {
+			case kind == "inflight-visible" && o.Thread == 0 && o.Result.Err != model.EEXIST:
+				t.Errorf("%s -> %s, want EEXIST", o.Op, o.Result.Format(o.Op.Kind))
+			case kind == "inflight-visible" && o.Thread > 0 && o.Result.Err != model.EINVAL && o.Result.Err != model.EEXIST:
+				t.Errorf("%s -> %s, want EINVAL or EEXIST", o.Op, o.Result.Format(o.Op.Kind))
+			case kind == "pidmax-window" && o.Op.Kind == model.SetPidMax && o.Result.Err != model.OK:
+				t.Errorf("%s -> %s, want ok", o.Op, o.Result.Format(o.Op.Kind))
+			}
+		}
+	}
+}
