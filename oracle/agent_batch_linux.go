@@ -91,6 +91,7 @@ type batchCtx struct {
 	Ts      unix.Timespec
 	Stat    unix.Stat_t
 	Mask    [16]uint64
+	Nap     unix.Timespec // 20µs, set by newAgentCtx
 	Buf     [bufSize]byte
 	// Status is "/proc/self/status", NUL-terminated (set by newAgentCtx).
 	Status [24]byte
