@@ -191,10 +191,66 @@ func agentSelfNSpid(c *agentCtx, slot, i int64) {
 
 // agentBatch runs one batch (request aBatch: A the slot, B the
 // generation). It returns true in a child forked by the batch, which then
-// serves its own channel; c.B.ChildOp is then the fork's index.
+// serves its own channel; c.B.ChildOp is then the fork's index. Its
+// frame is kept small (the nosplit chain from cloneT0 is at most 792
+// bytes): the barrier is agentBatchStart, each op a leaf helper.
 //
 //go:nosplit
 func agentBatch(c *agentCtx) bool {
+	agentBatchStart(c)
+	slot := &c.Shm.Slots[c.B.Slot&(maxSlots-1)]
+	c.B.NOut = 0
+	n := slot.N
+	if n > maxBatch {
+		n = maxBatch
+	}
+	for i := int64(0); i < n; i++ {
+		c.B.ChildOp = i
+		op := &slot.Ops[i&(maxBatch-1)]
+		r := &slot.Res[i&(maxBatch-1)]
+		fd := int32(-1)
+		if op.Fd >= 0 && op.Fd < c.B.NFds {
+			fd = c.B.Fds[op.Fd&(maxBatchF-1)]
+		}
+		switch op.Op {
+		case aExit:
+			agentBatchExit(c, op, r)
+		case aFork:
+			if agentBatchFork(c, op, r, fd) {
+				return true
+			}
+		case aWait:
+			c.WStat = 0
+			agentTimed(c, r, unix.SYS_WAIT4, uintptr(op.A), uintptr(unsafe.Pointer(&c.WStat)), unix.WNOHANG)
+			r.Status = int64(c.WStat)
+		case aKill:
+			agentTimed(c, r, unix.SYS_KILL, uintptr(op.A), uintptr(op.B), 0)
+		case aUnshare:
+			agentTimed(c, r, unix.SYS_UNSHARE, unix.CLONE_NEWPID, 0, 0)
+		case aSetns:
+			agentTimed(c, r, unix.SYS_SETNS, uintptr(fd), unix.CLONE_NEWPID, 0)
+		case aGetpid:
+			agentTimed(c, r, unix.SYS_GETPID, 0, 0, 0)
+		case aGetppid:
+			agentTimed(c, r, unix.SYS_GETPPID, 0, 0, 0)
+		case aLookup:
+			agentBatchLookup(c, op, r)
+		case aWriteFile:
+			agentBatchWrite(c, op, r)
+		default:
+			r.Errno = int64(syscall.ENOSYS)
+		}
+		r.Done = 1
+	}
+	agentBatchEnd(c)
+	return false
+}
+
+// agentBatchStart takes the request's descriptors, pins the agent and
+// waits at the barrier.
+//
+//go:nosplit
+func agentBatchStart(c *agentCtx) {
 	c.B.NFds = 0
 	if c.RMsg.Controllen >= cmsgRightsLen &&
 		*(*int32)(unsafe.Pointer(&c.RCmsg[8])) == unix.SOL_SOCKET &&
@@ -229,17 +285,12 @@ func agentBatch(c *agentCtx) bool {
 			syscall.RawSyscall6(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&c.B.Nap)), 0, 0, 0, 0, 0)
 		}
 	}
-	c.B.NOut = 0
-	n := slot.N
-	if n > maxBatch {
-		n = maxBatch
-	}
-	for i := int64(0); i < n; i++ {
-		c.B.ChildOp = i
-		if agentBatchOp(c, &slot.Ops[i&(maxBatch-1)], &slot.Res[i&(maxBatch-1)]) {
-			return true
-		}
-	}
+}
+
+// agentBatchEnd replies and closes the batch's descriptors.
+//
+//go:nosplit
+func agentBatchEnd(c *agentCtx) {
 	agentBatchReply(c)
 	for i := int64(0); i < c.B.NOut; i++ {
 		syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(c.B.Outs[i&(maxBatch-1)]), 0, 0, 0, 0, 0)
@@ -247,55 +298,30 @@ func agentBatch(c *agentCtx) bool {
 	for i := int64(0); i < c.B.NFds; i++ {
 		syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(c.B.Fds[i&(maxBatchF-1)]), 0, 0, 0, 0, 0)
 	}
-	return false
 }
 
-// agentBatchOp runs one op of a batch; true in a forked child.
+// agentBatchExit ends a batch with exit_group. The reply goes first: the
+// agent is gone once exit_group is called. The host times the exit's end
+// itself.
 //
 //go:nosplit
-func agentBatchOp(c *agentCtx, op *batchOp, r *batchRes) bool {
-	fd := int32(-1)
-	if op.Fd >= 0 && op.Fd < c.B.NFds {
-		fd = c.B.Fds[op.Fd&(maxBatchF-1)]
+func agentBatchExit(c *agentCtx, op *batchOp, r *batchRes) {
+	agentBatchReply(c)
+	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&c.B.Ts)), 0, 0, 0, 0)
+	r.Call = c.B.Ts.Sec*1e9 + c.B.Ts.Nsec
+	agentDie(uintptr(op.A))
+}
+
+// agentBatchLookup runs pidfd_open and keeps the pidfd's inode.
+//
+//go:nosplit
+func agentBatchLookup(c *agentCtx, op *batchOp, r *batchRes) {
+	agentTimed(c, r, unix.SYS_PIDFD_OPEN, uintptr(op.A), 0, 0)
+	if r.Errno == 0 {
+		syscall.RawSyscall6(unix.SYS_FSTAT, uintptr(r.Val), uintptr(unsafe.Pointer(&c.B.Stat)), 0, 0, 0, 0)
+		r.Ino = int64(c.B.Stat.Ino)
+		syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(r.Val), 0, 0, 0, 0, 0)
 	}
-	switch op.Op {
-	case aExit:
-		// The reply goes first: the agent is gone once exit_group is
-		// called. The host times the exit's end itself.
-		agentBatchReply(c)
-		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&c.B.Ts)), 0, 0, 0, 0)
-		r.Call = c.B.Ts.Sec*1e9 + c.B.Ts.Nsec
-		agentDie(uintptr(op.A))
-	case aFork:
-		return agentBatchFork(c, op, r, fd)
-	case aWait:
-		c.WStat = 0
-		agentTimed(c, r, unix.SYS_WAIT4, uintptr(op.A), uintptr(unsafe.Pointer(&c.WStat)), unix.WNOHANG)
-		r.Status = int64(c.WStat)
-	case aKill:
-		agentTimed(c, r, unix.SYS_KILL, uintptr(op.A), uintptr(op.B), 0)
-	case aUnshare:
-		agentTimed(c, r, unix.SYS_UNSHARE, unix.CLONE_NEWPID, 0, 0)
-	case aSetns:
-		agentTimed(c, r, unix.SYS_SETNS, uintptr(fd), unix.CLONE_NEWPID, 0)
-	case aGetpid:
-		agentTimed(c, r, unix.SYS_GETPID, 0, 0, 0)
-	case aGetppid:
-		agentTimed(c, r, unix.SYS_GETPPID, 0, 0, 0)
-	case aLookup:
-		agentTimed(c, r, unix.SYS_PIDFD_OPEN, uintptr(op.A), 0, 0)
-		if r.Errno == 0 {
-			syscall.RawSyscall6(unix.SYS_FSTAT, uintptr(r.Val), uintptr(unsafe.Pointer(&c.B.Stat)), 0, 0, 0, 0)
-			r.Ino = int64(c.B.Stat.Ino)
-			syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(r.Val), 0, 0, 0, 0, 0)
-		}
-	case aWriteFile:
-		agentBatchWrite(c, op, r)
-	default:
-		r.Errno = int64(syscall.ENOSYS)
-	}
-	r.Done = 1
-	return false
 }
 
 // agentTimed makes one system call between two clock readings and
