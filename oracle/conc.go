@@ -285,39 +285,32 @@ func overlaps(h []TimedOp) int {
 // tick used once, each call before its return, and a real-time order kept
 // exactly: if a returned before b was called (a.Return < b.Call), a's
 // return tick is below b's call tick. Equal nanoseconds are ordered as
-// concurrent (the call first), except a thread's own consecutive ops,
-// which keep their order (they were issued one after the other).
+// concurrent (calls first), which only ever allows more orders. A thread's
+// next call is a later clock reading than its previous return (both are
+// system calls in program order, hundreds of ns apart), so a thread's ops
+// keep their order.
 func Ticks(h []TimedOp) (calls, returns []int) {
 	type ev struct {
-		t     int64
-		ret   bool
-		i     int
-		order int // per-thread sequence, to keep a thread's own order
+		t   int64
+		ret bool
+		i   int
 	}
 	evs := make([]ev, 0, 2*len(h))
-	seq := map[int]int{}
 	for i, o := range h {
-		s := seq[o.Thread]
-		seq[o.Thread] = s + 2
-		evs = append(evs, ev{t: o.Call, i: i, order: s}, ev{t: o.Return, ret: true, i: i, order: s + 1})
+		evs = append(evs, ev{t: o.Call, i: i}, ev{t: o.Return, ret: true, i: i})
 	}
 	slices.SortStableFunc(evs, func(a, b ev) int {
-		if a.t != b.t {
-			if a.t < b.t {
-				return -1
-			}
+		switch {
+		case a.t < b.t:
+			return -1
+		case a.t > b.t:
 			return 1
-		}
-		if h[a.i].Thread == h[b.i].Thread {
-			return a.order - b.order
-		}
-		if a.ret != b.ret {
-			if a.ret {
-				return 1
-			}
+		case a.ret == b.ret:
+			return 0
+		case b.ret:
 			return -1
 		}
-		return 0
+		return 1
 	})
 	calls, returns = make([]int, len(h)), make([]int, len(h))
 	for k, e := range evs {

@@ -2,6 +2,8 @@ package oracle
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -51,6 +53,27 @@ func TestKernelConcurrentRunsThreadsAtOnce(t *testing.T) {
 		}
 		t.Logf("overlaps %d", run.Overlaps)
 	}
+	if kids := childrenOfSelf(t); len(kids) > 0 {
+		t.Fatalf("agents left behind: %v", kids)
+	}
+}
+
+// childrenOfSelf lists the test process's children (every thread's).
+func childrenOfSelf(t *testing.T) []string {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + e.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		out = append(out, strings.Fields(string(b))...)
+	}
+	return out
 }
 
 // TestKernelHuntScenariosRun runs one iteration of each hunt and checks

@@ -101,6 +101,82 @@
 //   - lookup of a number <= 0: ESRCH (pidfd_open would answer EINVAL for
 //     its own reason, not because no task has the number).
 //
+// # Concurrent histories (RunConcurrent, pidcheck kernel --concurrent)
+//
+// RunConcurrent runs a scenario's init part op by op as Compare does, then
+// its parallel part for real, then its post part op by op, and returns a
+// timed history that the engine's own judge checks (cmd/pidcheck joins it
+// to porcupine and spec/linmodel; this package imports spec and model
+// only). Each harness thread is one task: every op of a thread has the
+// same actor, whose agent runs the thread's ops as one batch. The host
+// writes each batch into the thread's slot of a MAP_SHARED area that was
+// mapped before the scenario's init was cloned (so every agent shares it),
+// sends each agent an aBatch request with the descriptors its ops need (a
+// channel per fork's child, a pidfd per setns target), and waits until
+// every agent has pinned itself to its CPU (thread i on the i-th CPU the
+// host may use, when there are several) and stored the batch's generation
+// in its Ready word; then it stores the generation in the Go word and
+// every agent, spinning on it (sched_yield, then 20µs naps), starts at
+// once. A fork's child reads its own NSpid from /proc/self/status before
+// anything else and writes it into the slot; an exit replies first, then
+// reads the clock and calls exit_group.
+//
+// # Concurrent histories: timing
+//
+// Every time is CLOCK_MONOTONIC in nanoseconds, one clock for the whole
+// machine (the kernel keeps it monotonic across CPUs). An op of the
+// parallel part is timed by its agent: Call is read by a raw
+// clock_gettime system call just before the op's system call, Return just
+// after it returns (the agent has no Go runtime, so no vDSO; a raw call
+// costs a few hundred ns and reads the same clock). Both readings are
+// system calls made by the same task in program order around the op's
+// system call, so whatever the kernel did for the op — its linearization
+// point included — happened after Call was read and before Return was
+// read: the real execution lies inside [Call, Return]. Ops of the init
+// and post parts are timed by the host around the request, the reply and
+// the settling that follows (they run one at a time, so any enclosing
+// interval is sound). Ticks ranks the nanoseconds into the checker's
+// logical ticks, keeping every real-time order (a returned before b was
+// called) and treating equal nanoseconds as concurrent.
+//
+// Ops whose effect completes after their system call returns are Async:
+// exit (the task becomes a zombie, and an init's death kills and reaps its
+// space, in do_exit after the call), a kill that was sent (SIGKILL is
+// only queued), and a wait that reaped (a reap can let an init parked in
+// zap_pid_ns_processes finish). Their Return is not the system call's
+// return but the CLOCK_MONOTONIC time read after the host observed every
+// effect complete (complete, conc_linux.go): every task settled as in the
+// sequential oracle, and no init left in zap_pid_ns_processes. The second
+// condition is how number release is observed without disturbing
+// allocation: since 6.15 (pid: perform free_pid() calls outside of
+// tasklist_lock) a task is detached (its pidfd answers ESRCH) before its
+// numbers are freed, and the tasks a dying init autoreaps free theirs on
+// their own, so neither a pidfd nor /proc can say when a number is free
+// again; but a dying init leaves zap_pid_ns_processes only once its
+// space's pid_allocated is down to itself, that is when every number of
+// its space is free (free_pid frees all levels of a pid at once). Reaping
+// waits free the numbers within wait4 itself (release_task calls
+// free_pids before returning). An init that waits in zap_pid_ns_processes
+// for a zombie whose parent is outside its space waits for a wait op, not
+// for time: the async ops' Return is then taken after the first post op
+// after which everything is complete, and if that never happens the run is
+// Unknown (ConcRun.Unknown), never a pass. A later Return is always sound
+// (the interval still holds the execution), only less precise.
+//
+// What the oracle cannot observe makes the run Unknown rather than guessed:
+// a task killed by another thread in the middle of its own op (its answer
+// never came), a child that died before its numbers could be read. Ops a
+// thread never issued because its task died are cut from the scenario
+// (ConcRun.Scenario is what ran).
+//
+// # Hunts
+//
+// HuntScenario builds one iteration of the two targeted scenarios for the
+// kernel behaviours the model predicts, zoo variants
+// linux-inflight-visible and linux-pidmax-window; both were observed on
+// 6.18 (pidcheck kernel --hunt; the figures are in the closing note of
+// issue 13).
+//
 // # Running it
 //
 // Linux on amd64 or arm64, as root, with PID namespaces and clone3 (5.5+),
