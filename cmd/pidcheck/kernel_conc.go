@@ -121,6 +121,7 @@ type concJSON struct {
 	Violations       []concViolation `json:"violations"`
 	Unknown          int             `json:"unknown"`
 	UnknownReasons   []string        `json:"unknown_reasons,omitempty"`
+	Outcomes         map[string]int  `json:"parallel_outcomes"` // answers of the parallel parts' ops, by kind:answer
 	CyclicOk         int             `json:"cyclic_ok"`
 	CyclicNot        int             `json:"cyclic_violations"`
 	Ops              int             `json:"ops"`
@@ -162,6 +163,23 @@ func judgeRun(run *oracle.ConcRun, p model.Params, timeout time.Duration) judged
 	return j
 }
 
+// shrunkTrace is the trace of a violation, its history shrunk
+// (shrinkKernel); the reason says how much was dropped.
+func shrunkTrace(run *oracle.ConcRun, j judged, p model.Params, timeout time.Duration, strategy string, seed uint64) *traces.Trace {
+	s := spec.Linux(p, model.Unique)
+	sc, h, dropped := shrinkKernel(run.Scenario, j.h, s, timeout)
+	v, reason := judgeKernelHistory(s, h, timeout)
+	if v.Outcome != traces.Violation {
+		sc, h, v, reason, dropped = run.Scenario, j.h, j.verdict, j.reason, 0
+	}
+	if dropped > 0 {
+		reason += fmt.Sprintf("\n(shrunk: %d of the %d ops observed were dropped, each one failed or only observed, the rest still not linearizable)", dropped, len(j.h))
+	}
+	t := kernelTrace(run, h, strategy, seed, v, reason)
+	t.Scenario = sc
+	return t
+}
+
 // saveKernelTrace writes a violation's trace; it returns the path.
 func saveKernelTrace(dir, name string, t *traces.Trace) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -174,7 +192,7 @@ func saveKernelTrace(dir, name string, t *traces.Trace) (string, error) {
 func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFlags) error {
 	pr := newProgress(stderr)
 	p := oracle.Params()
-	out := concJSON{Seed: f.seed, Shape: f.shape, Threads: f.threads, OpsPerThread: f.ops, Violations: []concViolation{}}
+	out := concJSON{Seed: f.seed, Shape: f.shape, Threads: f.threads, OpsPerThread: f.ops, Violations: []concViolation{}, Outcomes: map[string]int{}}
 	start := time.Now()
 	var failure error
 	for i := 0; i < f.scenarios; i++ {
@@ -205,6 +223,11 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 		out.Scenarios++
 		out.Ops += len(run.History)
 		out.OverlappingPairs += run.Overlaps
+		for _, o := range run.History {
+			if o.Thread != oracle.Main {
+				out.Outcomes[o.Op.Kind.String()+":"+outcomeOf(o)]++
+			}
+		}
 		j := judgeRun(run, p, f.checkTimeout)
 		if j.checkedHistory {
 			out.HistoriesChecked++
@@ -223,7 +246,7 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 				out.UnknownReasons = append(out.UnknownReasons, fmt.Sprintf("seed %d: %s", s, j.reason))
 			}
 		case traces.Violation:
-			t := kernelTrace(run, j.h, "kernel concurrent shape="+shape, s, j.verdict, j.reason)
+			t := shrunkTrace(run, j, p, f.checkTimeout, "kernel concurrent shape="+shape, s)
 			path, err := saveKernelTrace(f.out, fmt.Sprintf("kernel-%s-%d.trace", shape, s), t)
 			v := concViolation{Seed: s, Shape: shape, Trace: path, Reason: j.reason}
 			if err != nil {
@@ -312,4 +335,84 @@ func checkerSpecFits(t *traces.Trace) error {
 		return fmt.Errorf("an observed history is judged by the linux spec at the process level, not %s at the %s level", t.Spec, t.Scenario.Level)
 	}
 	return nil
+}
+
+// inert reports whether an observed op changes nothing in the spec's
+// state, whatever the order: a failed fork, unshare, setns, kill or sysctl
+// write, a signal-0 probe, a wait that reaped nothing, and the pure
+// observations. Dropping inert ops from an illegal history keeps it
+// illegal only if it still fails the judge (shrinkKernel checks), and what
+// is left is still exactly what the kernel answered: ops it really ran.
+func inert(o traces.Operation) bool {
+	switch o.Op.Kind {
+	case model.GetPid, model.GetPPid, model.Translate, model.Lookup:
+		return true
+	case model.Wait:
+		return o.Result.Err != model.OK || o.Result.N == 0
+	case model.Kill:
+		return o.Result.Err != model.OK || o.Op.Sig == 0
+	case model.Fork, model.ForkWithTid, model.Unshare, model.SetNs, model.SetPidMax, model.SetLastPid:
+		return o.Result.Err != model.OK
+	}
+	return false
+}
+
+// shrinkKernel drops inert ops of a violating kernel history, one at a
+// time, as long as the history still fails the judge: a shorter history
+// the kernel showed, easier to read. It returns the shrunk scenario and
+// history and how many ops it dropped. The init part is kept whole (it
+// builds the state the rest needs).
+func shrinkKernel(sc model.Scenario, h []traces.Operation, s spec.Spec, timeout time.Duration) (model.Scenario, []traces.Operation, int) {
+	initN := len(sc.Init)
+	dropped := 0
+	for i := len(h) - 1; i >= 0; i-- {
+		o := h[i]
+		if !inert(o) || (o.Thread == "main" && mainIndex(h, i) < initN) {
+			continue
+		}
+		cand := append(slices.Clip(h[:i]), h[i+1:]...)
+		if v, _ := judgeKernelHistory(s, cand, timeout); v.Outcome == traces.Violation {
+			h = cand
+			dropped++
+		}
+	}
+	// The scenario is what the kept history ran.
+	out := model.Scenario{Level: sc.Level, Params: sc.Params, Threads: make([][]model.Op, len(sc.Threads))}
+	m := 0
+	for _, o := range h {
+		if o.Thread == "main" {
+			if m < initN {
+				out.Init = append(out.Init, o.Op)
+			} else {
+				out.Post = append(out.Post, o.Op)
+			}
+			m++
+			continue
+		}
+		t := threadIndex(o.Thread)
+		out.Threads[t] = append(out.Threads[t], o.Op)
+	}
+	return out, h, dropped
+}
+
+// mainIndex is the position of h[i] (a main op) among the main ops.
+func mainIndex(h []traces.Operation, i int) int {
+	n := 0
+	for _, o := range h[:i] {
+		if o.Thread == "main" {
+			n++
+		}
+	}
+	return n
+}
+
+// outcomeOf names an op's answer for the outcome tally: the errno, or ok.
+func outcomeOf(o oracle.TimedOp) string {
+	if o.Result.Err != model.OK {
+		return o.Result.Err.String()
+	}
+	if o.Op.Kind == model.Wait && o.Result.N == 0 {
+		return "0"
+	}
+	return "ok"
 }

@@ -113,8 +113,12 @@ func runKernelHunt(ctx context.Context, stdout, stderr io.Writer, f concFlags) e
 			out.Observed++
 			if out.Witness == "" {
 				out.FirstAt, out.Reason = i, j.reason
-				t := kernelTrace(run, j.h, fmt.Sprintf("kernel hunt %s depth=%d", f.hunt, f.depth), s, j.verdict, j.reason)
-				path, err := saveKernelTrace(f.out, fmt.Sprintf("kernel-hunt-%s-%d.trace", f.hunt, s), t)
+				strategy := fmt.Sprintf("kernel hunt %s depth=%d", f.hunt, f.depth)
+				full := kernelTrace(run, j.h, strategy, s, j.verdict, j.reason)
+				if _, err := saveKernelTrace(f.out, fmt.Sprintf("kernel-hunt-%s-%d-full.trace", f.hunt, s), full); err != nil {
+					out.WitnessError = err.Error()
+				}
+				path, err := saveKernelTrace(f.out, fmt.Sprintf("kernel-hunt-%s-%d.trace", f.hunt, s), shrunkTrace(run, j, p, f.checkTimeout, strategy, s))
 				out.Witness = path
 				if err != nil {
 					out.WitnessError = err.Error()
