@@ -175,7 +175,33 @@
 // kernel behaviours the model predicts, zoo variants
 // linux-inflight-visible and linux-pidmax-window; both were observed on
 // 6.18 (pidcheck kernel --hunt; the figures are in the closing note of
-// issue 13).
+// issue 13). The windows, in kernel/pid.c alloc_pid (6.18):
+//
+//   - inflight-visible: the loop over levels, innermost first, takes and
+//     drops pidmap_lock once per level; each number is reserved with a
+//     NULL entry (idr_alloc / idr_alloc_cyclic with NULL), so for every
+//     other allocation it is simply taken, while the fork may still fail
+//     at an outer level (here: EEXIST at the root, where set_tid asks for
+//     t0's 1) and remove it again under out_free. A set_tid fork that
+//     asks for that number meanwhile gets -ENOSPC, answered EEXIST
+//     ("alreay in use"). The hunt's other threads ask for it with an
+//     out-of-range second number, so every answer but that EEXIST is
+//     EINVAL; no fork ever keeps the number, so no order explains the
+//     EEXIST. More levels between the innermost and the failing one hold
+//     the number longer.
+//   - pidmax-window: each level's limit is read once, READ_ONCE
+//     (tmp->pid_max), before that level's pidmap_lock, and never again;
+//     the task becomes findable only when copy_process attaches it under
+//     tasklist_lock, after the whole alloc_pid loop (innermost level
+//     first, so its read is the earliest) and the rest of copy_process. A
+//     pid_max write (proc_dointvec_minmax, a plain store) in between,
+//     then a kill(350, 0) that finds no task (pid_task is NULL before
+//     attach_pid), then the fork returning 350: the fork must come after
+//     the probe, hence after the write, where 350 is out of range.
+//
+// Both need the other thread on another CPU inside a window of a few
+// microseconds: the rate is the machine's, not the kernel's (see the
+// figures).
 //
 // # Running it
 //

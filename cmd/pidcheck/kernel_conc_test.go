@@ -150,3 +150,37 @@ func TestKernelConcurrentRealRun(t *testing.T) {
 		t.Fatalf("disjoint forks (only the root level shared): exit %d, %+v", st, j)
 	}
 }
+
+// TestShrinkKeepsAViolationTheKernelShowed: extra probes (inert: kill 0
+// answering ESRCH) are dropped while the history still fails; the ops that
+// matter and the whole init part stay, and the scenario follows the kept
+// history.
+func TestShrinkKeepsAViolationTheKernelShowed(t *testing.T) {
+	run := pidmaxRun(t, model.Fail(model.ESRCH))
+	probe := run.History[5]
+	for i := range 3 {
+		extra := probe
+		extra.Call, extra.Return = 60+int64(20*i), 70+int64(20*i)
+		run.History = append(run.History, extra)
+		run.Scenario.Threads[1] = append(run.Scenario.Threads[1], probe.Op)
+	}
+	run.History[3].Return = 200 // A's fork spans every probe
+	p := oracle.Params()
+	j := judgeRun(run, p, defaultTimeout)
+	if j.verdict.Outcome != traces.Violation {
+		t.Fatalf("%s", j.verdict)
+	}
+	tr := shrunkTrace(run, j, p, defaultTimeout, "kernel test", 1)
+	if tr.Verdict.Outcome != traces.Violation || len(tr.History) >= len(j.h) || !strings.Contains(tr.Reason, "shrunk") {
+		t.Fatalf("shrunk to %d of %d ops: %s\n%s", len(tr.History), len(j.h), tr.Verdict, tr.Reason)
+	}
+	if len(tr.Scenario.Init) != 3 || len(tr.Scenario.Threads[0]) != 1 || len(tr.Scenario.Threads[1]) < 1 {
+		t.Fatalf("shrunk scenario: %+v", tr.Scenario)
+	}
+	if _, err := traces.Marshal(tr); err != nil {
+		t.Fatalf("the shrunk trace does not write: %v", err)
+	}
+	if inert(traces.Operation{Op: mustOp(t, "t1 fork t3"), Result: model.Result{NSpid: []int{4}}}) {
+		t.Fatal("a fork that succeeded is not inert")
+	}
+}
