@@ -203,6 +203,13 @@
 // microseconds: the rate is the machine's, not the kernel's (see the
 // figures).
 //
+// A third window needs no hunt on this kernel: pidfd_open (lookup) of a
+// number whose task is published but not attached yet, or detached but
+// not freed yet, finds the struct pid but no task. Before 6.16 that
+// answered EINVAL, which lookup never answers in the spec; since "pidfd:
+// improve uapi when task isn't found" (vfs-6.16) it answers ESRCH, which
+// is linearizable (the task is not there yet, or no longer).
+//
 // # Running it
 //
 // Linux on amd64 or arm64, as root, with PID namespaces and clone3 (5.5+),
