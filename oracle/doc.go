@@ -203,6 +203,19 @@
 // microseconds: the rate is the machine's, not the kernel's (see the
 // figures).
 //
+// The random shapes found one more (kill-init): an init's death is not
+// atomic in the kernel, as the spec has it. zap_pid_ns_processes
+// (kernel/pid_namespace.c) first clears PIDNS_ADDING
+// (disable_pid_allocation: every later fork into the space answers
+// ENOMEM), then sends SIGKILL to every task of the space, which each die
+// on their own; until a killed task reaches exit_task_namespaces in
+// do_exit it keeps its nsproxy, and setns through its pidfd succeeds
+// (kernel/nsproxy.c validate_nsset answers ESRCH only without a task or
+// an nsproxy). So a fork answers ENOMEM, and after it returned a setns
+// to a task of the dying space still answers ok: no order fits a death
+// that kills the space and its tasks at one point. The witness is
+// cmd/pidcheck/testdata/kernel/kill-init-setns-after-enomem.trace.
+//
 // A third window needs no hunt on this kernel: pidfd_open (lookup) of a
 // number whose task is published but not attached yet, or detached but
 // not freed yet, finds the struct pid but no task. Before 6.16 that
