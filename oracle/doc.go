@@ -213,8 +213,13 @@
 // (kernel/nsproxy.c validate_nsset answers ESRCH only without a task or
 // an nsproxy). So a fork answers ENOMEM, and after it returned a setns
 // to a task of the dying space still answers ok: no order fits a death
-// that kills the space and its tasks at one point. The witness is
-// cmd/pidcheck/testdata/kernel/kill-init-setns-after-enomem.trace.
+// that kills the space and its tasks at one point. The other direction
+// too: do_exit (kernel/exit.c) calls exit_task_namespaces before
+// exit_notify, whose forget_original_parent runs zap_pid_ns_processes; in
+// between, setns through the dying init's pidfd already answers ESRCH
+// while forks into its space still succeed. Witnesses:
+// cmd/pidcheck/testdata/kernel/kill-init-setns-after-enomem.trace and
+// kill-init-fork-after-init-gone.trace.
 //
 // A third window needs no hunt on this kernel: pidfd_open (lookup) of a
 // number whose task is published but not attached yet, or detached but
