@@ -42,6 +42,9 @@ type ConcRun struct {
 	// Overlaps counts pairs of ops of different threads whose
 	// intervals overlap: how concurrent the run really was.
 	Overlaps int
+	// StartSkew is the spread, in ns, of the threads' first calls: how
+	// together the barrier released them (0 with fewer than two threads).
+	StartSkew int64
 }
 
 // rawOp is one op as a kernel backend reports it, before assembly.
@@ -260,7 +263,26 @@ func runConcurrent(ctx context.Context, k concKernel, sc model.Scenario) (*ConcR
 	})
 	run.History = hist
 	run.Overlaps = overlaps(hist)
+	run.StartSkew = startSkew(hist)
 	return run, nil
+}
+
+// startSkew is the spread of the parallel threads' first call times.
+func startSkew(h []TimedOp) int64 {
+	first := map[int]int64{}
+	for _, o := range h {
+		if _, ok := first[o.Thread]; !ok && o.Thread != Main {
+			first[o.Thread] = o.Call
+		}
+	}
+	if len(first) < 2 {
+		return 0
+	}
+	lo, hi := int64(1<<62), int64(-1<<62)
+	for _, t := range first {
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	return hi - lo
 }
 
 // overlaps counts pairs of ops of different parallel threads whose

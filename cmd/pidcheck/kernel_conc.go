@@ -39,7 +39,7 @@ func addConcFlags(cmd *cobra.Command, f *concFlags) {
 	fl.BoolVar(&f.concurrent, "concurrent", false, "run each scenario's parallel part for real and judge the history for linearizability")
 	fl.StringVar(&f.hunt, "hunt", "", "run a targeted scenario --scenarios times: "+strings.Join(oracle.HuntKinds(), " or "))
 	fl.StringVar(&f.shape, "shape", "mixed", "concurrent scenario shape: "+strings.Join(oracle.ConcShapes(), ", "))
-	fl.IntVar(&f.threads, "threads", 3, "threads of a concurrent scenario's parallel part")
+	fl.IntVar(&f.threads, "threads", 2, "threads of a concurrent scenario's parallel part (each its own task, pinned one per CPU: more threads than CPUs take turns)")
 	fl.IntVar(&f.depth, "depth", 8, "--hunt: nested spaces the targeted scenario forks through (more levels, a wider window)")
 	fl.DurationVar(&f.budget, "time", 0, "wall-clock budget (with --concurrent or --hunt); stops early, not an error")
 	fl.StringVar(&f.out, "out", "pidcheck-failures", "directory the traces of violations are written to")
@@ -126,6 +126,8 @@ type concJSON struct {
 	CyclicNot        int             `json:"cyclic_violations"`
 	Ops              int             `json:"ops"`
 	OverlappingPairs int             `json:"overlapping_pairs"`
+	StartSkewP50     float64         `json:"start_skew_p50_us"` // spread of the threads' first calls
+	StartSkewP90     float64         `json:"start_skew_p90_us"`
 	Seconds          float64         `json:"seconds"`
 	Interrupted      bool            `json:"interrupted,omitempty"`
 	Error            string          `json:"error,omitempty"`
@@ -195,6 +197,7 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 	out := concJSON{Seed: f.seed, Shape: f.shape, Threads: f.threads, OpsPerThread: f.ops, Violations: []concViolation{}, Outcomes: map[string]int{}}
 	start := time.Now()
 	var failure error
+	var skews []int64
 	for i := 0; i < f.scenarios; i++ {
 		if f.budget > 0 && time.Since(start) > f.budget {
 			break
@@ -223,6 +226,9 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 		out.Scenarios++
 		out.Ops += len(run.History)
 		out.OverlappingPairs += run.Overlaps
+		if run.StartSkew > 0 {
+			skews = append(skews, run.StartSkew)
+		}
 		for _, o := range run.History {
 			if o.Thread != oracle.Main {
 				out.Outcomes[o.Op.Kind.String()+":"+outcomeOf(o)]++
@@ -263,6 +269,11 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 	out.Seconds = time.Since(start).Seconds()
 	if failure != nil {
 		out.Error = failure.Error()
+	}
+	if len(skews) > 0 {
+		slices.Sort(skews)
+		out.StartSkewP50 = float64(skews[len(skews)/2]) / 1e3
+		out.StartSkewP90 = float64(skews[len(skews)*9/10]) / 1e3
 	}
 	if f.json {
 		if err := writeJSON(stdout, out); err != nil {
