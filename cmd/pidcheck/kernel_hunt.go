@@ -23,19 +23,21 @@ type huntJSON struct {
 	// only a failing fork ever held; pidmax-window: the fork got 350
 	// after a probe had found 350 free following the pid_max write), and
 	// the judge found the history not linearizable.
-	Observed     int     `json:"observed"`
-	RatePer1e5   float64 `json:"rate_per_1e5"`
-	Pattern      int     `json:"pattern_without_violation"` // the outcome seen, yet the history linearizable (should be 0)
-	Violations   int     `json:"violations"`                // all non-linearizable histories, the predicted ones included
-	Unknown      int     `json:"unknown"`
-	Witness      string  `json:"witness,omitempty"`
-	WitnessError string  `json:"witness_error,omitempty"`
-	FirstAt      int     `json:"first_iteration,omitempty"`
-	Reason       string  `json:"reason,omitempty"`
-	Overlapping  int     `json:"overlapping_pairs"`
-	Seconds      float64 `json:"seconds"`
-	Interrupted  bool    `json:"interrupted,omitempty"`
-	Error        string  `json:"error,omitempty"`
+	Observed        int     `json:"observed"`
+	RatePer1e5      float64 `json:"rate_per_1e5"`
+	Pattern         int     `json:"pattern_without_violation"` // the outcome seen, yet the history linearizable (should be 0)
+	Violations      int     `json:"violations"`                // all non-linearizable histories, the predicted ones included
+	Unknown         int     `json:"unknown"`
+	OracleErrors    int     `json:"oracle_errors"` // of the unknown: iterations the oracle failed on
+	LastOracleError string  `json:"last_oracle_error,omitempty"`
+	Witness         string  `json:"witness,omitempty"`
+	WitnessError    string  `json:"witness_error,omitempty"`
+	FirstAt         int     `json:"first_iteration,omitempty"`
+	Reason          string  `json:"reason,omitempty"`
+	Overlapping     int     `json:"overlapping_pairs"`
+	Seconds         float64 `json:"seconds"`
+	Interrupted     bool    `json:"interrupted,omitempty"`
+	Error           string  `json:"error,omitempty"`
 }
 
 // huntPattern reports whether a run shows the hunt's predicted outcome.
@@ -95,8 +97,15 @@ func runKernelHunt(ctx context.Context, stdout, stderr io.Writer, f concFlags) e
 				out.Interrupted = true
 				break
 			}
-			failure = fmt.Errorf("iteration %d (seed %d): %w", i, s, err)
-			break
+			out.Iterations++
+			out.Unknown++
+			out.OracleErrors++
+			out.LastOracleError = fmt.Sprintf("iteration %d (seed %d): %v", i, s, err)
+			if out.OracleErrors > maxOracleErrors {
+				failure = fmt.Errorf("%d oracle failures, the last: %s", out.OracleErrors, out.LastOracleError)
+				break
+			}
+			continue
 		}
 		out.Iterations++
 		out.Overlapping += run.Overlaps
