@@ -129,13 +129,19 @@ type concJSON struct {
 	Outcomes         map[string]int  `json:"parallel_outcomes"` // answers of the parallel parts' ops, by kind:answer
 	CyclicOk         int             `json:"cyclic_ok"`
 	CyclicNot        int             `json:"cyclic_violations"`
-	Ops              int             `json:"ops"`
-	OverlappingPairs int             `json:"overlapping_pairs"`
-	StartSkewP50     float64         `json:"start_skew_p50_us"` // spread of the threads' first calls
-	StartSkewP90     float64         `json:"start_skew_p90_us"`
-	Seconds          float64         `json:"seconds"`
-	Interrupted      bool            `json:"interrupted,omitempty"`
-	Error            string          `json:"error,omitempty"`
+	// Each space on its own (levelCyclic): spaces judged cyclic, not
+	// cyclic, undecided, and not judged (the history cannot tell).
+	LevelsCyclic     int     `json:"levels_cyclic"`
+	LevelsNotCyclic  int     `json:"levels_not_cyclic"`
+	LevelsUndecided  int     `json:"levels_undecided"`
+	LevelsNotJudged  int     `json:"levels_not_judged"`
+	Ops              int     `json:"ops"`
+	OverlappingPairs int     `json:"overlapping_pairs"`
+	StartSkewP50     float64 `json:"start_skew_p50_us"` // spread of the threads' first calls
+	StartSkewP90     float64 `json:"start_skew_p90_us"`
+	Seconds          float64 `json:"seconds"`
+	Interrupted      bool    `json:"interrupted,omitempty"`
+	Error            string  `json:"error,omitempty"`
 }
 
 type concViolation struct {
@@ -153,6 +159,7 @@ type judged struct {
 	verdict        traces.Verdict
 	reason         string
 	cyclic         traces.Verdict
+	levels         levelReport
 	checkedHistory bool
 }
 
@@ -167,6 +174,7 @@ func judgeRun(run *oracle.ConcRun, p model.Params, timeout time.Duration) judged
 	j.checkedHistory = true
 	j.verdict, j.reason = judgeKernelHistory(spec.Linux(p, model.Unique), j.h, timeout)
 	j.cyclic, _ = judgeKernelHistory(spec.Linux(p, model.Cyclic), j.h, timeout)
+	j.levels = levelCyclic(j.h, p, timeout)
 	return j
 }
 
@@ -254,6 +262,10 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 		j := judgeRun(run, p, f.checkTimeout)
 		if j.checkedHistory {
 			out.HistoriesChecked++
+			out.LevelsCyclic += j.levels.Cyclic
+			out.LevelsNotCyclic += j.levels.NotCyclic
+			out.LevelsUndecided += j.levels.Undecided
+			out.LevelsNotJudged += j.levels.NotJudged
 			if j.cyclic.Outcome == traces.Ok {
 				out.CyclicOk++
 			} else if j.cyclic.Outcome == traces.Violation {
@@ -297,8 +309,9 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 			return err
 		}
 	} else {
-		fmt.Fprintf(stdout, "%d scenario(s), %d histories checked (%d ops, %d overlapping op pairs): %d ok, %d violation(s), %d unknown; cyclic as well: %d of %d; %.1fs\n",
-			out.Scenarios, out.HistoriesChecked, out.Ops, out.OverlappingPairs, out.Ok, len(out.Violations), out.Unknown, out.CyclicOk, out.HistoriesChecked, out.Seconds)
+		fmt.Fprintf(stdout, "%d scenario(s), %d histories checked (%d ops, %d overlapping op pairs): %d ok, %d violation(s), %d unknown; cyclic as a whole: %d of %d; spaces on their own: %d cyclic, %d not, %d undecided, %d not judged; %.1fs\n",
+			out.Scenarios, out.HistoriesChecked, out.Ops, out.OverlappingPairs, out.Ok, len(out.Violations), out.Unknown, out.CyclicOk, out.HistoriesChecked,
+			out.LevelsCyclic, out.LevelsNotCyclic, out.LevelsUndecided, out.LevelsNotJudged, out.Seconds)
 	}
 	switch {
 	case len(out.Violations) > 0:

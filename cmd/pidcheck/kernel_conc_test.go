@@ -203,3 +203,40 @@ func TestSavedKernelHistoriesStayViolations(t *testing.T) {
 		}
 	}
 }
+
+// TestLevelsCyclicOnTheirOwn: two forks into a nested space that overlap
+// take the inner numbers in one order and the outer ones in the other
+// (alloc_pid reserves innermost first, one level at a time): unique,
+// each space cyclic on its own, but not cyclic as a whole — the kernel
+// cannot promise cyclic across levels. // kernel/pid.c alloc_pid
+func TestLevelsCyclicOnTheirOwn(t *testing.T) {
+	p := oracle.Params()
+	init := []model.Op{mustOp(t, "t0 unshare"), mustOp(t, "t0 fork t1")}
+	a, b := mustOp(t, "t0 fork t2"), mustOp(t, "t0 fork t3")
+	run := &oracle.ConcRun{Scenario: model.Scenario{Level: model.ProcessLevel, Params: p, Init: init, Threads: [][]model.Op{{a}, {b}}}}
+	run.History = []oracle.TimedOp{
+		{Thread: oracle.Main, Op: init[0], Call: 1, Return: 2},
+		{Thread: oracle.Main, Op: init[1], Result: model.Result{NSpid: []int{2, 1}}, Call: 3, Return: 4},
+		{Thread: 0, Op: a, Result: model.Result{NSpid: []int{4, 2}}, Call: 10, Return: 30},
+		{Thread: 1, Op: b, Result: model.Result{NSpid: []int{3, 3}}, Call: 11, Return: 31},
+	}
+	j := judgeRun(run, p, defaultTimeout)
+	if j.verdict.Outcome != traces.Ok {
+		t.Fatalf("unique: %s: %s", j.verdict, j.reason)
+	}
+	if j.cyclic.Outcome != traces.Violation {
+		t.Fatalf("cyclic as a whole: %s, want a violation", j.cyclic)
+	}
+	if j.levels.Cyclic != 2 || j.levels.NotCyclic != 0 {
+		t.Fatalf("spaces on their own: %+v, want both cyclic", j.levels)
+	}
+	// The same outer numbers swapped the other way are not cyclic in s0
+	// if B's fork had returned before A's was called.
+	run.History[2].Call, run.History[2].Return = 40, 50
+	run.History[2].Result = model.Result{NSpid: []int{3, 3}}
+	run.History[3].Call, run.History[3].Return = 10, 20
+	run.History[3].Result = model.Result{NSpid: []int{4, 2}}
+	if j := judgeRun(run, p, defaultTimeout); j.levels.NotCyclic != 1 {
+		t.Fatalf("sequential forks against cyclic order in s1: %+v", j.levels)
+	}
+}
