@@ -7,6 +7,11 @@
 //	rep, err := oracle.Compare(ctx, ops, oracle.Params())
 //	if rep.Differs() { fmt.Print(rep) }             // op -> kernel, <<< at the first difference
 //
+// RunConcurrent runs a scenario's parallel part for real instead, every
+// thread its own task, and returns a history timed by CLOCK_MONOTONIC
+// for the engine's judge (see "Concurrent histories" below);
+// ConcurrentScenario and HuntScenario build scenarios for it.
+//
 // An error from Compare means the oracle failed (an agent did not answer,
 // a task did not finish dying in time), never that the kernel and the spec
 // disagree; that is Report.Diff / Report.Reason (the spec's own sentence
