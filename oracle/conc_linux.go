@@ -443,13 +443,11 @@ func (s *system) parallel(ctx context.Context, threads [][]model.Op) ([][]rawOp,
 	return out, nil
 }
 
-// killsSelf reports whether a kill op targets its own sender.
+// killsSelf reports whether a kill op targets its own sender (then the
+// sender's death during it is the kill's own effect: kill returned 0
+// first, as the sequential oracle has it).
 func (s *system) killsSelf(a *agent, op model.Op) bool {
-	if op.Pid <= 0 {
-		return false
-	}
-	ns, err := readNSpid(a.hostPid)
-	return err != nil || (len(ns) > 0 && ns[len(ns)-1] == op.Pid)
+	return op.Pid > 0 && a.own > 0 && op.Pid == a.own
 }
 
 // batchReply reads a batch's reply and the children's pidfds it carries;
@@ -522,6 +520,7 @@ func (s *system) adoptChild(h model.Handle, hc *net.UnixConn, pidfd int, r *batc
 	}
 	nspid = ns[s.skip:]
 	c.level = len(nspid) - 1
+	c.own = nspid[c.level]
 	c.children = c.level
 	if chain, err := nsChain(c.hostPid, c.level); err == nil {
 		c.nsChain = chain

@@ -41,6 +41,7 @@ type agent struct {
 	level    int      // level of its active space, scenario root = 0
 	nsChain  []uint64 // inodes of its active space and its ancestors up to the scenario root
 	children int      // level of its children space
+	own      int      // its number in its own active space (for a kill of itself)
 }
 
 // system is one scenario's real PID namespace and its agents.
@@ -135,7 +136,7 @@ func newSystem() (*system, error) {
 		unix.Munmap(s.shm)
 		return nil, fmt.Errorf("clone3(CLONE_NEWPID): %w", errno)
 	}
-	a := &agent{h: model.Root, conn: hc, pidfd: int(s.ctx.Pidfd), hostPid: int(pid)}
+	a := &agent{h: model.Root, conn: hc, pidfd: int(s.ctx.Pidfd), hostPid: int(pid), own: 1}
 	s.agents[model.Root] = a
 	s.order = append(s.order, model.Root)
 	s.t0 = a
@@ -603,6 +604,7 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 	}
 	res.NSpid = ns[s.skip:]
 	c.level = len(res.NSpid) - 1
+	c.own = res.NSpid[c.level]
 	c.children = c.level
 	if c.nsChain, err = nsChain(c.hostPid, c.level); err != nil {
 		return res, "", fmt.Errorf("op %q: %w", op, err)
