@@ -103,10 +103,44 @@ func kernelSource() string {
 	return "kernel " + rel + " (a real kernel history: it cannot be re-executed; replay shows it and judges it again)"
 }
 
-// kernelTrace is the trace of a judged kernel history.
+// kernelTrace is the trace of a judged kernel history. A violation's
+// reason ends with the real times of the parallel ops it kept.
 func kernelTrace(run *oracle.ConcRun, h []traces.Operation, strategy string, seed uint64, v traces.Verdict, reason string) *traces.Trace {
+	if v.Outcome == traces.Violation {
+		reason += timeline(run, h)
+	}
 	return &traces.Trace{Impl: "kernel", Spec: "linux", Policy: model.Unique, Strategy: strategy, Seed: seed,
 		Source: kernelSource(), Scenario: run.Scenario, History: h, Verdict: v, Reason: reason}
+}
+
+// timeline lists the parallel ops of h with their CLOCK_MONOTONIC call
+// and return, in µs from the first parallel call, as the agents read them
+// (an async op's return is when its effect was seen complete).
+func timeline(run *oracle.ConcRun, h []traces.Operation) string {
+	calls, _ := oracle.Ticks(run.History)
+	byTick := make(map[int]oracle.TimedOp, len(calls))
+	var t0 int64 = -1
+	for i, o := range run.History {
+		byTick[calls[i]] = o
+		if o.Thread != oracle.Main && (t0 < 0 || o.Call < t0) {
+			t0 = o.Call
+		}
+	}
+	var b strings.Builder
+	for _, o := range h {
+		r, ok := byTick[o.Call]
+		if !ok || r.Thread == oracle.Main {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\nreal times (µs from the first parallel call, CLOCK_MONOTONIC read by each agent around its system call):")
+		}
+		fmt.Fprintf(&b, "\n  %-4s %-34s [%10.3f, %10.3f]", o.Thread, o.Op, float64(r.Call-t0)/1e3, float64(r.Return-t0)/1e3)
+		if r.Async {
+			b.WriteString("  (return: its effect seen complete)")
+		}
+	}
+	return b.String()
 }
 
 // maxOracleErrors is how many scenarios the oracle may fail on before a

@@ -156,6 +156,9 @@ func runKernelHunt(ctx context.Context, stdout, stderr io.Writer, f concFlags) e
 			out.Hunt, out.Depth, out.Iterations, out.Observed, out.RatePer1e5, out.Violations, out.Unknown, out.Seconds)
 		if out.Witness != "" {
 			fmt.Fprintf(stdout, "first at iteration %d: %s\n  witness: %s\n  show it: pidcheck replay %s\n", out.FirstAt, out.Reason, out.Witness, out.Witness)
+			if out.WitnessError != "" {
+				fmt.Fprintf(stdout, "  (a trace was not written: %s)\n", out.WitnessError)
+			}
 		}
 	}
 	switch {
