@@ -222,7 +222,7 @@ func shrunkTrace(run *oracle.ConcRun, j judged, p model.Params, timeout time.Dur
 		sc, h, v, reason, dropped = run.Scenario, j.h, j.verdict, j.reason, 0
 	}
 	if dropped > 0 {
-		reason += fmt.Sprintf("\n(shrunk: %d of the %d ops observed were dropped, each one failed or only observed, the rest still not linearizable)", dropped, len(j.h))
+		reason += fmt.Sprintf("\n(shrunk: %d of the %d ops observed were dropped, each one failed or only observed and overlapping no kept op of another thread; the rest is still not linearizable)", dropped, len(j.h))
 	}
 	t := kernelTrace(run, h, strategy, seed, v, reason)
 	t.Scenario = sc
@@ -439,7 +439,7 @@ func inert(o traces.Operation) bool {
 // builds the state the rest needs).
 func shrinkKernel(sc model.Scenario, h []traces.Operation, s spec.Spec, timeout time.Duration) (model.Scenario, []traces.Operation, int) {
 	initN := len(sc.Init)
-	dropped := 0
+	full := h
 	for i := len(h) - 1; i >= 0; i-- {
 		o := h[i]
 		if !inert(o) || (o.Thread == "main" && mainIndex(h, i) < initN) {
@@ -448,9 +448,32 @@ func shrinkKernel(sc model.Scenario, h []traces.Operation, s spec.Spec, timeout 
 		cand := append(slices.Clip(h[:i]), h[i+1:]...)
 		if v, _ := judgeKernelHistory(s, cand, timeout); v.Outcome == traces.Violation {
 			h = cand
-			dropped++
 		}
 	}
+	// Put back the dropped ops that overlap a kept op of another thread:
+	// they are the context of the violation (the in-flight fork holding
+	// a number, the probe inside a window). Adding inert ops never makes
+	// an illegal history legal (drop them from a linearization of the
+	// larger one and it still replays), so no judge is needed.
+	kept := map[int]bool{}
+	for _, o := range h {
+		kept[o.Call] = true
+	}
+	var back []traces.Operation
+	for _, d := range full {
+		if kept[d.Call] || d.Thread == "main" {
+			continue
+		}
+		for _, k := range h {
+			if k.Thread != "main" && k.Thread != d.Thread && d.Call <= k.Return && k.Call <= d.Return {
+				back = append(back, d)
+				break
+			}
+		}
+	}
+	h = append(slices.Clip(h), back...)
+	slices.SortFunc(h, func(a, b traces.Operation) int { return a.Call - b.Call })
+	dropped := len(full) - len(h)
 	// The scenario is what the kept history ran.
 	out := model.Scenario{Level: sc.Level, Params: sc.Params, Threads: make([][]model.Op, len(sc.Threads))}
 	m := 0

@@ -152,30 +152,31 @@ func TestKernelConcurrentRealRun(t *testing.T) {
 	}
 }
 
-// TestShrinkKeepsAViolationTheKernelShowed: extra probes (inert: kill 0
-// answering ESRCH) are dropped while the history still fails; the ops that
-// matter and the whole init part stay, and the scenario follows the kept
-// history.
+// TestShrinkKeepsAViolationTheKernelShowed: an inert op (a getpid before
+// the fork was called) is dropped while the history still fails; the
+// probes that overlap the fork stay (the violation's context), and so do
+// the ops that matter and the whole init part; the scenario follows the
+// kept history.
 func TestShrinkKeepsAViolationTheKernelShowed(t *testing.T) {
 	run := pidmaxRun(t, model.Fail(model.ESRCH))
-	probe := run.History[5]
-	for i := range 3 {
-		extra := probe
-		extra.Call, extra.Return = 60+int64(20*i), 70+int64(20*i)
-		run.History = append(run.History, extra)
-		run.Scenario.Threads[1] = append(run.Scenario.Threads[1], probe.Op)
-	}
-	run.History[3].Return = 200 // A's fork spans every probe
+	gp := oracle.TimedOp{Thread: 1, Op: mustOp(t, "t2 getpid"), Result: model.Result{N: 3}, Call: 7, Return: 8}
+	run.History = append(run.History[:3], append([]oracle.TimedOp{gp}, run.History[3:]...)...)
+	run.Scenario.Threads[1] = append([]model.Op{gp.Op}, run.Scenario.Threads[1]...)
 	p := oracle.Params()
 	j := judgeRun(run, p, defaultTimeout)
 	if j.verdict.Outcome != traces.Violation {
 		t.Fatalf("%s", j.verdict)
 	}
 	tr := shrunkTrace(run, j, p, defaultTimeout, "kernel test", 1)
-	if tr.Verdict.Outcome != traces.Violation || len(tr.History) >= len(j.h) || !strings.Contains(tr.Reason, "shrunk") {
+	if tr.Verdict.Outcome != traces.Violation || len(tr.History) != len(j.h)-1 || !strings.Contains(tr.Reason, "shrunk: 1 of the 7") {
 		t.Fatalf("shrunk to %d of %d ops: %s\n%s", len(tr.History), len(j.h), tr.Verdict, tr.Reason)
 	}
-	if len(tr.Scenario.Init) != 3 || len(tr.Scenario.Threads[0]) != 1 || len(tr.Scenario.Threads[1]) < 1 {
+	for _, o := range tr.History {
+		if o.Op.Kind == model.GetPid {
+			t.Fatalf("the getpid overlapping nothing was kept")
+		}
+	}
+	if len(tr.Scenario.Init) != 3 || len(tr.Scenario.Threads[0]) != 1 || len(tr.Scenario.Threads[1]) != 2 {
 		t.Fatalf("shrunk scenario: %+v", tr.Scenario)
 	}
 	if _, err := traces.Marshal(tr); err != nil {
