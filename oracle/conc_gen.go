@@ -176,8 +176,14 @@ func (g *cgen) killInit(threads, ops int) {
 		h, _ := g.fork(init1)
 		inner = append(inner, h)
 	}
-	// Thread 0 forks into s1 from outside (its children space is s1).
+	// Thread 0 forks into s1 from outside (its children space is s1),
+	// now and then joining s1 again through one of its tasks (a setns that
+	// races the death of the task it names).
 	for range ops {
+		if g.r.IntN(3) == 0 {
+			g.thread(0, model.Op{Kind: model.SetNs, Task: outside[0], Target: inner[g.r.IntN(len(inner))]})
+			continue
+		}
 		g.thread(0, model.Op{Kind: model.Fork, Task: outside[0], Child: g.child()})
 	}
 	g.waits(outside[0], ops+1)
