@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/oracle"
 	"github.com/pidcheck/pidcheck/spec"
@@ -367,7 +368,7 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 // traces.Trace.Source is set) and judges its recorded history again; it
 // cannot re-execute anything. Exit status as replay: 1 a violation, 0 ok,
 // 3 undecided.
-func replayObserved(stdout io.Writer, path string, t *traces.Trace, asJSON bool, timeout time.Duration) error {
+func replayObserved(stdout, stderr io.Writer, path string, t *traces.Trace, html string, asJSON bool, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -377,10 +378,23 @@ func replayObserved(stdout io.Writer, path string, t *traces.Trace, asJSON bool,
 	s := spec.Linux(t.Scenario.Params, t.Policy)
 	v, reason := judgeKernelHistory(s, t.History, timeout)
 	status := exitOf(v)
+	htmlErr := ""
+	if html != "" {
+		// porcupine's page of the recorded history (no scheduler
+		// decisions to annotate it with: the kernel made them).
+		if err := writeHTML(html, checker.ResultFromTrace(t)); err != nil {
+			htmlErr = err.Error()
+			fmt.Fprintf(stderr, "pidcheck: --html: %v\n", err)
+			status = exitBadInput
+		}
+	}
 	if asJSON {
 		out := replayJSON{File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
 			Recorded: t.Verdict.String(), Verdict: v.String(), Reason: reason, Hash: fmt.Sprintf("%016x", t.Hash), Exit: status,
-			Divergence: "not re-executed: " + t.Source}
+			Divergence: "not re-executed: " + t.Source, HTMLError: htmlErr}
+		if html != "" && htmlErr == "" {
+			out.HTML = html
+		}
 		for _, o := range t.History {
 			out.History = append(out.History, opJSON{Thread: o.Thread, Op: o.Op.String(), Call: o.Call, Return: o.Return, Result: o.Result.Format(o.Op.Kind)})
 		}
@@ -399,6 +413,9 @@ func replayObserved(stdout io.Writer, path string, t *traces.Trace, asJSON bool,
 		fmt.Fprintf(stdout, "judged again: %s, as recorded (the history was not re-executed: a kernel history cannot be)\n", v)
 	default:
 		fmt.Fprintf(stdout, "the trace recorded %s; judged again, the recorded history is %s (not re-executed)\n", t.Verdict, v)
+	}
+	if html != "" && htmlErr == "" {
+		fmt.Fprintf(stdout, "html: %s\n", html)
 	}
 	return statusErr(status)
 }

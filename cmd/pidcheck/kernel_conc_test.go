@@ -95,6 +95,11 @@ func TestReplayShowsAKernelTraceWithoutRunningIt(t *testing.T) {
 			t.Errorf("replay output lacks %q:\n%s", want, out.String())
 		}
 	}
+	page := filepath.Join(t.TempDir(), "k.html")
+	out.Reset()
+	if st := Main([]string{"replay", "--html", page, path}, nil, &out, &errb); st != exitViolation || !strings.Contains(out.String(), "html: "+page) {
+		t.Fatalf("replay --html: exit %d\n%s%s", st, out.String(), errb.String())
+	}
 	out.Reset()
 	if st := Main([]string{"replay", "--json", path}, nil, &out, &errb); st != exitViolation {
 		t.Fatalf("replay --json exit %d", st)

@@ -99,7 +99,7 @@ type opJSON struct {
 
 func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro checker.RunOptions) error {
 	if t, err := readTrace(path); err == nil && t.Source != "" {
-		return replayObserved(stdout, path, t, asJSON, ro.CheckTimeout) // kernel.go: shown, judged, never re-executed
+		return replayObserved(stdout, stderr, path, t, html, asJSON, ro.CheckTimeout) // kernel_conc.go: shown, judged, never re-executed
 	}
 	rp, err := replayFile(path, ro)
 	if err != nil {
