@@ -95,6 +95,10 @@ func TestReplayShowsAKernelTraceWithoutRunningIt(t *testing.T) {
 			t.Errorf("replay output lacks %q:\n%s", want, out.String())
 		}
 	}
+	errb.Reset()
+	if st := Main([]string{"shrink", path}, nil, &out, &errb); st != exitBadInput || !strings.Contains(errb.String(), "cannot be re-run") {
+		t.Fatalf("shrink of a kernel trace: exit %d: %s", st, errb.String())
+	}
 	page := filepath.Join(t.TempDir(), "k.html")
 	out.Reset()
 	if st := Main([]string{"replay", "--html", page, path}, nil, &out, &errb); st != exitViolation || !strings.Contains(out.String(), "html: "+page) {
