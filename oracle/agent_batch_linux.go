@@ -40,6 +40,10 @@ type batchOp struct {
 	Path  [48]byte
 	Data  [24]byte
 	NData int64
+	// WFd and OpenErr: the sysctl's descriptor, opened by the agent
+	// before the barrier (agentBatchOpen), or the open's errno.
+	WFd     int64
+	OpenErr int64
 }
 
 // batchRes is one op's outcome, as the agent (and, for a fork's NSpid,
@@ -242,6 +246,7 @@ func agentBatch(c *agentCtx) bool {
 		}
 		r.Done = 1
 	}
+	agentBatchClose(c, slot)
 	agentBatchEnd(c)
 	return false
 }
@@ -275,6 +280,7 @@ func agentBatchStart(c *agentCtx) {
 		c.B.Mask[(slot.CPU/64)&15] = 1 << (uint(slot.CPU) % 64)
 		syscall.RawSyscall6(unix.SYS_SCHED_SETAFFINITY, 0, uintptr(len(c.B.Mask)*8), uintptr(unsafe.Pointer(&c.B.Mask[0])), 0, 0, 0)
 	}
+	agentBatchOpen(c, slot)
 	shmStore(&c.Shm.Ready[c.B.Slot], gen)
 	// Spin (yielding) for the release; sleep in 20µs steps if it is
 	// slow to come, so a loaded machine is not made worse.
@@ -341,16 +347,51 @@ func agentTimed(c *agentCtx, r *batchRes, nr, a1, a2, a3 uintptr) {
 //
 //go:nosplit
 func agentBatchWrite(c *agentCtx, op *batchOp, r *batchRes) {
+	// The file was opened before the barrier (agentBatchOpen): the timed
+	// call is the write alone, where the store happens; the sysctl is
+	// the opener's active namespace's, and a task's never changes.
+	f := uintptr(op.WFd)
+	e := syscall.Errno(op.OpenErr)
 	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&c.B.Ts)), 0, 0, 0, 0)
 	r.Call = c.B.Ts.Sec*1e9 + c.B.Ts.Nsec
-	f, _, e := syscall.RawSyscall6(unix.SYS_OPENAT, uintptr(atFdcwd), uintptr(unsafe.Pointer(&op.Path[0])), unix.O_WRONLY|unix.O_CLOEXEC, 0, 0, 0)
 	if e == 0 {
 		_, _, e = syscall.RawSyscall6(unix.SYS_WRITE, f, uintptr(unsafe.Pointer(&op.Data[0])), uintptr(op.NData), 0, 0, 0)
-		syscall.RawSyscall6(unix.SYS_CLOSE, f, 0, 0, 0, 0, 0)
 	}
 	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&c.B.Ts)), 0, 0, 0, 0)
 	r.Ret = c.B.Ts.Sec*1e9 + c.B.Ts.Nsec
 	r.Errno = int64(e)
+	if op.OpenErr == 0 {
+		syscall.RawSyscall6(unix.SYS_CLOSE, f, 0, 0, 0, 0, 0)
+		op.OpenErr = int64(syscall.EBADF) // closed: not again
+	}
+}
+
+// agentBatchOpen opens every sysctl a batch writes, before the barrier.
+//
+//go:nosplit
+func agentBatchOpen(c *agentCtx, slot *shmSlot) {
+	for i := int64(0); i < slot.N && i < maxBatch; i++ {
+		op := &slot.Ops[i&(maxBatch-1)]
+		if op.Op != aWriteFile {
+			continue
+		}
+		f, _, e := syscall.RawSyscall6(unix.SYS_OPENAT, uintptr(atFdcwd), uintptr(unsafe.Pointer(&op.Path[0])), unix.O_WRONLY|unix.O_CLOEXEC, 0, 0, 0)
+		op.WFd, op.OpenErr = int64(f), int64(e)
+	}
+}
+
+// agentBatchClose closes the sysctls a batch opened and did not write
+// (the agent died first, or exited).
+//
+//go:nosplit
+func agentBatchClose(c *agentCtx, slot *shmSlot) {
+	for i := int64(0); i < slot.N && i < maxBatch; i++ {
+		op := &slot.Ops[i&(maxBatch-1)]
+		if op.Op == aWriteFile && op.OpenErr == 0 {
+			syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(op.WFd), 0, 0, 0, 0, 0)
+			op.OpenErr = int64(syscall.EBADF)
+		}
+	}
 }
 
 // agentBatchFork runs a fork of a batch; true in the child.
