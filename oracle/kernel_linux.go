@@ -748,7 +748,7 @@ func procState(hostPid int) (state string, flags uint64, ok bool) {
 }
 
 // dying reports whether a (not yet exited) task is on its way out: a
-// zombie or dead state, PF_EXITING, or SIGKILL pending.
+// zombie or dead state, PF_EXITING, or SIGKILL or SIGTERM pending.
 func dying(hostPid int) bool {
 	state, flags, ok := procState(hostPid)
 	if !ok {
@@ -768,7 +768,11 @@ func dying(hostPid int) bool {
 	for _, line := range strings.Split(string(st), "\n") {
 		for _, key := range []string{"SigPnd:", "ShdPnd:"} {
 			if rest, ok := strings.CutPrefix(line, key); ok {
-				if m, err := strconv.ParseUint(strings.TrimSpace(rest), 16, 64); err == nil && m&(1<<(unix.SIGKILL-1)) != 0 {
+				// SIGTERM too: a task under test has no handlers, so a
+				// pending SIGTERM is as fatal (an init ignores it from
+				// inside: then it is never queued).
+				fatal := uint64(1<<(unix.SIGKILL-1) | 1<<(unix.SIGTERM-1))
+				if m, err := strconv.ParseUint(strings.TrimSpace(rest), 16, 64); err == nil && m&fatal != 0 {
 					return true
 				}
 			}
