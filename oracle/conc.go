@@ -22,8 +22,9 @@ type TimedOp struct {
 	Call   int64
 	Return int64
 	// Async: the op's effect completes after its system call returns
-	// (exit, a kill that was sent, a wait that reaped); Return is when
-	// that completion was observed, not when the call returned.
+	// (exit, a kill that sent a signal, a wait that reaped); Return is
+	// when that completion was observed, not when the call returned, so
+	// it may come after the thread's next ops were called.
 	Async bool
 	Note  string // non-empty when the oracle answered, not the kernel
 }
@@ -308,9 +309,10 @@ func overlaps(h []TimedOp) int {
 // exactly: if a returned before b was called (a.Return < b.Call), a's
 // return tick is below b's call tick. Equal nanoseconds are ordered as
 // concurrent (calls first), which only ever allows more orders. A thread's
-// next call is a later clock reading than its previous return (both are
-// system calls in program order, hundreds of ns apart), so a thread's ops
-// keep their order.
+// next call is a later clock reading than its previous op's system call
+// return (both are system calls in program order, hundreds of ns apart),
+// so a thread's ops keep their order, except that an Async op's return
+// (its effect seen complete) may follow its thread's next calls.
 func Ticks(h []TimedOp) (calls, returns []int) {
 	type ev struct {
 		t   int64

@@ -380,8 +380,8 @@ func (s *system) parallel(ctx context.Context, threads [][]model.Op) ([][]rawOp,
 				}
 			case model.Kill:
 				ro.res = model.Fail(e)
-				if e == model.OK {
-					ro.async = true
+				if e == model.OK && op.Sig != 0 {
+					ro.async = true // signal 0 only probes: no effect to wait for
 				}
 			case model.Unshare:
 				ro.res = model.Fail(e)

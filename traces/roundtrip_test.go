@@ -288,8 +288,31 @@ func TestSourceRoundTrips(t *testing.T) {
 	if !back.Equal(tr) {
 		t.Fatalf("read back differs:\n%s", b)
 	}
+	// An observed thread may call while its previous op completes (a
+	// kill whose target is still dying); a run of the checker may not.
+	kill, _ := model.ParseOp("t0 kill 2 9")
+	tr.Scenario.Threads[0] = []model.Op{op, kill, op2(t)}
+	tr.History = []Operation{{Thread: "A", Op: op, Call: 0, Return: 1, Result: model.Result{NSpid: []int{2}}},
+		{Thread: "A", Op: kill, Call: 2, Return: 5}, {Thread: "A", Op: op2(t), Call: 3, Return: 4, Result: model.Result{NSpid: []int{3}}}}
+	if _, err := Marshal(tr); err != nil {
+		t.Fatalf("an observed history with a kill completing after the next call: %v", err)
+	}
+	src := tr.Source
+	tr.Source = ""
+	if _, err := Marshal(tr); err == nil {
+		t.Fatal("a checker trace with overlapping ops of one thread was written")
+	}
+	tr.Source = src
 	tr.Decisions = []Decision{{Runnable: []string{"A"}, Thread: "A", Action: "x"}}
 	if _, err := Marshal(tr); err == nil || !strings.Contains(err.Error(), "source") {
 		t.Fatalf("a sourced trace with decisions was written: %v", err)
 	}
+}
+
+func op2(t *testing.T) model.Op {
+	op, err := model.ParseOp("t0 fork t2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
 }
