@@ -9,6 +9,7 @@ import (
 
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/spec"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -218,7 +219,15 @@ func JudgeTrace(t *traces.Trace, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := &recorder{history: r.History}
-	r.Verdict, r.Reason = judge(s, &sched.Outcome{Verdict: sched.Done}, rec, o)
+	r.Verdict, r.Reason = JudgeHistory(s, r.History, o)
 	return r, nil
+}
+
+// JudgeHistory judges a complete history — every op returned — observed
+// anywhere (a stress run, a real kernel: pidcheck kernel --concurrent)
+// against spec s with the judge every controlled run gets: the call and
+// return orders as witnesses first, then porcupine, with the spec's reason;
+// a porcupine timeout is Unknown.
+func JudgeHistory(s spec.Spec, h []traces.Operation, o RunOptions) (traces.Verdict, string) {
+	return judge(s, &sched.Outcome{Verdict: sched.Done}, &recorder{history: h}, o)
 }

@@ -36,6 +36,7 @@ const (
 	aTranslate
 	aLookup
 	aWriteFile
+	aBatch // a parallel part's batch (agent_batch_linux.go)
 )
 
 // maxTids bounds set_tid[] (MAX_PID_NS_LEVEL + 1).
@@ -123,7 +124,7 @@ type agentCtx struct {
 	Resp  response
 	RIov  iovec
 	RMsg  msghdr
-	RCmsg [64]byte
+	RCmsg [256]byte // 16 + 4*maxBatchF, rounded to a power of two
 	SIov  iovec
 	SMsg  msghdr
 	SCmsg [24]byte
@@ -135,6 +136,8 @@ type agentCtx struct {
 	Mask  uint64
 	Old   uint64
 	Fds   [2]int32
+	Shm   *shmArea // the MAP_SHARED area of parallel parts (not Go memory)
+	B     batchCtx
 }
 
 const (
@@ -149,6 +152,8 @@ func newAgentCtx() *agentCtx {
 	c.RMsg = msghdr{Iov: uintptr(unsafe.Pointer(&c.RIov)), Iovlen: 1, Control: uintptr(unsafe.Pointer(&c.RCmsg[0]))}
 	c.SIov = iovec{Base: uintptr(unsafe.Pointer(&c.Resp)), Len: uint64(unsafe.Sizeof(c.Resp))}
 	c.SMsg = msghdr{Iov: uintptr(unsafe.Pointer(&c.SIov)), Iovlen: 1, Control: uintptr(unsafe.Pointer(&c.SCmsg[0]))}
+	copy(c.B.Status[:], "/proc/self/status\x00")
+	c.B.Nap.Nsec = 20000
 	// The send cmsg header is constant: SOL_SOCKET, SCM_RIGHTS, one fd.
 	*(*uint64)(unsafe.Pointer(&c.SCmsg[0])) = cmsgRightsLen
 	*(*int32)(unsafe.Pointer(&c.SCmsg[8])) = unix.SOL_SOCKET
@@ -250,6 +255,13 @@ func agentLoop(c *agentCtx) {
 		c.Resp = response{}
 		out := int32(-1)
 		switch c.Req.Op {
+		case aBatch:
+			// The batch closes every descriptor it received; a child
+			// it forked serves its own channel from here on.
+			if agentBatch(c) {
+				agentSelfNSpid(c, c.B.Slot, c.B.ChildOp)
+			}
+			continue
 		case aFork:
 			c.Pidfd = -1
 			c.Args = cloneArgs{Flags: unix.CLONE_PIDFD, Pidfd: uint64(uintptr(unsafe.Pointer(&c.Pidfd))), ExitSignal: uint64(unix.SIGCHLD)}

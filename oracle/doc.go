@@ -7,6 +7,11 @@
 //	rep, err := oracle.Compare(ctx, ops, oracle.Params())
 //	if rep.Differs() { fmt.Print(rep) }             // op -> kernel, <<< at the first difference
 //
+// RunConcurrent runs a scenario's parallel part for real instead, every
+// thread its own task, and returns a history timed by CLOCK_MONOTONIC
+// for the engine's judge (see "Concurrent histories" below);
+// ConcurrentScenario and HuntScenario build scenarios for it.
+//
 // An error from Compare means the oracle failed (an agent did not answer,
 // a task did not finish dying in time), never that the kernel and the spec
 // disagree; that is Report.Diff / Report.Reason (the spec's own sentence
@@ -100,6 +105,133 @@
 //     group (pid 0 or < -1): EINVAL, the spec's "not modelled";
 //   - lookup of a number <= 0: ESRCH (pidfd_open would answer EINVAL for
 //     its own reason, not because no task has the number).
+//
+// # Concurrent histories (RunConcurrent, pidcheck kernel --concurrent)
+//
+// RunConcurrent runs a scenario's init part op by op as Compare does, then
+// its parallel part for real, then its post part op by op, and returns a
+// timed history that the engine's own judge checks (cmd/pidcheck joins it
+// to porcupine and spec/linmodel; this package imports spec and model
+// only). Each harness thread is one task: every op of a thread has the
+// same actor, whose agent runs the thread's ops as one batch. The host
+// writes each batch into the thread's slot of a MAP_SHARED area that was
+// mapped before the scenario's init was cloned (so every agent shares it),
+// sends each agent an aBatch request with the descriptors its ops need (a
+// channel per fork's child, a pidfd per setns target), and waits until
+// every agent has pinned itself to its CPU (thread i on the i-th CPU the
+// host may use, when there are several) and stored the batch's generation
+// in its Ready word; then it stores the generation in the Go word and
+// every agent, spinning on it (sched_yield, then 20µs naps), starts at
+// once. A fork's child reads its own NSpid from /proc/self/status before
+// anything else and writes it into the slot; an exit replies first, then
+// reads the clock and calls exit_group.
+//
+// # Concurrent histories: timing
+//
+// Every time is CLOCK_MONOTONIC in nanoseconds, one clock for the whole
+// machine (the kernel keeps it monotonic across CPUs). An op of the
+// parallel part is timed by its agent: Call is read by a raw
+// clock_gettime system call just before the op's system call, Return just
+// after it returns (the agent has no Go runtime, so no vDSO; a raw call
+// costs a few hundred ns and reads the same clock). Both readings are
+// system calls made by the same task in program order around the op's
+// system call, so whatever the kernel did for the op — its linearization
+// point included — happened after Call was read and before Return was
+// read: the real execution lies inside [Call, Return]. Ops of the init
+// and post parts are timed by the host around the request, the reply and
+// the settling that follows (they run one at a time, so any enclosing
+// interval is sound). Ticks ranks the nanoseconds into the checker's
+// logical ticks, keeping every real-time order (a returned before b was
+// called) and treating equal nanoseconds as concurrent.
+//
+// Ops whose effect completes after their system call returns are Async:
+// exit (the task becomes a zombie, and an init's death kills and reaps its
+// space, in do_exit after the call), a kill that was sent (SIGKILL is
+// only queued), and a wait that reaped (a reap can let an init parked in
+// zap_pid_ns_processes finish). Their Return is not the system call's
+// return but the CLOCK_MONOTONIC time read after the host observed every
+// effect complete (complete, conc_linux.go): every task settled as in the
+// sequential oracle, and no init left in zap_pid_ns_processes. The second
+// condition is how number release is observed without disturbing
+// allocation: since 6.15 (pid: perform free_pid() calls outside of
+// tasklist_lock) a task is detached (its pidfd answers ESRCH) before its
+// numbers are freed, and the tasks a dying init autoreaps free theirs on
+// their own, so neither a pidfd nor /proc can say when a number is free
+// again; but a dying init leaves zap_pid_ns_processes only once its
+// space's pid_allocated is down to itself, that is when every number of
+// its space is free (free_pid frees all levels of a pid at once). Reaping
+// waits free the numbers within wait4 itself (release_task calls
+// free_pids before returning). An init that waits in zap_pid_ns_processes
+// for a zombie whose parent is outside its space waits for a wait op, not
+// for time: the async ops' Return is then taken after the first post op
+// after which everything is complete, and if that never happens the run is
+// Unknown (ConcRun.Unknown), never a pass. A later Return is always sound
+// (the interval still holds the execution), only less precise.
+//
+// What the oracle cannot observe makes the run Unknown rather than guessed:
+// a task killed by another thread in the middle of its own op (its answer
+// never came), a child that died before its numbers could be read. Ops a
+// thread never issued because its task died are cut from the scenario
+// (ConcRun.Scenario is what ran).
+//
+// # Hunts
+//
+// HuntScenario builds one iteration of the two targeted scenarios for the
+// kernel behaviours the model predicts, zoo variants
+// linux-inflight-visible and linux-pidmax-window; both were observed on
+// 6.18 (pidcheck kernel --hunt; the figures are in the closing note of
+// issue 13; witnesses in cmd/pidcheck/testdata/kernel). The windows, in kernel/pid.c alloc_pid (6.18):
+//
+//   - inflight-visible: the loop over levels, innermost first, takes and
+//     drops pidmap_lock once per level; each number is reserved with a
+//     NULL entry (idr_alloc / idr_alloc_cyclic with NULL), so for every
+//     other allocation it is simply taken, while the fork may still fail
+//     at an outer level (here: EEXIST at the root, where set_tid asks for
+//     t0's 1) and remove it again under out_free. A set_tid fork that
+//     asks for that number meanwhile gets -ENOSPC, answered EEXIST
+//     ("alreay in use"). The hunt's other threads ask for it with an
+//     out-of-range second number, so every answer but that EEXIST is
+//     EINVAL; no fork ever keeps the number, so no order explains the
+//     EEXIST. More levels between the innermost and the failing one hold
+//     the number longer.
+//   - pidmax-window: each level's limit is read once, READ_ONCE
+//     (tmp->pid_max), before that level's pidmap_lock, and never again;
+//     the task becomes findable only when copy_process attaches it under
+//     tasklist_lock, after the whole alloc_pid loop (innermost level
+//     first, so its read is the earliest) and the rest of copy_process. A
+//     pid_max write (proc_dointvec_minmax, a plain store) in between,
+//     then a kill(350, 0) that finds no task (pid_task is NULL before
+//     attach_pid), then the fork returning 350: the fork must come after
+//     the probe, hence after the write, where 350 is out of range.
+//
+// Both need the other thread on another CPU inside a window of a few
+// microseconds: the rate is the machine's, not the kernel's (see the
+// figures).
+//
+// The random shapes found one more (kill-init): an init's death is not
+// atomic in the kernel, as the spec has it. zap_pid_ns_processes
+// (kernel/pid_namespace.c) first clears PIDNS_ADDING
+// (disable_pid_allocation: every later fork into the space answers
+// ENOMEM), then sends SIGKILL to every task of the space, which each die
+// on their own; until a killed task reaches exit_task_namespaces in
+// do_exit it keeps its nsproxy, and setns through its pidfd succeeds
+// (kernel/nsproxy.c validate_nsset answers ESRCH only without a task or
+// an nsproxy). So a fork answers ENOMEM, and after it returned a setns
+// to a task of the dying space still answers ok: no order fits a death
+// that kills the space and its tasks at one point. The other direction
+// too: do_exit (kernel/exit.c) calls exit_task_namespaces before
+// exit_notify, whose forget_original_parent runs zap_pid_ns_processes; in
+// between, setns through the dying init's pidfd already answers ESRCH
+// while forks into its space still succeed. Witnesses:
+// cmd/pidcheck/testdata/kernel/kill-init-setns-after-enomem.trace and
+// kill-init-fork-after-init-gone.trace.
+//
+// A third window needs no hunt on this kernel: pidfd_open (lookup) of a
+// number whose task is published but not attached yet, or detached but
+// not freed yet, finds the struct pid but no task. Before 6.16 that
+// answered EINVAL, which lookup never answers in the spec; since "pidfd:
+// improve uapi when task isn't found" (vfs-6.16) it answers ESRCH, which
+// is linearizable (the task is not there yet, or no longer).
 //
 // # Running it
 //

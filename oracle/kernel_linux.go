@@ -41,6 +41,7 @@ type agent struct {
 	level    int      // level of its active space, scenario root = 0
 	nsChain  []uint64 // inodes of its active space and its ancestors up to the scenario root
 	children int      // level of its children space
+	own      int      // its number in its own active space (for a kill of itself)
 }
 
 // system is one scenario's real PID namespace and its agents.
@@ -52,6 +53,8 @@ type system struct {
 	skip   int // host levels above the scenario root in /proc NSpid lines
 	t0     *agent
 	closed bool
+	shm    []byte // the shared area of parallel parts (conc_linux.go)
+	gen    uint32 // the last parallel part's generation
 }
 
 var errNeedRoot = errors.New("kernel oracle needs root (new PID namespaces, pid_max and ns_last_pid writes, clone3 set_tid)")
@@ -120,14 +123,20 @@ func newSystem() (*system, error) {
 		return nil, err
 	}
 	s := &system{ctx: newAgentCtx(), agents: map[model.Handle]*agent{}, failed: map[model.Handle]bool{}}
+	if err := s.mapShared(); err != nil {
+		hc.Close()
+		unix.Close(other)
+		return nil, err
+	}
 	s.ctx.Chan = int64(other)
 	pid, errno := startT0(s.ctx)
 	unix.Close(other)
 	if errno != 0 {
 		hc.Close()
+		unix.Munmap(s.shm)
 		return nil, fmt.Errorf("clone3(CLONE_NEWPID): %w", errno)
 	}
-	a := &agent{h: model.Root, conn: hc, pidfd: int(s.ctx.Pidfd), hostPid: int(pid)}
+	a := &agent{h: model.Root, conn: hc, pidfd: int(s.ctx.Pidfd), hostPid: int(pid), own: 1}
 	s.agents[model.Root] = a
 	s.order = append(s.order, model.Root)
 	s.t0 = a
@@ -208,6 +217,10 @@ func (s *system) close() {
 		a := s.agents[h]
 		a.conn.Close()
 		unix.Close(a.pidfd)
+	}
+	if s.shm != nil {
+		unix.Munmap(s.shm)
+		s.shm = nil
 	}
 }
 
@@ -589,6 +602,7 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 	}
 	res.NSpid = ns[s.skip:]
 	c.level = len(res.NSpid) - 1
+	c.own = res.NSpid[c.level]
 	c.children = c.level
 	if c.nsChain, err = nsChain(c.hostPid, c.level); err != nil {
 		return res, "", fmt.Errorf("op %q: %w", op, err)
@@ -732,7 +746,7 @@ func procState(hostPid int) (state string, flags uint64, ok bool) {
 }
 
 // dying reports whether a (not yet exited) task is on its way out: a
-// zombie or dead state, PF_EXITING, or SIGKILL pending.
+// zombie or dead state, PF_EXITING, or SIGKILL or SIGTERM pending.
 func dying(hostPid int) bool {
 	state, flags, ok := procState(hostPid)
 	if !ok {
@@ -752,7 +766,11 @@ func dying(hostPid int) bool {
 	for _, line := range strings.Split(string(st), "\n") {
 		for _, key := range []string{"SigPnd:", "ShdPnd:"} {
 			if rest, ok := strings.CutPrefix(line, key); ok {
-				if m, err := strconv.ParseUint(strings.TrimSpace(rest), 16, 64); err == nil && m&(1<<(unix.SIGKILL-1)) != 0 {
+				// SIGTERM too: a task under test has no handlers, so a
+				// pending SIGTERM is as fatal (an init ignores it from
+				// inside: then it is never queued).
+				fatal := uint64(1<<(unix.SIGKILL-1) | 1<<(unix.SIGTERM-1))
+				if m, err := strconv.ParseUint(strings.TrimSpace(rest), 16, 64); err == nil && m&fatal != 0 {
 					return true
 				}
 			}

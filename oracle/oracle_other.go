@@ -18,3 +18,5 @@ func openKernel() (kernel, error) { return nil, errNeedLinux }
 func Params() model.Params {
 	return model.Params{PidMax: model.KernelPidMax, Floor: model.KernelReserved, MaxLevel: model.KernelMaxLevel - 1}
 }
+
+func openConcKernel() (concKernel, error) { return nil, errNeedLinux }

@@ -52,6 +52,15 @@
 // starting with # are ignored. The end line is required, so a truncated
 // file is always noticed.
 //
+//   - source (optional, after the header keys; added in v1 without a
+//     version change, so older traces read as before): where an observed
+//     history came from, e.g. "kernel 6.18.44 (real history: cannot be
+//     re-executed)". A trace with a source has no decisions (an empty
+//     decisions section, hash 0); replay shows it and judges the recorded
+//     history afresh instead of re-running anything. In such a trace a
+//     thread's op may be called before its previous op returned: the
+//     previous op's effect was still completing (a kill whose target
+//     had not died yet), its return being when it was seen complete.
 //   - scenario threads N: each op on its own line, labelled init, a thread
 //     name (A, B, … as model.ThreadName) or post, in that order; ops print
 //     as model.Op.String.

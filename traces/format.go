@@ -62,6 +62,9 @@ func Marshal(t *Trace) ([]byte, error) {
 	if t.Reproduce != "" {
 		key("reproduce", encodeText(t.Reproduce))
 	}
+	if t.Source != "" {
+		key("source", encodeText(t.Source))
+	}
 
 	p.blank()
 	p.line("scenario", fmt.Sprintf("scenario threads %d", len(sc.Threads)))

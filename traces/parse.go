@@ -170,8 +170,8 @@ var paramRange = map[string]string{
 // writes them.
 var headerKeys = []string{"impl", "spec", "policy", "level", "pid_max", "floor", "max_level", "strategy", "seed"}
 
-// optionalKeys may follow the header keys.
-var optionalKeys = []string{"min_pid_max", "reproduce"}
+// optionalKeys may follow the header keys; they are written only when set.
+var optionalKeys = []string{"min_pid_max", "reproduce", "source"}
 
 type parser struct {
 	name    string
@@ -339,6 +339,8 @@ func (p *parser) parseKey(key, v string) error {
 		number(&sc.Params.MaxLevel)
 	case "min_pid_max":
 		number(&sc.Params.MinPidMax)
+	case "source":
+		t.Source, err = decodeText(v)
 	case "seed":
 		if t.Seed, err = strconv.ParseUint(v, 10, 64); err != nil {
 			err = fmt.Errorf("seed %q: want a number in [0, 2^64)", v)

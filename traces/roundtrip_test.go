@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -297,4 +298,59 @@ func TestPropertyCRLFReadsTheSame(t *testing.T) {
 			t.Fatalf("Parse(CRLF) differs from t")
 		}
 	})
+}
+
+// TestSourceRoundTrips: a kernel history's trace (source set, no
+// decisions) reads back as itself, and a source with decisions is refused.
+func TestSourceRoundTrips(t *testing.T) {
+	op, err := model.ParseOp("t0 fork t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &Trace{Impl: "kernel", Spec: "linux", Policy: model.Unique, Strategy: "kernel concurrent", Seed: 3,
+		Source:   "kernel 6.18.44 (real history: cannot be re-executed)",
+		Scenario: model.Scenario{Level: model.ProcessLevel, Params: model.Params{PidMax: 4194304, Floor: 300, MaxLevel: 31}, Threads: [][]model.Op{{op}}},
+		History:  []Operation{{Thread: "A", Op: op, Call: 0, Return: 1, Result: model.Result{NSpid: []int{2}}}},
+		Verdict:  Verdict{Outcome: Ok}}
+	b, err := Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\nsource    kernel 6.18.44") {
+		t.Fatalf("no source line:\n%s", b)
+	}
+	back, err := Parse("k.trace", strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Equal(tr) {
+		t.Fatalf("read back differs:\n%s", b)
+	}
+	// An observed thread may call while its previous op completes (a
+	// kill whose target is still dying); a run of the checker may not.
+	kill, _ := model.ParseOp("t0 kill 2 9")
+	tr.Scenario.Threads[0] = []model.Op{op, kill, op2(t)}
+	tr.History = []Operation{{Thread: "A", Op: op, Call: 0, Return: 1, Result: model.Result{NSpid: []int{2}}},
+		{Thread: "A", Op: kill, Call: 2, Return: 5}, {Thread: "A", Op: op2(t), Call: 3, Return: 4, Result: model.Result{NSpid: []int{3}}}}
+	if _, err := Marshal(tr); err != nil {
+		t.Fatalf("an observed history with a kill completing after the next call: %v", err)
+	}
+	src := tr.Source
+	tr.Source = ""
+	if _, err := Marshal(tr); err == nil {
+		t.Fatal("a checker trace with overlapping ops of one thread was written")
+	}
+	tr.Source = src
+	tr.Decisions = []Decision{{Runnable: []string{"A"}, Thread: "A", Action: "x"}}
+	if _, err := Marshal(tr); err == nil || !strings.Contains(err.Error(), "source") {
+		t.Fatalf("a sourced trace with decisions was written: %v", err)
+	}
+}
+
+func op2(t *testing.T) model.Op {
+	op, err := model.ParseOp("t0 fork t2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
 }

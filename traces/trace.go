@@ -24,6 +24,12 @@ type Trace struct {
 	// ./pkg"); informational.
 	Reproduce string
 
+	// Source is empty for a run of the checker. A trace of a history
+	// observed elsewhere says where: "kernel …" for a real kernel history
+	// (pidcheck kernel --concurrent), which has no decisions and cannot be
+	// re-executed: replay shows it and judges the recorded history again.
+	Source string
+
 	// Scenario is what ran; its Level and Params are the spec's too.
 	Scenario model.Scenario
 
@@ -354,6 +360,12 @@ func (t *Trace) check() *checkError {
 	if t.Spec == "" {
 		return errAt(atKey("spec"), "empty spec name")
 	}
+	if t.Source != "" && strings.ContainsAny(t.Source, "\n\r") {
+		return errAt(atKey("source"), "source spans lines")
+	}
+	if t.Source != "" && len(t.Decisions) > 0 {
+		return errAt(atKey("source"), "a trace from %s has %d scheduling decisions: an observed history has none", t.Source, len(t.Decisions))
+	}
 	if _, err := model.ParsePolicy(t.Policy.String()); err != nil {
 		return errAt(atKey("policy"), "%v", err)
 	}
@@ -533,7 +545,10 @@ func (t *Trace) checkHistory() *checkError {
 		if th.pending {
 			return errAt(at, "thread %s calls an op after one that never returned", o.Thread)
 		}
-		if o.Call <= th.lastRet {
+		if o.Call <= th.lastRet && t.Source == "" {
+			// An observed history's thread may call while its previous
+			// op's effect is still completing (a kernel kill: its
+			// return is when the target was seen dead).
 			return errAt(at, "thread %s calls at tick %d, before its previous op returned (tick %d)", o.Thread, o.Call, th.lastRet)
 		}
 		if j, dup := ticks[o.Call]; dup {
@@ -571,7 +586,7 @@ func (t *Trace) checkHistory() *checkError {
 // for what matters to their op's kind, and a nil list equals an empty one.
 func (t *Trace) Equal(u *Trace) bool {
 	if t.Impl != u.Impl || t.Spec != u.Spec || t.Policy != u.Policy ||
-		t.Strategy != u.Strategy || t.Seed != u.Seed || t.Reproduce != u.Reproduce || t.Hash != u.Hash ||
+		t.Strategy != u.Strategy || t.Seed != u.Seed || t.Reproduce != u.Reproduce || t.Source != u.Source || t.Hash != u.Hash ||
 		t.Verdict != u.Verdict || t.Reason != u.Reason {
 		return false
 	}

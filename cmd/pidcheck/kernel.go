@@ -12,7 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/oracle"
+	"github.com/pidcheck/pidcheck/spec"
+	"github.com/pidcheck/pidcheck/traces"
 )
 
 func newKernelCmd() *cobra.Command {
@@ -20,6 +23,7 @@ func newKernelCmd() *cobra.Command {
 		scenarios, length int
 		seed              uint64
 		asJSON            bool
+		cf                concFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "kernel",
@@ -31,22 +35,55 @@ answer and the spec's, with the spec's reason.
 
 It needs Linux (≥ 6.14 for per-namespace pid_max), root, and PID namespaces.
 
-Exit status: 0 no difference, 1 some difference, 2 the oracle cannot run
-here (or bad usage), 3 the oracle failed midway (an agent did not answer):
-inconclusive.`,
+With --concurrent it runs each scenario's parallel part for real instead:
+every thread is its own task, all released at once (pinned one per CPU),
+every op timed by CLOCK_MONOTONIC around its system call, and judges each
+history with porcupine against the Linux spec at policy unique (what the
+kernel can promise under concurrency); it also reports how many histories
+were cyclic as a whole, and how many spaces were cyclic on their own.
+Shapes (--shape): ` + strings.Join(oracle.ConcShapes(), ", ") + `.
+A violation is saved as a trace (source kernel: replay shows it, it cannot
+be re-executed). --hunt KIND runs one of the targeted scenarios (` + strings.Join(oracle.HuntKinds(), ", ") + `)
+--scenarios times and reports how often the kernel showed the predicted
+non-linearizable outcome, per 10^5 iterations.
+
+Exit status: 0 no difference (no violation), 1 some difference (violation),
+2 the oracle cannot run here (or bad usage), 3 the oracle failed midway or
+was interrupted, or a history could not be decided: inconclusive.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if scenarios < 1 || length < 1 {
 				return usageErrorf("--scenarios %d, --ops %d: give at least 1 of each", scenarios, length)
+			}
+			conc := cf.concurrent || cf.hunt != ""
+			if !conc && (cmd.Flags().Changed("threads") || cmd.Flags().Changed("shape") || cmd.Flags().Changed("time") || cmd.Flags().Changed("depth")) {
+				return usageErrorf("--threads, --shape, --depth and --time go with --concurrent or --hunt")
+			}
+			if conc {
+				cf.scenarios, cf.seed, cf.json = scenarios, seed, asJSON
+				cf.ops = 4
+				if cmd.Flags().Changed("ops") {
+					cf.ops = length
+				}
+				if err := cf.validate(); err != nil {
+					return err
+				}
 			}
 			if err := oracle.Available(); err != nil {
 				return usageErrorf("kernel oracle unavailable: %v", err)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if cf.hunt != "" {
+				return runKernelHunt(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), cf)
+			}
+			if conc {
+				return runKernelConcurrent(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), cf)
+			}
 			return runKernel(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), scenarios, length, seed, asJSON)
 		},
 	}
+	addConcFlags(cmd, &cf)
 	cmd.Flags().IntVar(&scenarios, "scenarios", 100, "random scenarios to run")
 	cmd.Flags().IntVar(&length, "ops", 40, "ops per scenario")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the first scenario (then seed+1, …)")
@@ -138,4 +175,10 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 		return &exitError{code: exitUnknown, err: fmt.Errorf("kernel oracle failed, inconclusive: %w", failure)}
 	}
 	return nil
+}
+
+// judgeKernelHistory is the one place where a kernel history meets the
+// engine's judge (checker.JudgeHistory: the one every controlled run gets).
+func judgeKernelHistory(s spec.Spec, h []traces.Operation, timeout time.Duration) (traces.Verdict, string) {
+	return checker.JudgeHistory(s, h, checker.RunOptions{CheckTimeout: timeout})
 }

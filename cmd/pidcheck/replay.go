@@ -107,6 +107,9 @@ type opJSON struct {
 }
 
 func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro checker.RunOptions) error {
+	if t, err := readTrace(path); err == nil && t.Source != "" {
+		return replayObserved(stdout, stderr, path, t, html, asJSON, ro.CheckTimeout) // kernel_conc.go: shown, judged, never re-executed
+	}
 	if t, err := readTrace(path); err == nil && checker.IsStressTrace(t) {
 		return replayStress(stdout, stderr, path, t, html, asJSON, ro)
 	}

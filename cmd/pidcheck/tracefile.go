@@ -46,6 +46,9 @@ func replayFile(path string, ro checker.RunOptions) (*replayed, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.Source != "" {
+		return nil, badInput(fmt.Errorf("%s:%d: an observed history (source %s) cannot be re-run; pidcheck replay shows it and judges it again", path, keyLine(path, "source"), t.Source))
+	}
 	e, err := traceEntry(path, t)
 	if err != nil {
 		return nil, err
