@@ -296,6 +296,7 @@ func (f *checkFlags) options(e alloc.Entry) checker.ExploreOptions {
 // (same seed, strategy and options) concatenate: each says which scenario
 // indexes it covered.
 type checkJSON struct {
+	jsonHeader
 	Strategy  string            `json:"strategy"`
 	Seed      uint64            `json:"seed"`
 	Shard     int               `json:"shard"`
@@ -422,7 +423,7 @@ func (c *checkProgress) print(w io.Writer, format string, args ...any) {
 func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags, report *reporter) error {
 	start := time.Now()
 	cp := &checkProgress{pr: newProgress(stderr), start: start, entries: entries, running: map[int]int{}}
-	out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Search: f.search(entries)}
+	out := checkJSON{jsonHeader: header("check"), Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Search: f.search(entries), Results: []checkResultJSON{}}
 	human := stdout
 	if f.json {
 		human = stderr // what broke still reaches a person
@@ -626,7 +627,7 @@ func (f *checkFlags) plan(entries []alloc.Entry) *plan {
 	}
 	if f.json {
 		p.deathJSON = func(w io.Writer, deaths []death) error {
-			out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Verdict: "crashed", Results: []checkResultJSON{}}
+			out := checkJSON{jsonHeader: header("check"), Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Verdict: "crashed", Results: []checkResultJSON{}, Search: f.search(entries)}
 			counted := map[int]bool{}
 			for _, d := range deaths {
 				res := checkResultJSON{Impl: entries[d.k].Name, Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN,

@@ -5,12 +5,27 @@ import (
 	"text/tabwriter"
 
 	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/spf13/cobra"
 )
 
+// listJSON is list's --json output.
+type listJSON struct {
+	jsonHeader
+	Impls      []implJSON     `json:"impls"`
+	Strategies []strategyJSON `json:"strategies"`
+}
+
+// strategyJSON is one strategy in `pidcheck list --json`.
+type strategyJSON struct {
+	Strategy string `json:"strategy"`
+	What     string `json:"what"`
+	Default  bool   `json:"default"` // check's and zoo's --strategy when not given
+}
+
 // implJSON is one implementation in `pidcheck list --json`.
 type implJSON struct {
-	Name   string `json:"name"`
+	Impl   string `json:"impl"`
 	Level  string `json:"level"`
 	Spec   string `json:"spec"`
 	Policy string `json:"policy"`
@@ -35,9 +50,12 @@ func newListCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			reg := alloc.Registry()
 			if asJSON {
-				out := make([]implJSON, 0, len(reg))
+				out := listJSON{jsonHeader: header("list"), Impls: make([]implJSON, 0, len(reg))}
+				for _, s := range strategies {
+					out.Strategies = append(out.Strategies, strategyJSON{Strategy: s.name, What: s.what, Default: s.name == string(checker.DefaultStrategy)})
+				}
 				for _, e := range reg {
-					out = append(out, implJSON{Name: e.Name, Level: e.Level.String(), Spec: string(e.Spec),
+					out.Impls = append(out.Impls, implJSON{Impl: e.Name, Level: e.Level.String(), Spec: string(e.Spec),
 						Policy: e.Policy.String(), Zoo: e.Zoo, Bug: e.Bug, Fixed: e.Fixed})
 				}
 				return writeJSON(cmd.OutOrStdout(), out)
@@ -59,6 +77,6 @@ func newListCmd() *cobra.Command {
 			return w.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of implementations")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the implementations and strategies as JSON")
 	return cmd
 }
