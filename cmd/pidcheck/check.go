@@ -179,8 +179,12 @@ func (f *checkFlags) resolve(cmd *cobra.Command, cfg *config) ([]alloc.Entry, er
 	if f.jobs < 1 || f.jobs > maxJobs {
 		return nil, usageErrorf("--jobs %d: give 1 to %d", f.jobs, maxJobs)
 	}
-	if f.threads > 26 || f.ops > 64 {
-		return nil, usageErrorf("--threads %d, --ops %d: at most 26 threads and 64 ops per thread", f.threads, f.ops)
+	// 0 would silently mean the default: refuse it, as --schedules 0.
+	if fl.Changed("threads") && (f.threads < 1 || f.threads > 26) {
+		return nil, usageErrorf("--threads %d: give 1 to 26 (default 3)", f.threads)
+	}
+	if fl.Changed("ops") && (f.ops < 1 || f.ops > 64) {
+		return nil, usageErrorf("--ops %d: give 1 to 64 ops per thread (default 4)", f.ops)
 	}
 	if _, err := checker.ParseStrategy(f.strategy); err != nil {
 		return nil, usageErrorf("--strategy %q: want one of %s", f.strategy, strategyList())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,5 +42,30 @@ func TestCheckJSONCarriesTraceError(t *testing.T) {
 	}
 	if len(got.Results) != 1 || got.Results[0].Trace != "" || !strings.Contains(got.Results[0].TraceError, "not a directory") {
 		t.Fatalf("results %+v: want no trace and a trace_error saying why", got.Results)
+	}
+}
+
+// TestGitIgnoresWhatPidcheckWrites: the traces check writes by default and
+// the pages replay --html writes are not picked up by git add, wherever in
+// the tree pidcheck ran.
+func TestGitIgnoresWhatPidcheckWrites(t *testing.T) {
+	root := repoRoot(t)
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	if err := exec.Command("git", "-C", root, "rev-parse", "--git-dir").Run(); err != nil {
+		t.Skip("not a git work tree")
+	}
+	paths := []string{"pidcheck-failures/idr.trace", "cmd/pidcheck/pidcheck-failures/idr.unknown.trace", "page.html", "traces/x/replay.html"}
+	out, err := exec.Command("git", append([]string{"-C", root, "check-ignore", "--no-index"}, paths...)...).Output()
+	if err != nil {
+		t.Fatalf("git check-ignore: %v (ignored: %q)", err, out)
+	}
+	if got := strings.Fields(string(out)); len(got) != len(paths) {
+		t.Fatalf("git ignores %q of %q", got, paths)
+	}
+	// And not the trace corpus.
+	if err := exec.Command("git", "-C", root, "check-ignore", "--no-index", "-q", "traces/zoo/idr-short-wrap.trace").Run(); err == nil {
+		t.Fatalf("git ignores the trace corpus")
 	}
 }
