@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCheckJSONCarriesTraceError: when a trace cannot be written after
@@ -67,5 +68,36 @@ func TestGitIgnoresWhatPidcheckWrites(t *testing.T) {
 	// And not the trace corpus.
 	if err := exec.Command("git", "-C", root, "check-ignore", "--no-index", "-q", "traces/zoo/idr-short-wrap.trace").Run(); err == nil {
 		t.Fatalf("git ignores the trace corpus")
+	}
+}
+
+// TestCheckTimeIsShared: one budget rule. --time, like the default 40s, is
+// the whole check's wall-clock budget, split between rounds of --jobs
+// implementations (it was per implementation: check --time 20s of three
+// implementations ran 60s); --schedules is per implementation.
+func TestCheckTimeIsShared(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		total   time.Duration
+		perImpl time.Duration
+	}{
+		{[]string{"--impl", "idr,pidmap,linux", "--jobs", "1", "--time", "21s"}, 21 * time.Second, 7 * time.Second},
+		{[]string{"--impl", "idr,pidmap,linux", "--jobs", "2", "--time", "20s"}, 20 * time.Second, 10 * time.Second},
+		{[]string{"--impl", "idr,pidmap", "--jobs", "2", "--time", "20s"}, 20 * time.Second, 20 * time.Second},
+		{[]string{"--impl", "idr,pidmap,linux,pidmap", "--jobs", "1"}, defaultCheckTime, defaultCheckTime / 4},
+		{[]string{"--impl", "idr,pidmap", "--jobs", "1", "--schedules", "5"}, 0, 0},
+	} {
+		var f checkFlags
+		cfg := &config{}
+		cmd := checkCmd(cfg, &f)
+		if err := cmd.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.resolve(cmd, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if f.total != c.total || f.perImpl != c.perImpl {
+			t.Errorf("%v: whole budget %v, each %v; want %v, %v", c.args, f.total, f.perImpl, c.total, c.perImpl)
+		}
 	}
 }
