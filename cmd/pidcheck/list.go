@@ -39,6 +39,7 @@ var strategies = []struct{ name, what string }{
 	{"random", "uniform among runnable threads at every scheduling point (seeded)"},
 	{"pct", "probabilistic concurrency testing: random priorities, depth-1 change points"},
 	{"dfs", "exhaustive depth-first search with a preemption bound and sleep sets"},
+	{"rapid", "every decision drawn from rapid's bit stream (seeded), as in the go test properties"},
 }
 
 func newListCmd() *cobra.Command {

@@ -116,6 +116,7 @@ interrupted before its budget was spent), 4 replay diverged.`,
 	for _, c := range root.Commands() {
 		c.SilenceErrors, c.SilenceUsage = true, true
 	}
+	addCompletions(root)
 	return root
 }
 

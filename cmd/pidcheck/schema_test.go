@@ -11,6 +11,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/spf13/cobra"
+
+	"github.com/pidcheck/pidcheck/checker"
 )
 
 // schemaDir is where the JSON Schemas of every --json output live.
@@ -97,5 +99,22 @@ func TestSchemaForEveryJSONFlag(t *testing.T) {
 		if err := sch.Validate(map[string]any{"schema": schemaID(name), "version": "v1.0.0"}); err == nil {
 			t.Fatalf("%s: an object with only schema and version validates: nothing else is required", name)
 		}
+	}
+}
+
+// TestListHasEveryStrategy: list names exactly the strategies check
+// accepts, in the engine's order or not.
+func TestListHasEveryStrategy(t *testing.T) {
+	var got, want []string
+	for _, s := range strategies {
+		got = append(got, s.name)
+	}
+	for _, s := range checker.Strategies() {
+		want = append(want, string(s))
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("list's strategies %v, check's %v", got, want)
 	}
 }
