@@ -12,6 +12,12 @@
 // historical fix. (In alloc/linux each Bug replaces one named seam of the
 // correct code; see its bug.go.)
 //
+// Every zoo entry carries its Class: sequential (a run with no preemption
+// fails), shallow (most random schedules of its saved finding fail) or deep
+// (it needs a preemption at a particular point). internal/catalog's
+// TestZooClass measures each on traces/zoo/<name>.trace and fails when the
+// registered class differs; `pidcheck list` shows it.
+//
 // Registry returns every implementation, in a fixed order; it is built
 // explicitly, with no init() side effects.
 package alloc

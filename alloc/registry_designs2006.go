@@ -14,17 +14,17 @@ func designs2006() []Entry {
 	psp := correct("pspace2006", model.ProcessLevel, "pspace2006", model.Cyclic, pspace2006.New)
 	return []Entry{
 		ovz, psp,
-		zoo(ovz, model.Cyclic, openvz.NewZoo, openvz.MapAfterVisible,
+		zoo(Deep, ovz, model.Cyclic, openvz.NewZoo, openvz.MapAfterVisible,
 			"fork publishes the task before its virtual number is in the translation map: a concurrent getpid or translate reads 0"),
-		zoo(ovz, model.Cyclic, openvz.NewZoo, openvz.KillGlobalLeak,
+		zoo(Sequential, ovz, model.Cyclic, openvz.NewZoo, openvz.KillGlobalLeak,
 			"a container resolves a number without the VPID bit as global: it can kill and look up host tasks"),
-		zoo(ovz, model.Cyclic, openvz.NewZoo, openvz.AllocBeforeAttach,
+		zoo(Deep, ovz, model.Cyclic, openvz.NewZoo, openvz.AllocBeforeAttach,
 			"fork allocates the global number before taking tasklist: a failed fork moves the cursor, a pid_max write overtakes it"),
-		zoo(psp, model.Cyclic, pspace2006.NewZoo, pspace2006.WaitInner,
+		zoo(Sequential, psp, model.Cyclic, pspace2006.NewZoo, pspace2006.WaitInner,
 			"wait reports a pspace leader by its inner number 1 instead of its wait ID"),
-		zoo(psp, model.Cyclic, pspace2006.NewZoo, pspace2006.KillGroupEscape,
+		zoo(Deep, psp, model.Cyclic, pspace2006.NewZoo, pspace2006.KillGroupEscape,
 			"kill(-wid) and kill(-1) collect their targets and signal them after dropping the lock: a task forked in between escapes"),
-		zoo(psp, model.Cyclic, pspace2006.NewZoo, pspace2006.WaitIDFreedAtExit,
+		zoo(Sequential, psp, model.Cyclic, pspace2006.NewZoo, pspace2006.WaitIDFreedAtExit,
 			"a leader's wait ID goes back to the parent's allocator at exit, not at reap: a new task takes the zombie's number"),
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
 	"github.com/pidcheck/pidcheck/traces"
@@ -119,30 +120,40 @@ func report(t testing.TB, rep *Report, path, cmd string) {
 	}
 }
 
-// ReplayTrace replays the trace at path (one a Check, Fuzz or pidcheck run
-// saved) on newImpl from a test, against the trace's own spec and policy,
-// and fails the test with the banner when the failure it records happens
-// again as recorded; a replay that diverges or passes fails the test with
-// what differs. Use it to keep a trace as a regression test under a name
-// of your own, or to replay a trace someone sent you.
+// ReplayTrace holds newImpl to the trace at path (one a Check, Fuzz or
+// pidcheck run saved), against the trace's own spec and policy: it fails
+// the test with the banner when the failure the trace records happens
+// again as recorded, and also when the replay no longer follows the trace
+// but the trace's scenario still fails under the trace's context switches
+// or a few fresh schedules (FailsOn). It passes once the scenario passes
+// them all: keep a trace as a regression test under a name of your own,
+// or replay one someone sent you.
 func ReplayTrace(t testing.TB, newImpl NewImpl, path string) {
 	t.Helper()
 	tr, err := traces.ReadFile(path)
 	if err != nil {
 		t.Fatalf("checker.ReplayTrace: %v", err)
 	}
-	rr, err := Replay(Target{Name: tr.Impl, New: newImpl}, tr, RunOptions{})
-	switch {
-	case err != nil:
+	target := Target{Name: tr.Impl, New: newImpl}
+	rr, err := Replay(target, tr, RunOptions{})
+	if err != nil {
 		t.Fatalf("checker.ReplayTrace: %s: %v", path, err)
-	case rr.Diverged:
-		t.Errorf("pidcheck: %s did not replay as recorded: %s", path, rr.Divergence)
-	case rr.Result.Verdict.Outcome == traces.Violation:
-		t.Errorf("%s", Banner(rr.Result, Reproduce{Saved: path}))
-	default:
-		t.Errorf("pidcheck: %s replayed as recorded but its verdict is now %s", path, rr.Result.Verdict)
 	}
+	if !rr.Diverged && rr.Result.Verdict.Outcome == traces.Violation {
+		t.Errorf("%s", Banner(rr.Result, Reproduce{Saved: path}))
+		return
+	}
+	target.Spec, target.Policy = model.SpecName(tr.Spec), tr.Policy
+	if bad := FailsOn(target, ResultFromTrace(tr), replayTraceSchedules); bad != nil {
+		t.Errorf("pidcheck: %s no longer replays as recorded, but its scenario still fails:\n%s", path, Banner(bad, Reproduce{}))
+		return
+	}
+	t.Logf("pidcheck: %s: the recorded failure no longer happens (%s); its scenario passes its own and %d fresh schedules of each kind", path, rr.Result.Verdict, replayTraceSchedules)
 }
+
+// replayTraceSchedules is how many random and PCT schedules ReplayTrace
+// gives a trace's scenario that no longer replays.
+const replayTraceSchedules = 20
 
 // replaySaved replays the failure an earlier Check saved at path, before
 // any new exploration, and reports whether the test is over: the saved
@@ -250,23 +261,30 @@ func Banner(r *Result, how Reproduce) string {
 	for _, odd := range (&traces.Trace{History: r.History}).OutOfRange() {
 		fmt.Fprintf(&b, "  note: %s\n", odd)
 	}
+	if r.Elided > 0 {
+		fmt.Fprintf(&b, "  note: the run kept its first %d of %d decisions (a schedule switching threads at random for long): its trace does not replay until it is shrunk\n",
+			r.Steps()-r.Elided, r.Steps())
+	}
 	// The last decisions where more than one thread could run: where the
 	// interleaving happened.
-	var idx []int
-	for k, d := range r.Decisions {
+	type contested struct {
+		step int
+		d    sched.Decision
+	}
+	var last []contested
+	r.eachRecorded(func(step int, d sched.Decision, _ bool) {
 		if len(d.Runnable) > 1 {
-			idx = append(idx, k)
+			last = append(last, contested{step, d})
 		}
+	})
+	if len(last) > 8 {
+		last = last[len(last)-8:]
 	}
-	if len(idx) > 8 {
-		idx = idx[len(idx)-8:]
+	if len(last) > 0 {
+		fmt.Fprintf(&b, "  last contested decisions (of %d):\n", r.Steps())
 	}
-	if len(idx) > 0 {
-		fmt.Fprintf(&b, "  last contested decisions (of %d):\n", len(r.Decisions))
-	}
-	for _, k := range idx {
-		d := r.Decisions[k]
-		fmt.Fprintf(&b, "    #%d [%s] %s\n", k, strings.Join(d.Runnable, " "), d.Action)
+	for _, c := range last {
+		fmt.Fprintf(&b, "    #%d [%s] %s\n", c.step, strings.Join(c.d.Runnable, " "), c.d.Action)
 	}
 	switch {
 	case how.WriteErr != nil:

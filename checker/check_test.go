@@ -119,3 +119,32 @@ func TestCheckReplaysSavedFailureFirst(t *testing.T) {
 		t.Fatalf("Update left the stale trace: %v", err)
 	}
 }
+
+// TestReplayTraceHoldsAnImplementationToATrace: ReplayTrace fails on a
+// trace whose failure still happens, and passes once the implementation is
+// fixed (its scenario passing the trace's switches and fresh schedules).
+func TestReplayTraceHoldsAnImplementationToATrace(t *testing.T) {
+	dir := t.TempDir()
+	broken := func(env sched.Env, p model.Params) model.Impl { return toyTarget("alloc", true).New(env, p) }
+	fixed := func(env sched.Env, p model.Params) model.Impl { return toyTarget("alloc", false).New(env, p) }
+	if f := runCheck(broken, CheckOptions{Spec: model.SpecAlloc, Schedules: 3000, Seed: 1, TraceDir: dir}); len(f.errors) != 1 {
+		t.Fatalf("Check reported %q, want one violation", f.errors)
+	}
+	path := filepath.Join(dir, "TestUserAllocator.trace")
+	replay := func(newImpl NewImpl) *fakeTB {
+		f := &fakeTB{}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			ReplayTrace(f, newImpl, path)
+		}()
+		<-done
+		return f
+	}
+	if f := replay(broken); len(f.errors) != 1 || !strings.Contains(f.errors[0], "replayed as recorded") {
+		t.Fatalf("ReplayTrace of the broken implementation reported %q", f.errors)
+	}
+	if f := replay(fixed); len(f.errors) != 0 || len(f.logs) != 1 {
+		t.Fatalf("ReplayTrace of the fixed implementation reported %q, logged %q", f.errors, f.logs)
+	}
+}

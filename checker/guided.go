@@ -55,24 +55,28 @@ func defaultChoice(p *sched.Point) int {
 	return 0
 }
 
-// switchesOf returns the context switches of a recorded decision list: the
+// switchesOf returns the context switches of a result's decisions: the
 // decisions guided's default would not have made. Running guided with
-// them reproduces the decisions exactly.
-func switchesOf(ds []sched.Decision) []switchPoint {
+// them reproduces the decisions exactly. A run of decisions written by
+// the continue rule (Result.Runs) is guided's default itself; the decision
+// after one is taken as a switch, since the thread the run ended on is
+// not known (a switch to the thread the default picks anyway changes
+// nothing). Decisions the run did not keep (Result.Elided) give none.
+func switchesOf(r *Result) []switchPoint {
 	var out []switchPoint
 	last := ""
-	for k, d := range ds {
+	r.eachRecorded(func(k int, d sched.Decision, afterRun bool) {
 		def := d.Runnable[0]
-		for _, r := range d.Runnable {
-			if r == last {
-				def = r
+		for _, th := range d.Runnable {
+			if th == last {
+				def = th
 			}
 		}
-		if d.Thread != def {
+		if d.Thread != def || afterRun {
 			out = append(out, switchPoint{Step: k, Thread: d.Thread})
 		}
 		last = d.Thread
-	}
+	})
 	return out
 }
 

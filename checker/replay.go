@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/pidcheck/pidcheck/checker/sched"
@@ -57,7 +58,7 @@ func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error)
 		rep.Diverged, rep.Divergence = true, d
 		return rep, nil
 	}
-	if d := decisionsDiff(t, r.Decisions); d != "" {
+	if d := decisionsDiff(t, r); d != "" {
 		rep.Diverged, rep.Divergence = true, d
 		return rep, nil
 	}
@@ -73,22 +74,24 @@ func Replay(target Target, t *traces.Trace, o RunOptions) (*ReplayReport, error)
 	return rep, nil
 }
 
-// decisionsDiff names the first recorded decision whose action (what the
-// chosen thread did, with the values it saw) differs from what the replay
-// did at that step, or returns "". The replay chooser has already held
-// every recorded decision's runnable set and thread to the trace's; the
-// decisions in runs are checked by the hash alone.
-func decisionsDiff(t *traces.Trace, got []sched.Decision) string {
-	if n := t.Steps(); n != len(got) {
-		return fmt.Sprintf("the trace has %d decisions, the replay made %d", n, len(got))
+// decisionsDiff names the first decision the trace records whose action
+// (what the chosen thread did, with the values it saw) differs from what
+// the replay did at that step, or returns "". The replay chooser has
+// already held every recorded decision's runnable set and thread to the
+// trace's; decisions in runs (either side's) are checked by the hash.
+func decisionsDiff(t *traces.Trace, r *Result) string {
+	if n, m := t.Steps(), r.Steps(); n != m {
+		return fmt.Sprintf("the trace has %d decisions, the replay made %d", n, m)
 	}
+	got := make(map[int]sched.Decision, len(r.Decisions))
+	r.eachRecorded(func(step int, d sched.Decision, _ bool) { got[step] = d })
 	step, run := 0, 0
 	for i, w := range t.Decisions {
 		for run < len(t.Runs) && t.Runs[run].At == i {
 			step += t.Runs[run].N
 			run++
 		}
-		if g := got[step]; w.Action != g.Action {
+		if g, ok := got[step]; ok && g.Action != w.Action {
 			return fmt.Sprintf("decision %d (%s): the trace says %q, the replay did %q", step, g.Thread, w.Action, g.Action)
 		}
 		step++
@@ -113,4 +116,31 @@ func historyDiff(want, got []traces.Operation) string {
 		return fmt.Sprintf("the trace has %d history ops, the replay %d", len(want), len(got))
 	}
 	return ""
+}
+
+// ReplaysAsRecorded writes r's trace as text, parses it back and replays it
+// on target, and says what differs, if anything: an error unless the trace
+// can be written and the replay follows it exactly, to the same decisions
+// hash and verdict. A test of one's own implementation can hold any result
+// to it: a run that does not replay means something in the code under test
+// escapes the scheduler.
+func ReplaysAsRecorded(target Target, r *Result) error {
+	data, err := traces.Marshal(r.Trace())
+	if err != nil {
+		return fmt.Errorf("the trace cannot be written: %v", err)
+	}
+	back, err := traces.Parse("result.trace", bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("the trace does not parse back: %v", err)
+	}
+	rr, err := Replay(target, back, RunOptions{})
+	switch {
+	case err != nil:
+		return err
+	case rr.Diverged:
+		return fmt.Errorf("the replay diverged: %s", rr.Divergence)
+	case rr.Result.Hash != r.Hash || rr.Result.Verdict != r.Verdict:
+		return fmt.Errorf("the replay gave hash %016x and verdict %s, the run %016x and %s", rr.Result.Hash, rr.Result.Verdict, r.Hash, r.Verdict)
+	}
+	return nil
 }

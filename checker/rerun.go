@@ -10,7 +10,7 @@ import "github.com/pidcheck/pidcheck/checker/sched"
 func FailsOn(t Target, r *Result, n int) *Result {
 	sc := Undrained(r.Scenario)
 	ro := RunOptions{Drain: true, Lean: true}
-	chs := []sched.Chooser{newGuided(switchesOf(r.Decisions))}
+	chs := []sched.Chooser{newGuided(switchesOf(r))}
 	for k := 0; k < n; k++ {
 		chs = append(chs, sched.NewRandom(uint64(k)), newPCT(uint64(k), 3, 3*parallelOps(sc)))
 	}

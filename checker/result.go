@@ -25,8 +25,19 @@ type Result struct {
 	Reason  string // the spec's or the scheduler's sentence; empty when Ok
 
 	History   []traces.Operation // every op called, in call-tick order
-	Decisions []sched.Decision   // every scheduling decision
-	Hash      uint64             // the scheduler's hash of Decisions
+	Decisions []sched.Decision   // every scheduling decision (but see Runs and Elided)
+	Hash      uint64             // the scheduler's hash of every decision
+
+	// Runs, when set, are the long stretches of the schedule one rule
+	// explains, as a v2 trace writes them: Decisions then holds only the
+	// other decisions, so a livelock of millions of decisions is kept in
+	// the memory of a few hundred (see Steps).
+	Runs []traces.Run
+	// Elided counts the decisions, after the first ones, that the run did
+	// not keep at all (RunOptions.MaxRecords: a schedule switching threads
+	// at random for millions of decisions). Such a result's trace does not
+	// replay; Shrink first reruns it with fewer switches.
+	Elided int
 
 	// Schedules is how many schedules exploration ran to get this result
 	// (1 for a single run).
@@ -44,8 +55,8 @@ type Result struct {
 // beside the op (and ticks) it served. It returns nil for a result rebuilt
 // from a trace (ResultFromTrace): rerun it (Replay) to measure them.
 func (r *Result) Spans() [][2]int {
-	if r.spans == nil {
-		return nil
+	if r.spans == nil || len(r.Runs) > 0 || r.Elided > 0 {
+		return nil // spans index the whole schedule
 	}
 	out := make([][2]int, len(r.spans))
 	for i, sp := range r.spans {
@@ -55,6 +66,33 @@ func (r *Result) Spans() [][2]int {
 		out[i] = sp
 	}
 	return out
+}
+
+// Steps is the number of decisions the run made: those in Decisions, in
+// Runs and elided.
+func (r *Result) Steps() int {
+	n := len(r.Decisions) + r.Elided
+	for _, run := range r.Runs {
+		n += run.N
+	}
+	return n
+}
+
+// eachRecorded calls f with every decision in Decisions and its step (its
+// index in the whole schedule); afterRun says a run of Runs came just
+// before it.
+func (r *Result) eachRecorded(f func(step int, d sched.Decision, afterRun bool)) {
+	step, run := 0, 0
+	for i, d := range r.Decisions {
+		after := false
+		for run < len(r.Runs) && r.Runs[run].At == i {
+			step += r.Runs[run].N
+			run++
+			after = true
+		}
+		f(step, d, after)
+		step++
+	}
 }
 
 // Failed reports whether the run showed a violation.
@@ -70,25 +108,34 @@ func (r *Result) Trace() *traces.Trace {
 		History:  append([]traces.Operation(nil), r.History...),
 		Verdict:  r.Verdict, Reason: r.Reason,
 	}
-	if len(r.Decisions) <= compactAbove {
-		t.Decisions = make([]traces.Decision, len(r.Decisions))
-		for i, d := range r.Decisions {
-			t.Decisions[i] = traces.Decision{Runnable: d.Runnable, Thread: d.Thread, Action: d.Action}
-		}
-		return t
+	t.Decisions = make([]traces.Decision, len(r.Decisions))
+	for i, d := range r.Decisions {
+		t.Decisions[i] = traceDecision(d)
 	}
-	// A long schedule (a livelock runs to the step bound) is written with
-	// its long stretches as runs (format v2): a thread spinning for a
-	// million decisions costs one line.
-	c := traces.Compactor{MinRun: 64, KeepHead: 256, KeepTail: 256}
-	for _, d := range r.Decisions {
-		c.Add(traces.Decision{Runnable: d.Runnable, Thread: d.Thread, Action: d.Action})
-	}
-	t.Decisions, t.Runs = c.Result()
+	t.Runs = append([]traces.Run(nil), r.Runs...)
 	return t
 }
 
-// compactAbove is the longest schedule a trace records decision by
+func traceDecision(d sched.Decision) traces.Decision {
+	return traces.Decision{Runnable: d.Runnable, Thread: d.Thread, Action: d.Action}
+}
+
+// decisionsOf reads a run's decisions for its Result: every one of a
+// short run; a long one (a livelock runs to the step bound) with its long
+// stretches as Runs (format v2), read one decision at a time, so that a
+// thread spinning for millions of decisions costs a few lines, in memory
+// and in its trace.
+func decisionsOf(out *sched.Outcome) ([]sched.Decision, []traces.Run, int) {
+	if out.Steps-out.Elided <= compactAbove {
+		return out.Decisions(), nil, out.Elided
+	}
+	c := traces.Compactor{MinRun: 64, KeepHead: 256, KeepTail: 256}
+	out.EachDecision(func(_ int, d sched.Decision) { c.Add(traceDecision(d)) })
+	ds, runs := c.Result()
+	return schedDecisions(ds), runs, out.Elided
+}
+
+// compactAbove is the longest schedule a Result keeps decision by
 // decision.
 const compactAbove = 4096
 

@@ -31,7 +31,24 @@ type RunOptions struct {
 	// Lean skips formatting the decisions of runs that pass (exploration
 	// throws those away).
 	Lean bool
+	// MaxRecords bounds the decisions a run keeps in memory (0: 2^18); a
+	// repeated one is kept once. Past it, decisions are hashed and counted
+	// (Result.Elided), so a random schedule of a livelock at the kernel's
+	// pid_max (17 million decisions) still fits in memory.
+	MaxRecords int
 }
+
+func (o RunOptions) maxRecords() int {
+	if o.MaxRecords > 0 {
+		return o.MaxRecords
+	}
+	return defaultMaxRecords
+}
+
+// defaultMaxRecords bounds the decisions a run keeps (48 bytes each): a
+// repeated decision is kept once, so only a schedule that switches threads
+// at random for long comes near it.
+const defaultMaxRecords = 1 << 18
 
 func (o RunOptions) checkTimeout() time.Duration {
 	if o.CheckTimeout <= 0 {
@@ -134,7 +151,7 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	}
 	rec := &recorder{steps: &counting{inner: ch}}
 	ran := sc.Clone()
-	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog}, func(env sched.Env) {
+	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog, MaxRecords: o.maxRecords()}, func(env sched.Env) {
 		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
 			rec.do(impl, "main", op)
@@ -173,7 +190,7 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	res.Hash = out.Hash
 	res.Verdict, res.Reason = judge(s, out, rec, o)
 	if !o.Lean || res.Verdict != verdictOk {
-		res.Decisions = out.Decisions()
+		res.Decisions, res.Runs, res.Elided = decisionsOf(out)
 	}
 	return res, out
 }

@@ -54,7 +54,7 @@ func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
 	s.o.Run.Drain = true
 	s.o.Run.Strategy = r.Strategy
 	s.sc = Undrained(r.Scenario)
-	s.sw = switchesOf(r.Decisions)
+	s.sw = switchesOf(r)
 	if r.Verdict.Kind == traces.StepBound {
 		s.quiet()
 	}
@@ -69,14 +69,13 @@ func Shrink(t Target, r *Result, o ShrinkOptions) *Result {
 
 // ResultFromTrace rebuilds a Result from a trace file's contents (what
 // Shrink and Visualize need beyond it comes from rerunning it: see Replay).
-// Its Decisions are the trace's recorded ones: the decisions a v2 trace
-// writes as runs are not there (Replay makes them all).
+// Its Decisions and Runs are the trace's.
 func ResultFromTrace(t *traces.Trace) *Result {
 	return &Result{
 		Impl: t.Impl, Spec: model.SpecName(t.Spec), Policy: t.Policy, Strategy: t.Strategy, Seed: t.Seed,
 		Scenario: t.Scenario.Clone(), Verdict: t.Verdict, Reason: t.Reason,
 		History: append([]traces.Operation(nil), t.History...), Decisions: schedDecisions(t.Decisions),
-		Hash: t.Hash, Schedules: 1,
+		Runs: append([]traces.Run(nil), t.Runs...), Hash: t.Hash, Schedules: 1,
 	}
 }
 
@@ -93,22 +92,8 @@ func ShrinkTrace(target Target, t *traces.Trace, o ShrinkOptions) (*Result, erro
 	if err := SpecFits(t.Spec, t.Scenario.Level); err != nil {
 		return nil, fmt.Errorf("trace %s: %v", t.Impl, err)
 	}
-	r := ResultFromTrace(t)
-	if len(t.Runs) > 0 {
-		// The shrinker starts from the schedule's context switches: a
-		// trace with runs holds only some of its decisions, so rerun it.
-		rr, err := Replay(target, t, o.Run)
-		if err != nil {
-			return nil, err
-		}
-		if rr.Diverged {
-			return nil, fmt.Errorf("trace of %s does not replay, so it cannot be shrunk: %s", t.Impl, rr.Divergence)
-		}
-		r = rr.Result
-		r.Strategy, r.Seed = t.Strategy, t.Seed
-	}
 	target.Spec, target.Policy = model.SpecName(t.Spec), t.Policy
-	return Shrink(target, r, o), nil
+	return Shrink(target, ResultFromTrace(t), o), nil
 }
 
 type shrinker struct {
@@ -141,7 +126,7 @@ func (s *shrinker) try(sc model.Scenario) bool {
 		if !s.same(r) {
 			return false
 		}
-		s.best, s.sc, s.sw = r, sc, switchesOf(r.Decisions)
+		s.best, s.sc, s.sw = r, sc, switchesOf(r)
 		return true
 	}
 	if accept(Run(s.t, sc, newGuided(s.sw), s.o.Run)) {
@@ -231,7 +216,7 @@ func (s *shrinker) quiet() {
 			continue
 		}
 		if r := Run(s.t, s.sc, newGuided(sw), s.o.Run); s.same(r) {
-			s.best, s.sw = r, switchesOf(r.Decisions)
+			s.best, s.sw = r, switchesOf(r)
 			return
 		}
 	}
@@ -251,7 +236,7 @@ func (s *shrinker) dropSwitches() bool {
 		sw := slices.Delete(slices.Clone(s.sw), k, k+1)
 		r := Run(s.t, s.sc, newGuided(sw), s.o.Run)
 		if s.same(r) && preemptions(r.Decisions) <= preemptions(s.best.Decisions) {
-			s.best, s.sw = r, switchesOf(r.Decisions)
+			s.best, s.sw = r, switchesOf(r)
 			changed = changed || len(s.sw) < k+1
 		}
 	}

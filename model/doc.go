@@ -41,7 +41,10 @@
 //	                        init stays unreapable until every other task of
 //	                        its space is reaped.
 //	t0 wait -1              Non-blocking wait4(WNOHANG). Pid -1 is any child,
-//	                        N>0 the child with number N in t0's space. Result:
+//	                        N>0 the child with number N in t0's space, 0 a
+//	                        child in t0's process group, -N a child in the
+//	                        process group numbered N in t0's space (ECHILD
+//	                        when no group has that number). Result:
 //	                        "7 exited 2" / "7 killed 9" (reaped), "0" when
 //	                        children exist but none has exited, ECHILD.
 //	                        Children of every thread of t0's group count. A
@@ -56,6 +59,13 @@
 //	                        does a zombie leader's while a thread lives; a
 //	                        group with no live thread ignores signals.
 //	                        kill(-1) skips the sender's own group.
+//	                        Pid 0 signals every member of the sender's
+//	                        process group (the sender too, and members in
+//	                        other spaces, even when the group's id is
+//	                        invisible in the sender's); -N the group
+//	                        numbered N in the sender's space: ESRCH when no
+//	                        group has that number. Init protection applies
+//	                        to each member as to a single kill.
 //	t0 unshare              unshare(CLONE_NEWPID): t0's future children go to a
 //	                        new child space of t0's space. EINVAL when t0's
 //	                        children space is already not its own; ENOSPC past
@@ -119,14 +129,99 @@
 //	                        wait for. If the group was an init's, t4 is the
 //	                        child reaper. Always "ok".
 //
+// Process groups, sessions, reaping, entering a space, reads (issue 12).
+// Every task is in a process group and a session, each named by the
+// struct pid of its leader; t0 starts as leader of both (pgid = sid = 1),
+// as a booted init that ran setsid does. A child is born in its parent's
+// group and session, with its parent's SIGCHLD disposition, not a
+// session leader, not a subreaper. A number stays taken while it is some
+// task's process group or session id, even after its own task is reaped
+// (lookup and kill of the number: ESRCH; kill of the group: delivered;
+// set_tid: EEXIST). Pid arguments are numbers in the actor's space:
+//
+//	t1 setpgid 5 2          setpgid(5, 2); pid 0 is the actor's own group
+//	                        leader, pgid 0 means pgid = pid. Checked in
+//	                        this order: EINVAL when pgid < 0; ESRCH when no
+//	                        task has number 5 (zombies count); EINVAL when
+//	                        5 is a thread, not a group leader; when 5 is a
+//	                        child of the actor's group: EPERM if it is in
+//	                        another session, EACCES if it has exec'd;
+//	                        otherwise ESRCH unless 5 is the actor's own
+//	                        group leader; EPERM when 5 leads a session;
+//	                        EPERM when pgid ≠ pid and no process group
+//	                        numbered 2 (in the actor's space) exists in the
+//	                        actor's session. Else "ok".
+//	t1 getpgid 5            The number, in the actor's space, of the process
+//	                        group of the task numbered 5 (0: the actor); 0
+//	                        when that id is invisible there; ESRCH when no
+//	                        task has number 5.
+//	t1 setsid               The actor's group leader starts a new session
+//	                        and group: result its number (TGID) in the
+//	                        actor's space. EPERM when it already leads a
+//	                        session or a process group with its number
+//	                        exists.
+//	t1 getsid 5             As getpgid, for the session.
+//	t0 sigchld ignore       The actor's thread group sets SIGCHLD to SIG_IGN
+//	                        ("ignore"), SIG_DFL with SA_NOCLDWAIT
+//	                        ("nocldwait") or SIG_DFL ("default"); any
+//	                        other value (printed as a number) is EINVAL.
+//	                        While ignore or nocldwait is set, a child is
+//	                        reaped at once when it becomes reapable (or is
+//	                        reparented to the group as a reapable zombie):
+//	                        no zombie, wait answers ECHILD once no child
+//	                        is left. A zombie that was reapable before the
+//	                        change stays until waited for. Exec keeps
+//	                        ignore and clears nocldwait. Always "ok".
+//	t1 subreaper 1          prctl(PR_SET_CHILD_SUBREAPER, N) for the actor's
+//	                        group: set (N ≠ 0) or clear. Orphans then go to
+//	                        the nearest ancestor group that is a subreaper
+//	                        and has a live thread, in the orphan's old
+//	                        parent's space (never past that space's init),
+//	                        before the init. Always "ok".
+//	t1 clone t4 newpid      clone with flags newpid, parent, thread (joined
+//	                        by commas in that order, or "none"; other bits
+//	                        print as a number and answer EINVAL). Result
+//	                        the NSpid, as fork. EINVAL for parent from any
+//	                        thread of a space's init (t0 included), for
+//	                        newpid with thread, for newpid when the
+//	                        actor's children space is not its own (after
+//	                        unshare or setns); ENOSPC for newpid past the
+//	                        depth limit. newpid: t4 is PID 1 of a new child
+//	                        space of the actor's space, which only t4 is
+//	                        in; the actor's own children space is
+//	                        unchanged. parent: t4's parent is the actor's
+//	                        parent. thread: as "thread". Without flags: as
+//	                        "fork".
+//	t0 setns_children t4    setns to t4's children space (the namespace
+//	                        ioctl(pidfd, PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE)
+//	                        gives), for t0's future children: that space
+//	                        may have no init yet, and then t0's next child
+//	                        becomes its PID 1. ESRCH when t4 is not live;
+//	                        EINVAL unless the space is t0's own or a
+//	                        descendant.
+//	t0 read_last_pid        Read ns_last_pid of t0's space: the last number
+//	                        a policy allocation handed out there (cursor −
+//	                        1), or what ns_last_pid last set. set_tid does
+//	                        not move it. Under the lowest and unique
+//	                        policies any number ≥ −1 is accepted.
+//	t3 nspid                t3's own NSpid, root first (/proc/thread-self/
+//	                        status "NSpid:" read through the root space's
+//	                        /proc): a thread's own numbers.
+//
+// Params.MinPidMax is the smallest pid_max a space accepts (pid_max_min:
+// max(RESERVED_PIDS + 1, PIDS_PER_CPU_MIN × possible CPUs) in the kernel);
+// 0 means Floor + 1.
+//
 // # Ops an implementation lacks
 //
 // An implementation or design without some op answers it EINVAL from a live
 // actor (ESRCH from any other, as every op) and changes nothing. The thread
-// ops are answered so by spec/openvz and spec/pspace2006 (their package docs
-// say why) and their implementations. A user's implementation that lacks
-// some op leaves it out of its scenarios (checker.GenOptions.Leave; the
-// typed adapters list what is missing) instead of answering it.
+// ops, and the ops of issue 12 (setpgid through nspid above), are answered
+// so by spec/openvz and spec/pspace2006 (their package docs say why) and
+// their implementations, and, until they land there, the ops of issue 12
+// by alloc/linux. A user's implementation that lacks some op leaves it out
+// of its scenarios (checker.GenOptions.Leave; the typed adapters list what
+// is missing) instead of answering it.
 //
 // Allocator-level ops have no actor. Every number is free at first; the
 // cursor starts at 0 (a fresh space: the first cyclic alloc gives 1); max

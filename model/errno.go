@@ -20,10 +20,11 @@ const (
 	EEXIST              // number already taken
 	ENOSPC              // too many nested spaces
 	EPERM               // not permitted
+	EACCES              // setpgid of a child that has exec'd
 	numErrnos
 )
 
-var errnoNames = [...]string{"ok", "EAGAIN", "ENOMEM", "ESRCH", "ECHILD", "EINVAL", "EEXIST", "ENOSPC", "EPERM"}
+var errnoNames = [...]string{"ok", "EAGAIN", "ENOMEM", "ESRCH", "ECHILD", "EINVAL", "EEXIST", "ENOSPC", "EPERM", "EACCES"}
 
 // Errnos lists every errno, OK first.
 func Errnos() []Errno {

@@ -23,6 +23,21 @@ type Params struct {
 	PidMax   int // pid_max of every new space: numbers are < PidMax
 	Floor    int // RESERVED_PIDS: after the cursor passes it, allocation wraps to it, not to 1
 	MaxLevel int // the deepest level a space may have (root is level 0)
+	// MinPidMax is the smallest pid_max a space accepts (pid_max_min). The
+	// kernel computes it at boot as max(RESERVED_PIDS + 1, PIDS_PER_CPU_MIN
+	// × possible CPUs) (kernel/pid.c pid_idr_init), so it depends on the
+	// machine; 0 means Floor + 1, today's value on a machine with at most
+	// 37 possible CPUs (PIDS_PER_CPU_MIN is 8).
+	MinPidMax int
+}
+
+// MinMax is the smallest pid_max a space accepts: MinPidMax, or Floor + 1
+// when it is 0.
+func (p Params) MinMax() int {
+	if p.MinPidMax == 0 {
+		return p.Floor + 1
+	}
+	return p.MinPidMax
 }
 
 // Kernel's defaults: kernel/pid.c, include/linux/pid_namespace.h.
@@ -30,7 +45,8 @@ const (
 	KernelPidMax   = 4194304 // PID_MAX_LIMIT on 64-bit; a new space starts here
 	KernelReserved = 300     // RESERVED_PIDS
 	KernelMaxLevel = 32      // MAX_PID_NS_LEVEL
-	KernelMinMax   = 301     // the smallest pid_max a space accepts (RESERVED_PIDS + 1)
+	KernelMinMax   = 301     // the smallest pid_max a space accepts on ≤ 37 possible CPUs (RESERVED_PIDS + 1; see Params.MinPidMax)
+	PidsPerCPUMin  = 8       // PIDS_PER_CPU_MIN: pid_max_min is at least this × possible CPUs
 )
 
 // KernelParams are today's Linux defaults.
@@ -57,6 +73,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("pid_max %d: must be at most %d (PID_MAX_LIMIT)", p.PidMax, KernelPidMax)
 	case p.MaxLevel < 0 || p.MaxLevel > 64:
 		return fmt.Errorf("max level %d: must be in [0, 64]", p.MaxLevel)
+	case p.MinPidMax != 0 && (p.MinPidMax <= p.Floor || p.MinPidMax > p.PidMax):
+		return fmt.Errorf("min pid_max %d: must be 0 (floor + 1) or in [%d, %d]", p.MinPidMax, p.Floor+1, p.PidMax)
 	}
 	return nil
 }

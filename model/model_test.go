@@ -31,10 +31,20 @@ func genOp() *rapid.Generator[Op] {
 		case Kill:
 			op.Pid = num.Draw(t, "pid")
 			op.Sig = rapid.SampledFrom([]int{0, 9, 15}).Draw(t, "sig")
-		case SetNs, Translate:
+		case SetNs, SetNsChildren, Translate:
 			op.Target = genHandle().Draw(t, "target")
-		case SetPidMax, SetLastPid, Free, AllocAt, SetCursor, SetMax:
+		case SetPidMax, SetLastPid, Free, AllocAt, SetCursor, SetMax, Subreaper:
 			op.N = num.Draw(t, "n")
+		case GetPgid, GetSid:
+			op.Pid = num.Draw(t, "pid")
+		case SetPgid:
+			op.Pid = num.Draw(t, "pid")
+			op.N = num.Draw(t, "pgid")
+		case SigChld:
+			op.N = rapid.IntRange(-2, 4).Draw(t, "disposition")
+		case Clone:
+			op.Child = genHandle().Draw(t, "child")
+			op.N = rapid.IntRange(-3, 12).Draw(t, "flags")
 		}
 		return op
 	})
@@ -46,7 +56,7 @@ func genResult(k Kind) *rapid.Generator[Result] {
 			return Fail(rapid.SampledFrom(Errnos()[1:]).Draw(t, "errno"))
 		}
 		switch k {
-		case Fork, ForkWithTid, Thread:
+		case Fork, ForkWithTid, Thread, Clone, GetNSpid:
 			return Result{NSpid: rapid.SliceOfN(rapid.IntRange(1, 5000), 1, 33).Draw(t, "nspid")}
 		case Wait:
 			if rapid.Bool().Draw(t, "none") {
@@ -59,8 +69,10 @@ func genResult(k Kind) *rapid.Generator[Result] {
 				r.Status.Code = rapid.IntRange(0, 255).Draw(t, "code")
 			}
 			return r
-		case GetPid, GetPPid, GetTid, Translate, Alloc:
+		case GetPid, GetPPid, GetTid, Translate, Alloc, GetPgid, GetSid, SetSid:
 			return Result{N: rapid.IntRange(0, 5000).Draw(t, "n")}
+		case GetLastPid:
+			return Result{N: rapid.IntRange(-1, 5000).Draw(t, "n")}
 		case Lookup:
 			return Result{Task: genHandle().Draw(t, "task")}
 		}
@@ -194,7 +206,7 @@ func TestKindLevels(t *testing.T) {
 // TestCreates: exactly the ops that make a new task name it in Child.
 func TestCreates(t *testing.T) {
 	for _, k := range Kinds() {
-		want := k == Fork || k == ForkWithTid || k == Thread
+		want := k == Fork || k == ForkWithTid || k == Thread || k == Clone
 		if k.Creates() != want {
 			t.Errorf("%s.Creates() = %v, want %v", k, k.Creates(), want)
 		}

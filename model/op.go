@@ -12,23 +12,33 @@ type Kind uint8
 
 // Process-level kinds.
 const (
-	Fork        Kind = iota + 1 // Task forks Child (Tids set: ForkWithTid)
-	Exit                        // Task exits with Code
-	Wait                        // Task waits for Pid (-1: any), WNOHANG
-	Kill                        // Task sends Sig to Pid (-1: kill(-1))
-	Unshare                     // Task unshares its children's space
-	SetNs                       // Task joins Target's space for its children
-	GetPid                      // Task's own number
-	GetPPid                     // Task's parent's number, in Task's space
-	Translate                   // Target's number in Task's space
-	Lookup                      // the task with number Pid in Task's space
-	SetPidMax                   // pid_max of Task's space := N
-	SetLastPid                  // ns_last_pid of Task's space := N
-	ForkWithTid                 // Fork asking for numbers Tids (innermost first)
-	Thread                      // Task creates thread Child in its thread group (CLONE_THREAD)
-	GetTid                      // Task's own number (a thread's, not its group's)
-	ExitThread                  // Task alone exits with Code (SYS_exit); Exit is exit_group
-	Exec                        // Task execs (de_thread: it becomes the group's only task)
+	Fork          Kind = iota + 1 // Task forks Child (Tids set: ForkWithTid)
+	Exit                          // Task exits with Code
+	Wait                          // Task waits for Pid (-1: any), WNOHANG
+	Kill                          // Task sends Sig to Pid (-1: kill(-1))
+	Unshare                       // Task unshares its children's space
+	SetNs                         // Task joins Target's space for its children
+	GetPid                        // Task's own number
+	GetPPid                       // Task's parent's number, in Task's space
+	Translate                     // Target's number in Task's space
+	Lookup                        // the task with number Pid in Task's space
+	SetPidMax                     // pid_max of Task's space := N
+	SetLastPid                    // ns_last_pid of Task's space := N
+	ForkWithTid                   // Fork asking for numbers Tids (innermost first)
+	Thread                        // Task creates thread Child in its thread group (CLONE_THREAD)
+	GetTid                        // Task's own number (a thread's, not its group's)
+	ExitThread                    // Task alone exits with Code (SYS_exit); Exit is exit_group
+	Exec                          // Task execs (de_thread: it becomes the group's only task)
+	SetPgid                       // setpgid(Pid, N): Pid 0 is Task's own group, N 0 means Pid
+	GetPgid                       // getpgid(Pid): Pid 0 is Task
+	SetSid                        // setsid(): Task's group leader starts a session
+	GetSid                        // getsid(Pid): Pid 0 is Task
+	SigChld                       // Task's thread group sets SIGCHLD to N: SigChldDefault, SigChldIgnore, SigChldNoCldWait
+	Subreaper                     // prctl(PR_SET_CHILD_SUBREAPER, N) by Task's thread group
+	Clone                         // clone(flags N: CloneNewPid, CloneParent, CloneThread) creating Child
+	SetNsChildren                 // setns to Target's children space (pidfd ioctl PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE)
+	GetLastPid                    // read ns_last_pid of Task's space
+	GetNSpid                      // Task's own NSpid (/proc/thread-self/status), root first
 
 	// Allocator-level kinds.
 	Alloc     // a number
@@ -45,7 +55,10 @@ var kindNames = [...]string{
 	SetNs: "setns", GetPid: "getpid", GetPPid: "getppid", Translate: "translate",
 	Lookup: "lookup", SetPidMax: "pid_max", SetLastPid: "ns_last_pid",
 	ForkWithTid: "fork", Thread: "thread", GetTid: "gettid", ExitThread: "exit_thread", Exec: "exec",
-	Alloc: "alloc", Free: "free", AllocAt: "alloc_at", SetCursor: "set_cursor",
+	SetPgid: "setpgid", GetPgid: "getpgid", SetSid: "setsid", GetSid: "getsid", SigChld: "sigchld",
+	Subreaper: "subreaper", Clone: "clone", SetNsChildren: "setns_children", GetLastPid: "read_last_pid",
+	GetNSpid: "nspid",
+	Alloc:    "alloc", Free: "free", AllocAt: "alloc_at", SetCursor: "set_cursor",
 	SetMax: "set_max", Disable: "disable",
 }
 
@@ -109,20 +122,83 @@ func (k Kind) Level() Level {
 }
 
 // Creates reports whether an op of kind k creates a task: its Child handle
-// names the new task (Fork, ForkWithTid, Thread).
-func (k Kind) Creates() bool { return k == Fork || k == ForkWithTid || k == Thread }
+// names the new task (Fork, ForkWithTid, Thread, Clone).
+func (k Kind) Creates() bool { return k == Fork || k == ForkWithTid || k == Thread || k == Clone }
+
+// Clone flags (Op.N of a Clone), as clone(2) names them.
+const (
+	CloneNewPid = 1 << iota // CLONE_NEWPID: the child is PID 1 of a new space
+	CloneParent             // CLONE_PARENT: the child's parent is the actor's parent
+	CloneThread             // CLONE_THREAD (with CLONE_VM|CLONE_SIGHAND): a thread, as Thread
+	cloneAll    = CloneNewPid | CloneParent | CloneThread
+)
+
+var cloneFlagNames = []string{"newpid", "parent", "thread"}
+
+// FormatCloneFlags prints clone flags as "newpid,thread"; "none" for 0.
+// Bits pidcheck does not name print as a number.
+func FormatCloneFlags(f int) string {
+	if f == 0 {
+		return "none"
+	}
+	if f&^cloneAll != 0 {
+		return strconv.Itoa(f)
+	}
+	var out []string
+	for i, n := range cloneFlagNames {
+		if f&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// ParseCloneFlags parses what FormatCloneFlags prints.
+func ParseCloneFlags(s string) (int, error) {
+	if s == "none" {
+		return 0, nil
+	}
+	if _, err := strconv.Atoi(s); err == nil {
+		n, err := parseInt(s)
+		if err != nil || n&^cloneAll == 0 {
+			return 0, fmt.Errorf("clone flags %q: want newpid, parent and thread joined by commas, or none", s)
+		}
+		return n, nil
+	}
+	f := 0
+	for _, name := range strings.Split(s, ",") {
+		i := slices.Index(cloneFlagNames, name)
+		if i < 0 || f&(1<<i) != 0 {
+			return 0, fmt.Errorf("clone flags %q: want newpid, parent and thread joined by commas (each once), or none", s)
+		}
+		f |= 1 << i
+	}
+	if FormatCloneFlags(f) != s {
+		return 0, fmt.Errorf("clone flags %q: write them in the order newpid,parent,thread", s)
+	}
+	return f, nil
+}
+
+// SIGCHLD dispositions (Op.N of a SigChld).
+const (
+	SigChldDefault   = 0 // SIG_DFL: children become zombies until waited for
+	SigChldIgnore    = 1 // SIG_IGN: children are reaped at exit; kept across exec
+	SigChldNoCldWait = 2 // SIG_DFL with SA_NOCLDWAIT: reaped at exit; exec clears it
+)
+
+var sigChldNames = []string{SigChldDefault: "default", SigChldIgnore: "ignore", SigChldNoCldWait: "nocldwait"}
 
 // Op is one operation. Which fields matter depends on Kind (see the package
 // doc); the others are zero. Tids is the only slice: compare Ops with Equal.
 type Op struct {
 	Kind   Kind
 	Task   Handle // the actor (process level)
-	Child  Handle // Fork, ForkWithTid, Thread: the handle the new task gets
-	Target Handle // SetNs, Translate
-	Pid    int    // Wait, Kill, Lookup: a number in Task's space (-1: any)
+	Child  Handle // Fork, ForkWithTid, Thread, Clone: the handle the new task gets
+	Target Handle // SetNs, SetNsChildren, Translate
+	Pid    int    // Wait, Kill, Lookup, SetPgid, GetPgid, GetSid: a number in Task's space (-1: any)
 	Sig    int    // Kill
 	Code   int    // Exit, ExitThread
-	N      int    // SetPidMax, SetLastPid; Free, AllocAt, SetCursor, SetMax
+	N      int    // SetPidMax, SetLastPid, SetPgid (pgid), SigChld, Subreaper, Clone (flags); Free, AllocAt, SetCursor, SetMax
 	Tids   []int  // ForkWithTid: innermost level first
 }
 
@@ -163,15 +239,27 @@ func (o Op) String() string {
 		arg("tid=" + strings.Join(tids, ","))
 	case Exit, ExitThread:
 		num(o.Code)
-	case Wait, Lookup:
+	case Wait, Lookup, GetPgid, GetSid:
 		num(o.Pid)
 	case Kill:
 		num(o.Pid)
 		num(o.Sig)
-	case SetNs, Translate:
-		arg(o.Target.String())
-	case SetPidMax, SetLastPid, Free, AllocAt, SetCursor, SetMax:
+	case SetPgid:
+		num(o.Pid)
 		num(o.N)
+	case SetNs, SetNsChildren, Translate:
+		arg(o.Target.String())
+	case SetPidMax, SetLastPid, Subreaper, Free, AllocAt, SetCursor, SetMax:
+		num(o.N)
+	case SigChld:
+		if o.N >= 0 && o.N < len(sigChldNames) {
+			arg(sigChldNames[o.N])
+		} else {
+			num(o.N)
+		}
+	case Clone:
+		arg(o.Child.String())
+		arg(FormatCloneFlags(o.N))
 	}
 	return b.String()
 }
@@ -226,6 +314,8 @@ func parseInt(s string) (int, error) {
 var argCounts = [numKinds]int{Fork: 1, ForkWithTid: 2, Exit: 1, Wait: 1, Kill: 2, Unshare: 0,
 	SetNs: 1, GetPid: 0, GetPPid: 0, Translate: 1, Lookup: 1, SetPidMax: 1,
 	SetLastPid: 1, Thread: 1, GetTid: 0, ExitThread: 1, Exec: 0,
+	SetPgid: 2, GetPgid: 1, SetSid: 0, GetSid: 1, SigChld: 1, Subreaper: 1, Clone: 2,
+	SetNsChildren: 1, GetLastPid: 0, GetNSpid: 0,
 	Alloc: 0, Free: 1, AllocAt: 1, SetCursor: 1, SetMax: 1, Disable: 0}
 
 // looksLikeHandle reports whether s is written like a task handle: t and
@@ -310,16 +400,32 @@ func ParseOp(line string) (Op, error) {
 		}
 	case Exit, ExitThread:
 		op.Code, err = parseInt(args[0])
-	case Wait, Lookup:
+	case Wait, Lookup, GetPgid, GetSid:
 		op.Pid, err = parseInt(args[0])
 	case Kill:
 		if op.Pid, err = parseInt(args[0]); err == nil {
 			op.Sig, err = parseInt(args[1])
 		}
-	case SetNs, Translate:
+	case SetPgid:
+		if op.Pid, err = parseInt(args[0]); err == nil {
+			op.N, err = parseInt(args[1])
+		}
+	case SetNs, SetNsChildren, Translate:
 		op.Target, err = ParseHandle(args[0])
-	case SetPidMax, SetLastPid, Free, AllocAt, SetCursor, SetMax:
+	case SetPidMax, SetLastPid, Subreaper, Free, AllocAt, SetCursor, SetMax:
 		op.N, err = parseInt(args[0])
+	case SigChld:
+		if i := slices.Index(sigChldNames, args[0]); i >= 0 {
+			op.N = i
+		} else if op.N, err = parseInt(args[0]); err != nil {
+			err = fmt.Errorf("SIGCHLD disposition %q: want default, ignore or nocldwait", args[0])
+		} else if op.N >= 0 && op.N < len(sigChldNames) {
+			err = fmt.Errorf("write SIGCHLD disposition %d as %s", op.N, sigChldNames[op.N])
+		}
+	case Clone:
+		if op.Child, err = ParseHandle(args[0]); err == nil {
+			op.N, err = ParseCloneFlags(args[1])
+		}
 	}
 	if err != nil {
 		return Op{}, fmt.Errorf("op %q: %v", line, err)

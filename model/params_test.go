@@ -29,3 +29,25 @@ func TestParamsValidateRejectsExtremes(t *testing.T) {
 		}
 	}
 }
+
+// TestParamsMinPidMax: the smallest pid_max defaults to RESERVED_PIDS + 1
+// and may be raised to the machine's max(RESERVED_PIDS + 1,
+// PIDS_PER_CPU_MIN × possible CPUs) (kernel/pid.c pid_idr_init), never
+// to or below the floor nor past pid_max.
+func TestParamsMinPidMax(t *testing.T) {
+	if got := KernelParams().MinMax(); got != KernelMinMax {
+		t.Errorf("kernel default min pid_max %d, want %d", got, KernelMinMax)
+	}
+	p := KernelParams()
+	p.MinPidMax = PidsPerCPUMin * 64 // a 64-CPU machine
+	if err := p.Validate(); err != nil || p.MinMax() != 512 {
+		t.Errorf("%+v: MinMax %d, %v", p, p.MinMax(), err)
+	}
+	for _, m := range []int{-1, 300, KernelPidMax + 1} {
+		q := KernelParams()
+		q.MinPidMax = m
+		if q.Validate() == nil {
+			t.Errorf("min pid_max %d accepted", m)
+		}
+	}
+}

@@ -11,8 +11,8 @@ import (
 // Kind (see Format); when Err is not OK, no other field matters.
 type Result struct {
 	Err    Errno
-	N      int    // Alloc, GetPid, GetPPid, GetTid, Translate; Wait: the reaped number, 0 if none ready
-	NSpid  []int  // Fork, ForkWithTid, Thread: the new task's numbers, root space first
+	N      int    // Alloc, GetPid, GetPPid, GetTid, Translate, GetPgid, GetSid, SetSid, GetLastPid; Wait: the reaped number, 0 if none ready
+	NSpid  []int  // Fork, ForkWithTid, Thread, Clone: the new task's numbers, root space first; GetNSpid: the actor's
 	Task   Handle // Lookup: the task found
 	Status Status // Wait: how the reaped child ended
 }
@@ -48,11 +48,11 @@ func (r Result) Equal(k Kind, s Result) bool {
 		return true
 	}
 	switch k {
-	case Fork, ForkWithTid, Thread:
+	case Fork, ForkWithTid, Thread, Clone, GetNSpid:
 		return slices.Equal(r.NSpid, s.NSpid)
 	case Wait:
 		return r.N == s.N && (r.N == 0 || r.Status == s.Status)
-	case GetPid, GetPPid, GetTid, Translate, Alloc:
+	case GetPid, GetPPid, GetTid, Translate, Alloc, GetPgid, GetSid, SetSid, GetLastPid:
 		return r.N == s.N
 	case Lookup:
 		return r.Task == s.Task
@@ -67,14 +67,14 @@ func (r Result) Format(k Kind) string {
 		return r.Err.String()
 	}
 	switch k {
-	case Fork, ForkWithTid, Thread:
+	case Fork, ForkWithTid, Thread, Clone, GetNSpid:
 		return FormatInts(r.NSpid)
 	case Wait:
 		if r.N == 0 {
 			return "0"
 		}
 		return strconv.Itoa(r.N) + " " + r.Status.String()
-	case GetPid, GetPPid, GetTid, Translate, Alloc:
+	case GetPid, GetPPid, GetTid, Translate, Alloc, GetPgid, GetSid, SetSid, GetLastPid:
 		return strconv.Itoa(r.N)
 	case Lookup:
 		return r.Task.String()
@@ -96,7 +96,7 @@ func ParseResult(k Kind, s string) (Result, error) {
 		return Result{}, fmt.Errorf("result %q of %s: want %s or an errno", s, k, want)
 	}
 	switch k {
-	case Fork, ForkWithTid, Thread:
+	case Fork, ForkWithTid, Thread, Clone, GetNSpid:
 		ns, err := ParseInts(s)
 		if err != nil {
 			return bad("[n …] (the NSpid, root first)")
@@ -134,7 +134,7 @@ func ParseResult(k Kind, s string) (Result, error) {
 			r.Status.Code = c
 		}
 		return r, nil
-	case GetPid, GetPPid, GetTid, Translate, Alloc:
+	case GetPid, GetPPid, GetTid, Translate, Alloc, GetPgid, GetSid, SetSid, GetLastPid:
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			return bad("a number")
@@ -197,7 +197,7 @@ func (r Result) OutOfRange(k Kind) string {
 		return ""
 	}
 	switch k {
-	case Fork, ForkWithTid, Thread:
+	case Fork, ForkWithTid, Thread, Clone, GetNSpid:
 		if len(r.NSpid) == 0 {
 			return "an empty NSpid: a task has a number in the root space at least"
 		}
@@ -222,7 +222,11 @@ func (r Result) OutOfRange(k Kind) string {
 		case s.Signal < -maxNumber || s.Signal > maxNumber:
 			return fmt.Sprintf("signal %d is outside what a kill can carry (|n| ≤ %d)", s.Signal, maxNumber)
 		}
-	case GetPid, GetPPid, GetTid, Translate, Alloc:
+	case GetLastPid:
+		if r.N < -1 || r.N > KernelPidMax {
+			return fmt.Sprintf("ns_last_pid %d is outside [-1, %d]", r.N, KernelPidMax)
+		}
+	case GetPid, GetPPid, GetTid, Translate, Alloc, GetPgid, GetSid, SetSid:
 		return pid("the number", r.N, 0)
 	case Lookup:
 		if r.Task < 0 || r.Task > maxNumber {

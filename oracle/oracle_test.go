@@ -89,11 +89,19 @@ func TestKernelBasics(t *testing.T) {
 }
 
 // notRunYet reports whether the oracle cannot send ops of kind k to the
-// kernel yet: the thread ops (issue 11; thread agents are a later step).
+// kernel yet: the thread ops (issue 11; thread agents are a later step)
+// and the ops of issue 12 (groups, sessions, reaping, clone, reads).
 // Golden cases that use them are left out of the kernel comparison, and
 // random scenarios do not generate them.
 func notRunYet(k model.Kind) bool {
-	return k == model.Thread || k == model.GetTid || k == model.ExitThread || k == model.Exec
+	switch k {
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec,
+		// issue 12: in spec.Linux, not yet in the oracle
+		model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
+		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
+		return true
+	}
+	return false
 }
 
 // goldenCase is one run/check case of spec/testdata.

@@ -11,8 +11,10 @@
 // alloc_at, set_cursor, set_max, disable). Linux(p, pol) is the whole process
 // level of today's Linux: nested PID spaces, NSpid vectors, zombies, reaping,
 // reparenting, namespace init death, signals, unshare, setns, set_tid,
-// pid_max, ns_last_pid, and threads (thread groups, exit of one thread,
-// exit_group, exec). Variants (spec/openvz, spec/pspace2006) build on
+// pid_max, ns_last_pid, threads (thread groups, exit of one thread,
+// exit_group, exec), and process groups, sessions, SIGCHLD autoreap,
+// subreapers, clone flags, setns to a children space and the reads
+// ns_last_pid and NSpid. Variants (spec/openvz, spec/pspace2006) build on
 // the allocation core exported here.
 //
 // # The allocation core
@@ -38,6 +40,64 @@
 // goroutines, compare them with Key (Hash hashes a Key). Specs assume
 // parameters that pass model.Params.Validate. Package spec/linmodel turns a
 // Spec into a porcupine model.
+//
+// # Deaths and releases are not atomic in the kernel
+//
+// Linux's Step applies each op atomically; the kernel does some of the
+// same work in stages, in other tasks' contexts. Per behaviour, what a
+// concurrent implementation may expose, and what this spec therefore
+// allows (issue 12, items 1 and 7):
+//
+//   - A reap by wait. release_task runs inside the waiter's wait4
+//     (wait_task_zombie); since 6.15 it frees the numbers after dropping
+//     tasklist_lock (free_pids), but still before wait4 returns. An op
+//     concurrent with the wait may see the number taken (EEXIST from
+//     set_tid, a skipped number from a fork) — allowed, as such an op can
+//     be linearized before the wait — and every op after the wait returns
+//     sees it free. The atomic spec is exact here.
+//   - A release in another task's context: autoreap (exit_notify →
+//     release_task), a dying init's reaping of its children
+//     (zap_pid_ns_processes → kernel_wait4), a non-leader thread's own
+//     release, and every death caused by kill, which returns once the
+//     signal is queued (kernel/signal.c) while the target runs do_exit
+//     later. The kernel lets an op that starts after the causing op
+//     returned still see the task live, or its number taken. This spec
+//     does not allow it: an implementation must complete such a death,
+//     and free the numbers, before the causing op returns (its
+//     linearization point). Decision: kept strict, because the model's ops
+//     name the cause, not the later context; the kernel oracle hides the
+//     kernel's delay by settling (waiting until each number is free)
+//     before the next op. A spec that allowed it would need a pending
+//     release in the state, completed by any later op: not modelled yet.
+//   - A task between SIGKILL and exit: it cannot fork (copy_process checks
+//     fatal_signal_pending) and keeps its numbers; as above, the spec
+//     makes it a zombie at the kill.
+//   - A dying space (zap_pid_ns_processes: disable_pid_allocation, SIGKILL
+//     to every member, reap the init's children, wait until pid_allocated
+//     falls to the init's own, then exit_notify). A fork into the space
+//     concurrent with the init's exit may succeed (linearized before: the
+//     new task is then killed with the rest, since copy_process re-checks
+//     PIDNS_ADDING under tasklist_lock before attaching) or answer ENOMEM
+//     (after): both allowed, as the exit is one op. Members seen live by
+//     ops concurrent with the exit are allowed likewise; once the exit op
+//     has returned, every member (and every descendant space's) is dead,
+//     which the kernel guarantees too, as the outer init waits for every
+//     number of its space, and so for the inner inits' own zaps.
+//   - Groups and sessions (setpgid, setsid: under tasklist_lock for
+//     writing), subreaper reparenting (forget_original_parent under
+//     tasklist_lock) and autoreap decisions (do_notify_parent under it)
+//     have no intermediate state a task can see. prctl sets the subreaper
+//     flag without the lock; an exit racing it either sees it or not, which
+//     linearizes.
+//   - A race for PID 1 of a space joined with setns_children: two forks
+//     each reserve a number; the one that got 1 becomes the child reaper
+//     (copy_process is_child_reaper). If it then fails at an outer level
+//     and the other, holding 2, succeeds, the space has a task and no
+//     init (our reading of kernel/pid.c alloc_pid, which allocates and
+//     frees level by level; not reproduced on a kernel). The spec (the
+//     first successful fork gets 1) does not allow that outcome: it is
+//     historical race 8 of shared/LINUX-PID.md, a state no sequential
+//     order gives.
 //
 // The conformance cases in testdata/golden/ pin the behaviour, one kernel
 // fact per case, citing the kernel source or LTP test and saying which

@@ -53,8 +53,9 @@ import (
 // as "not exited" (0).
 //
 // wait pid: pid -1 is any child, pid > 0 the child with that number in the
-// actor's space (other pids: EINVAL, process groups are not modelled). No
-// such child: ECHILD. A reapable zombie child is reaped and reported with
+// actor's space, 0 a child in the actor's process group, -n a child in the
+// group numbered n in the actor's space (no such group: no child matches,
+// kernel/exit.c eligible_pid). No such child: ECHILD. A reapable zombie child is reaped and reported with
 // its number in the actor's space; Expect reaps the first in children-list
 // order (as do_wait does), Step accepts any reapable child. Children but
 // none reapable: 0.
@@ -67,7 +68,28 @@ import (
 // SIGNAL_UNKILLABLE). A delivered signal makes the target a zombie at once
 // ("killed sig"). pid -1 signals every task (zombies too) whose number in
 // the actor's space is above 1, except the actor; none: ESRCH
-// (kill_something_info). pid 0 and pid < -1 (process groups): EINVAL.
+// (kill_something_info). pid 0 signals every leader in the actor's
+// process group, the actor included, wherever it lives; pid -n the group
+// numbered n in the actor's space; no member: ESRCH (__kill_pgrp_info).
+//
+// Groups and sessions (kernel/sys.c setpgid, ksys_setsid; golden file
+// groups, checked on 6.18.44): each leader has a pgid and a sid, the
+// handle of the leader whose struct pid names them; t0 leads both. A
+// reaped task whose pid is still some leader's pgid or sid keeps its
+// numbers (held) until the last such leader leaves or is reaped, so the
+// space stays non-empty for zap_pid_ns_processes too: an init whose space
+// holds such a number is not reapable. setpgid, setsid, getpgid, getsid
+// as model/doc.go. Reaping: a zombie that becomes reapable notifies its
+// parent (do_notify_parent) and is reaped at once when the parent's group
+// ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT); reparenting a zombie to
+// another group notifies the new parent (reparent_leader). Orphans of a
+// group's last thread go to the nearest subreaper ancestor at the same
+// level with a live thread, else the space's child reaper
+// (find_new_reaper). clone flags, setns_children, read_last_pid and nspid
+// as model/doc.go; a clone with CLONE_NEWPID creates the space before
+// allocating, so ENOSPC comes before EAGAIN. A fork into a space that never
+// had an init succeeds even when an ancestor space is dead (alloc_pid
+// checks PIDNS_ADDING of the innermost space only; checked on 6.18).
 //
 // unshare: EINVAL when the actor's children space is not its active space
 // (copy_pid_ns), so a second unshare fails even after a fork; ENOSPC when
@@ -109,7 +131,7 @@ import (
 // the children list) and releases the old leader with the exec'ing thread's
 // old numbers.
 //
-// pid_max n: EINVAL unless floor < n ≤ p.PidMax (pid_max_min,
+// pid_max n: EINVAL unless p.MinMax() ≤ n ≤ p.PidMax (pid_max_min,
 // pid_max_max); only the actor's own space changes. ns_last_pid n: EINVAL
 // unless 0 ≤ n ≤ the space's pid_max (checked on Linux 6.18: writing
 // pid_max itself is accepted); the cursor becomes n+1.
@@ -155,6 +177,36 @@ type task struct {
 	parent model.Handle
 	group  model.Handle
 	exit   model.Status
+
+	// The thread group's (signal_struct's and sighand's) attributes, kept
+	// on the group leader only: pgid and sid name the leader whose struct
+	// pid is the group's process group and session (a reaped one's numbers
+	// stay in held); the rest are signal->leader, the SIGCHLD disposition
+	// (model.SigChld…), signal->is_child_subreaper, and whether the group
+	// has exec'd (PF_FORKNOEXEC cleared).
+	pgid, sid model.Handle
+	sessLead  bool
+	sigchld   int
+	subreaper bool
+	execed    bool
+	// zapped: a zombie init whose space emptied once, so that its
+	// zap_pid_ns_processes returned and it went on to exit_notify: it
+	// stays reapable even if a fork into an init-less descendant space
+	// later takes a number in its dead space again (checked on 6.18).
+	zapped bool
+	// notified: a reapable zombie whose parent has been told
+	// (do_notify_parent), so that its autoreap was decided. After every op
+	// it equals "reapable" for every zombie, so Key leaves it out.
+	notified bool
+}
+
+// heldPid is the struct pid of a reaped task that is still some task's
+// process group or session: its numbers stay taken (kernel/pid.c
+// free_pid runs only when no task is attached by any pid type).
+type heldPid struct {
+	h     model.Handle
+	nspid []int
+	space int
 }
 
 // linuxState is a state of the Linux spec. tasks holds live and zombie
@@ -166,6 +218,7 @@ type linuxState struct {
 	spaces []space
 	tasks  []task
 	gone   []model.Handle
+	held   []heldPid // sorted by handle; shared between states: replace, never edit
 
 	keyOnce sync.Once
 	key     string
@@ -175,7 +228,8 @@ func newLinux(p model.Params, pol model.Policy) *linuxState {
 	return &linuxState{
 		pol: pol, p: p,
 		spaces: []space{{parent: -1, pidMax: p.PidMax, cursor: 2, init: model.Root, taken: []int{1}}},
-		tasks:  []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask, group: model.Root}},
+		tasks: []task{{h: model.Root, nspid: []int{1}, parent: model.NoTask, group: model.Root,
+			pgid: model.Root, sid: model.Root, sessLead: true}},
 	}
 }
 
@@ -187,6 +241,7 @@ func (s *linuxState) clone() *linuxState {
 		spaces: slices.Clone(s.spaces),
 		tasks:  slices.Clone(s.tasks),
 		gone:   s.gone,
+		held:   s.held,
 	}
 }
 
@@ -308,7 +363,7 @@ func (s *linuxState) reapable(t *task) bool {
 	if t.st != zombie || s.groupLive(t.group) {
 		return false
 	}
-	return !s.isInit(t) || len(s.spaces[t.space].taken) == 1
+	return !s.isInit(t) || t.zapped || len(s.spaces[t.space].taken) == 1
 }
 
 // groupOf is the thread group of the task with handle h (h itself when h
@@ -371,6 +426,9 @@ func (s *linuxState) buildKey() string {
 		name(s.tasks[i].space)
 		name(s.tasks[i].kids)
 	}
+	for _, hp := range s.held {
+		name(hp.space)
+	}
 	for _, i := range named {
 		sp := &s.spaces[i]
 		b.WriteByte('S')
@@ -402,7 +460,32 @@ func (s *linuxState) buildKey() string {
 		if t.st == zombie {
 			num(t.exit.Code)
 			num(t.exit.Signal)
+			if t.zapped {
+				b.WriteByte('z')
+			}
 		}
+		if t.h == t.group {
+			b.WriteByte('P')
+			num(int(t.pgid))
+			num(int(t.sid))
+			num(t.sigchld)
+			for _, f := range []bool{t.sessLead, t.subreaper, t.execed} {
+				if f {
+					b.WriteByte('1')
+				} else {
+					b.WriteByte('0')
+				}
+			}
+		}
+	}
+	b.WriteByte('H')
+	for _, hp := range s.held {
+		num(int(hp.h))
+		for _, n := range hp.nspid {
+			b.WriteByte(':')
+			num(n)
+		}
+		num(canon[hp.space])
 	}
 	b.WriteByte('G')
 	for _, h := range s.gone {
@@ -441,6 +524,25 @@ func (s *linuxState) String() string {
 			fmt.Fprintf(&b, ", thread of %s", t.group)
 		} else {
 			fmt.Fprintf(&b, ", parent %s", t.parent)
+			// t0's group and session, which every task starts in, go unsaid.
+			if t.pgid != model.Root {
+				fmt.Fprintf(&b, ", pgid %s", t.pgid)
+			}
+			if t.sid != model.Root {
+				fmt.Fprintf(&b, ", sid %s", t.sid)
+			}
+			if t.sessLead && t.h != model.Root {
+				b.WriteString(", session leader")
+			}
+			if t.sigchld != model.SigChldDefault {
+				fmt.Fprintf(&b, ", SIGCHLD %s", model.Op{Kind: model.SigChld, N: t.sigchld}.String()[len("t0 sigchld "):])
+			}
+			if t.subreaper {
+				b.WriteString(", subreaper")
+			}
+			if t.execed {
+				b.WriteString(", exec'd")
+			}
 		}
 		if t.st == zombie {
 			fmt.Fprintf(&b, ", zombie (%s)", t.exit)
@@ -449,6 +551,9 @@ func (s *linuxState) String() string {
 			}
 		}
 		b.WriteByte('\n')
+	}
+	for _, hp := range s.held {
+		fmt.Fprintf(&b, "%s's pid %s in %s still held as a group or session id\n", hp.h, model.FormatInts(hp.nspid), spaceName(hp.space))
 	}
 	if len(s.gone) > 0 {
 		hs := make([]string, len(s.gone))

@@ -15,7 +15,12 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	if op.Kind == model.Fork {
 		op.Tids = nil // a plain fork asks for no number, whatever Tids holds
 	}
-	if op.Kind == model.Thread {
+	thread := op.Kind == model.Thread
+	if op.Kind == model.Clone {
+		op.Tids = nil
+		thread = op.N&model.CloneThread != 0
+	}
+	if thread {
 		op.Tids = nil
 	}
 	actor := s.tasks[ai]
@@ -25,7 +30,25 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	if s.find(op.Child) >= 0 || s.reaped(op.Child) {
 		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s is already in use", op.Child), ""
 	}
-	if op.Kind == model.Thread && actor.kids != actor.space {
+	if op.Kind == model.Clone {
+		if r, n, w, ok := s.cloneFlags(op, ai, explain); !ok {
+			return r, n, w, ""
+		}
+		if op.N&model.CloneNewPid != 0 {
+			// copy_namespaces before alloc_pid: the child's new space.
+			b := s.clone()
+			b.spaces = append(b.spaces, space{parent: actor.space, level: s.spaces[actor.space].level + 1, pidMax: s.p.PidMax, init: model.NoTask})
+			b.tasks[ai].kids = len(b.spaces) - 1
+			r, n, w, bad := b.fork(model.Op{Kind: model.Clone, Task: op.Task, Child: op.Child, N: op.N &^ model.CloneNewPid}, ai, obs, explain)
+			if n != b && n != s {
+				n.tasks[n.find(op.Task)].kids = actor.kids // only the child lives in the new space
+			} else {
+				n = s
+			}
+			return r, n, w, bad
+		}
+	}
+	if thread && actor.kids != actor.space {
 		// kernel/fork.c copy_process: CLONE_THREAD into another PID
 		// namespace than the caller's own.
 		return model.Fail(model.EINVAL), s, explainf(explain, "CLONE_THREAD: %s's children space %s is not its own space %s (after unshare or setns)", actor.h, spaceName(actor.kids), spaceName(actor.space)), ""
@@ -97,12 +120,21 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	if fresh {
 		c.spaces[top].init = op.Child
 	}
-	if op.Kind == model.Thread {
+	if thread {
 		// A thread is in no children list; its group is the creator's.
 		c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: model.NoTask, group: actor.group})
 		return model.Result{NSpid: nums}, c, explainf(explain, "the thread gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
 	}
-	c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: actor.h, group: op.Child})
+	parent := actor.h
+	if op.Kind == model.Clone && op.N&model.CloneParent != 0 {
+		parent = c.tasks[c.find(actor.group)].parent // CLONE_PARENT: current->real_parent
+	}
+	// copy_process: the child is in current's process group and session,
+	// not a session leader, not a subreaper; copy_sighand gives it the
+	// parent's SIGCHLD disposition.
+	l := &s.tasks[s.find(actor.group)]
+	c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: parent, group: op.Child,
+		pgid: l.pgid, sid: l.sid, sigchld: l.sigchld})
 	return model.Result{NSpid: nums}, c, explainf(explain, "the child gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
 }
 
@@ -139,7 +171,7 @@ func (s *linuxState) uniqueForkMayFail(op model.Op) bool {
 	if ai < 0 {
 		return false
 	}
-	if op.Kind == model.Fork || op.Kind == model.Thread {
+	if op.Kind == model.Fork || op.Kind == model.Thread || op.Kind == model.Clone {
 		op.Tids = nil
 	}
 	top := s.tasks[ai].kids

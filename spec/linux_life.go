@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -20,18 +21,68 @@ func (c *linuxState) setTaken(sp, n int, add bool) {
 	}
 }
 
-// reap frees every number of the task at index i and forgets it.
+// reap forgets the task at index i (release_task). Its numbers are freed
+// in every level unless its struct pid is still some task's process group
+// or session, in which case they stay taken (held) until the last such
+// task leaves it or is reaped; the groups it was in lose a member, and a
+// held pid left with none is freed (kernel/pid.c detach_pid, free_pid).
 func (c *linuxState) reap(i int) {
 	t := c.tasks[i]
-	for sp := t.space; sp >= 0; sp = c.spaces[sp].parent {
-		c.setTaken(sp, t.nspid[c.spaces[sp].level], false)
-	}
 	c.tasks = slices.Delete(c.tasks, i, i+1)
+	if c.referenced(t.h) {
+		j, _ := slices.BinarySearchFunc(c.held, t.h, func(hp heldPid, h model.Handle) int { return cmp.Compare(hp.h, h) })
+		c.held = slices.Insert(slices.Clone(c.held), j, heldPid{h: t.h, nspid: t.nspid, space: t.space})
+	} else {
+		c.free(t.nspid, t.space)
+	}
+	if t.h == t.group {
+		c.unref(t.pgid)
+		c.unref(t.sid)
+	}
 	j, _ := slices.BinarySearch(c.gone, t.h)
 	gone := make([]model.Handle, 0, len(c.gone)+1)
 	gone = append(gone, c.gone[:j]...)
 	gone = append(gone, t.h)
 	c.gone = append(gone, c.gone[j:]...)
+}
+
+// free frees numbers nspid of a pid whose own space is sp, in every level.
+func (c *linuxState) free(nspid []int, sp int) {
+	for ; sp >= 0; sp = c.spaces[sp].parent {
+		c.setTaken(sp, nspid[c.spaces[sp].level], false)
+	}
+}
+
+// referenced reports whether some task's process group or session is the
+// struct pid of h.
+func (c *linuxState) referenced(h model.Handle) bool {
+	for i := range c.tasks {
+		if t := &c.tasks[i]; t.h == t.group && (t.pgid == h || t.sid == h) {
+			return true
+		}
+	}
+	return false
+}
+
+// unref frees h's held pid once nothing refers to it any more.
+func (c *linuxState) unref(h model.Handle) {
+	j, found := slices.BinarySearchFunc(c.held, h, func(hp heldPid, h model.Handle) int { return cmp.Compare(hp.h, h) })
+	if !found || c.referenced(h) {
+		return
+	}
+	hp := c.held[j]
+	c.held = slices.Delete(slices.Clone(c.held), j, j+1)
+	c.free(hp.nspid, hp.space)
+}
+
+// setGroup moves leader li into process group pgid and session sid
+// (change_pid), freeing a held pid it was the last member of.
+func (c *linuxState) setGroup(li int, pgid, sid model.Handle) {
+	t := &c.tasks[li]
+	oldP, oldS := t.pgid, t.sid
+	t.pgid, t.sid = pgid, sid
+	c.unref(oldP)
+	c.unref(oldS)
 }
 
 // reparent moves every child of from to the end of to's children list,
@@ -46,6 +97,10 @@ func (c *linuxState) reparent(from, to model.Handle) {
 	if n == 0 {
 		return
 	}
+	// forget_original_parent calls reparent_leader, which notifies the new
+	// parent of a zombie child, only when the new parent is in another
+	// thread group.
+	renotify := c.groupOf(from) != c.groupOf(to)
 	out := make([]task, 0, len(c.tasks))
 	for _, t := range c.tasks {
 		if t.parent != from {
@@ -55,10 +110,41 @@ func (c *linuxState) reparent(from, to model.Handle) {
 	for _, t := range c.tasks {
 		if t.parent == from {
 			t.parent = to
+			if renotify {
+				t.notified = false
+			}
 			out = append(out, t)
 		}
 	}
 	c.tasks = out
+}
+
+// newReaper is where the children of h, the last live thread of its
+// group, go (kernel/exit.c find_new_reaper, past find_alive_thread): the
+// nearest ancestor of h's group that is a child subreaper, has a live
+// thread and is at h's level (its space: an ancestor of a task is in its
+// space or an ancestor space), its first live thread; else the space's
+// child reaper. The walk stops at the first ancestor in another space, so
+// it never goes past the space's init.
+func (c *linuxState) newReaper(h model.Handle) model.Handle {
+	t := &c.tasks[c.find(h)]
+	lvl := c.spaces[t.space].level
+	at := c.find(t.group)
+	for {
+		p := c.find(c.groupOf(c.tasks[at].parent))
+		if p < 0 || c.spaces[c.tasks[p].space].level != lvl {
+			break
+		}
+		if r := &c.tasks[p]; r.subreaper {
+			for _, m := range c.members(r.h) {
+				if c.tasks[m].st == live {
+					return c.tasks[m].h
+				}
+			}
+		}
+		at = p
+	}
+	return c.spaces[t.space].init
 }
 
 // die ends h's whole thread group with status st (exit_group, or a fatal
@@ -133,7 +219,7 @@ func (c *linuxState) quit(h model.Handle, st model.Status) {
 		c.reparent(h, g) // the dying init's children, reaped in settle
 	default:
 		c.tasks[c.find(g)].exit = st
-		c.reparent(h, c.spaces[sp].init)
+		c.reparent(h, c.newReaper(h))
 	}
 	if h != g {
 		c.reap(c.find(h)) // release_task from the exiting thread itself
@@ -197,6 +283,13 @@ func (c *linuxState) exec(h model.Handle) {
 	if wasInit {
 		c.spaces[sp].init = h
 	}
+	// begin_new_exec: PF_FORKNOEXEC is cleared; flush_signal_handlers keeps
+	// SIG_IGN but clears sa_flags, so SA_NOCLDWAIT is gone.
+	lt := &c.tasks[c.find(g)]
+	lt.execed = true
+	if lt.sigchld == model.SigChldNoCldWait {
+		lt.sigchld = model.SigChldDefault
+	}
 	if h == g {
 		return
 	}
@@ -205,13 +298,38 @@ func (c *linuxState) exec(h model.Handle) {
 	old, t := c.tasks[li], c.tasks[i]
 	old.nspid, t.nspid = t.nspid, old.nspid
 	t.parent, t.group = old.parent, h
+	// transfer_pid: the group's process group and session, and every
+	// group or session led by the old leader's struct pid, which is h's now.
+	t.pgid, t.sid, t.sessLead, t.sigchld, t.subreaper, t.execed = old.pgid, old.sid, old.sessLead, old.sigchld, old.subreaper, old.execed
+	for _, x := range []*task{&t, &old} {
+		if x.pgid == g {
+			x.pgid = h
+		}
+		if x.sid == g {
+			x.sid = h
+		}
+	}
+	for k := range c.tasks {
+		if o := &c.tasks[k]; o.pgid == g {
+			o.pgid = h
+		}
+		if o := &c.tasks[k]; o.sid == g {
+			o.sid = h
+		}
+	}
+	old.group = g // old is released below; it leads nothing any more
+	old.pgid, old.sid = h, h
 	c.tasks[li], c.tasks[i] = t, old // h takes the leader's place in its parent's list
 	c.reap(i)                        // the old leader, holding h's old numbers
 }
 
-// settle reaps, until nothing changes, every reapable zombie whose parent is
-// a dying init (zap_pid_ns_processes' wait loop, and its wait for the
-// space to empty).
+// settle reaps, until nothing changes, every reapable zombie whose parent
+// is a dying init (zap_pid_ns_processes' wait loop, and its wait for the
+// space to empty), and notifies the parent of every zombie that has just
+// become reapable (do_notify_parent): when the parent's group ignores
+// SIGCHLD (SIG_IGN or SA_NOCLDWAIT), the zombie is reaped at once
+// (autoreap). A zombie that was already reapable when its parent began to
+// ignore SIGCHLD stays until waited for (checked on 6.18).
 func (c *linuxState) settle() {
 	for {
 		done := true
@@ -220,8 +338,20 @@ func (c *linuxState) settle() {
 			if !c.reapable(t) {
 				continue
 			}
+			if c.isInit(t) {
+				t.zapped = true
+			}
 			p := c.find(t.parent)
 			if p >= 0 && c.tasks[p].st == zombie && c.isInit(&c.tasks[p]) {
+				c.reap(i)
+				done = false
+				break
+			}
+			if t.notified {
+				continue
+			}
+			t.notified = true
+			if l := c.find(c.groupOf(t.parent)); l >= 0 && c.tasks[l].sigchld != model.SigChldDefault {
 				c.reap(i)
 				done = false
 				break

@@ -39,18 +39,24 @@ func genLinuxOp(t *rapid.T, s *linuxState, next *model.Handle, noCursorWrites bo
 	kinds := []model.Kind{model.Fork, model.Fork, model.Fork, model.Fork, model.Exit, model.Exit,
 		model.Wait, model.Wait, model.Wait, model.Kill, model.Kill, model.Unshare, model.Unshare,
 		model.SetNs, model.GetPid, model.GetPPid, model.Translate, model.Lookup, model.ForkWithTid,
-		model.Thread, model.Thread, model.Thread, model.GetTid, model.ExitThread, model.ExitThread, model.Exec}
+		model.Thread, model.Thread, model.Thread, model.GetTid, model.ExitThread, model.ExitThread, model.Exec,
+		model.SetPgid, model.SetPgid, model.SetPgid, model.GetPgid, model.SetSid, model.SetSid, model.GetSid,
+		model.SigChld, model.Subreaper, model.Subreaper, model.Clone, model.Clone, model.SetNsChildren,
+		model.GetLastPid, model.GetNSpid}
 	if !noCursorWrites {
 		kinds = append(kinds, model.SetPidMax, model.SetLastPid)
 	}
 	op := model.Op{Kind: rapid.SampledFrom(kinds).Draw(t, "kind"), Task: handle("task")}
 	num := func(label string) int { return rapid.IntRange(-1, s.p.PidMax).Draw(t, label) }
 	switch op.Kind {
-	case model.Fork, model.ForkWithTid, model.Thread:
+	case model.Fork, model.ForkWithTid, model.Thread, model.Clone:
 		op.Child = *next
 		*next++
 		if op.Kind == model.ForkWithTid {
 			op.Tids = rapid.SliceOfN(rapid.IntRange(0, s.p.PidMax), 1, 3).Draw(t, "tids")
+		}
+		if op.Kind == model.Clone {
+			op.N = rapid.IntRange(0, 7).Draw(t, "flags")
 		}
 	case model.Exit, model.ExitThread:
 		op.Code = rapid.IntRange(0, 3).Draw(t, "code")
@@ -60,13 +66,33 @@ func genLinuxOp(t *rapid.T, s *linuxState, next *model.Handle, noCursorWrites bo
 		}
 	case model.Wait, model.Lookup:
 		op.Pid = num("pid")
+		if op.Kind == model.Wait && rapid.IntRange(0, 1).Draw(t, "any") == 0 {
+			op.Pid = -1
+		}
 	case model.Kill:
 		op.Pid = num("pid")
 		op.Sig = rapid.SampledFrom([]int{0, 9, 15}).Draw(t, "sig")
-	case model.SetNs, model.Translate:
+	case model.SetNs, model.SetNsChildren, model.Translate:
 		op.Target = handle("target")
 	case model.SetPidMax, model.SetLastPid:
 		op.N = num("n")
+	case model.SetPgid:
+		// Often setpgid(0, 0): the caller leads a group of its own.
+		if rapid.IntRange(0, 1).Draw(t, "self") == 1 {
+			op.Pid = rapid.IntRange(0, s.p.PidMax).Draw(t, "pid")
+			op.N = rapid.IntRange(-1, s.p.PidMax).Draw(t, "pgid")
+		}
+	case model.GetPgid, model.GetSid:
+		op.Pid = rapid.IntRange(0, s.p.PidMax).Draw(t, "pid")
+	case model.SigChld:
+		op.N = rapid.IntRange(0, 2).Draw(t, "disposition")
+	case model.Subreaper:
+		op.N = rapid.IntRange(0, 3).Draw(t, "subreaper") & 1
+	}
+	if op.Kind == model.Kill || op.Kind == model.Wait {
+		if rapid.IntRange(0, 3).Draw(t, "by_group") == 0 {
+			op.Pid = -op.Pid // kill(-pgid), wait(-pgid); kill(0), wait(0)
+		}
 	}
 	return op
 }
@@ -77,6 +103,11 @@ func (s *linuxState) check() error {
 		var nums []int
 		for i := range s.tasks {
 			if n := s.numberIn(&s.tasks[i], sp); n != 0 {
+				nums = append(nums, n)
+			}
+		}
+		for _, hp := range s.held {
+			if n := s.pidNumber(hp.h, sp); n != 0 {
 				nums = append(nums, n)
 			}
 		}
@@ -120,6 +151,54 @@ func (s *linuxState) check() error {
 			return fmt.Errorf("%s accepts tasks but its child reaper %s is not live", spaceName(sp), spc.init)
 		}
 	}
+	return s.checkGroups()
+}
+
+// checkGroups verifies the process-group and session invariants: every
+// leader's pgid and sid name a task's or a held struct pid; every held pid
+// was reaped and is still some leader's pgid or sid; a group lies within
+// one session; a session leader leads its own session and group; every
+// reapable zombie has been notified (Key leaves notified out on that claim).
+func (s *linuxState) checkGroups() error {
+	exists := func(h model.Handle) bool {
+		if s.find(h) >= 0 {
+			return true
+		}
+		for _, hp := range s.held {
+			if hp.h == h {
+				return true
+			}
+		}
+		return false
+	}
+	sessOf := map[model.Handle]model.Handle{}
+	for i := range s.tasks {
+		t := &s.tasks[i]
+		if t.st == zombie && s.reapable(t) != t.notified {
+			return fmt.Errorf("%s: reapable %v but notified %v", t.h, s.reapable(t), t.notified)
+		}
+		if t.h != t.group {
+			continue
+		}
+		if !exists(t.pgid) || !exists(t.sid) {
+			return fmt.Errorf("%s: pgid %s or sid %s names no pid", t.h, t.pgid, t.sid)
+		}
+		if o, ok := sessOf[t.pgid]; ok && o != t.sid {
+			return fmt.Errorf("process group %s spans sessions %s and %s", t.pgid, o, t.sid)
+		}
+		sessOf[t.pgid] = t.sid
+		if t.sessLead && (t.sid != t.h || t.pgid != t.h) {
+			return fmt.Errorf("session leader %s has sid %s, pgid %s", t.h, t.sid, t.pgid)
+		}
+	}
+	for i, hp := range s.held {
+		if !s.reaped(hp.h) || !s.referenced(hp.h) {
+			return fmt.Errorf("held pid of %s: reaped %v, referenced %v", hp.h, s.reaped(hp.h), s.referenced(hp.h))
+		}
+		if i > 0 && s.held[i-1].h >= hp.h {
+			return fmt.Errorf("held pids out of order: %s before %s", s.held[i-1].h, hp.h)
+		}
+	}
 	return nil
 }
 
@@ -150,13 +229,27 @@ func (s *linuxState) checkThread(t *task) error {
 
 // runLinux drives a random sequence and calls each(before, op, result, after).
 func runLinux(t *rapid.T, noCursorWrites bool, each func(before *linuxState, op model.Op, r model.Result, after *linuxState)) {
+	runLinuxFrom(t, noCursorWrites, nil, each)
+}
+
+// runLinuxFrom is runLinux starting with the ops of prefix (children
+// t1, t2, … in order), then random ones.
+func runLinuxFrom(t *rapid.T, noCursorWrites bool, prefix []model.Op, each func(before *linuxState, op model.Op, r model.Result, after *linuxState)) {
 	p := genParams(t)
 	pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique}).Draw(t, "policy")
 	st := newLinux(p, pol)
 	next := model.Handle(1)
 	steps := rapid.IntRange(1, 100).Draw(t, "steps")
-	for i := 0; i < steps; i++ {
-		op := genLinuxOp(t, st, &next, noCursorWrites)
+	for i := 0; i < steps+len(prefix); i++ {
+		var op model.Op
+		if i < len(prefix) {
+			op = prefix[i]
+			if op.Kind.Creates() {
+				next = max(next, op.Child+1)
+			}
+		} else {
+			op = genLinuxOp(t, st, &next, noCursorWrites)
+		}
 		r, n := st.Expect(op)
 		after := n.(*linuxState)
 		t.Logf("%s -> %s", op, r.Format(op.Kind))
@@ -236,7 +329,16 @@ func TestPropertyNumberFreedOnlyByReap(t *testing.T) {
 					if contains(after.spaces[sp].taken, n) {
 						continue
 					}
-					h := before.tasks[before.holder(sp, n)].h
+					hi := before.holder(sp, n)
+					if hi < 0 {
+						// A held group or session id: freed only once nothing
+						// refers to it any more.
+						if g := before.findPid(sp, n); after.referenced(g) {
+							t.Fatalf("%s freed %d in %s, the id of a group or session that %s still is", op, n, spaceName(sp), g)
+						}
+						continue
+					}
+					h := before.tasks[hi].h
 					if op.Kind == model.Exec && op.Task == h {
 						// de_thread: a non-leader that execs takes its leader's
 						// numbers; the old leader is released holding the
@@ -348,7 +450,12 @@ func TestPropertyNoThreadOutlivesExitGroup(t *testing.T) {
 }
 
 // TestPropertyDeadSpaceStaysDead: once a space's init has died no task
-// enters the space again and the space never accepts again.
+// enters the space again and the space never accepts again — except
+// through a descendant space that never had an init (reached only by
+// setns_children): alloc_pid checks PIDNS_ADDING of the innermost space
+// alone, so such a fork succeeds and takes a number in the dead space too
+// (checked on 6.18.44: NSpid 4 2 1 with the middle space's init dead and
+// reaped; golden file groups).
 func TestPropertyDeadSpaceStaysDead(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		runLinux(t, false, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
@@ -360,7 +467,7 @@ func TestPropertyDeadSpaceStaysDead(t *testing.T) {
 					t.Fatalf("%s revived %s", op, spaceName(sp))
 				}
 				for _, tk := range after.tasks {
-					if before.find(tk.h) < 0 && after.within(tk.space, sp) {
+					if before.find(tk.h) < 0 && after.within(tk.space, sp) && (tk.space == sp || before.spaces[tk.space].init != model.NoTask) {
 						t.Fatalf("%s -> %s put %s into dead space %s", op, r.Format(op.Kind), tk.h, spaceName(sp))
 					}
 				}
@@ -494,4 +601,131 @@ func TestConcurrentUnsharesGiveEqualKeys(t *testing.T) {
 	if c.Key() != st.Key() {
 		t.Fatalf("an abandoned empty space changed the Key:\n%s\n--\n%s", c, st)
 	}
+}
+
+// TestPropertyNoReuseWhileGroupOrSessionID: no fork, clone or thread hands
+// out a number that is, in that space, the id of a process group or a
+// session some task is still in — whether or not the task it belonged to
+// has been reaped (kernel/pid.c: the struct pid stays in the IDR while any
+// task is attached to it as PIDTYPE_PGID or PIDTYPE_SID).
+func TestPropertyNoReuseWhileGroupOrSessionID(t *testing.T) {
+	held := 0
+	defer func() {
+		if !t.Failed() && held == 0 {
+			t.Error("no run held a reaped task's number as a group or session id: the property was not exercised")
+		}
+	}()
+	// A start that leaves t1's number held as the session and group id of
+	// t2 and t3; the random ops go on from there.
+	prefix := []model.Op{{Kind: model.Fork, Task: 0, Child: 1}, {Kind: model.SetSid, Task: 1},
+		{Kind: model.Fork, Task: 1, Child: 2}, {Kind: model.Fork, Task: 1, Child: 3},
+		{Kind: model.Exit, Task: 1}, {Kind: model.Wait, Task: 0, Pid: -1}}
+	rapid.Check(t, func(t *rapid.T) {
+		runLinuxFrom(t, false, prefix, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
+			held += len(before.held)
+			if !op.Kind.Creates() || r.Err != model.OK {
+				return
+			}
+			ci := after.find(op.Child)
+			c := &after.tasks[ci]
+			for sp := c.space; sp >= 0; sp = after.spaces[sp].parent {
+				n := c.nspid[after.spaces[sp].level]
+				for i := range before.tasks {
+					l := &before.tasks[i]
+					if l.h != l.group {
+						continue
+					}
+					for _, g := range []model.Handle{l.pgid, l.sid} {
+						if after.pidNumber(g, sp) == n {
+							t.Fatalf("%s -> %v: %d in %s is still the id of %s's group or session (%s)", op, r.NSpid, n, spaceName(sp), l.h, g)
+						}
+					}
+				}
+			}
+		})
+	})
+}
+
+// TestPropertyAutoreapLeavesNoZombie: a child that becomes reapable while
+// its parent's group ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) is reaped in
+// the same step; only a zombie that was already reapable before may stay.
+func TestPropertyAutoreapLeavesNoZombie(t *testing.T) {
+	reaped := 0
+	defer func() {
+		if !t.Failed() && reaped == 0 {
+			t.Error("no run autoreaped a child: the property was not exercised")
+		}
+	}()
+	rapid.Check(t, func(t *rapid.T) {
+		runLinux(t, false, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
+			for i := range after.tasks {
+				z := &after.tasks[i]
+				if !after.reapable(z) {
+					continue
+				}
+				p := after.find(after.groupOf(z.parent))
+				if p < 0 || after.tasks[p].sigchld == model.SigChldDefault {
+					continue
+				}
+				if op.Kind == model.Exec && op.Task == after.groupOf(z.parent) {
+					continue // the same parent group under its exec'ing thread's name
+				}
+				if b := before.find(z.h); b < 0 || !before.reapable(&before.tasks[b]) || before.groupOf(before.tasks[b].parent) != after.groupOf(z.parent) {
+					t.Fatalf("after %s: %s is a reapable zombie of %s, which ignores SIGCHLD\n%s", op, z.h, after.tasks[p].h, after)
+				}
+			}
+			for _, h := range after.gone {
+				if !before.reaped(h) && op.Kind != model.Wait {
+					if b := before.find(h); b >= 0 && before.tasks[b].h == before.tasks[b].group {
+						if p := before.find(before.groupOf(before.tasks[b].parent)); p >= 0 && before.tasks[p].sigchld != model.SigChldDefault {
+							reaped++
+						}
+					}
+				}
+			}
+		})
+	})
+}
+
+// TestPropertyOrphansStayInTheirSpace: an orphan's new parent is in the
+// space of its old parent — a live thread of the old parent's group, the
+// nearest living subreaper at that level, or that space's init — never a
+// task of an ancestor space (kernel/exit.c find_new_reaper).
+func TestPropertyOrphansStayInTheirSpace(t *testing.T) {
+	sub := 0
+	defer func() {
+		if !t.Failed() && sub == 0 {
+			t.Error("no run reparented an orphan to a subreaper: the property was not exercised")
+		}
+	}()
+	// A start with a subreaper t1 whose grandchild t3 is orphaned, and a
+	// space below t1 whose tasks must never reach it.
+	prefix := []model.Op{{Kind: model.Fork, Task: 0, Child: 1}, {Kind: model.Subreaper, Task: 1, N: 1},
+		{Kind: model.Fork, Task: 1, Child: 2}, {Kind: model.Fork, Task: 2, Child: 3}, {Kind: model.Exit, Task: 2},
+		{Kind: model.Unshare, Task: 1}, {Kind: model.Fork, Task: 1, Child: 4}, {Kind: model.Fork, Task: 4, Child: 5}}
+	rapid.Check(t, func(t *rapid.T) {
+		runLinuxFrom(t, false, prefix, func(before *linuxState, op model.Op, r model.Result, after *linuxState) {
+			for i := range after.tasks {
+				c := &after.tasks[i]
+				b := before.find(c.h)
+				if b < 0 || c.h != c.group || before.groupOf(before.tasks[b].parent) == after.groupOf(c.parent) {
+					continue
+				}
+				if op.Kind == model.Exec {
+					continue // de_thread moves children within the group
+				}
+				old := before.find(before.tasks[b].parent)
+				np := after.find(c.parent)
+				if old < 0 || np < 0 {
+					continue
+				}
+				if after.tasks[np].space != before.tasks[old].space {
+					t.Fatalf("after %s: %s's parent went from %s in %s to %s in %s", op, c.h, before.tasks[old].h, spaceName(before.tasks[old].space), after.tasks[np].h, spaceName(after.tasks[np].space))
+				}
+				if l := after.find(after.groupOf(c.parent)); l >= 0 && after.tasks[l].subreaper && after.spaces[after.tasks[l].space].init != after.tasks[l].h {
+					sub++
+				}
+			}
+		})
+	})
 }

@@ -46,7 +46,7 @@
 // The first line names the version: this package reads v1 and v2 and
 // rejects any other. It writes v1 whenever the trace records every
 // decision (so such a trace reads the same to an older pidcheck), and v2
-// when it has runs (see below); v2 is v1 plus run lines. The header keys (any order, each once) come first; then the sections, in
+// when it has runs (see below); v2 is v1 plus run lines. The header keys (any order, each once) come first (optional: min_pid_max, Params.MinPidMax, written only when set; reproduce); then the sections, in
 // this order: scenario, decisions, history, verdict, reason (only when
 // there is one), end. Section bodies are indented; blank lines and lines
 // starting with # are ignored. The end line is required, so a truncated
@@ -62,7 +62,7 @@
 //   - history: one line per op, in call order: thread, [call,return]
 //     ticks, op -> result (model.Result.Format). An op that never returned
 //     is written [call,-] with no result; only a stopped run (deadlock,
-//     step-bound, panic, watchdog) may have one. A result is whatever the
+//     step-bound, panic, watchdog, foreign) may have one. A result is whatever the
 //     implementation answered, in range or not: "errno(200)", "none",
 //     "invalid(-5)", "[]", "-5 exited 0", "killed 9 code 2", any int
 //     (model.ParseResult); model.Result.OutOfRange says which no kernel

@@ -56,6 +56,9 @@ func Marshal(t *Trace) ([]byte, error) {
 	key("max_level", strconv.Itoa(sc.Params.MaxLevel))
 	key("strategy", encodeText(t.Strategy))
 	key("seed", strconv.FormatUint(t.Seed, 10))
+	if sc.Params.MinPidMax != 0 {
+		key("min_pid_max", strconv.Itoa(sc.Params.MinPidMax)) // written only when set: older traces stay byte-identical
+	}
 	if t.Reproduce != "" {
 		key("reproduce", encodeText(t.Reproduce))
 	}

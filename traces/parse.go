@@ -160,9 +160,10 @@ var sectionNames = [...]string{
 
 // paramRange says what each numeric header key must be.
 var paramRange = map[string]string{
-	"pid_max":   fmt.Sprintf("pid_max must be above the floor and at most %d (PID_MAX_LIMIT)", model.KernelPidMax),
-	"floor":     "the floor must be at least 1 and below pid_max",
-	"max_level": "max_level must be in [0, 64]",
+	"pid_max":     fmt.Sprintf("pid_max must be above the floor and at most %d (PID_MAX_LIMIT)", model.KernelPidMax),
+	"floor":       "the floor must be at least 1 and below pid_max",
+	"max_level":   "max_level must be in [0, 64]",
+	"min_pid_max": "min_pid_max must be above the floor and at most pid_max",
 }
 
 // headerKeys are the keys before the first section, in the order Format
@@ -170,7 +171,7 @@ var paramRange = map[string]string{
 var headerKeys = []string{"impl", "spec", "policy", "level", "pid_max", "floor", "max_level", "strategy", "seed"}
 
 // optionalKeys may follow the header keys.
-var optionalKeys = []string{"reproduce"}
+var optionalKeys = []string{"min_pid_max", "reproduce"}
 
 type parser struct {
 	name    string
@@ -336,6 +337,8 @@ func (p *parser) parseKey(key, v string) error {
 		number(&sc.Params.Floor)
 	case "max_level":
 		number(&sc.Params.MaxLevel)
+	case "min_pid_max":
+		number(&sc.Params.MinPidMax)
 	case "seed":
 		if t.Seed, err = strconv.ParseUint(v, 10, 64); err != nil {
 			err = fmt.Errorf("seed %q: want a number in [0, 2^64)", v)

@@ -42,10 +42,19 @@ func genOp(level model.Level) *rapid.Generator[model.Op] {
 		case model.Kill:
 			op.Pid = num.Draw(t, "pid")
 			op.Sig = rapid.SampledFrom([]int{0, 9, 15}).Draw(t, "sig")
-		case model.SetNs, model.Translate:
+		case model.SetNs, model.SetNsChildren, model.Translate:
 			op.Target = genHandle(t, "target")
-		case model.SetPidMax, model.SetLastPid, model.Free, model.AllocAt, model.SetCursor, model.SetMax:
+		case model.SetPidMax, model.SetLastPid, model.Free, model.AllocAt, model.SetCursor, model.SetMax, model.Subreaper:
 			op.N = num.Draw(t, "n")
+		case model.SetPgid:
+			op.Pid, op.N = num.Draw(t, "pid"), num.Draw(t, "pgid")
+		case model.GetPgid, model.GetSid:
+			op.Pid = num.Draw(t, "pid")
+		case model.SigChld:
+			op.N = rapid.IntRange(-1, 3).Draw(t, "disposition")
+		case model.Clone:
+			op.Child = genHandle(t, "child")
+			op.N = rapid.IntRange(-1, 9).Draw(t, "flags")
 		}
 		return op
 	})
@@ -130,6 +139,10 @@ func genTrace() *rapid.Generator[*Trace] {
 			},
 			Hash:   rapid.Uint64().Draw(t, "hash"),
 			Reason: genText("reason").Draw(t, "reason"),
+		}
+		if rapid.Bool().Draw(t, "min_pid_max_set") { // issue 12: the machine's pid_max_min
+			p := &tr.Scenario.Params
+			p.MinPidMax = rapid.IntRange(p.Floor+1, p.PidMax).Draw(t, "min_pid_max")
 		}
 		if tr.Impl == "" {
 			tr.Impl = "x"

@@ -543,7 +543,7 @@ func (t *Trace) checkHistory() *checkError {
 		if o.Pending() {
 			th.pending = true
 			if t.Verdict.Outcome != Violation || !t.Verdict.Kind.Stopped() {
-				return errAt(at, "call without a return, but the verdict is %s: only a stopped run (deadlock, step-bound, panic, watchdog) leaves ops pending", t.Verdict)
+				return errAt(at, "call without a return, but the verdict is %s: only a stopped run (deadlock, step-bound, panic, watchdog, foreign) leaves ops pending", t.Verdict)
 			}
 			continue
 		}

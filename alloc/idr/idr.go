@@ -26,7 +26,8 @@ type Allocator struct {
 
 	// Guarded by lock.
 	taken    map[int]bool
-	cursor   int // idr_next: the next cyclic search starts here
+	detached map[int]bool // FreeReusedEarly only: released, not yet freed
+	cursor   int          // idr_next: the next cyclic search starts here
 	disabled bool
 }
 
@@ -51,13 +52,26 @@ func NewZoo(env sched.Env, p model.Params, bug Bug) *Allocator {
 func (a *Allocator) Apply(op model.Op) model.Result {
 	switch op.Kind {
 	case model.Alloc:
-		if a.bug == PidMaxReadTwice {
+		switch a.bug {
+		case PidMaxReadTwice:
 			return a.allocReadOutside()
+		case CursorReadUnlocked:
+			return a.allocCursorReadUnlocked()
+		case CursorStoreUnlocked:
+			return a.allocCursorStoreUnlocked()
+		case AddingCheckedEarly:
+			return a.allocAddingCheckedEarly()
 		}
 		a.lock.Lock()
 		defer a.lock.Unlock()
 		return a.alloc(int(a.pidMax.Load()))
 	case model.Free:
+		switch a.bug {
+		case FreeReusedEarly:
+			return a.freeLate(op.N)
+		case FreeCheckThenClear:
+			return a.freeCheckThenClear(op.N)
+		}
 		a.lock.Lock()
 		defer a.lock.Unlock()
 		if !a.taken[op.N] {
@@ -66,8 +80,13 @@ func (a *Allocator) Apply(op model.Op) model.Result {
 		delete(a.taken, op.N)
 		return model.Result{}
 	case model.AllocAt:
-		if a.bug == PidMaxReadTwice {
+		switch a.bug {
+		case PidMaxReadTwice:
 			return a.allocAtReadOutside(op.N)
+		case SetTidErrno:
+			return a.allocAtPublishLate(op.N)
+		case SetTidLookThenTake:
+			return a.allocAtLookThenTake(op.N)
 		}
 		a.lock.Lock()
 		defer a.lock.Unlock()
@@ -116,7 +135,7 @@ func (a *Allocator) alloc(pidMax int) model.Result {
 	if a.disabled {
 		return model.Fail(model.ENOMEM)
 	}
-	a.taken[n] = true
+	a.take(n)
 	a.cursor = n + 1
 	return model.Result{N: n}
 }
@@ -143,7 +162,7 @@ func (a *Allocator) cyclic(min, pidMax int) (int, bool) {
 // It looks at no more than len(taken)+1 numbers.
 func (a *Allocator) firstFree(lo, hi int) (int, bool) {
 	for n := lo; n < hi; n++ {
-		if !a.taken[n] {
+		if !a.held(n) {
 			return n, true
 		}
 	}
@@ -155,14 +174,29 @@ func (a *Allocator) allocAt(n, pidMax int) model.Result {
 	if n < 1 || n >= pidMax {
 		return model.Fail(model.EINVAL)
 	}
-	if a.taken[n] {
+	if a.held(n) {
 		return model.Fail(model.EEXIST)
 	}
 	if a.disabled { // checked after the claim in alloc_pid, as for alloc
 		return model.Fail(model.ENOMEM)
 	}
-	a.taken[n] = true
+	a.take(n)
 	return model.Result{}
+}
+
+// held reports whether n is allocated; the caller holds lock. The seam of
+// FreeReusedEarly, which counts a released number as free before it is.
+func (a *Allocator) held(n int) bool {
+	if a.bug == FreeReusedEarly && a.detached[n] {
+		return false
+	}
+	return a.taken[n]
+}
+
+// take allocates n; the caller holds lock.
+func (a *Allocator) take(n int) {
+	delete(a.detached, n)
+	a.taken[n] = true
 }
 
 // Validate checks the allocator's invariants at a quiescent point.

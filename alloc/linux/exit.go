@@ -299,12 +299,12 @@ func (s *System) wait(h model.Handle, nr int) model.Result {
 	if t == nil {
 		return model.Fail(model.ESRCH)
 	}
-	if nr != -1 && nr <= 0 {
-		return model.Fail(model.EINVAL) // process groups are not modelled
-	}
 	var eligible []*task
+	// This implementation has no setpgid: every task is in t0's process
+	// group, so wait(0) waits for any child, and wait(-n) names no group
+	// (t0's is 1, and only in the root space): ECHILD.
 	for _, c := range waitOrder(t) {
-		if nr == -1 || numberIn(c, t.ns) == nr {
+		if nr == -1 || nr == 0 || numberIn(c, t.ns) == nr {
 			eligible = append(eligible, c)
 		}
 	}
@@ -343,14 +343,19 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 		s.tasklistLock.Unlock()
 		return model.Fail(model.ESRCH)
 	}
-	if (sig != 0 && sig != 9 && sig != 15) || nr == 0 || nr < -1 {
-		// Only SIGKILL, SIGTERM and the probe are modelled, and no
-		// process groups.
+	if sig != 0 && sig != 9 && sig != 15 {
+		// Only SIGKILL, SIGTERM and the probe are modelled.
 		s.tasklistLock.Unlock()
 		return model.Fail(model.EINVAL)
 	}
 	var targets []*task
 	switch {
+	case nr == 0:
+		// No setpgid here: every task is in t0's process group, so
+		// kill(0) reaches every unreaped task, the sender included
+		// (__kill_pgrp_info); kill(-n) names no group (t0's is 1, and
+		// only in the root space): ESRCH.
+		targets = slices.Clone(s.order)
 	case nr > 0:
 		if v := s.findTask(t.ns, nr); v != nil {
 			targets = []*task{v}

@@ -273,6 +273,22 @@ func (s *System) Apply(op model.Op) model.Result {
 		return s.setPidMax(op.Task, op.N)
 	case model.SetLastPid:
 		return s.setLastPid(op.Task, op.N)
+	case model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
+		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
+		return s.refuse(op.Task)
+	}
+	return model.Fail(model.EINVAL)
+}
+
+// refuse answers an op this implementation does not have yet (the group,
+// session, reaping, clone and read ops of issue 12) the way model/doc.go
+// says an implementation refuses one: ESRCH when the actor is not live, as
+// for every op, else EINVAL, changing nothing.
+func (s *System) refuse(h model.Handle) model.Result {
+	s.tasklistLock.RLock()
+	defer s.tasklistLock.RUnlock()
+	if s.liveTask(h) == nil {
+		return model.Fail(model.ESRCH)
 	}
 	return model.Fail(model.EINVAL)
 }

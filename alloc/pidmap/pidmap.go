@@ -223,6 +223,15 @@ func (a *Allocator) freePidmap(n int) bool {
 	return old&mask != 0
 }
 
+// before is setLastPid's order of two cursors counted from base: pidBefore,
+// the seam of WrapCompare.
+func (a *Allocator) before(base, x, y int) bool {
+	if a.bug == WrapCompare {
+		return plainBefore(x, y)
+	}
+	return pidBefore(base, x, y)
+}
+
 // pidBefore reports whether, counting from base, a comes before b
 // (kernel/pid.c pid_before).
 func pidBefore(base, a, b int) bool {
@@ -236,7 +245,7 @@ func (a *Allocator) setLastPid(base, pid int) {
 	prev := base
 	for !a.lastPid.CompareAndSwap(int64(prev), int64(pid)) {
 		now := int(a.lastPid.Load())
-		if !pidBefore(base, now, pid) {
+		if !a.before(base, now, pid) {
 			return // someone stored a value at or after ours: keep it
 		}
 		prev = now

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/pidcheck/pidcheck/alloc/internal/alloctest"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/pidcheck/pidcheck/model"
 )
 
@@ -50,4 +51,29 @@ func TestZooPidmapUncheckedFull(t *testing.T) {
 	}
 	// The checker's finding: three threads, two of them allocating.
 	alloctest.RequireFound(t, zoo(UncheckedFull, model.Unique), findingEAGAINNotFull(t), 5000)
+}
+
+// TestZooPidmapWrapCompare: two allocations race across the wrap (and, as
+// the corpus finding has it, an allocation races an ns_last_pid write
+// below its base); set_last_pid's plain "<" keeps the earlier cursor. The
+// fixed pidmap, held to the same cyclic spec, passes the same schedules.
+func TestZooPidmapWrapCompare(t *testing.T) {
+	for _, sc := range []model.Scenario{
+		{Level: model.AllocLevel, Params: model.SmallParams(),
+			Init:    alloctest.Ops(t, "set_cursor 14"),
+			Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "alloc")},
+			Post:    alloctest.Ops(t, "free 4", "alloc"),
+		},
+		{Level: model.AllocLevel, Params: model.SmallParams(),
+			Init:    alloctest.Ops(t, "alloc", "alloc", "alloc", "alloc", "free 4"),
+			Threads: [][]model.Op{alloctest.Ops(t, "alloc"), alloctest.Ops(t, "set_cursor 3")},
+			Post:    alloctest.Ops(t, "alloc"),
+		},
+	} {
+		why := alloctest.RequireFound(t, zoo(WrapCompare, model.Cyclic), sc, 500)
+		t.Logf("first failure:\n%s", why)
+		if n, r := alloctest.FirstFailure(cyclic, sc, checker.RunOptions{}, 500, alloctest.SeedPerRun); n != 0 {
+			t.Fatalf("the fixed pidmap fails the story:\n%s", alloctest.Report(r))
+		}
+	}
 }

@@ -39,6 +39,10 @@ type Outcome struct {
 	Message string // one sentence; for Panic followed by the thread's stack
 	Hash    uint64 // FNV-1a over the decisions (thread chosen, action, values)
 	Steps   int    // number of decisions
+	// Elided is how many decisions, after the first ones, the run did not
+	// keep (Options.MaxRecords): Decisions returns the first Steps-Elided
+	// of them; Hash still covers all.
+	Elided int
 
 	// Stuck names the threads the run left running outside the scheduler
 	// (Blocked, or a thread that blocked while unwinding), in the order the
@@ -82,35 +86,50 @@ func (d Decision) String() string {
 	return "[" + strings.Join(d.Runnable, " ") + "] " + d.Action
 }
 
-// Decisions returns every decision of the run, in order. They are
-// formatted on the first call and cached.
+// Decisions returns every decision of the run, in order (the first
+// Steps-Elided of them when the run kept no more: Options.MaxRecords).
+// They are formatted on the first call and cached.
 func (o *Outcome) Decisions() []Decision {
 	if o.decisions != nil || o.recs.n == 0 {
 		return o.decisions
 	}
-	ds := make([]Decision, o.recs.n)
-	var prev *record
-	o.recs.all(func(i int, r *record) {
-		if r == prev {
-			// A repeated decision (a thread spinning) shares its text.
-			ds[i] = ds[i-1]
-			return
-		}
-		prev = r
-		var run []string
-		if r.rs < 0 {
-			for m := r.run; m != 0; m &= m - 1 {
-				run = append(run, o.names[bits.TrailingZeros64(m)])
-			}
-		} else {
-			for _, id := range o.pool[r.rs+1 : r.rs+1+o.pool[r.rs]] {
-				run = append(run, o.names[id])
-			}
-		}
-		ds[i] = Decision{Runnable: run, Thread: o.names[r.thread], Action: o.action(r)}
-	})
+	ds := make([]Decision, 0, o.Steps-o.Elided)
+	o.EachDecision(func(_ int, d Decision) { ds = append(ds, d) })
 	o.decisions = ds
 	return ds
+}
+
+// EachDecision calls f with every decision Decisions would return, in
+// order, without keeping them: a run of millions of decisions (a thread
+// spinning to the step bound) can be read in the memory of one. A
+// repeated decision is passed as the same value each time.
+func (o *Outcome) EachDecision(f func(i int, d Decision)) {
+	var (
+		prev *record
+		d    Decision
+	)
+	o.recs.all(func(i int, r *record) {
+		if r != prev {
+			prev = r
+			d = o.decision(r)
+		}
+		f(i, d)
+	})
+}
+
+// decision formats record r.
+func (o *Outcome) decision(r *record) Decision {
+	var run []string
+	if r.rs < 0 {
+		for m := r.run; m != 0; m &= m - 1 {
+			run = append(run, o.names[bits.TrailingZeros64(m)])
+		}
+	} else {
+		for _, id := range o.pool[r.rs+1 : r.rs+1+o.pool[r.rs]] {
+			run = append(run, o.names[id])
+		}
+	}
+	return Decision{Runnable: run, Thread: o.names[r.thread], Action: o.action(r)}
 }
 
 // Tail returns the last n decisions, one per line, for failure reports.
@@ -218,20 +237,31 @@ func (o *Outcome) action(r *record) string {
 }
 
 // hashRecords is FNV-1a over 64-bit words: for every decision, the
-// thread, operation, outcome and object in one word, then the values.
+// thread, operation, outcome and object in one word, then the values. The
+// decisions past the list's limit, not kept, were hashed as they were
+// made.
 func hashRecords(recs *recList, extra []int64) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	recs.all(func(_ int, r *record) {
-		w := uint64(r.thread)<<48 | uint64(r.op)<<40 | uint64(uint32(r.obj))
-		w |= uint64(r.flags&recOK) << 32
-		h = (h ^ w) * prime
-		h = (h ^ uint64(r.a)) * prime
-		h = (h ^ uint64(r.r)) * prime
-		if r.op == OpCAS && !r.ok() {
-			h = (h ^ uint64(extra[r.aux])) * prime
-		}
-	})
+	if recs.over {
+		return hashRecord(recs.h, &recs.cur, extra)
+	}
+	return recs.hashKept(extra)
+}
+
+const (
+	fnvOffset = uint64(14695981039346656037)
+	fnvPrime  = uint64(1099511628211)
+)
+
+// hashRecord continues hash h with one decision.
+func hashRecord(h uint64, r *record, extra []int64) uint64 {
+	w := uint64(r.thread)<<48 | uint64(r.op)<<40 | uint64(uint32(r.obj))
+	w |= uint64(r.flags&recOK) << 32
+	h = (h ^ w) * fnvPrime
+	h = (h ^ uint64(r.a)) * fnvPrime
+	h = (h ^ uint64(r.r)) * fnvPrime
+	if r.op == OpCAS && !r.ok() {
+		h = (h ^ uint64(extra[r.aux])) * fnvPrime
+	}
 	return h
 }
 
@@ -240,9 +270,34 @@ func hashRecords(recs *recList, extra []int64) uint64 {
 // same as the one before it (a thread spinning on one load) is folded into
 // it as a repeat, so a livelock of millions of decisions by one thread
 // costs a few records: a run's memory does not grow with a spin.
+//
+// Past limit records (when limit is set) it keeps no more: each later
+// decision is hashed once it is complete and counted, so a run that
+// switches threads at random for millions of decisions costs limit
+// records, not all of them. Its Outcome then has Elided set.
 type recList struct {
 	chunks [][]record
 	n      int // decisions, repeats included
+	kept   int // records in chunks
+	limit  int // most records kept; 0: no limit
+
+	over bool   // past limit: cur is the decision in progress
+	cur  record // past limit, the decision in progress
+	h    uint64 // past limit, the hash of every decision before cur
+}
+
+// hashKept is the hash of the kept records' decisions.
+func (l *recList) hashKept(extra []int64) uint64 {
+	h := fnvOffset
+	l.all(func(_ int, r *record) { h = hashRecord(h, r, extra) })
+	return h
+}
+
+// elided is how many decisions the list did not keep.
+func (l *recList) elided() int {
+	kept := 0
+	l.all(func(int, *record) { kept++ })
+	return l.n - kept
 }
 
 const (
@@ -250,7 +305,21 @@ const (
 	maxChunk   = 512
 )
 
-func (l *recList) add(r record) *record {
+func (l *recList) add(r record, extra []int64) *record {
+	if l.over || (l.limit > 0 && l.kept >= l.limit) {
+		// The decision before is complete now: hash it, keep this one
+		// only while it is in progress.
+		if l.over {
+			l.h = hashRecord(l.h, &l.cur, extra)
+		} else {
+			l.fold()
+			l.h = l.hashKept(extra)
+			l.over = true
+		}
+		l.cur = r
+		l.n++
+		return &l.cur
+	}
 	l.fold()
 	k := len(l.chunks) - 1
 	if k < 0 || len(l.chunks[k]) == cap(l.chunks[k]) {
@@ -264,6 +333,7 @@ func (l *recList) add(r record) *record {
 	c := &l.chunks[k]
 	*c = append(*c, r)
 	l.n++
+	l.kept++
 	return &(*c)[len(*c)-1]
 }
 
@@ -294,6 +364,7 @@ func (l *recList) fold() {
 		return
 	}
 	prev.rep += last.rep + 1
+	l.kept--
 	l.chunks[k] = c[:len(c)-1]
 	if len(l.chunks[k]) == 0 {
 		l.chunks = l.chunks[:k]
@@ -316,6 +387,9 @@ func (l *recList) all(f func(i int, r *record)) {
 
 // last returns the last record, nil when there is none.
 func (l *recList) last() *record {
+	if l.over {
+		return &l.cur
+	}
 	if l.n == 0 {
 		return nil
 	}

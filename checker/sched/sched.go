@@ -20,6 +20,12 @@ type Options struct {
 	// scheduling points before the run is stopped as Blocked; 0 means
 	// DefaultWatchdog. Wall time is used only for this failure path.
 	Watchdog time.Duration
+	// MaxRecords bounds the decisions a run keeps for its Outcome (0:
+	// all of them). A repeated decision (a thread spinning) is kept once,
+	// so the bound matters only for runs that switch threads at random
+	// for long; past it, decisions are hashed and counted, not kept
+	// (Outcome.Elided).
+	MaxRecords int
 }
 
 // The defaults for Options.
@@ -133,6 +139,7 @@ func Run(c Chooser, opts Options, body func(env Env)) *Outcome {
 		return &Outcome{Verdict: Diverged, Message: "sched.Run: no chooser (nil)"}
 	}
 	s := &sched{ch: c, maxSteps: opts.MaxSteps, last: -1, next: -1, unwound: make(chan struct{})}
+	s.recs.limit = opts.MaxRecords
 	s.driverT = thread{s: s, id: -1, name: "the scheduler (a WaitUntil condition or the chooser)"}
 	s.nobodyT = thread{s: s, id: -1, name: "(a thread being unwound)"}
 	s.driver, s.nobody = &s.driverT, &s.nobodyT
@@ -295,6 +302,7 @@ func (s *sched) outcome() *Outcome {
 		Message: s.msg,
 		Hash:    hashRecords(&s.recs, s.extra),
 		Steps:   s.recs.n,
+		Elided:  s.recs.elided(),
 		names:   names,
 		objs:    s.objs,
 		whats:   s.whats,
@@ -709,7 +717,7 @@ func (s *sched) decide() *thread {
 		r.aux = int32(len(s.whats))
 		s.whats = append(s.whats, n.what)
 	}
-	s.recs.add(r)
+	s.recs.add(r, s.extra)
 	s.last = n.id
 	s.cur = n.id
 	if s.curT.Load() != n {

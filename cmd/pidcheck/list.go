@@ -32,6 +32,7 @@ type implJSON struct {
 	Zoo    bool   `json:"zoo"`
 	Bug    string `json:"bug"`
 	Fixed  string `json:"fixed,omitempty"`
+	Class  string `json:"class"` // zoo: sequential, shallow or deep; "" for a correct one
 }
 
 // strategies are the exploration strategies check accepts, with a line each.
@@ -57,18 +58,18 @@ func newListCmd() *cobra.Command {
 				}
 				for _, e := range reg {
 					out.Impls = append(out.Impls, implJSON{Impl: e.Name, Level: e.Level.String(), Spec: string(e.Spec),
-						Policy: e.Policy.String(), Zoo: e.Zoo, Bug: e.Bug, Fixed: e.Fixed})
+						Policy: e.Policy.String(), Zoo: e.Zoo, Bug: e.Bug, Fixed: e.Fixed, Class: string(e.Class)})
 				}
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "IMPLEMENTATION\tLEVEL\tSPEC\tPOLICY\tBUG")
+			fmt.Fprintln(w, "IMPLEMENTATION\tLEVEL\tSPEC\tPOLICY\tCLASS\tBUG")
 			for _, e := range reg {
-				bug := "-"
+				bug, class := "-", "-"
 				if e.Zoo {
-					bug = e.Bug
+					bug, class = e.Bug, string(e.Class)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Level, e.Spec, e.Policy, bug)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Level, e.Spec, e.Policy, class, bug)
 			}
 			fmt.Fprintln(w)
 			fmt.Fprintln(w, "STRATEGY\tWHAT")

@@ -111,7 +111,7 @@ func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro chec
 	}
 	out := replayJSON{jsonHeader: header("replay"), File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
 		Recorded: t.Verdict.String(), Verdict: r.Verdict.String(), Reason: r.Reason,
-		Diverged: diverged, Decisions: len(r.Decisions), Preemptions: preemptions(r.Trace().Decisions),
+		Diverged: diverged, Decisions: r.Steps(), Preemptions: preemptions(r.Trace().Decisions),
 		Hash: fmt.Sprintf("%016x", r.Hash), Exit: status, History: []opJSON{}}
 	if diverged {
 		out.Divergence = rr.Divergence
@@ -156,7 +156,7 @@ func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro chec
 		fmt.Fprintln(stdout)
 		fmt.Fprintf(stdout, "replay diverged: %s\n", rr.Divergence)
 		fmt.Fprintf(stdout, "(the replay made %d decision(s) of the trace's %d; the code under test no longer does what the trace recorded)\n",
-			len(r.Decisions), len(t.Decisions))
+			r.Steps(), t.Steps())
 		return statusErr(status)
 	}
 	got := r.Trace()

@@ -100,7 +100,7 @@ func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro chec
 	fmt.Fprintf(stdout, "  ops          %3d → %d\n", checker.Undrained(before.Scenario).Ops(), checker.Undrained(after.Scenario).Ops())
 	fmt.Fprintf(stdout, "  threads      %3d → %d\n", len(before.Scenario.Threads), len(after.Scenario.Threads))
 	fmt.Fprintf(stdout, "  preemptions  %3d → %d\n", preemptions(before.Decisions), preemptions(after.Decisions))
-	fmt.Fprintf(stdout, "  decisions    %3d → %d\n", len(before.Decisions), len(after.Decisions))
+	fmt.Fprintf(stdout, "  decisions    %3d → %d\n", before.Steps(), after.Steps())
 	fmt.Fprintf(stdout, "wrote %s; it replays to %s\n", out, check.Result.Verdict)
 	fmt.Fprintf(stdout, "reproduce: %s replay %s\n", selfCommand(), out)
 	return withStatus(exitViolation)

@@ -48,8 +48,9 @@
 //	            inits included (SIGKILL kills them, SIGTERM is ignored);
 //	            from a container, every task of the container but its init
 //	            and the sender. kill(0) and other negative pids (process
-//	            groups) → EINVAL, as in spec.Linux; so is wait for pid ≤ 0
-//	            other than -1.
+//	            groups) → EINVAL, and so is wait for pid ≤ 0 other than
+//	            -1: this variant has no process groups (spec.Linux has
+//	            them since issue 12; see "Groups, sessions, reaping" below).
 //	unshare     host task: a new container for its future children; EINVAL
 //	            when its children already go elsewhere; ENOSPC when
 //	            Params.MaxLevel is 0. From inside a container: always
@@ -68,6 +69,10 @@
 //	thread, gettid, exit_thread, exec
 //	            EINVAL from a live task (ESRCH from any other, as every op);
 //	            nothing changes. See "Threads" below.
+//	setpgid, getpgid, setsid, getsid, sigchld, subreaper, clone,
+//	setns_children, read_last_pid, nspid
+//	            EINVAL from a live task (ESRCH from any other); nothing
+//	            changes. See "Groups, sessions, reaping" below.
 //
 // Allocation follows spec.Pick on the global space, with every number that
 // has the VPID bit counted as taken, so Cyclic, Lowest and Unique keep
@@ -93,4 +98,15 @@
 // and exec answer EINVAL (the answer an implementation gives to an op its
 // design lacks, model/doc.go) and change nothing; compare shows EINVAL
 // against Linux's answer. alloc/openvz refuses them the same way.
+//
+// # Groups, sessions, reaping
+//
+// Process groups and sessions, SIGCHLD autoreap, subreapers, clone flags,
+// setns to a children space and the reads ns_last_pid and NSpid (issue 12)
+// are Linux lifecycle and interface rules the 2006 proposal did not change
+// and this variant's shared lifecycle does not model; answering them as
+// Linux would be a claim it cannot back, so it refuses them with EINVAL
+// and changes nothing, and `pidcheck compare` shows EINVAL against Linux's
+// answer. alloc/openvz refuses them the same way (its Apply answers every
+// kind it lacks EINVAL after the liveness check).
 package openvz

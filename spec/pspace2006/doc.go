@@ -53,7 +53,8 @@
 //	            tasks die. kill(-1): every task visible in the sender's
 //	            pspace with number > 1 except the sender (wait IDs count,
 //	            inner tasks do not). kill(0) → EINVAL, and wait for a pid
-//	            ≤ 0 other than -1, as in spec.Linux; kill(-n) when n is no
+//	            ≤ 0 other than -1 (this variant has no process groups;
+//	            spec.Linux has them since issue 12); kill(-n) when n is no
 //	            wait ID → ESRCH (no such group).
 //	getpid      the task's one number: 1 for a leader; getppid of a leader
 //	            is 0.
@@ -65,6 +66,10 @@
 //	thread, gettid, exit_thread, exec
 //	            EINVAL from a live task (ESRCH from any other, as every op);
 //	            nothing changes. See "Threads" below.
+//	setpgid, getpgid, setsid, getsid, sigchld, subreaper, clone,
+//	setns_children, read_last_pid, nspid
+//	            EINVAL from a live task (ESRCH from any other); nothing
+//	            changes. See "Groups, sessions, reaping" below.
 //
 // Allocation follows spec.Pick in each pspace; every number visible there
 // (own tasks' numbers and child leaders' wait IDs) is taken until reaped.
@@ -88,4 +93,15 @@
 // and exec answer EINVAL (the answer an implementation gives to an op its
 // design lacks, model/doc.go) and change nothing; compare shows EINVAL
 // against Linux's answer. alloc/pspace2006 refuses them the same way.
+//
+// # Groups, sessions, reaping
+//
+// Process groups and sessions, SIGCHLD autoreap, subreapers, clone flags,
+// setns to a children space and the reads ns_last_pid and NSpid (issue 12)
+// are Linux lifecycle and interface rules the 2006 proposal did not change
+// and this variant's shared lifecycle does not model; answering them as
+// Linux would be a claim it cannot back, so it refuses them with EINVAL
+// and changes nothing, and `pidcheck compare` shows EINVAL against Linux's
+// answer. alloc/pspace2006 refuses them the same way (its Apply answers every
+// kind it lacks EINVAL after the liveness check).
 package pspace2006

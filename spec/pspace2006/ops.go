@@ -33,6 +33,9 @@ func (s *state) Apply(op model.Op, ch variant.Choice) (model.Result, string) {
 	switch op.Kind {
 	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
 		return model.Fail(model.EINVAL), "" // thread groups are not modelled: see the package doc
+	case model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
+		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
+		return model.Fail(model.EINVAL), "" // not part of this design's proposal: see the package doc
 	case model.Fork, model.ForkWithTid:
 		return s.fork(op, ch)
 	case model.Exit:
