@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -17,6 +18,8 @@ import (
 // did while the op was in flight ("A CAS cursor 5→6 ok"). r must come from
 // a run (Run, Explore, Replay), not only from a trace file, and its
 // history must be complete (a run the scheduler stopped has none to show).
+// The page names the history's rows by thread, as the scheduler's rows
+// are named, and opens at the first failing op (see pageFixes).
 func Visualize(w io.Writer, r *Result) error {
 	s, err := SpecFor(r.Spec, r.Scenario.Params, r.Policy)
 	if err != nil {
@@ -52,5 +55,17 @@ func Visualize(w io.Writer, r *Result) error {
 		})
 	}
 	info.AddAnnotations(notes)
-	return porcupine.Visualize(m, info, w)
+	var page bytes.Buffer
+	if err := porcupine.Visualize(m, info, &page); err != nil {
+		return err
+	}
+	most := 0
+	for _, h := range r.History {
+		most = max(most, clientID(h.Thread))
+	}
+	threads := make([]string, most+1)
+	for id := range threads {
+		threads[id] = threadOf(id)
+	}
+	return writePage(w, page.Bytes(), threads)
 }

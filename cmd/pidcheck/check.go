@@ -53,7 +53,8 @@ type checkFlags struct {
 	skipSearch       bool          // hidden --skip-search: see addSkipSearch
 	shardI, shardN   int           // resolved from shard, shards and JOB_COMPLETION_INDEX
 	perImpl          time.Duration // the time budget of each implementation
-	defaultBudgetSet bool          // no --schedules nor --time: perImpl is a share of defaultCheckTime
+	defaultBudgetSet bool          // a time budget (--time, or no --schedules): perImpl is a share of total
+	total            time.Duration // the whole check's wall-clock budget: --time, or defaultCheckTime
 }
 
 func newCheckCmd(cfg *config) *cobra.Command { return checkCmd(cfg, new(checkFlags)) }
@@ -68,6 +69,14 @@ scenarios, runs them under the chosen strategy and judges every history
 against the implementation's spec.
 
 With no flags it checks every correct implementation, within ` + defaultCheckTime.String() + ` in all.
+--time D is the same kind of budget: the whole check's wall-clock time,
+shared between the implementations (an implementation that ends early
+leaves its time to those after it). --schedules N is per implementation.
+
+It prints a line per implementation: its verdict, SCHEDULES (runs, each
+one scenario under one interleaving) and SCENARIOS (the op sequences
+generated; random and pct run each under one schedule, dfs under up to
+200), its time and schedules per second.
 
 On a violation it shrinks it, writes the trace into --out, prints what broke
 and the command that replays it, and exits 1. A run porcupine could not
@@ -109,9 +118,8 @@ of one implementation than --schedules has scenarios: more only cost
 memory), each in its own exploration: they share nothing, and with
 --schedules every implementation's result (schedules, verdict, trace) is the
 one --jobs 1 gives; output stays in the registry's order. The default budget
-goes to rounds of N implementations (each gets N times its share of ` + defaultCheckTime.String() + `),
-so a check still takes about ` + defaultCheckTime.String() + `; --time D stays per implementation:
-a check takes about D per round. With fewer implementations than jobs (as
+goes to rounds of N implementations (each gets N times its share of ` + defaultCheckTime.String() + `
+or of --time), so a check still takes about ` + defaultCheckTime.String() + ` (or --time). With fewer implementations than jobs (as
 --impl X), each implementation's search is split between the jobs left
 over: they take whole scenarios in turn and their runs are counted in
 scenario order, so with --schedules the result is still the one --jobs 1
@@ -149,7 +157,7 @@ scenario, dfs_scenarios. The README says what an exhausted run proves.`,
 	fl.StringVar(&f.impl, "impl", "", "implementations to check, comma-separated; all (the default) is every correct one")
 	fl.StringVar(&f.strategy, "strategy", string(checker.DefaultStrategy), "exploration strategy: "+strategyList())
 	fl.IntVar(&f.schedules, "schedules", 0, "schedules to run per implementation")
-	fl.DurationVar(&f.budget, "time", 0, "wall-clock budget per implementation (instead of --schedules)")
+	fl.DurationVar(&f.budget, "time", 0, "wall-clock budget of the whole check, shared by the implementations (instead of --schedules; default "+defaultCheckTime.String()+")")
 	fl.Uint64Var(&f.seed, "seed", 1, "base seed; every scenario and schedule derives from it")
 	fl.IntVar(&f.threads, "threads", 0, "most threads in a scenario's parallel part (default 3)")
 	fl.IntVar(&f.ops, "ops", 0, "most ops per thread (default 4)")
@@ -194,8 +202,12 @@ func (f *checkFlags) resolve(cmd *cobra.Command, cfg *config) ([]alloc.Entry, er
 	if f.jobs < 1 || f.jobs > maxJobs {
 		return nil, usageErrorf("--jobs %d: give 1 to %d", f.jobs, maxJobs)
 	}
-	if f.threads > 26 || f.ops > 64 {
-		return nil, usageErrorf("--threads %d, --ops %d: at most 26 threads and 64 ops per thread", f.threads, f.ops)
+	// 0 would silently mean the default: refuse it, as --schedules 0.
+	if fl.Changed("threads") && (f.threads < 1 || f.threads > 26) {
+		return nil, usageErrorf("--threads %d: give 1 to 26 (default 3)", f.threads)
+	}
+	if fl.Changed("ops") && (f.ops < 1 || f.ops > 64) {
+		return nil, usageErrorf("--ops %d: give 1 to 64 ops per thread (default 4)", f.ops)
 	}
 	if _, err := checker.ParseStrategy(f.strategy); err != nil {
 		return nil, usageErrorf("--strategy %q: want one of %s", f.strategy, strategyList())
@@ -248,9 +260,14 @@ func (f *checkFlags) resolve(cmd *cobra.Command, cfg *config) ([]alloc.Entry, er
 		f.workers = min(f.workers, f.schedules)
 	}
 	f.jobs = min(f.jobs, len(entries), most)
-	f.perImpl = f.budget
-	if !fl.Changed("schedules") && !fl.Changed("time") {
-		f.perImpl = (defaultCheckTime / time.Duration(rounds(len(entries), f.jobs))).Round(time.Millisecond)
+	// One budget rule: a time budget, given or the default, is the whole
+	// check's, shared by its rounds of f.jobs implementations.
+	if !fl.Changed("schedules") {
+		f.total = defaultCheckTime
+		if fl.Changed("time") {
+			f.total = f.budget
+		}
+		f.perImpl = max(time.Millisecond, (f.total / time.Duration(rounds(len(entries), f.jobs))).Round(time.Millisecond))
 		f.defaultBudgetSet = true
 	}
 	return entries, nil
@@ -329,6 +346,7 @@ func (f *checkFlags) options(e alloc.Entry) checker.ExploreOptions {
 // (same seed, strategy and options) concatenate: each says which scenario
 // indexes it covered.
 type checkJSON struct {
+	jsonHeader
 	Strategy  string            `json:"strategy"`
 	Seed      uint64            `json:"seed"`
 	Shard     int               `json:"shard"`
@@ -395,6 +413,10 @@ type seedsJS struct {
 	Step  int `json:"step"`
 	Count int `json:"count"`
 }
+
+// checkRowFormat is a line of check's table, its header too: rows are
+// printed as implementations end, so the columns have fixed widths.
+const checkRowFormat = "%-28s %-26s %10s %10s %8s %11s\n"
 
 // checkRun is one implementation's exploration in a check: the job that
 // ran it fills it in and closes done; the printer reads it after that.
@@ -472,24 +494,23 @@ func (c *checkProgress) print(w io.Writer, format string, args ...any) {
 func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Entry, f *checkFlags, report *reporter) error {
 	start := time.Now()
 	cp := &checkProgress{pr: newProgress(stderr), start: start, entries: entries, running: map[int]int{}}
-	out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Search: f.search(entries)}
+	out := checkJSON{jsonHeader: header("check"), Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Search: f.search(entries), Results: []checkResultJSON{}}
 	human := stdout
 	if f.json {
 		human = stderr // what broke still reaches a person
 	}
 	if !f.json {
 		budget := fmt.Sprintf("%d schedules each", f.schedules)
-		switch {
-		case f.defaultBudgetSet:
-			budget = fmt.Sprintf("%v in all", defaultCheckTime)
-		case f.perImpl > 0:
-			budget = fmt.Sprintf("%v each", f.perImpl)
+		if f.defaultBudgetSet {
+			budget = fmt.Sprintf("%v wall-clock in all, shared by the implementations", f.total)
 		}
 		shard := ""
 		if f.shardN > 1 {
 			shard = fmt.Sprintf(", shard %d/%d", f.shardI, f.shardN)
 		}
 		fmt.Fprintf(stdout, "checking %d implementation(s), strategy %s, seed %d, %s%s\n", len(entries), f.strategy, f.seed, budget, shard)
+		fmt.Fprintf(stdout, "(SCHEDULES: runs, one interleaving of one scenario each; SCENARIOS: op sequences generated)\n")
+		fmt.Fprintf(stdout, checkRowFormat, "IMPLEMENTATION", "VERDICT", "SCHEDULES", "SCENARIOS", "TIME", "SCHEDULES/S")
 	}
 
 	if err := report.setup(len(entries), f.workers); err != nil {
@@ -527,7 +548,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 					// Time the implementations before left unused (one
 					// failed fast) goes to the ones after: the rounds left
 					// share what is left of the budget.
-					left := defaultCheckTime - time.Since(start)
+					left := f.total - time.Since(start)
 					o.Time = max(f.perImpl, left/time.Duration(rounds(len(entries)-k, jobs))).Round(time.Millisecond)
 				}
 				if cp.pr.on {
@@ -590,8 +611,8 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		out.Results = append(out.Results, res)
 		out.Schedules += rep.Schedules
 		if !f.json {
-			cp.print(stdout, "%-28s %-26s %8d schedules %7d scenarios %7.2fs %8.0f schedules/s\n", e.Name, rep.Verdict,
-				rep.Schedules, rep.Scenarios, rep.Elapsed.Seconds(), res.PerSecond)
+			cp.print(stdout, checkRowFormat, e.Name, rep.Verdict, strconv.Itoa(rep.Schedules), strconv.Itoa(rep.Scenarios),
+				fmt.Sprintf("%.2fs", rep.Elapsed.Seconds()), fmt.Sprintf("%.0f", res.PerSecond))
 			if checker.Strategy(f.strategy) == checker.DFS {
 				cp.print(stdout, "  %s\n", exhaustionLine(rep))
 			}
@@ -690,7 +711,7 @@ func (f *checkFlags) plan(entries []alloc.Entry) *plan {
 	}
 	if f.json {
 		p.deathJSON = func(w io.Writer, deaths []death) error {
-			out := checkJSON{Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Verdict: "crashed", Results: []checkResultJSON{}}
+			out := checkJSON{jsonHeader: header("check"), Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN, Verdict: "crashed", Results: []checkResultJSON{}, Search: f.search(entries)}
 			counted := map[int]bool{}
 			for _, d := range deaths {
 				res := checkResultJSON{Impl: entries[d.k].Name, Strategy: f.strategy, Seed: f.seed, Shard: f.shardI, Shards: f.shardN,

@@ -47,6 +47,7 @@ func newCompareCmd() *cobra.Command {
 		random        int
 		seed          uint64
 		pidMax, floor int
+		asJSON        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compare [--random N | FILE]",
@@ -81,54 +82,115 @@ flattened). With --random N it runs N generated scenarios (seeds --seed,
 				return usageErrorf("--pid-max/--floor: %v", err)
 			}
 			w := cmd.OutOrStdout()
+			out := compareJSON{jsonHeader: header("compare"), Scenarios: []compareScenarioJSON{}}
+			if asJSON {
+				w = io.Discard
+			}
+			one := func(title string, seed *uint64, ops []model.Op, p model.Params) error {
+				c, err := compareOne(w, title, ops, p)
+				if err != nil {
+					return err
+				}
+				out.Scenarios = append(out.Scenarios, scenarioJSON(title, seed, c, p))
+				out.Ops += len(c.Rows)
+				if n := c.Differences(); n > 0 {
+					out.Differ++
+					out.Differences += n
+				}
+				return nil
+			}
+			var err error
 			switch {
 			case len(args) == 1:
-				ops, fp, err := readOps(args[0])
-				if err != nil {
+				var ops []model.Op
+				var fp *model.Params
+				if ops, fp, err = readOps(args[0]); err != nil {
 					return err
 				}
 				if fp != nil && !cmd.Flags().Changed("pid-max") && !cmd.Flags().Changed("floor") {
 					p = *fp
 				}
-				_, err = compareOne(w, args[0], ops, p)
-				return err
+				err = one(args[0], nil, ops, p)
 			case random > 0:
-				differ := 0
-				for i := 0; i < random; i++ {
+				for i := 0; i < random && err == nil; i++ {
 					s := seed + uint64(i)
-					n, err := compareOne(w, fmt.Sprintf("random scenario, seed %d", s), checker.RandomSequential(s, p), p)
-					if err != nil {
-						return err
-					}
-					if n > 0 {
-						differ++
-					}
+					err = one(fmt.Sprintf("random scenario, seed %d", s), &s, checker.RandomSequential(s, p), p)
 					fmt.Fprintln(w)
 				}
-				fmt.Fprintf(w, "%d of %d scenarios show a difference\n", differ, random)
-				return nil
+				if err == nil {
+					fmt.Fprintf(w, "%d of %d scenarios show a difference\n", out.Differ, random)
+				}
+			default:
+				var ops []model.Op
+				if ops, err = parseOps("demo", strings.NewReader(demoScenario)); err != nil {
+					return err
+				}
+				err = one("a container's life (built in; pidcheck compare FILE runs your own)", nil, ops, p)
 			}
-			ops, err := parseOps("demo", strings.NewReader(demoScenario))
 			if err != nil {
 				return err
 			}
-			_, err = compareOne(w, "a container's life (built in; pidcheck compare FILE runs your own)", ops, p)
-			return err
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().IntVar(&random, "random", 0, "run this many generated scenarios")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "first seed of --random")
 	cmd.Flags().IntVar(&pidMax, "pid-max", 0, "pid_max of every space (default 16)")
 	cmd.Flags().IntVar(&floor, "floor", 0, "the number allocation wraps to (default 4)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print every scenario's answers as JSON")
 	return cmd
 }
 
+// compareJSON is compare's --json output.
+type compareJSON struct {
+	jsonHeader
+	Scenarios   []compareScenarioJSON `json:"scenarios"`
+	Ops         int                   `json:"ops"`         // ops run, in all scenarios
+	Differences int                   `json:"differences"` // ops answered differently, in all
+	Differ      int                   `json:"differ"`      // scenarios with a difference
+}
+
+// compareScenarioJSON is one scenario run through every design.
+type compareScenarioJSON struct {
+	Title       string           `json:"title"`
+	Seed        *uint64          `json:"seed,omitempty"` // --random's scenarios
+	PidMax      int              `json:"pid_max"`
+	Floor       int              `json:"floor"`
+	Specs       []string         `json:"specs"`
+	Rows        []compareRowJSON `json:"rows"`
+	Differences int              `json:"differences"`
+}
+
+// compareRowJSON is one op and every design's answer, in specs' order.
+type compareRowJSON struct {
+	Op      string   `json:"op"`
+	Results []string `json:"results"`
+	Differ  bool     `json:"differ"`
+}
+
+// scenarioJSON is c as JSON.
+func scenarioJSON(title string, seed *uint64, c *checker.Comparison, p model.Params) compareScenarioJSON {
+	s := compareScenarioJSON{Title: title, Seed: seed, PidMax: p.PidMax, Floor: p.Floor, Specs: c.Specs,
+		Rows: make([]compareRowJSON, 0, len(c.Rows)), Differences: c.Differences()}
+	for _, row := range c.Rows {
+		r := compareRowJSON{Op: row.Op.String(), Differ: row.Differ}
+		for _, res := range row.Results {
+			r.Results = append(r.Results, res.Format(row.Op.Kind))
+		}
+		s.Rows = append(s.Rows, r)
+	}
+	return s
+}
+
 // compareOne runs ops through the three designs and prints them side by
-// side. It returns how many ops got different answers.
-func compareOne(w io.Writer, title string, ops []model.Op, p model.Params) (int, error) {
+// side. It returns the comparison.
+func compareOne(w io.Writer, title string, ops []model.Op, p model.Params) (*checker.Comparison, error) {
 	c, err := checker.Compare(ops, p, model.Cyclic)
 	if err != nil {
-		return 0, badInput(fmt.Errorf("%s: %v", title, err))
+		return nil, badInput(fmt.Errorf("%s: %v", title, err))
 	}
 	fmt.Fprintf(w, "%s: %d ops, pid_max %d, floor %d\n", title, len(ops), p.PidMax, p.Floor)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -146,7 +208,7 @@ func compareOne(w io.Writer, title string, ops []model.Op, p model.Params) (int,
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d of %d ops answered differently\n", c.Differences(), len(c.Rows))
-	return c.Differences(), nil
+	return c, nil
 }
 
 // readOps reads the ops of FILE: a trace (its scenario, flattened, and its

@@ -93,6 +93,7 @@ was interrupted, or a history could not be decided: inconclusive.`,
 
 // kernelJSON is kernel's --json output.
 type kernelJSON struct {
+	jsonHeader
 	Seed        uint64           `json:"seed"`
 	Scenarios   int              `json:"scenarios"`
 	Ops         int              `json:"ops"`
@@ -115,7 +116,7 @@ type kernelDiffJSON struct {
 func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, seed uint64, asJSON bool) error {
 	pr := newProgress(stderr)
 	p := oracle.Params()
-	out := kernelJSON{Seed: seed, Differences: []kernelDiffJSON{}}
+	out := kernelJSON{jsonHeader: header("kernel"), Seed: seed, Differences: []kernelDiffJSON{}}
 	start := time.Now()
 	var failure error
 	for i := 0; i < n; i++ {

@@ -150,6 +150,7 @@ const maxOracleErrors = 20
 
 // concJSON is kernel --concurrent's --json output.
 type concJSON struct {
+	jsonHeader
 	Seed             uint64          `json:"seed"`
 	Shape            string          `json:"shape"`
 	Threads          int             `json:"threads"`
@@ -174,7 +175,7 @@ type concJSON struct {
 	OverlappingPairs int     `json:"overlapping_pairs"`
 	StartSkewP50     float64 `json:"start_skew_p50_us"` // spread of the threads' first calls
 	StartSkewP90     float64 `json:"start_skew_p90_us"`
-	Seconds          float64 `json:"seconds"`
+	Seconds          float64 `json:"elapsed_seconds"`
 	Interrupted      bool    `json:"interrupted,omitempty"`
 	Error            string  `json:"error,omitempty"`
 }
@@ -242,7 +243,7 @@ func saveKernelTrace(dir, name string, t *traces.Trace) (string, error) {
 func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFlags) error {
 	pr := newProgress(stderr)
 	p := oracle.Params()
-	out := concJSON{Seed: f.seed, Shape: f.shape, Threads: f.threads, OpsPerThread: f.ops, Violations: []concViolation{}, Outcomes: map[string]int{}}
+	out := concJSON{jsonHeader: header("kernel-concurrent"), Seed: f.seed, Shape: f.shape, Threads: f.threads, OpsPerThread: f.ops, Violations: []concViolation{}, Outcomes: map[string]int{}}
 	start := time.Now()
 	var failure error
 	var skews []int64
@@ -389,7 +390,7 @@ func replayObserved(stdout, stderr io.Writer, path string, t *traces.Trace, html
 		}
 	}
 	if asJSON {
-		out := replayJSON{File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
+		out := replayJSON{jsonHeader: header("replay"), File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
 			Recorded: t.Verdict.String(), Verdict: v.String(), Reason: reason, Hash: fmt.Sprintf("%016x", t.Hash), Exit: status,
 			Divergence: "not re-executed: " + t.Source, HTMLError: htmlErr}
 		if html != "" && htmlErr == "" {

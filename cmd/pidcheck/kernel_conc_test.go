@@ -143,6 +143,20 @@ func TestKernelConcurrentInterruptedIsInconclusive(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &j); err != nil || !j.Interrupted || j.Scenarios != 0 {
 		t.Fatalf("json %v: %s", err, out.String())
 	}
+	validateJSON(t, "kernel-concurrent", out.Bytes())
+}
+
+// TestKernelHuntInterruptedIsInconclusive: a hunt stopped before its
+// budget is exit 3, with JSON that holds to its schema.
+func TestKernelHuntInterruptedIsInconclusive(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err := runKernelHunt(ctx, &out, io.Discard, concFlags{hunt: "inflight-visible", depth: 2, scenarios: 5, json: true, out: t.TempDir()})
+	if statusOf(err) != exitUnknown {
+		t.Fatalf("exit %d, want 3", statusOf(err))
+	}
+	validateJSON(t, "kernel-hunt", out.Bytes())
 }
 
 // TestKernelConcurrentRealRun runs a few scenarios in the kernel (root).
@@ -159,6 +173,7 @@ func TestKernelConcurrentRealRun(t *testing.T) {
 	if st != exitOK || j.Scenarios != 6 || j.HistoriesChecked != 6 || len(j.Violations) != 0 {
 		t.Fatalf("disjoint forks (only the root level shared): exit %d, %+v", st, j)
 	}
+	validateJSON(t, "kernel-concurrent", out.Bytes())
 }
 
 // TestShrinkKeepsAViolationTheKernelShowed: an inert op (a getpid before

@@ -14,6 +14,7 @@ import (
 
 // huntJSON is kernel --hunt's --json output.
 type huntJSON struct {
+	jsonHeader
 	Hunt       string `json:"hunt"`
 	Depth      int    `json:"depth"`
 	Seed       uint64 `json:"seed"`
@@ -35,7 +36,7 @@ type huntJSON struct {
 	FirstAt         int     `json:"first_iteration,omitempty"`
 	Reason          string  `json:"reason,omitempty"`
 	Overlapping     int     `json:"overlapping_pairs"`
-	Seconds         float64 `json:"seconds"`
+	Seconds         float64 `json:"elapsed_seconds"`
 	Interrupted     bool    `json:"interrupted,omitempty"`
 	Error           string  `json:"error,omitempty"`
 }
@@ -74,7 +75,7 @@ func huntPattern(kind string, run *oracle.ConcRun) bool {
 func runKernelHunt(ctx context.Context, stdout, stderr io.Writer, f concFlags) error {
 	pr := newProgress(stderr)
 	p := oracle.Params()
-	out := huntJSON{Hunt: f.hunt, Depth: f.depth, Seed: f.seed}
+	out := huntJSON{jsonHeader: header("kernel-hunt"), Hunt: f.hunt, Depth: f.depth, Seed: f.seed}
 	start := time.Now()
 	var failure error
 	for i := 0; i < f.scenarios; i++ {

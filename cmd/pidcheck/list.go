@@ -5,12 +5,27 @@ import (
 	"text/tabwriter"
 
 	"github.com/pidcheck/pidcheck/alloc"
+	"github.com/pidcheck/pidcheck/checker"
 	"github.com/spf13/cobra"
 )
 
+// listJSON is list's --json output.
+type listJSON struct {
+	jsonHeader
+	Impls      []implJSON     `json:"impls"`
+	Strategies []strategyJSON `json:"strategies"`
+}
+
+// strategyJSON is one strategy in `pidcheck list --json`.
+type strategyJSON struct {
+	Strategy string `json:"strategy"`
+	What     string `json:"what"`
+	Default  bool   `json:"default"` // check's and zoo's --strategy when not given
+}
+
 // implJSON is one implementation in `pidcheck list --json`.
 type implJSON struct {
-	Name   string `json:"name"`
+	Impl   string `json:"impl"`
 	Level  string `json:"level"`
 	Spec   string `json:"spec"`
 	Policy string `json:"policy"`
@@ -25,6 +40,7 @@ var strategies = []struct{ name, what string }{
 	{"random", "uniform among runnable threads at every scheduling point (seeded)"},
 	{"pct", "probabilistic concurrency testing: random priorities, depth-1 change points"},
 	{"dfs", "exhaustive depth-first search with a preemption bound and sleep sets"},
+	{"rapid", "every decision drawn from rapid's bit stream (seeded), as in the go test properties"},
 	{"stress", "real goroutines, same scenarios and judge, for comparison (not deterministic, traces do not replay)"},
 }
 
@@ -37,9 +53,12 @@ func newListCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			reg := alloc.Registry()
 			if asJSON {
-				out := make([]implJSON, 0, len(reg))
+				out := listJSON{jsonHeader: header("list"), Impls: make([]implJSON, 0, len(reg))}
+				for _, s := range strategies {
+					out.Strategies = append(out.Strategies, strategyJSON{Strategy: s.name, What: s.what, Default: s.name == string(checker.DefaultStrategy)})
+				}
 				for _, e := range reg {
-					out = append(out, implJSON{Name: e.Name, Level: e.Level.String(), Spec: string(e.Spec),
+					out.Impls = append(out.Impls, implJSON{Impl: e.Name, Level: e.Level.String(), Spec: string(e.Spec),
 						Policy: e.Policy.String(), Zoo: e.Zoo, Bug: e.Bug, Fixed: e.Fixed, Class: string(e.Class)})
 				}
 				return writeJSON(cmd.OutOrStdout(), out)
@@ -61,6 +80,6 @@ func newListCmd() *cobra.Command {
 			return w.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of implementations")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the implementations and strategies as JSON")
 	return cmd
 }

@@ -40,6 +40,7 @@ func TestScripts(t *testing.T) {
 			"jsonfield": cmdJSONField,
 			"divert":    cmdDivert,
 			"mkfile":    cmdMkfile,
+			"schema":    cmdSchema,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,7 +43,7 @@ type searchJSON struct {
 
 // search is the searchJSON of a check of entries with flags f.
 func (f *checkFlags) search(entries []alloc.Entry) *searchJSON {
-	s := &searchJSON{Version: shardVersion(), Strategy: f.strategy, Seed: f.seed, Shards: f.shardN,
+	s := &searchJSON{Version: toolVersion(), Strategy: f.strategy, Seed: f.seed, Shards: f.shardN,
 		Schedules: f.schedules, TimeSeconds: f.budget.Seconds(), Threads: f.threads, Ops: f.ops,
 		PidMax: f.pidMax, Floor: f.floor, CheckTimeout: f.checkTimeout.Seconds(), SkipSearch: f.skipSearch}
 	for _, e := range entries {
@@ -73,33 +72,10 @@ func (s *searchJSON) fields() [][2]string {
 	}
 }
 
-// shardVersion names the pidcheck that wrote a result: the main module's
-// version and, when the build recorded them, its VCS revision and whether
-// the tree was modified. Shards of different builds may explore
-// differently, so merge refuses to join them.
-func shardVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	for _, s := range info.Settings {
-		switch {
-		case s.Key == "vcs.revision":
-			v += " " + s.Value
-		case s.Key == "vcs.modified" && s.Value == "true":
-			v += " modified"
-		}
-	}
-	return v
-}
-
 // mergeJSON is merge's output: the shards of one search joined, as one
 // unsharded run of the same search reports it where they can agree.
 type mergeJSON struct {
+	jsonHeader
 	Search    *searchJSON `json:"search"`
 	Strategy  string      `json:"strategy"`
 	Seed      uint64      `json:"seed"`
@@ -260,10 +236,26 @@ func readShards(stdin io.Reader, name string) ([]shardInput, error) {
 		start := int(dec.InputOffset())
 		start += len(data[start:]) - len(bytes.TrimLeft(data[start:], " \t\r\n"))
 		at := fmt.Sprintf("%s:%d", where, lineAt(data, start))
-		var s checkJSON
-		err := dec.Decode(&s)
+		// Each object is read whole, its schema looked at (another
+		// command's JSON is named as such), then decoded strictly.
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
 		if err == io.EOF {
 			break
+		}
+		var s checkJSON
+		if err == nil {
+			var h struct {
+				Schema *string `json:"schema"`
+			}
+			if json.Unmarshal(raw, &h) == nil && h.Schema != nil && *h.Schema != schemaID("check") {
+				return nil, fmt.Errorf("%s: schema %q: not a result of pidcheck check --json (%s)", at, *h.Schema, schemaID("check"))
+			}
+			strict := json.NewDecoder(bytes.NewReader(raw))
+			strict.DisallowUnknownFields()
+			if err = strict.Decode(&s); err != nil {
+				err = shiftOffset(err, int64(start))
+			}
 		}
 		if err != nil {
 			var se *json.SyntaxError
@@ -296,6 +288,20 @@ func readShards(stdin io.Reader, name string) ([]shardInput, error) {
 	return out, nil
 }
 
+// shiftOffset moves the offset of a JSON error in one object by start,
+// the object's offset in its input.
+func shiftOffset(err error, start int64) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		se.Offset += start
+	case errors.As(err, &te):
+		te.Offset += start
+	}
+	return err
+}
+
 // lineAt is the 1-based line of byte offset off in data.
 func lineAt(data []byte, off int) int {
 	off = min(max(off, 0), len(data))
@@ -306,6 +312,9 @@ func lineAt(data []byte, off int) int {
 func validShard(s *checkJSON) error {
 	if s.Search == nil {
 		return errors.New(`no "search": not a result of pidcheck check --json, or one from a pidcheck without merge`)
+	}
+	if s.Schema != schemaID("check") {
+		return fmt.Errorf("no schema %q: a result of an older pidcheck check --json", schemaID("check"))
 	}
 	if s.Shards < 1 || s.Shard < 0 || s.Shard >= s.Shards {
 		return fmt.Errorf("shard %d of %d: want 0 ≤ shard < shards", s.Shard, s.Shards)
@@ -358,7 +367,7 @@ func mergeShards(shards []shardInput) (*mergeJSON, error) {
 		byIndex[s.out.Shard] = s
 	}
 	n := search.Shards
-	m := &mergeJSON{Search: search, Strategy: search.Strategy, Seed: search.Seed, Shards: n, Merged: []int{}}
+	m := &mergeJSON{jsonHeader: header("merge"), Search: search, Strategy: search.Strategy, Seed: search.Seed, Shards: n, Merged: []int{}}
 	for i := range n {
 		s, ok := byIndex[i]
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProgressOnlyOnATerminal: a pipe, a file or a buffer gets no progress
@@ -33,6 +34,40 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	got := buf.String()
 	if !strings.HasPrefix(got, "\r\033[Kcheck idr: 100 schedules") || strings.Contains(got, "200") || !strings.HasSuffix(got, "\r\033[K") {
 		t.Fatalf("progress on a terminal wrote %q", got)
+	}
+}
+
+// TestProgressHonoursTermDumbAndNoColor: TERM=dumb turns the line off
+// (such a terminal cannot redraw one); NO_COLOR draws it with no escape
+// sequence at all.
+func TestProgressHonoursTermDumbAndNoColor(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	var buf bytes.Buffer
+	if p := progressFor(&buf, true, env(map[string]string{"TERM": "dumb"})); p.on {
+		t.Fatalf("TERM=dumb: progress on a terminal is on")
+	}
+	if p := progressFor(&buf, true, env(map[string]string{"TERM": "xterm"})); !p.on || p.plain {
+		t.Fatalf("TERM=xterm: on=%v plain=%v, want on, not plain", p.on, p.plain)
+	}
+	if p := progressFor(&buf, true, env(map[string]string{"TERM": "xterm", "NO_COLOR": "1"})); !p.on || !p.plain {
+		t.Fatalf("NO_COLOR=1: on=%v plain=%v, want on and plain", p.on, p.plain)
+	}
+	if p := progressFor(&buf, false, env(map[string]string{"TERM": "xterm"})); p.on {
+		t.Fatalf("not a terminal: progress is on")
+	}
+	p := &progress{w: &buf, on: true, plain: true}
+	p.show("check %s: %d schedules", "idr", 100)
+	p.last = p.last.Add(-time.Second)
+	p.show("ok %d", 5)
+	p.clear()
+	p.clear()
+	got := buf.String()
+	want := "\rcheck idr: 100 schedules" + "\rok 5" + strings.Repeat(" ", 20) + "\r" + strings.Repeat(" ", 4) + "\r"
+	if got != want {
+		t.Fatalf("NO_COLOR progress wrote %q, want %q", got, want)
+	}
+	if strings.Contains(got, "\033") {
+		t.Fatalf("NO_COLOR progress wrote an escape sequence: %q", got)
 	}
 }
 

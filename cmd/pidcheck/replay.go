@@ -74,6 +74,7 @@ func exactlyOneFile(cmd *cobra.Command, args []string) error {
 
 // replayJSON is replay's --json output.
 type replayJSON struct {
+	jsonHeader
 	File        string   `json:"file"`
 	Impl        string   `json:"impl"`
 	Spec        string   `json:"spec"`
@@ -123,10 +124,10 @@ func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro chec
 	if diverged {
 		status = exitDiverged
 	}
-	out := replayJSON{File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
+	out := replayJSON{jsonHeader: header("replay"), File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
 		Recorded: t.Verdict.String(), Verdict: r.Verdict.String(), Reason: r.Reason,
 		Diverged: diverged, Decisions: r.Steps(), Preemptions: preemptions(r.Trace().Decisions),
-		Hash: fmt.Sprintf("%016x", r.Hash), Exit: status}
+		Hash: fmt.Sprintf("%016x", r.Hash), Exit: status, History: []opJSON{}}
 	if diverged {
 		out.Divergence = rr.Divergence
 	}

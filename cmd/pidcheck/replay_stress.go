@@ -27,7 +27,7 @@ func replayStress(stdout, stderr io.Writer, path string, t *traces.Trace, html s
 	if fromRun && status != exitViolation {
 		status = exitUnknown
 	}
-	out := replayJSON{File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
+	out := replayJSON{jsonHeader: header("replay"), File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
 		Recorded: t.Verdict.String(), Verdict: r.Verdict.String(), Reason: r.Reason,
 		Hash: fmt.Sprintf("%016x", t.Hash), Exit: status, Stress: true, Notice: stressNotice}
 	for _, o := range t.History {

@@ -96,7 +96,9 @@ died: see check --help), 2 bad usage or bad input, 3 inconclusive (the lineariza
 interrupted before its budget was spent), 4 replay diverged.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionLine(readBuildInfo()),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErrorf("%v", err)
 	})
@@ -109,10 +111,12 @@ interrupted before its budget was spent), 4 replay diverged.`,
 		newCompareCmd(),
 		newKernelCmd(),
 		newMergeCmd(),
+		newVersionCmd(),
 	)
 	for _, c := range root.Commands() {
 		c.SilenceErrors, c.SilenceUsage = true, true
 	}
+	addCompletions(root)
 	return root
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -24,7 +25,8 @@ func newShrinkCmd() *cobra.Command {
 		Short: "Minimize a saved failing trace",
 		Long: `shrink replays a failing trace, then removes threads, ops and preemptions
 while the run still fails the same way, and writes the smaller trace (by
-default next to FILE, as NAME.min.trace). The result is replayed before it
+default next to FILE, as NAME.min.trace); when it removes nothing it says
+so and writes nothing. The result is replayed before it
 is written: it reproduces the same kind of violation.
 
 Exit status: 1 the (shrunk) violation reproduces, 0 the trace passes (nothing
@@ -45,6 +47,13 @@ to shrink), 3 undecided, 4 the trace no longer replays, 2 a bad file.`,
 }
 
 func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro checker.RunOptions) error {
+	if out != "" {
+		// Said before shrinking, which may remove nothing (and then
+		// write nothing) or take its whole --time.
+		if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+			return usageErrorf("-o %s: a directory; give the file to write", out)
+		}
+	}
 	rp, err := replayFile(path, ro)
 	if err != nil {
 		return err
@@ -72,13 +81,21 @@ func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro chec
 		}
 		return &exitError{code: exitDiverged, err: fmt.Errorf("%s: the shrunk trace does not replay to %s (%s): a bug in the shrinker; %s is unchanged", path, r.Verdict, why, path)}
 	}
+	before, after := t, st
+	if removedNothing(before, after) {
+		// Nothing to gain from a second file that says the same.
+		fmt.Fprintf(stdout, "%s: %s\n", t.Impl, r.Verdict)
+		fmt.Fprintf(stdout, "%s is already minimal: shrinking removed no op, thread, preemption or decision (%d ops, %d threads, %d preemptions, %d decisions); no trace written\n",
+			path, checker.Undrained(before.Scenario).Ops(), len(before.Scenario.Threads), preemptions(before.Decisions), len(before.Decisions))
+		fmt.Fprintf(stdout, "reproduce: %s replay %s\n", selfCommand(), path)
+		return withStatus(exitViolation)
+	}
 	if out == "" {
 		out = strings.TrimSuffix(path, ".trace") + ".min.trace"
 	}
 	if err := traces.WriteFile(out, st); err != nil {
 		return badInput(err)
 	}
-	before, after := t, st
 	fmt.Fprintf(stdout, "%s: %s\n", t.Impl, r.Verdict)
 	fmt.Fprintf(stdout, "  ops          %3d → %d\n", checker.Undrained(before.Scenario).Ops(), checker.Undrained(after.Scenario).Ops())
 	fmt.Fprintf(stdout, "  threads      %3d → %d\n", len(before.Scenario.Threads), len(after.Scenario.Threads))
@@ -87,4 +104,13 @@ func runShrink(stdout io.Writer, path, out string, budget time.Duration, ro chec
 	fmt.Fprintf(stdout, "wrote %s; it replays to %s\n", out, check.Result.Verdict)
 	fmt.Fprintf(stdout, "reproduce: %s replay %s\n", selfCommand(), out)
 	return withStatus(exitViolation)
+}
+
+// removedNothing reports whether shrinking before gave a trace no smaller
+// in any way shrink reports.
+func removedNothing(before, after *traces.Trace) bool {
+	return checker.Undrained(after.Scenario).Ops() >= checker.Undrained(before.Scenario).Ops() &&
+		len(after.Scenario.Threads) >= len(before.Scenario.Threads) &&
+		preemptions(after.Decisions) >= preemptions(before.Decisions) &&
+		len(after.Decisions) >= len(before.Decisions)
 }

@@ -110,16 +110,26 @@ does not find does not change the exit status.`,
 	return cmd
 }
 
+// zooOutJSON is zoo's --json output.
+type zooOutJSON struct {
+	jsonHeader
+	Strategy  string    `json:"strategy"`
+	Seed      uint64    `json:"seed"`
+	Schedules int       `json:"schedules"` // the budget: at most this many schedules per variant
+	Found     int       `json:"found"`     // variants whose bug was found
+	Results   []zooJSON `json:"results"`
+}
+
 // zooJSON is one variant in zoo --json.
 type zooJSON struct {
-	Name        string  `json:"name"`
+	Impl        string  `json:"impl"`
 	Bug         string  `json:"bug"`
 	Fixed       string  `json:"fixed"`
 	Spec        string  `json:"spec"`
 	Found       bool    `json:"found"`
 	Verdict     string  `json:"verdict"`
 	Schedules   int     `json:"schedules"`
-	Seconds     float64 `json:"seconds"`
+	Elapsed     float64 `json:"elapsed_seconds"`
 	Trace       string  `json:"trace"`
 	TraceError  string  `json:"trace_error,omitempty"` // why the trace could not be written
 	Reason      string  `json:"reason,omitempty"`
@@ -168,8 +178,8 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report
 		if err != nil {
 			return err
 		}
-		row := zooJSON{Name: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: string(e.Spec), Verdict: fd.rep.Verdict.String(),
-			Schedules: fd.rep.Schedules, Seconds: fd.rep.Elapsed.Seconds(), Rejected: fd.rep.Rejected}
+		row := zooJSON{Impl: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: string(e.Spec), Verdict: fd.rep.Verdict.String(),
+			Schedules: fd.rep.Schedules, Elapsed: fd.rep.Elapsed.Seconds(), Rejected: fd.rep.Rejected}
 		if fd.rep.Found != nil {
 			row.Found = true
 			row.Trace = fd.path
@@ -193,7 +203,8 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report
 		if rows == nil {
 			rows = []zooJSON{}
 		}
-		if err := writeJSON(stdout, rows); err != nil {
+		out := zooOutJSON{jsonHeader: header("zoo"), Strategy: f.strategy, Seed: f.seed, Schedules: f.schedules, Found: len(rows) - missed, Results: rows}
+		if err := writeJSON(stdout, out); err != nil {
 			return err
 		}
 	} else if f.stress {
@@ -206,7 +217,7 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report
 			if !r.Found {
 				found, trace = "NO", "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1fms\t%s\n", r.Name, clip(r.Bug, 60), found, r.Schedules, r.Seconds*1000, trace)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1fms\t%s\n", r.Impl, clip(r.Bug, 60), found, r.Schedules, r.Elapsed*1000, trace)
 		}
 		tw.Flush()
 		fmt.Fprintf(stdout, "\n%d of %d bugs found (strategy %s, seed %d, at most %d schedules each); pidcheck replay TRACE shows one\n",
@@ -259,13 +270,13 @@ func (f *zooFlags) plan(entries []alloc.Entry) *plan {
 			rows := []zooJSON{}
 			for _, d := range deaths {
 				e := entries[d.k]
-				row := zooJSON{Name: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: string(e.Spec), Verdict: "crashed", Trace: d.path, Reason: d.reason}
+				row := zooJSON{Impl: e.Name, Bug: e.Bug, Fixed: e.Fixed, Spec: string(e.Spec), Verdict: "crashed", Trace: d.path, Reason: d.reason}
 				if d.werr != nil {
 					row.TraceError = d.werr.Error()
 				}
 				rows = append(rows, row)
 			}
-			return writeJSON(w, rows)
+			return writeJSON(w, zooOutJSON{jsonHeader: header("zoo"), Strategy: f.strategy, Seed: f.seed, Schedules: f.schedules, Results: rows})
 		}
 	}
 	return p

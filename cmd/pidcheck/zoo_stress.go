@@ -81,7 +81,7 @@ func printStressTable(w io.Writer, rows []zooJSON, f *zooFlags) {
 		case r.Found && !r.StressFound:
 			ratio = fmt.Sprintf("> %.1f", float64(r.StressSchedules)/float64(r.Schedules))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1fs\n", r.Name, r.Class, ctl, st, ratio, r.StressSeconds)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1fs\n", r.Impl, r.Class, ctl, st, ratio, r.StressSeconds)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n(strategy %s, seed %d, at most %d schedules each; stress: at most %d runs or %v each, not deterministic: counts vary from run to run)\n",
