@@ -15,7 +15,7 @@ func allocLevel() []Entry {
 	return []Entry{
 		idrE, pidmapE, lockfreeE,
 		zoo(Sequential, idrE, model.Cyclic, idr.NewZoo, idr.ShortWrap,
-			"the wrap-around scan stops one number short: EAGAIN while the number below the cursor is free"),
+			"the wrap-around scan ends at the cursor-1, unclamped: it misses the number below the cursor (EAGAIN while one is free) and, once set_max lowered pid_max below the cursor, hands out a number at or above pid_max"),
 		zoo(Deep, idrE, model.Cyclic, idr.NewZoo, idr.PidMaxReadTwice,
 			"pid_max is read before the lock: a set_max that lands before the allocation is ignored"),
 		zoo(Deep, idrE, model.Cyclic, idr.NewZoo, idr.CursorReadUnlocked,

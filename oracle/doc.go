@@ -101,8 +101,9 @@
 //     kernel would apply the extra entries to the host's levels above the
 //     scenario root; for a real root it answers EINVAL (kernel/pid.c
 //     alloc_pid, set_tid_size > ns->level + 1);
-//   - kill with a signal other than 0, 9, 15, and kill / wait of a process
-//     group (pid 0 or < -1): EINVAL, the spec's "not modelled";
+//   - kill with a signal other than 0, 9, 15: EINVAL, the spec's "not
+//     modelled" (kill and wait of a process group, pid 0 or < -1, go to the
+//     kernel);
 //   - lookup of a number <= 0: ESRCH (pidfd_open would answer EINVAL for
 //     its own reason, not because no task has the number).
 //

@@ -5,7 +5,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/pidcheck/pidcheck/traces"
 )
+
+// staleTemp is how old a trace's temporary file must be before prepareOut
+// takes it for one a killed writer left.
+const staleTemp = time.Minute
 
 // prepareOut makes sure traces can be written into dir before anything is
 // explored, so that a finding is never lost to an unwritable --out after
@@ -13,6 +20,9 @@ import (
 // file in it. An error is bad usage: "--out DIR: what is wrong". The
 // cleanup removes the directories prepareOut created when they are still
 // empty at the end, so a check that wrote nothing leaves nothing behind.
+// Temporary files an earlier pidcheck left there, killed between writing a
+// trace and renaming it into place, are removed (traces.CleanTemp: only
+// those older than a minute, which no live writer still owns).
 func prepareOut(dir string) (cleanup func(), err error) {
 	cleanup = func() {}
 	if dir == "" {
@@ -46,6 +56,9 @@ func prepareOut(dir string) (cleanup func(), err error) {
 	}
 	probe.Close()
 	os.Remove(probe.Name())
+	if _, err := traces.CleanTemp(dir, staleTemp); err != nil {
+		return cleanup, usageErrorf("--out %s: %v", dir, unwrapPath(err))
+	}
 	return cleanup, nil
 }
 
