@@ -20,27 +20,83 @@ import "github.com/pidcheck/pidcheck/model"
 // within the thread group" — and CLONE_THREAD into another pid namespace),
 // else allocated exactly like a fork, in the parent's own space; the new
 // task joins the parent's thread group and no children list.
-func (s *System) fork(h, child model.Handle, tids []int, thread bool) model.Result {
+func (s *System) fork(h, child model.Handle, tids []int, f forkFlags) model.Result {
 	for {
-		res, restart := s.forkOnce(h, child, tids, thread)
+		res, restart := s.forkOnce(h, child, tids, f)
 		if !restart {
 			return res
 		}
 	}
 }
 
+// forkFlags are the clone flags of a fork: thread is CLONE_THREAD, parent
+// CLONE_PARENT (the child's parent is the caller's real_parent), and into,
+// when set, the new space of a CLONE_NEWPID (the child goes there, not to
+// the caller's pid_ns_for_children).
+type forkFlags struct {
+	thread, parent bool
+	into           *space
+}
+
+// clone is clone(2) with flags (model.CloneNewPid, CloneParent,
+// CloneThread), checked before anything is allocated as copy_process and
+// copy_namespaces check them: other bits, CLONE_PARENT from a space's init
+// (SIGNAL_UNKILLABLE), CLONE_NEWPID with CLONE_THREAD, and CLONE_NEWPID when
+// the caller's pid_ns_for_children is not its active space (copy_pid_ns)
+// are EINVAL; CLONE_NEWPID past the depth limit is ENOSPC
+// (create_pid_namespace). With CLONE_NEWPID the new space is created first,
+// under tasklist_lock, and the child allocated into it like a fork into a
+// new child space: it is that space's PID 1, and the caller's own
+// children space is unchanged.
+func (s *System) clone(h, child model.Handle, flags int) model.Result {
+	s.tasklistLock.Lock()
+	t := s.liveTask(h)
+	var err model.Errno
+	switch {
+	case t == nil:
+		err = model.ESRCH
+	case child < 0 || s.tasks[child] != nil:
+		err = model.EINVAL // the scenario reused a handle
+	case flags&^(model.CloneNewPid|model.CloneParent|model.CloneThread) != 0:
+		err = model.EINVAL
+	case flags&model.CloneParent != 0 && isInitGroup(t):
+		err = model.EINVAL
+	case flags&model.CloneThread != 0 && flags&model.CloneNewPid != 0:
+		err = model.EINVAL
+	case flags&model.CloneNewPid != 0 && t.forChildren != t.ns:
+		err = model.EINVAL
+	case flags&model.CloneNewPid != 0 && t.ns.level+1 > s.p.MaxLevel:
+		err = model.ENOSPC
+	}
+	f := forkFlags{thread: flags&model.CloneThread != 0, parent: flags&model.CloneParent != 0}
+	if err == model.OK && flags&model.CloneNewPid != 0 {
+		f.into = s.newSpace(t.ns)
+	}
+	s.tasklistLock.Unlock()
+	if err != model.OK {
+		return model.Fail(err)
+	}
+	return s.fork(h, child, nil, f)
+}
+
 // forkOnce is one attempt of fork; restart reports that the parent's
 // children space changed under it, or that a number it holds went out of
 // range.
-func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res model.Result, restart bool) {
+func (s *System) forkOnce(h, child model.Handle, tids []int, f forkFlags) (res model.Result, restart bool) {
+	thread := f.thread
 	s.tasklistLock.RLock()
 	parent := s.liveTask(h)
 	var ns *space
 	inUse := s.tasks[child] != nil
 	refused := false
+	sawNoInit := false
 	if parent != nil {
 		ns = parent.forChildren
+		if f.into != nil {
+			ns = f.into
+		}
 		refused = thread && !s.cloneThread.allowed(parent)
+		sawNoInit = ns.init == nil
 	}
 	s.tasklistLock.RUnlock()
 	switch {
@@ -55,7 +111,7 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res m
 	p, err := s.allocPid(ns, tids)
 	if err != model.OK {
 		s.tasklistLock.RLock()
-		alive, moved := parent.state == live, parent.forChildren != ns
+		alive, moved := parent.state == live, f.into == nil && parent.forChildren != ns
 		s.tasklistLock.RUnlock()
 		switch {
 		case alive && moved:
@@ -79,7 +135,7 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res m
 		// fatal_signal_pending(current): "Let kill terminate clone/fork
 		// in the middle".
 		err = model.ESRCH
-	case parent.forChildren != ns:
+	case f.into == nil && parent.forChildren != ns:
 		restart = true
 	case s.tasks[child] != nil:
 		err = model.EINVAL // the scenario reused a handle
@@ -118,15 +174,26 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res m
 		t.group.threads = append(t.group.threads, t)
 	} else {
 		newGroup(t)
-		t.parent = parent
-		parent.children = append(parent.children, t)
+		par := parent
+		if f.parent {
+			par = parent.group.leader.parent // CLONE_PARENT: current->real_parent
+		}
+		t.parent = par
+		par.children = append(par.children, t)
+		// copy_process: the child is attached to current's process group
+		// and session (attach_pid PIDTYPE_PGID, PIDTYPE_SID), leads
+		// neither, is no subreaper, and copy_sighand gives it current's
+		// SIGCHLD disposition.
+		s.setPgrp(t.group, parent.group.pgrp)
+		s.setSession(t.group, parent.group.session)
+		t.group.sigchld = parent.group.sigchld
 	}
 	s.tasks[child] = t
 	s.order = append(s.order, t)
 	for _, u := range p.numbers {
 		u.ns.nrTasks++
 	}
-	if p.numbers[ns.level].nr == 1 { // is_child_reaper
+	if s.childReaper.becomesInit(ns, p.numbers[ns.level].nr, sawNoInit) { // is_child_reaper
 		ns.init = t
 		ns.reaper.Store(int32(child) + 1)
 	}
@@ -168,3 +235,15 @@ type cloneThread interface {
 // task_active_pid_ns(current) != current->nsproxy->pid_ns_for_children)
 // return ERR_PTR(-EINVAL)".
 func (today) allowed(parent *task) bool { return parent.forChildren == parent.ns }
+
+// childReaper is copy_process's decision that the new task is its space's
+// child reaper.
+type childReaper interface {
+	// becomesInit is called at the attach, under tasklistLock, with the
+	// task's number nr in its space ns and whether ns had no init when
+	// the fork began.
+	becomesInit(ns *space, nr int, sawNoInit bool) bool
+}
+
+// becomesInit is is_child_reaper(pid): the task numbered 1 in its space.
+func (today) becomesInit(_ *space, nr int, _ bool) bool { return nr == 1 }
