@@ -42,5 +42,17 @@ func linuxLevel() []Entry {
 			"CLONE_THREAD allowed after unshare(CLONE_NEWPID) or setns: a thread joins its group from another pid namespace"),
 		zoo(l, model.Unique, linux.NewZoo, linux.KillThreadOnly,
 			"kill(2) to a thread's number ends only that thread, as tkill would, not its thread group"),
+		zoo(l, model.Unique, linux.NewZoo, linux.PgidFreedEarly,
+			"a process-group leader's numbers are freed at its reap while members remain: the next fork reuses the group's id"),
+		zoo(l, model.Unique, linux.NewZoo, linux.AutoreapTwice,
+			"autoreap frees a child's numbers but leaves it a zombie: wait reports it and frees it again"),
+		zoo(l, model.Unique, linux.NewZoo, linux.SubreaperCrossesNamespace,
+			"find_new_reaper does not stop at the orphan's namespace: a subreaper outside a container gets its orphans"),
+		zoo(l, model.Unique, linux.NewZoo, linux.SetsidByGroupLeader,
+			"setsid by a process-group leader is allowed: two sessions share one process group id"),
+		zoo(l, model.Unique, linux.NewZoo, linux.FirstForkTwoReapers,
+			"the child reaper is chosen by 'no init when the fork began': two racing first forks into a joined init-less space both become its reaper"),
+		zoo(l, model.Unique, linux.NewZoo, linux.GroupKillMissesFork,
+			"kill by process group collects the members, drops tasklist_lock and signals them later: a child forked in between escapes"),
 	}
 }
