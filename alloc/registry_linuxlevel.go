@@ -54,5 +54,7 @@ func linuxLevel() []Entry {
 			"the child reaper is chosen by 'no init when the fork began': two racing first forks into a joined init-less space both become its reaper"),
 		zoo(l, model.Unique, linux.NewZoo, linux.GroupKillMissesFork,
 			"kill by process group collects the members, drops tasklist_lock and signals them later: a child forked in between escapes"),
+		zoo(l, model.Unique, linux.NewZoo, linux.KilledFirstFork,
+			"the kernel's own behaviour: a first fork into a joined init-less space killed after alloc_pid leaves the space refusing every task (free_pid's first-process rule)"),
 	}
 }

@@ -38,6 +38,7 @@ type seams struct {
 	sessionChecks sessionChecks // setsid's refusal (SetsidByGroupLeader)
 	childReaper   childReaper   // is_child_reaper at the attach (FirstForkTwoReapers)
 	pgrpWalk      pgrpWalk      // kill by process group (GroupKillMissesFork)
+	cancelledFork cancelledFork // a fork that answers without attaching (KilledFirstFork)
 }
 
 // today is today's Linux at every seam.
@@ -67,5 +68,6 @@ func todaysSeams() seams {
 		sessionChecks: today{},
 		childReaper:   today{},
 		pgrpWalk:      today{},
+		cancelledFork: today{},
 	}
 }

@@ -114,6 +114,11 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, f forkFlags) (res m
 		alive, moved := parent.state == live, f.into == nil && parent.forChildren != ns
 		s.tasklistLock.RUnlock()
 		switch {
+		case alive && f.into != nil && parent.forChildren != parent.ns:
+			// CLONE_NEWPID, and an unshare or setns by the same task
+			// (another harness thread) under it: copy_pid_ns would
+			// refuse it now.
+			return model.Fail(model.EINVAL), false
 		case alive && moved:
 			return model.Result{}, true
 		case !alive:
@@ -137,6 +142,8 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, f forkFlags) (res m
 		err = model.ESRCH
 	case f.into == nil && parent.forChildren != ns:
 		restart = true
+	case f.into != nil && parent.forChildren != parent.ns:
+		err = model.EINVAL // as above: the clone's check no longer holds
 	case s.tasks[child] != nil:
 		err = model.EINVAL // the scenario reused a handle
 	case s.pidMaxReads.outOfRange(p, 0):
@@ -154,10 +161,13 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, f forkFlags) (res m
 	if err != model.OK || restart {
 		s.tasklistLock.Unlock()
 		s.pidmapLock.Lock()
-		if restart {
+		switch {
+		case restart:
 			s.retract(p, ns)
-		} else {
+		case err == model.ENOMEM:
 			s.freePid(p)
+		default:
+			s.cancelledFork.undo(s, p, ns)
 		}
 		s.pidmapLock.Unlock()
 		return model.Fail(err), restart
@@ -247,3 +257,21 @@ type childReaper interface {
 
 // becomesInit is is_child_reaper(pid): the task numbered 1 in its space.
 func (today) becomesInit(_ *space, nr int, _ bool) bool { return nr == 1 }
+
+// cancelledFork undoes the published, not yet attached p of a fork that
+// answers without attaching for a reason of its own (its parent was
+// killed under it, a clone check no longer holds, the handle was reused);
+// the caller holds pidmapLock.
+type cancelledFork interface {
+	undo(s *System, p *pid, ns *space)
+}
+
+// undo retracts p as a restart does: the fork is linearized at its
+// answer, after the kill, as if it had allocated nothing, so the space it
+// went to takes tasks as before and still gives 1 to its first one. The
+// kernel frees p with free_pid, whose "Handle a fork failure of the first
+// process" clears pid_allocated: a space whose first fork was killed after
+// alloc_pid takes no task ever again, which only a task that joined it
+// with setns_children can see (ENOMEM), and which no atomic order
+// explains (KilledFirstFork keeps it).
+func (today) undo(s *System, p *pid, ns *space) { s.retract(p, ns) }

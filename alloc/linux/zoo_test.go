@@ -71,6 +71,8 @@ var zooCases = []zooCase{
 		init: "t0 fork t1; t1 unshare; t0 fork t2; t2 setns_children t1; t0 setns_children t1", threads: []string{"t0 fork t3", "t2 fork t4; t4 exit 0"}, post: "t3 getpid", maxSeeds: 100},
 	{name: "linux-group-kill-misses-fork", bug: linux.GroupKillMissesFork,
 		init: "t0 fork t1; t1 setpgid 0 0; t1 fork t2", threads: []string{"t1 kill -2 9", "t2 fork t3; t3 getpid"}, maxSeeds: 100},
+	{name: "linux-killed-first-fork", bug: linux.KilledFirstFork,
+		init: "t0 fork t1; t0 unshare; t1 setns_children t0", threads: []string{"t1 fork t3", "t0 kill 2 9; t0 fork t4"}, maxSeeds: 200},
 }
 
 // TestZooVariantsFound: each zoo variant's scenario fails under random
