@@ -95,9 +95,10 @@ func (s *System) quit(t *task, st model.Status) []*space {
 	if t != g.leader {
 		s.releaseThread(t)
 	}
-	if heir != nil || !wasInit {
+	if heir != nil || !wasInit || sp.zapStarted {
 		return nil
 	}
+	sp.zapStarted = true // one zap per space, even if a zoo variant ends its init twice
 	return append([]*space{sp}, s.zap(sp)...)
 }
 

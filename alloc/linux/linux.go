@@ -76,6 +76,9 @@ type space struct {
 	init    *task // the task with number 1 here, once attached
 	nrTasks int   // attached, unreaped tasks with a number here
 	nrHeld  int   // reaped tasks' pids with a number here, still held as a process group or session
+	// zapStarted is set when the space's init group dies and its zap
+	// (zap_pid_ns_processes) begins.
+	zapStarted bool
 }
 
 // upid is one level's number of a struct pid.
