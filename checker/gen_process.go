@@ -28,6 +28,10 @@ type procGen struct {
 	// group or session, learnt from the init part: setpgid, kill(-n) and
 	// wait(-n) aim at them.
 	pgids []int
+	// noInitYet marks the spaces no fork was aimed at by the end of the
+	// init part (a joined space with no init yet): every thread's forks
+	// may race for its PID 1.
+	noInitYet []bool
 }
 
 type genTask struct {
@@ -62,6 +66,9 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 		sc.Init = append(sc.Init, g.initStep()...)
 	}
 	g.learn(sc.Init)
+	for _, sp := range g.spaces {
+		g.noInitYet = append(g.noInitYet, sp.tasks == 0)
+	}
 
 	// Parallel part.
 	nthreads := src.IntRange(min(2, o.Threads), o.Threads, "threads")
@@ -303,7 +310,7 @@ func (g *procGen) initStep() []model.Op {
 	// The kinds each shape needs beyond fork, exit and wait.
 	// The shapes of issue 12 (10 …) come last: a spec that refuses them
 	// gives them weight 0, and the draws are a scenario's without them.
-	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 1, 1, 1}
+	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 2, 1, 3}
 	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare},
 		8: {model.Thread}, 9: {model.Thread, model.Unshare},
 		10: {model.SetPgid}, 11: {model.SetSid}, 12: {model.SigChld}, 13: {model.Subreaper, model.Unshare},
@@ -457,6 +464,10 @@ func (g *procGen) groupStep(shape int) []model.Op {
 		for range g.src.IntRange(1, 2, "grandchildren") {
 			fork(c)
 		}
+		if chance(g.src, 1, 3, "orphaned now") {
+			ops = append(ops, model.Op{Kind: model.Exit, Task: g.tasks[c].h})
+			g.tasks[c].exited = true
+		}
 	case 14: // clone(CLONE_NEWPID): the child is 1 of its own new space
 		p := g.actor(-1, "parent")
 		c := g.cloneNewPid(p, -1)
@@ -466,12 +477,12 @@ func (g *procGen) groupStep(shape int) []model.Op {
 		}
 	case 15: // a new space with no init yet, joined by another task: its first fork is a race
 		p := g.actor(-1, "unsharer")
-		ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[p].h})
-		g.unshare(p)
 		q := g.actor(-1, "joiner")
 		if q == p {
-			q = fork(g.actor(-1, "joiner's parent"))
+			q = fork(p) // before the unshare: in p's own space
 		}
+		ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[p].h})
+		g.unshare(p)
 		ops = append(ops, model.Op{Kind: model.SetNsChildren, Task: g.tasks[q].h, Target: g.tasks[p].h})
 		g.setnsChildren(q, p)
 	}
@@ -508,11 +519,12 @@ func (g *procGen) setnsChildren(t, target int) {
 }
 
 // initless returns the tasks thread th may use whose children go to a
-// space no fork has been aimed at yet: its first fork makes its init.
+// space no fork was aimed at in the init part: the first fork there makes
+// its init, and another thread's may be racing it.
 func (g *procGen) initless(th int) []int {
 	var out []int
 	for _, i := range g.usable(th, true) {
-		if t := g.tasks[i]; t.childSpace != t.space && g.spaces[t.childSpace].tasks == 0 {
+		if t := g.tasks[i]; t.childSpace != t.space && t.childSpace < len(g.noInitYet) && g.noInitYet[t.childSpace] {
 			out = append(out, i)
 		}
 	}
@@ -625,7 +637,7 @@ func (g *procGen) threadOp(th int) model.Op {
 	op := model.Op{Kind: kind, Task: g.tasks[a].h}
 	switch kind {
 	case model.Fork:
-		if g.allows(model.SetNsChildren) && chance(g.src, 1, 3, "first fork race") {
+		if g.allows(model.SetNsChildren) && chance(g.src, 1, 2, "first fork race") {
 			// Into a space that has no init yet: another thread may be
 			// forking its PID 1 too.
 			if il := g.initless(th); len(il) > 0 {
@@ -665,7 +677,7 @@ func (g *procGen) threadOp(th int) model.Op {
 		if chance(g.src, 1, 4, "wait pid") {
 			op.Pid = g.num("pid")
 		}
-		if g.allows(model.SetPgid) && chance(g.src, 1, 4, "wait group") {
+		if g.allows(model.SetPgid) && chance(g.src, 1, 2, "wait group") {
 			op.Pid = g.groupArg("wait group")
 		}
 	case model.Kill:
