@@ -87,6 +87,11 @@ var raceScenarios = []struct {
 	// (FirstForkTwoReapers' window).
 	{name: "first fork into a joined space",
 		init: "t0 fork t1; t1 unshare; t0 fork t2; t2 setns_children t1; t0 setns_children t1", threads: []string{"t0 fork t3; t3 fork t6", "t2 fork t4; t4 getpid", "t1 fork t5; t1 read_last_pid"}},
+	// A fork into an init-less space below a dying one, after the zap's
+	// sweep: its number in the dying space is never killed, and the zap
+	// thread must not wait for it (found by check as a deadlock).
+	{name: "fork below a dying space",
+		init: "t0 unshare; t0 fork t1; t0 fork t2; t1 unshare; t0 setns_children t1", threads: []string{"t1 exit 2", "t0 fork t3; t3 getpid"}},
 	{name: "clone newpid and parent",
 		init: "t0 fork t1", threads: []string{"t1 clone t2 newpid; t2 fork t3; t2 nspid", "t1 clone t4 parent; t4 exit 0", "t0 wait -1; t0 kill -1 9"}},
 }

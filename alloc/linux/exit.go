@@ -196,9 +196,14 @@ func (s *System) startZaps(spaces []*space) {
 // so that the space emptying and its init becoming reapable are one event,
 // as in the spec. (In the kernel the init turns zombie only when this
 // thread runs again, and a wait by its parent in between sees "0".)
+//
+// A task that joined an init-less descendant space and forked there after
+// the sweep holds a number here that no zap kills: the kernel's init then
+// sleeps until that task is gone. Nothing here follows the wait, so the
+// thread ends instead (lateBit), and a run need not outlive that task.
 func (s *System) zapWait(sp *space) {
 	s.env.WaitUntil("zap "+sp.name+": other tasks reaped", func() bool {
-		return sp.allocatedPub.Load()&^pidnsAdding <= 1
+		return sp.allocatedPub.Load()&^pidnsAdding <= 1 || sp.reaper.Load()&lateBit != 0
 	})
 }
 
