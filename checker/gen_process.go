@@ -195,16 +195,6 @@ func (g *procGen) allows(k model.Kind) bool {
 // isGroupKind reports whether k is one of the ops of issue 12.
 func isGroupKind(k model.Kind) bool { return k >= model.SetPgid && k <= model.GetNSpid }
 
-// allowsAll reports whether every kind of ks may be generated.
-func (g *procGen) allowsAll(ks ...model.Kind) bool {
-	for _, k := range ks {
-		if !g.allows(k) {
-			return false
-		}
-	}
-	return true
-}
-
 // isThreadKind reports whether k is one of the thread ops.
 func isThreadKind(k model.Kind) bool {
 	return k == model.Thread || k == model.GetTid || k == model.ExitThread || k == model.Exec
