@@ -16,10 +16,16 @@ package linux
 //	A:                       parent dead: ESRCH, free_pid disables s1
 //	B: t0 fork t4            ENOMEM (spec: [x 1], t4 is s1's init)
 //
-// Found by pidcheck check on linux while issue 12 landed; reading of
-// kernel/pid.c free_pid and kernel/fork.c copy_process (bad_fork_free_pid),
-// not reproduced on a kernel (the window is between alloc_pid and the
-// signal check). linux undoes the fork instead (retract).
+// Found by pidcheck check on linux while issue 12 landed (kernel/pid.c
+// free_pid, kernel/fork.c copy_process → bad_fork_free_pid), and checked
+// on 6.18.44 as root inside unshare -p -f --mount-proc: U unshares and
+// never forks, J joins U's children space with
+// PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE and setns and forks (its child
+// would pause), the parent SIGKILLs J after a random spin; in 3 of 300
+// tries J died before its fork returned and U's own fork then answered
+// ENOMEM. spec.Linux does not allow that (the killed fork changes
+// nothing), so linux undoes the fork instead (retract); reported to the
+// spec's owner.
 var KilledFirstFork Bug = killedFirstFork{}
 
 // killedFirstFork is KilledFirstFork's cancelled fork.
