@@ -41,19 +41,16 @@ func genHandle(t *rapid.T, label string) model.Handle {
 // genNonsenseOp draws an op of level l most of the time, of any kind
 // (including ones that do not exist) otherwise, with every field drawn from
 // sensible and absurd values alike.
-func genNonsenseOp(t *rapid.T, l model.Level, all bool) model.Op {
+func genNonsenseOp(t *rapid.T, l model.Level) model.Op {
 	var kinds []model.Kind
 	for _, k := range model.Kinds() {
-		if k.Level() == l && (all || !unmodelled(k)) {
+		if k.Level() == l {
 			kinds = append(kinds, k)
 		}
 	}
 	var k model.Kind
 	if rapid.IntRange(0, 9).Draw(t, "wrong_level") == 0 {
 		k = model.Kind(rapid.IntRange(0, len(model.Kinds())+3).Draw(t, "any_kind"))
-		if !all && unmodelled(k) {
-			k = 0
-		}
 	} else {
 		k = rapid.SampledFrom(kinds).Draw(t, "kind")
 	}
@@ -72,23 +69,6 @@ func genNonsenseOp(t *rapid.T, l model.Level, all bool) model.Op {
 	}
 	return op
 }
-
-// unmodelled reports whether k is one of the ops alloc/linux refuses
-// although spec.Linux models them: the group, session, reaping, clone and
-// read ops of issue 12 (linux.TestIssue12OpsRefused pins the refusal).
-func unmodelled(k model.Kind) bool {
-	switch k {
-	case model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
-		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
-		return true
-	}
-	return false
-}
-
-// allJudged reports whether every op e answers can be held to its spec:
-// not yet for linux (see unmodelled); the 2006 designs refuse those ops in
-// spec and implementation alike, so they are judged.
-func allJudged(e alloc.Entry) bool { return e.Spec != "linux" }
 
 // genNonsenseParams draws small parameters, and sometimes the kernel's.
 func genNonsenseParams(t *rapid.T) model.Params {
@@ -138,7 +118,7 @@ func TestPropertyNonsenseOpsNeverPanic(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ops := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) model.Op { return genNonsenseOp(t, e.Level, allJudged(e)) }), 1, 40).Draw(t, "ops")
+				ops := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) model.Op { return genNonsenseOp(t, e.Level) }), 1, 40).Draw(t, "ops")
 				var failure string
 				runErr := sched.RunReal(func(env sched.Env) {
 					impl := e.New(env, p)

@@ -21,6 +21,17 @@ type procGen struct {
 	// answer EINVAL), so none is generated, and the draws are those of a
 	// scenario without them.
 	noThreads bool
+	// noGroups: likewise for the ops of issue 12 (groups, sessions,
+	// SIGCHLD, subreapers, clone, setns_children, the reads).
+	noGroups bool
+	// pgids are numbers (in their own space) of tasks that lead a process
+	// group or session, learnt from the init part: setpgid, kill(-n) and
+	// wait(-n) aim at them.
+	pgids []int
+	// noInitYet marks the spaces no fork was aimed at by the end of the
+	// init part (a joined space with no init yet): every thread's forks
+	// may race for its PID 1.
+	noInitYet []bool
 }
 
 type genTask struct {
@@ -31,6 +42,7 @@ type genTask struct {
 	owner      int  // -1: made by the init part (every thread may use it); else the thread
 	exited     bool // some op already made it exit (a guess: the op may fail)
 	leader     int  // index of its thread group's leader (itself for a process)
+	parent     int  // index of its parent (-1: none known)
 }
 
 type genSpace struct {
@@ -42,8 +54,9 @@ type genSpace struct {
 func genProcess(src Source, o GenOptions) model.Scenario {
 	g := &procGen{src: src, o: o}
 	g.noThreads = refusesThreads(o)
+	g.noGroups = refusesGroups(o)
 	g.spaces = []genSpace{{parent: -1}}
-	g.tasks = []genTask{{h: model.Root, init: true, owner: -1}}
+	g.tasks = []genTask{{h: model.Root, init: true, owner: -1, parent: -1}}
 	g.spaces[0].tasks = 1
 	sc := model.Scenario{Level: model.ProcessLevel, Params: o.Params}
 
@@ -53,6 +66,9 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 		sc.Init = append(sc.Init, g.initStep()...)
 	}
 	g.learn(sc.Init)
+	for _, sp := range g.spaces {
+		g.noInitYet = append(g.noInitYet, sp.tasks == 0)
+	}
 
 	// Parallel part.
 	nthreads := src.IntRange(min(2, o.Threads), o.Threads, "threads")
@@ -84,13 +100,23 @@ func (g *procGen) learn(init []model.Op) {
 	var seen []int
 	if g.o.Oracle != nil && len(init) > 0 {
 		res := g.o.Oracle(init)
+		own := map[model.Handle]int{model.Root: 1}
 		for i, op := range init {
 			if i >= len(res) || res[i].Err != model.OK {
 				continue
 			}
 			switch op.Kind {
-			case model.Fork, model.ForkWithTid, model.Thread:
+			case model.SetPgid:
+				if op.Pid == 0 && op.N == 0 && own[op.Task] > 0 {
+					g.pgids = append(g.pgids, own[op.Task])
+				}
+			case model.SetSid:
+				g.pgids = append(g.pgids, res[i].N)
+			case model.Fork, model.ForkWithTid, model.Thread, model.Clone:
 				ns := res[i].NSpid
+				if len(ns) > 0 {
+					own[op.Child] = ns[len(ns)-1]
+				}
 				seen = append(seen, ns...)
 				if int(op.Child) < len(g.tasks) && g.tasks[op.Child].init && len(ns) >= 2 {
 					g.leaders = append(g.leaders, ns[len(ns)-2])
@@ -111,14 +137,14 @@ func (g *procGen) learn(init []model.Op) {
 			seen = append(seen, op.N)
 		}
 	}
-	g.nums = interesting(g.o.Params, seen)
+	g.nums = interesting(g.o.Params, append(seen, g.pgids...))
 }
 
 // fork records a fork by parent and returns the new handle.
 func (g *procGen) fork(parent int, owner int) model.Handle {
 	h := model.Handle(len(g.tasks))
 	sp := g.tasks[parent].childSpace
-	g.tasks = append(g.tasks, genTask{h: h, space: sp, childSpace: sp, init: g.spaces[sp].tasks == 0, owner: owner, leader: int(h)})
+	g.tasks = append(g.tasks, genTask{h: h, space: sp, childSpace: sp, init: g.spaces[sp].tasks == 0, owner: owner, leader: int(h), parent: parent})
 	g.spaces[sp].tasks++
 	return h
 }
@@ -130,7 +156,7 @@ func (g *procGen) thread(t int, owner int) model.Handle {
 	h := model.Handle(len(g.tasks))
 	tk := g.tasks[t]
 	g.tasks = append(g.tasks, genTask{h: h, space: tk.space, childSpace: tk.space, init: tk.init, owner: owner,
-		leader: tk.leader, exited: tk.childSpace != tk.space})
+		leader: tk.leader, exited: tk.childSpace != tk.space, parent: -1})
 	return h
 }
 
@@ -147,13 +173,27 @@ func refusesThreads(o GenOptions) bool {
 	return len(res) == 1 && res[0].Err == model.EINVAL
 }
 
+// refusesGroups reports whether the scenario's spec refuses the ops of
+// issue 12 (the 2006 designs answer EINVAL), asking the oracle once:
+// getpgid(0) by t0 is 1 wherever they are modelled.
+func refusesGroups(o GenOptions) bool {
+	if o.Oracle == nil {
+		return false
+	}
+	res := o.Oracle([]model.Op{{Kind: model.GetPgid, Task: model.Root}})
+	return len(res) == 1 && res[0].Err == model.EINVAL
+}
+
 // allows reports whether ops of kind k may be generated.
 func (g *procGen) allows(k model.Kind) bool {
-	if g.noThreads && isThreadKind(k) {
+	if g.noThreads && isThreadKind(k) || g.noGroups && isGroupKind(k) {
 		return false
 	}
 	return g.o.allows(k)
 }
+
+// isGroupKind reports whether k is one of the ops of issue 12.
+func isGroupKind(k model.Kind) bool { return k >= model.SetPgid && k <= model.GetNSpid }
 
 // isThreadKind reports whether k is one of the thread ops.
 func isThreadKind(k model.Kind) bool {
@@ -258,16 +298,21 @@ func (g *procGen) others(owner int) []int {
 func (g *procGen) initStep() []model.Op {
 	var ops []model.Op
 	// The kinds each shape needs beyond fork, exit and wait.
-	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2}
+	// The shapes of issue 12 (10 …) come last: a spec that refuses them
+	// gives them weight 0, and the draws are a scenario's without them.
+	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 2, 1, 3}
 	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare},
-		8: {model.Thread}, 9: {model.Thread, model.Unshare}} {
+		8: {model.Thread}, 9: {model.Thread, model.Unshare},
+		10: {model.SetPgid}, 11: {model.SetSid}, 12: {model.SigChld}, 13: {model.Subreaper, model.Unshare},
+		14: {model.Clone}, 15: {model.Unshare, model.SetNsChildren}} {
 		for _, k := range kinds {
 			if !g.allows(k) {
 				w[i] = 0
 			}
 		}
 	}
-	switch weighted(g.src, w, "init shape") {
+	weightedShape := weighted(g.src, w, "init shape")
+	switch weightedShape {
 	case 0: // a plain child
 		p := g.actor(-1, "parent")
 		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: g.fork(p, -1)})
@@ -353,8 +398,138 @@ func (g *procGen) initStep() []model.Op {
 		if chance(g.src, 1, 2, "populate") {
 			ops = append(ops, model.Op{Kind: model.Fork, Task: in, Child: g.fork(int(in), -1)})
 		}
+	default:
+		ops = g.groupStep(weightedShape)
 	}
 	return ops
+}
+
+// groupStep is an init shape of issue 12 (shapes 10 to 15 of initStep).
+func (g *procGen) groupStep(shape int) []model.Op {
+	var ops []model.Op
+	fork := func(p int) int {
+		c := g.fork(p, -1)
+		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: c})
+		return int(c)
+	}
+	switch shape {
+	case 10: // a process group with a member; its leader sometimes exits and is reaped
+		p := g.actor(-1, "parent")
+		l := fork(p)
+		ops = append(ops, model.Op{Kind: model.SetPgid, Task: g.tasks[l].h})
+		for range g.src.IntRange(1, 2, "members") {
+			fork(l)
+		}
+		if chance(g.src, 1, 2, "leader reaped") {
+			ops = append(ops, model.Op{Kind: model.Exit, Task: g.tasks[l].h},
+				model.Op{Kind: model.Wait, Task: g.tasks[p].h, Pid: -1})
+			g.tasks[l].exited = true
+			for i := range g.tasks {
+				if g.tasks[i].parent == l {
+					g.tasks[i].parent = 0 // to an init, roughly
+				}
+			}
+		}
+	case 11: // a new session, sometimes with a child in it
+		l := fork(g.actor(-1, "parent"))
+		ops = append(ops, model.Op{Kind: model.SetSid, Task: g.tasks[l].h})
+		if chance(g.src, 1, 2, "session member") {
+			fork(l)
+		}
+	case 12: // a parent that ignores SIGCHLD (or sets SA_NOCLDWAIT), with children
+		p := g.actor(-1, "parent")
+		ops = append(ops, model.Op{Kind: model.SigChld, Task: g.tasks[p].h,
+			N: pick(g.src, []int{model.SigChldIgnore, model.SigChldIgnore, model.SigChldNoCldWait}, "disposition")})
+		for range g.src.IntRange(1, 2, "children") {
+			fork(p)
+		}
+	case 13: // a subreaper with a child and grandchildren, sometimes across a new space
+		p := g.actor(-1, "parent")
+		ops = append(ops, model.Op{Kind: model.Subreaper, Task: g.tasks[p].h, N: 1})
+		if chance(g.src, 1, 3, "subreaper unshares") {
+			ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[p].h})
+			g.unshare(p)
+		}
+		c := fork(p)
+		for range g.src.IntRange(1, 2, "grandchildren") {
+			fork(c)
+		}
+		if chance(g.src, 1, 3, "orphaned now") {
+			ops = append(ops, model.Op{Kind: model.Exit, Task: g.tasks[c].h})
+			g.tasks[c].exited = true
+		}
+	case 14: // clone(CLONE_NEWPID): the child is 1 of its own new space
+		p := g.actor(-1, "parent")
+		c := g.cloneNewPid(p, -1)
+		ops = append(ops, model.Op{Kind: model.Clone, Task: g.tasks[p].h, Child: c, N: model.CloneNewPid})
+		if chance(g.src, 1, 2, "populate") {
+			fork(int(c))
+		}
+	case 15: // a new space with no init yet, joined by another task: its first fork is a race
+		p := g.actor(-1, "unsharer")
+		q := g.actor(-1, "joiner")
+		if q == p {
+			q = fork(p) // before the unshare: in p's own space
+		}
+		ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[p].h})
+		g.unshare(p)
+		ops = append(ops, model.Op{Kind: model.SetNsChildren, Task: g.tasks[q].h, Target: g.tasks[p].h})
+		g.setnsChildren(q, p)
+	}
+	return ops
+}
+
+// cloneNewPid records clone(CLONE_NEWPID) by p: the child is the first
+// task of a new space below p's own (if p's children go to its own space
+// and the depth allows; else the clone fails and the shadow counts the
+// child as never alive).
+func (g *procGen) cloneNewPid(p int, owner int) model.Handle {
+	tk := g.tasks[p]
+	lvl := g.spaces[tk.space].level + 1
+	h := model.Handle(len(g.tasks))
+	if tk.childSpace != tk.space || lvl > g.o.Params.MaxLevel {
+		g.tasks = append(g.tasks, genTask{h: h, space: tk.space, childSpace: tk.space, owner: owner, leader: int(h), parent: p, exited: true})
+		return h
+	}
+	g.spaces = append(g.spaces, genSpace{parent: tk.space, level: lvl, tasks: 1})
+	sp := len(g.spaces) - 1
+	g.tasks = append(g.tasks, genTask{h: h, space: sp, childSpace: sp, init: true, owner: owner, leader: int(h), parent: p})
+	return h
+}
+
+// setnsChildren records t joining target's children space.
+func (g *procGen) setnsChildren(t, target int) {
+	ts := g.tasks[target].childSpace
+	for s := ts; s >= 0; s = g.spaces[s].parent {
+		if s == g.tasks[t].space {
+			g.tasks[t].childSpace = ts
+			return
+		}
+	}
+}
+
+// initless returns the tasks thread th may use whose children go to a
+// space no fork was aimed at in the init part: the first fork there makes
+// its init, and another thread's may be racing it.
+func (g *procGen) initless(th int) []int {
+	var out []int
+	for _, i := range g.usable(th, true) {
+		if t := g.tasks[i]; t.childSpace != t.space && t.childSpace < len(g.noInitYet) && g.noInitYet[t.childSpace] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// children returns the tasks whose parent (in the shadow) is p.
+func (g *procGen) children(p int) []int {
+	var out []int
+	for i, t := range g.tasks {
+		if t.parent == p && t.leader == i {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // threads gives task t one or two threads, in the init part.
@@ -424,6 +599,17 @@ var procKinds = []struct {
 	{model.ExitThread, 6},
 	{model.Exec, 4},
 	{model.GetTid, 2},
+	// The ops of issue 12, after them for the same reason.
+	{model.SetPgid, 3},
+	{model.GetPgid, 1},
+	{model.SetSid, 2},
+	{model.GetSid, 1},
+	{model.SigChld, 2},
+	{model.Subreaper, 1},
+	{model.Clone, 3},
+	{model.SetNsChildren, 2},
+	{model.GetLastPid, 1},
+	{model.GetNSpid, 1},
 }
 
 func (g *procGen) num(label string) int { return pick(g.src, g.nums, label) }
@@ -441,6 +627,14 @@ func (g *procGen) threadOp(th int) model.Op {
 	op := model.Op{Kind: kind, Task: g.tasks[a].h}
 	switch kind {
 	case model.Fork:
+		if g.allows(model.SetNsChildren) && chance(g.src, 1, 2, "first fork race") {
+			// Into a space that has no init yet: another thread may be
+			// forking its PID 1 too.
+			if il := g.initless(th); len(il) > 0 {
+				a = pick(g.src, il, "joined")
+				op.Task = g.tasks[a].h
+			}
+		}
 		op.Child = g.fork(a, th)
 	case model.ForkWithTid:
 		lvl := g.spaces[g.tasks[a].childSpace].level
@@ -473,9 +667,16 @@ func (g *procGen) threadOp(th int) model.Op {
 		if chance(g.src, 1, 4, "wait pid") {
 			op.Pid = g.num("pid")
 		}
+		if g.allows(model.SetPgid) && chance(g.src, 1, 2, "wait group") {
+			op.Pid = g.groupArg("wait group")
+		}
 	case model.Kill:
 		op.Pid = g.num("pid")
-		switch weighted(g.src, []int{10, 1, 2}, "kill whom") {
+		gw := 0
+		if g.allows(model.SetPgid) {
+			gw = 4 // by process group: kill(0), kill(-pgid)
+		}
+		switch weighted(g.src, []int{10, 1, 2, gw}, "kill whom") {
 		case 1: // kill(-1)
 			op.Pid = -1
 		case 2: // a group: kill(-wid) in pspace2006, ESRCH elsewhere
@@ -483,6 +684,8 @@ func (g *procGen) threadOp(th int) model.Op {
 			if len(g.leaders) > 0 && chance(g.src, 3, 4, "a leader's group") {
 				op.Pid = -pick(g.src, g.leaders, "leader")
 			}
+		case 3:
+			op.Pid = g.groupArg("kill group")
 		}
 		op.Sig = pick(g.src, []int{9, 15, 0}, "sig")
 	case model.Unshare:
@@ -560,6 +763,96 @@ func (g *procGen) threadOp(th int) model.Op {
 				g.tasks[m].exited = true // killed by the exec
 			}
 		}
+	default:
+		op = g.groupOp(th, a, op)
+	}
+	return op
+}
+
+// groupArg is a process-group argument of kill or wait: 0 (the caller's
+// group) or -n for a number that leads a group.
+func (g *procGen) groupArg(label string) int {
+	if len(g.pgids) == 0 || chance(g.src, 1, 3, label+" own") {
+		return 0
+	}
+	return -pick(g.src, g.pgids, label)
+}
+
+// groupOp fills in an op of issue 12 by actor a of thread th.
+func (g *procGen) groupOp(th, a int, op model.Op) model.Op {
+	switch op.Kind {
+	case model.SetPgid:
+		// The actor's own group (a new one, or one it knows), or a
+		// child moved into its own group or the actor's.
+		switch weighted(g.src, []int{4, 2, 3}, "setpgid shape") {
+		case 1:
+			op.N = g.num("pgid")
+			if len(g.pgids) > 0 && chance(g.src, 3, 4, "a known group") {
+				op.N = pick(g.src, g.pgids, "pgid")
+			}
+		case 2:
+			op.Pid = g.num("child")
+			if chance(g.src, 1, 2, "into the caller's group") {
+				op.N = 1
+				if len(g.pgids) > 0 {
+					op.N = pick(g.src, g.pgids, "caller's pgid")
+				}
+			}
+		}
+	case model.GetPgid, model.GetSid:
+		if chance(g.src, 1, 2, "of another") {
+			op.Pid = g.num("pid")
+		}
+	case model.SigChld:
+		op.N = pick(g.src, []int{model.SigChldIgnore, model.SigChldIgnore, model.SigChldNoCldWait, model.SigChldDefault}, "disposition")
+	case model.Subreaper:
+		op.N = pick(g.src, []int{1, 1, 0}, "subreaper")
+		if op.N == 1 && chance(g.src, 1, 2, "with orphans") {
+			// Lean toward tasks with grandchildren: orphans to come.
+			var gp []int
+			for _, i := range g.usable(th, true) {
+				for _, c := range g.children(i) {
+					if len(g.children(c)) > 0 {
+						gp = append(gp, i)
+						break
+					}
+				}
+			}
+			if len(gp) > 0 {
+				op.Task = g.tasks[pick(g.src, gp, "grandparent")].h
+			}
+		}
+	case model.Clone:
+		switch weighted(g.src, []int{4, 2, 1, 1, 1}, "clone flags") {
+		case 0:
+			op.N = model.CloneNewPid
+			op.Child = g.cloneNewPid(a, th)
+		case 1:
+			op.N = model.CloneParent
+			op.Child = g.fork(a, th)
+			if g.tasks[a].init {
+				g.tasks[op.Child].exited = true // EINVAL from an init
+			}
+		case 2:
+			op.N = model.CloneNewPid | model.CloneParent
+			op.Child = g.cloneNewPid(a, th)
+		case 3:
+			op.N = 0
+			op.Child = g.fork(a, th)
+		case 4:
+			op.N = model.CloneNewPid | model.CloneThread // EINVAL
+			op.Child = g.cloneNewPid(a, th)
+			g.tasks[op.Child].exited = true
+		}
+	case model.SetNsChildren:
+		// Lean toward tasks whose children go to another space, which
+		// may have no init yet.
+		target := g.actor(th, "target")
+		if un := g.unshared(th); len(un) > 0 && chance(g.src, 2, 3, "an unshared task") {
+			target = pick(g.src, un, "target")
+		}
+		op.Target = g.tasks[target].h
+		g.setnsChildren(a, target)
 	}
 	return op
 }

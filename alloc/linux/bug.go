@@ -31,6 +31,14 @@ type seams struct {
 	delayedLeader delayedLeader // a zombie leader whose last thread is released (LeaderFreedTwice)
 	deThread      deThread      // exec's takeover of the leader (ExecNoExchange, ExecLateRelease)
 	groupSignal   groupSignal   // a fatal signal to a thread's number (KillThreadOnly)
+
+	pidRefs       pidRefs       // a reaped task's pid held as a group or session (PgidFreedEarly)
+	notify        notify        // do_notify_parent's autoreap (AutoreapTwice)
+	reaperSearch  reaperSearch  // find_new_reaper and subreapers (SubreaperCrossesNamespace)
+	sessionChecks sessionChecks // setsid's refusal (SetsidByGroupLeader)
+	childReaper   childReaper   // is_child_reaper at the attach (FirstForkTwoReapers)
+	pgrpWalk      pgrpWalk      // kill by process group (GroupKillMissesFork)
+	cancelledFork cancelledFork // a fork that answers without attaching (KilledFirstFork)
 }
 
 // today is today's Linux at every seam.
@@ -53,5 +61,13 @@ func todaysSeams() seams {
 		delayedLeader: today{},
 		deThread:      today{},
 		groupSignal:   today{},
+
+		pidRefs:       today{},
+		notify:        today{},
+		reaperSearch:  today{},
+		sessionChecks: today{},
+		childReaper:   today{},
+		pgrpWalk:      today{},
+		cancelledFork: today{},
 	}
 }

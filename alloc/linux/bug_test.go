@@ -11,7 +11,8 @@ import (
 func TestEachBugReplacesOneSeam(t *testing.T) {
 	bugs := []Bug{PublishEarly, UnwindLeak, NoDeadCheck, NoForkRecheck, FirstForkPublish,
 		FreeAtExit, KillAllLeak, TranslateDying, InflightVisible, PidmaxWindow,
-		LeaderFreedTwice, ExecNoExchange, ExecLateRelease, ReaperNotHandedOn, CloneThreadAfterUnshare, KillThreadOnly}
+		LeaderFreedTwice, ExecNoExchange, ExecLateRelease, ReaperNotHandedOn, CloneThreadAfterUnshare, KillThreadOnly,
+		PgidFreedEarly, AutoreapTwice, SubreaperCrossesNamespace, SetsidByGroupLeader, FirstForkTwoReapers, GroupKillMissesFork, KilledFirstFork}
 	want := reflect.ValueOf(todaysSeams())
 	names := map[string]bool{}
 	for _, b := range bugs {

@@ -68,6 +68,32 @@ var raceScenarios = []struct {
 		init: "t0 unshare; t0 fork t1; t1 thread t2; t1 fork t3", threads: []string{"t1 exit_thread 0", "t2 exit_thread 4", "t0 fork t4; t0 wait -1", "t3 fork t5"}},
 	{name: "threads in nested spaces",
 		init: "t0 unshare; t0 fork t1; t1 unshare; t1 fork t2; t2 thread t3", threads: []string{"t3 thread t4; t4 gettid", "t2 exit_thread 0; t0 kill 2 9", "t1 exit 0", "t3 exec"}},
+	// Issue 12: a group leader reaped while a member forks and the
+	// group's number is looked for; kill by group against a member's
+	// fork (GroupKillMissesFork's window); setsid and setpgid racing.
+	{name: "group leader reaped while members fork",
+		init: "t0 fork t1; t1 setpgid 0 0; t1 fork t2; t0 ns_last_pid 1", threads: []string{"t1 exit 0; t0 wait 2", "t2 fork t3; t0 fork t4 tid=2", "t0 kill -2 0; t0 fork t5"}},
+	{name: "kill by group against a member's fork",
+		init: "t0 fork t1; t1 setpgid 0 0; t1 fork t2", threads: []string{"t1 kill -2 9", "t2 fork t3; t3 getpid", "t0 wait -1; t0 wait -1"}},
+	{name: "setsid and setpgid race",
+		init: "t0 fork t1; t0 fork t2", threads: []string{"t1 setsid; t1 fork t3", "t0 setpgid 2 2; t0 setpgid 3 2", "t2 setsid; t0 getsid 3"}},
+	// Autoreap: SIGCHLD ignored while children exit and the parent waits.
+	{name: "sigchld ignore against exits and waits",
+		init: "t0 fork t1; t1 fork t2; t1 fork t3", threads: []string{"t1 sigchld ignore; t1 wait -1", "t2 exit 1", "t3 thread t4; t3 exit_thread 0; t4 exit_thread 2"}},
+	// Orphans to a subreaper while it exits, and across a space's init.
+	{name: "subreaper with orphans",
+		init: "t0 fork t1; t1 subreaper 1; t1 fork t2; t2 fork t3; t2 unshare; t2 fork t4; t4 fork t5", threads: []string{"t2 exit 0", "t1 exit 0; t0 wait -1", "t4 exit 0; t3 getppid"}},
+	// Two tasks joined to one init-less space race for its first fork
+	// (FirstForkTwoReapers' window).
+	{name: "first fork into a joined space",
+		init: "t0 fork t1; t1 unshare; t0 fork t2; t2 setns_children t1; t0 setns_children t1", threads: []string{"t0 fork t3; t3 fork t6", "t2 fork t4; t4 getpid", "t1 fork t5; t1 read_last_pid"}},
+	// A fork into an init-less space below a dying one, after the zap's
+	// sweep: its number in the dying space is never killed, and the zap
+	// thread must not wait for it (found by check as a deadlock).
+	{name: "fork below a dying space",
+		init: "t0 unshare; t0 fork t1; t0 fork t2; t1 unshare; t0 setns_children t1", threads: []string{"t1 exit 2", "t0 fork t3; t3 getpid"}},
+	{name: "clone newpid and parent",
+		init: "t0 fork t1", threads: []string{"t1 clone t2 newpid; t2 fork t3; t2 nspid", "t1 clone t4 parent; t4 exit 0", "t0 wait -1; t0 kill -1 9"}},
 }
 
 // TestLinuxConcurrentRandomSchedules: every race scenario, under many

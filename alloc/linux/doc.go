@@ -4,7 +4,8 @@
 // (alloc_pid, free_pid), kernel/fork.c (copy_process), kernel/exit.c
 // (exit_notify, forget_original_parent, release_task), kernel/signal.c
 // (kill_something_info, sig_task_ignored) and kernel/pid_namespace.c
-// (zap_pid_ns_processes, pidns_install, pid_ns_ctl_handler).
+// (zap_pid_ns_processes, pidns_install, pid_ns_ctl_handler) and kernel/sys.c
+// (setpgid, ksys_setsid, PR_SET_CHILD_SUBREAPER).
 //
 // # Locks and shared objects
 //
@@ -153,6 +154,47 @@
 //     themselves and releases the old leader after dropping tasklist_lock;
 //     doing it in one hold makes the exec one atomic step, as the spec has
 //     it (ExecLateRelease shows what the window costs).
+//
+// # Groups, sessions, reaping, entering a space (issue 12)
+//
+// A thread group (signal_struct) has a process group and a session, each
+// a struct pid; t0 leads both. A struct pid counts the groups attached to
+// it as process group and as session (PIDTYPE_PGID, PIDTYPE_SID): when its
+// task is reaped while either count is nonzero, its numbers stay in every
+// IDR, counted in pid_allocated (so an init whose space holds one is not
+// reapable, and the zap waits for it), and are freed when the last group
+// leaves it (change_pid, or the reap of its last member: detach_pid →
+// free_pid) — the same per-level free as a reaped task's. All under
+// tasklist_lock held for writing:
+//
+//   - setpgid and setsid check and move as kernel/sys.c does (model/doc.go
+//     has the order of the refusals); getpgid, getsid read under it.
+//   - kill(0), kill(-n) walk the group's members and signal them in the
+//     same hold (__kill_pgrp_info), so a member's fork either attaches
+//     before the walk (its child is signalled) or finds its parent killed;
+//     wait(0), wait(-n) select children by process group (eligible_pid).
+//   - Every point where a zombie becomes reapable (exit_notify, the release
+//     of a delayed leader's last thread, reparent_leader to another group)
+//     is followed, in the same hold, by do_notify_parent: a parent group
+//     whose SIGCHLD is SIG_IGN or SA_NOCLDWAIT has the child reaped at once
+//     (autoreap); a zombie already reapable when the disposition changed
+//     stays. Exec keeps SIG_IGN and clears SA_NOCLDWAIT.
+//   - Orphans of a group's last thread go to the nearest ancestor group at
+//     the same level that is a subreaper and has a live thread, else the
+//     space's child reaper (find_new_reaper).
+//   - clone(CLONE_NEWPID) checks its flags and creates the new space under
+//     the lock, then allocates the child like a fork into a new child
+//     space: PID 1 there; CLONE_PARENT attaches the child to the caller's
+//     real_parent. setns_children joins a task's pid_ns_for_children, which
+//     may have no init: forks racing for its PID 1 are the in-flight race
+//     above (the second waits, then gets 2 once the first is attached).
+//   - A fork cancelled after alloc_pid (its parent killed under it) is
+//     retracted, so a joined init-less space stays open; the kernel's
+//     free_pid closes it ("Handle a fork failure of the first process"),
+//     which KilledFirstFork keeps.
+//   - A task forked into an init-less space below a dying one, after the
+//     zap's sweep, holds a number in the dying space that nobody kills: the
+//     kernel's init waits for it; here the zap thread stops waiting.
 //
 // # The zoo
 //

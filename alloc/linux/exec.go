@@ -41,7 +41,15 @@ func (s *System) exec(h model.Handle) model.Result {
 	if wasInit {
 		t.ns.init = t
 	}
+	// begin_new_exec: PF_FORKNOEXEC is cleared (setpgid by the parent is
+	// EACCES from now on); flush_signal_handlers keeps SIG_IGN but clears
+	// sa_flags, so SA_NOCLDWAIT is gone.
+	g.execed = true
+	if g.sigchld == model.SigChldNoCldWait {
+		g.sigchld = model.SigChldDefault
+	}
 	if t == g.leader {
+		s.settle() // the released threads' numbers may let a dead space's init be reaped
 		s.tasklistLock.Unlock()
 		return model.Result{}
 	}

@@ -88,16 +88,17 @@ func (s *System) quit(t *task, st model.Status) []*space {
 		moveChildren(t, g.leader)
 	default:
 		g.leader.status = st
-		if r := sp.init; r != nil {
+		if r := s.reaperSearch.newReaper(t); r != nil {
 			moveChildren(t, r)
 		}
 	}
 	if t != g.leader {
 		s.releaseThread(t)
 	}
-	if heir != nil || !wasInit {
+	if heir != nil || !wasInit || sp.zapStarted {
 		return nil
 	}
+	sp.zapStarted = true // one zap per space, even if a zoo variant ends its init twice
 	return append([]*space{sp}, s.zap(sp)...)
 }
 
@@ -124,12 +125,19 @@ func isInitGroup(t *task) bool {
 // moveChildren moves every child of from to the end of to's children list,
 // keeping their order (list_splice_tail_init). The caller holds
 // tasklistLock for writing.
+//
+// A child moved to another thread group is told to its new parent again
+// (forget_original_parent → reparent_leader → do_notify_parent): a
+// reapable zombie among them may be autoreaped there (settle).
 func moveChildren(from, to *task) {
 	if from == to || len(from.children) == 0 {
 		return
 	}
 	for _, c := range from.children {
 		c.parent = to
+		if from.group != to.group {
+			c.notified = false
+		}
 	}
 	to.children = append(to.children, from.children...)
 	from.children = nil
@@ -188,9 +196,14 @@ func (s *System) startZaps(spaces []*space) {
 // so that the space emptying and its init becoming reapable are one event,
 // as in the spec. (In the kernel the init turns zombie only when this
 // thread runs again, and a wait by its parent in between sees "0".)
+//
+// A task that joined an init-less descendant space and forked there after
+// the sweep holds a number here that no zap kills: the kernel's init then
+// sleeps until that task is gone. Nothing here follows the wait, so the
+// thread ends instead (lateBit), and a run need not outlive that task.
 func (s *System) zapWait(sp *space) {
 	s.env.WaitUntil("zap "+sp.name+": other tasks reaped", func() bool {
-		return sp.allocatedPub.Load()&^pidnsAdding <= 1
+		return sp.allocatedPub.Load()&^pidnsAdding <= 1 || sp.reaper.Load()&lateBit != 0
 	})
 }
 
@@ -198,30 +211,48 @@ func (s *System) zapWait(sp *space) {
 // whose group has no live thread left (delay_group_leader), and an init
 // only once every other task with a number in its space is gone. The
 // caller holds tasklistLock.
+//
+// A number held as a process group or session of some task counts as one
+// of the space's (nrHeld): zap_pid_ns_processes waits for pid_allocated,
+// which counts it. An init that was reapable once (zapped) stays so.
 func reapable(t *task) bool {
 	if t.state != zombie || t.group.leader != t || t.group.live() {
 		return false
 	}
-	return !isInitGroup(t) || t.ns.nrTasks == 1
+	return !isInitGroup(t) || t.zapped || t.ns.nrTasks+t.ns.nrHeld == 1
 }
 
-// settle lets every dying init reap its reapable children (the
-// kernel_wait4 loop of zap_pid_ns_processes), until nothing changes: a
-// reaped task may make a nested init reapable, which its dying parent then
-// reaps. The caller holds tasklistLock for writing.
+// settle runs, until nothing changes, what follows a zombie becoming
+// reapable: a dying init reaps its reapable children (the kernel_wait4
+// loop of zap_pid_ns_processes), and any other parent is told once
+// (do_notify_parent from exit_notify, from release_task for a delayed
+// leader, from reparent_leader), which reaps the zombie at once when the
+// parent's group ignores SIGCHLD (autoreap). A reaped task may make a
+// nested init reapable, which its dying parent then reaps. The caller
+// holds tasklistLock for writing.
 func (s *System) settle() {
 	for changed := true; changed; {
 		changed = false
-		for _, sp := range s.spaces {
-			in := sp.init
-			if in == nil || in.state != zombie || in.group.live() {
+		for _, z := range slices.Clone(s.order) {
+			if z.state != zombie || !reapable(z) {
 				continue
 			}
-			for _, c := range slices.Clone(in.children) {
-				if reapable(c) {
-					s.reap(c)
-					changed = true
-				}
+			if isInitGroup(z) {
+				z.zapped = true
+			}
+			par := z.parent
+			if par != nil && par.state == zombie && isInitGroup(par) {
+				s.reap(z)
+				changed = true
+				continue
+			}
+			if z.notified {
+				continue
+			}
+			z.notified = true
+			if ignoresSigchld(par) {
+				s.notify.autoreap(s, z)
+				changed = true
 			}
 		}
 	}
@@ -248,6 +279,9 @@ func (s *System) unhash(t *task) {
 		u.ns.nrTasks--
 	}
 	s.release.atReap(s, t)
+	if t.group.leader == t {
+		s.leaveGroups(t.group)
+	}
 }
 
 // releaseThread is release_task of a non-leader thread from its own exit
@@ -283,15 +317,27 @@ type release interface {
 // atExit keeps a zombie's numbers: they are freed only by release_task.
 func (today) atExit(*System, *task) {}
 
-// atReap is release_task → detach_pid → free_pid.
+// atReap is release_task → detach_pid → free_pid, unless the struct pid
+// is still some thread group's process group or session: then its
+// numbers stay taken (counted in nrHeld) until the last such group leaves
+// it (putPid).
 func (today) atReap(s *System, t *task) {
+	p := t.pid
+	if s.pidRefs.held(p) {
+		for _, u := range p.numbers {
+			u.ns.nrHeld++
+		}
+		return
+	}
+	p.freed = true
 	s.pidmapLock.Lock()
-	s.freePid(t.pid)
+	s.freePid(p)
 	s.pidmapLock.Unlock()
 }
 
 // wait is wait4(pid, WNOHANG): -1 any child, N > 0 the child with number N
-// in the caller's space.
+// in the caller's space, 0 a child in the caller's process group, -N a
+// child in the group numbered N there.
 func (s *System) wait(h model.Handle, nr int) model.Result {
 	s.tasklistLock.Lock()
 	defer s.tasklistLock.Unlock()
@@ -300,11 +346,18 @@ func (s *System) wait(h model.Handle, nr int) model.Result {
 		return model.Fail(model.ESRCH)
 	}
 	var eligible []*task
-	// This implementation has no setpgid: every task is in t0's process
-	// group, so wait(0) waits for any child, and wait(-n) names no group
-	// (t0's is 1, and only in the root space): ECHILD.
+	// eligible_pid: -1 any child, N > 0 the child numbered N, 0 a child
+	// in the caller's process group, -N one in the group numbered N (a
+	// number that names no group selects nothing).
+	var pg *pid
+	switch {
+	case nr == 0:
+		pg = t.group.pgrp
+	case nr < -1:
+		pg = s.findPid(t.ns, -nr)
+	}
 	for _, c := range waitOrder(t) {
-		if nr == -1 || nr == 0 || numberIn(c, t.ns) == nr {
+		if nr == -1 || (nr > 0 && numberIn(c, t.ns) == nr) || (nr <= 0 && pg != nil && c.group.pgrp == pg) {
 			eligible = append(eligible, c)
 		}
 	}
@@ -350,12 +403,17 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 	}
 	var targets []*task
 	switch {
-	case nr == 0:
-		// No setpgid here: every task is in t0's process group, so
-		// kill(0) reaches every unreaped task, the sender included
-		// (__kill_pgrp_info); kill(-n) names no group (t0's is 1, and
-		// only in the root space): ESRCH.
-		targets = slices.Clone(s.order)
+	case nr == 0 || nr < -1:
+		// __kill_pgrp_info: every member of the group, the sender's own
+		// included, wherever it lives; kill(0) names the sender's group
+		// even when its id is invisible in the sender's space.
+		pg := t.group.pgrp
+		if nr < -1 {
+			pg = s.findPid(t.ns, -nr)
+		}
+		if pg != nil {
+			targets = s.pgrpWalk.members(s, pg)
+		}
 	case nr > 0:
 		if v := s.findTask(t.ns, nr); v != nil {
 			targets = []*task{v}
@@ -375,6 +433,32 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 	s.tasklistLock.Unlock()
 	s.startZaps(zapped)
 	return model.Result{}
+}
+
+// pgrpWalk is how kill by process group finds the group's members.
+type pgrpWalk interface {
+	// members lists the group leaders whose process group is pg, in
+	// task-list order (do_each_pid_task(pgrp, PIDTYPE_PGID)); the caller
+	// holds tasklistLock for writing and still does when it returns.
+	members(s *System, pg *pid) []*task
+}
+
+// members walks the group in the same hold of tasklist_lock as the
+// delivery, so a fork by a member either attaches before the walk (its
+// child is signalled too) or finds its parent killed (copy_process: "Process
+// group and session signals need to be delivered to just the parent before
+// the fork or both the parent and the child after the fork").
+func (today) members(s *System, pg *pid) []*task { return groupMembers(s.order, pg) }
+
+// groupMembers are the leaders in order whose process group is pg.
+func groupMembers(order []*task, pg *pid) []*task {
+	var out []*task
+	for _, v := range order {
+		if v.group.leader == v && v.group.pgrp == pg {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // killAll chooses kill(-1)'s targets among the unreaped tasks, in

@@ -20,27 +20,83 @@ import "github.com/pidcheck/pidcheck/model"
 // within the thread group" — and CLONE_THREAD into another pid namespace),
 // else allocated exactly like a fork, in the parent's own space; the new
 // task joins the parent's thread group and no children list.
-func (s *System) fork(h, child model.Handle, tids []int, thread bool) model.Result {
+func (s *System) fork(h, child model.Handle, tids []int, f forkFlags) model.Result {
 	for {
-		res, restart := s.forkOnce(h, child, tids, thread)
+		res, restart := s.forkOnce(h, child, tids, f)
 		if !restart {
 			return res
 		}
 	}
 }
 
+// forkFlags are the clone flags of a fork: thread is CLONE_THREAD, parent
+// CLONE_PARENT (the child's parent is the caller's real_parent), and into,
+// when set, the new space of a CLONE_NEWPID (the child goes there, not to
+// the caller's pid_ns_for_children).
+type forkFlags struct {
+	thread, parent bool
+	into           *space
+}
+
+// clone is clone(2) with flags (model.CloneNewPid, CloneParent,
+// CloneThread), checked before anything is allocated as copy_process and
+// copy_namespaces check them: other bits, CLONE_PARENT from a space's init
+// (SIGNAL_UNKILLABLE), CLONE_NEWPID with CLONE_THREAD, and CLONE_NEWPID when
+// the caller's pid_ns_for_children is not its active space (copy_pid_ns)
+// are EINVAL; CLONE_NEWPID past the depth limit is ENOSPC
+// (create_pid_namespace). With CLONE_NEWPID the new space is created first,
+// under tasklist_lock, and the child allocated into it like a fork into a
+// new child space: it is that space's PID 1, and the caller's own
+// children space is unchanged.
+func (s *System) clone(h, child model.Handle, flags int) model.Result {
+	s.tasklistLock.Lock()
+	t := s.liveTask(h)
+	var err model.Errno
+	switch {
+	case t == nil:
+		err = model.ESRCH
+	case child < 0 || s.tasks[child] != nil:
+		err = model.EINVAL // the scenario reused a handle
+	case flags&^(model.CloneNewPid|model.CloneParent|model.CloneThread) != 0:
+		err = model.EINVAL
+	case flags&model.CloneParent != 0 && isInitGroup(t):
+		err = model.EINVAL
+	case flags&model.CloneThread != 0 && flags&model.CloneNewPid != 0:
+		err = model.EINVAL
+	case flags&model.CloneNewPid != 0 && t.forChildren != t.ns:
+		err = model.EINVAL
+	case flags&model.CloneNewPid != 0 && t.ns.level+1 > s.p.MaxLevel:
+		err = model.ENOSPC
+	}
+	f := forkFlags{thread: flags&model.CloneThread != 0, parent: flags&model.CloneParent != 0}
+	if err == model.OK && flags&model.CloneNewPid != 0 {
+		f.into = s.newSpace(t.ns)
+	}
+	s.tasklistLock.Unlock()
+	if err != model.OK {
+		return model.Fail(err)
+	}
+	return s.fork(h, child, nil, f)
+}
+
 // forkOnce is one attempt of fork; restart reports that the parent's
 // children space changed under it, or that a number it holds went out of
 // range.
-func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res model.Result, restart bool) {
+func (s *System) forkOnce(h, child model.Handle, tids []int, f forkFlags) (res model.Result, restart bool) {
+	thread := f.thread
 	s.tasklistLock.RLock()
 	parent := s.liveTask(h)
 	var ns *space
 	inUse := s.tasks[child] != nil
 	refused := false
+	sawNoInit := false
 	if parent != nil {
 		ns = parent.forChildren
+		if f.into != nil {
+			ns = f.into
+		}
 		refused = thread && !s.cloneThread.allowed(parent)
+		sawNoInit = ns.init == nil
 	}
 	s.tasklistLock.RUnlock()
 	switch {
@@ -55,9 +111,14 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res m
 	p, err := s.allocPid(ns, tids)
 	if err != model.OK {
 		s.tasklistLock.RLock()
-		alive, moved := parent.state == live, parent.forChildren != ns
+		alive, moved := parent.state == live, f.into == nil && parent.forChildren != ns
 		s.tasklistLock.RUnlock()
 		switch {
+		case alive && f.into != nil && parent.forChildren != parent.ns:
+			// CLONE_NEWPID, and an unshare or setns by the same task
+			// (another harness thread) under it: copy_pid_ns would
+			// refuse it now.
+			return model.Fail(model.EINVAL), false
 		case alive && moved:
 			return model.Result{}, true
 		case !alive:
@@ -79,8 +140,10 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res m
 		// fatal_signal_pending(current): "Let kill terminate clone/fork
 		// in the middle".
 		err = model.ESRCH
-	case parent.forChildren != ns:
+	case f.into == nil && parent.forChildren != ns:
 		restart = true
+	case f.into != nil && parent.forChildren != parent.ns:
+		err = model.EINVAL // as above: the clone's check no longer holds
 	case s.tasks[child] != nil:
 		err = model.EINVAL // the scenario reused a handle
 	case s.pidMaxReads.outOfRange(p, 0):
@@ -98,10 +161,13 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res m
 	if err != model.OK || restart {
 		s.tasklistLock.Unlock()
 		s.pidmapLock.Lock()
-		if restart {
+		switch {
+		case restart:
 			s.retract(p, ns)
-		} else {
+		case err == model.ENOMEM:
 			s.freePid(p)
+		default:
+			s.cancelledFork.undo(s, p, ns)
 		}
 		s.pidmapLock.Unlock()
 		return model.Fail(err), restart
@@ -118,15 +184,29 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, thread bool) (res m
 		t.group.threads = append(t.group.threads, t)
 	} else {
 		newGroup(t)
-		t.parent = parent
-		parent.children = append(parent.children, t)
+		par := parent
+		if f.parent {
+			par = parent.group.leader.parent // CLONE_PARENT: current->real_parent
+		}
+		t.parent = par
+		par.children = append(par.children, t)
+		// copy_process: the child is attached to current's process group
+		// and session (attach_pid PIDTYPE_PGID, PIDTYPE_SID), leads
+		// neither, is no subreaper, and copy_sighand gives it current's
+		// SIGCHLD disposition.
+		s.setPgrp(t.group, parent.group.pgrp)
+		s.setSession(t.group, parent.group.session)
+		t.group.sigchld = parent.group.sigchld
 	}
 	s.tasks[child] = t
 	s.order = append(s.order, t)
 	for _, u := range p.numbers {
 		u.ns.nrTasks++
+		if u.ns.zapStarted && u.ns != ns {
+			u.ns.markLate() // an outer level of an init-less space: see zapWait
+		}
 	}
-	if p.numbers[ns.level].nr == 1 { // is_child_reaper
+	if s.childReaper.becomesInit(ns, p.numbers[ns.level].nr, sawNoInit) { // is_child_reaper
 		ns.init = t
 		ns.reaper.Store(int32(child) + 1)
 	}
@@ -168,3 +248,33 @@ type cloneThread interface {
 // task_active_pid_ns(current) != current->nsproxy->pid_ns_for_children)
 // return ERR_PTR(-EINVAL)".
 func (today) allowed(parent *task) bool { return parent.forChildren == parent.ns }
+
+// childReaper is copy_process's decision that the new task is its space's
+// child reaper.
+type childReaper interface {
+	// becomesInit is called at the attach, under tasklistLock, with the
+	// task's number nr in its space ns and whether ns had no init when
+	// the fork began.
+	becomesInit(ns *space, nr int, sawNoInit bool) bool
+}
+
+// becomesInit is is_child_reaper(pid): the task numbered 1 in its space.
+func (today) becomesInit(_ *space, nr int, _ bool) bool { return nr == 1 }
+
+// cancelledFork undoes the published, not yet attached p of a fork that
+// answers without attaching for a reason of its own (its parent was
+// killed under it, a clone check no longer holds, the handle was reused);
+// the caller holds pidmapLock.
+type cancelledFork interface {
+	undo(s *System, p *pid, ns *space)
+}
+
+// undo retracts p as a restart does: the fork is linearized at its
+// answer, after the kill, as if it had allocated nothing, so the space it
+// went to takes tasks as before and still gives 1 to its first one. The
+// kernel frees p with free_pid, whose "Handle a fork failure of the first
+// process" clears pid_allocated: a space whose first fork was killed after
+// alloc_pid takes no task ever again, which only a task that joined it
+// with setns_children can see (ENOMEM), and which no atomic order
+// explains (KilledFirstFork keeps it).
+func (today) undo(s *System, p *pid, ns *space) { s.retract(p, ns) }

@@ -11,7 +11,7 @@ import (
 )
 
 // TestGoldenImplAgrees runs every process-level golden case of spec.Linux
-// (spec/testdata/golden: threads, lifetime, signals, namespaces, …; each
+// (spec/testdata/golden: threads, groups, lifetime, signals, namespaces, …; each
 // rule cites its kernel source there) through linux, on one thread, and
 // expects the spec's answers line for line. Never run it with -rewrite:
 // the files belong to the spec.
@@ -21,11 +21,6 @@ func TestGoldenImplAgrees(t *testing.T) {
 		t.Fatalf("no golden files: %v", err)
 	}
 	for _, f := range files {
-		if filepath.Base(f) == "groups" {
-			// Groups, sessions, reaping rules and clone (issue 12):
-			// linux refuses those ops until they land here.
-			continue
-		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			alloctest.GoldenImplAgrees(t, f, func(env sched.Env, p model.Params) model.Impl { return linux.New(env, p) })
 		})

@@ -75,6 +75,25 @@ type space struct {
 	// Guarded by tasklistLock.
 	init    *task // the task with number 1 here, once attached
 	nrTasks int   // attached, unreaped tasks with a number here
+	nrHeld  int   // reaped tasks' pids with a number here, still held as a process group or session
+	// zapStarted is set when the space's init group dies and its zap
+	// (zap_pid_ns_processes) begins.
+	zapStarted bool
+}
+
+// lateBit is set in a dying space's child_reaper word (under
+// tasklistLock) once a task attaches with a number there after the zap
+// began: a fork into an init-less descendant space, which the zap's sweep
+// never killed (see zapWait). The word is nonzero either way, which is all
+// that alloc_pid's set_tid check reads of it.
+const lateBit = int32(1) << 30
+
+// markLate records a late attach in dying space sp; the caller holds
+// tasklistLock for writing.
+func (sp *space) markLate() {
+	if v := sp.reaper.Load(); v&lateBit == 0 {
+		sp.reaper.Store(v | lateBit)
+	}
 }
 
 // upid is one level's number of a struct pid.
@@ -92,6 +111,22 @@ type pid struct {
 	// attached is set under pidmapLock when the task is attached: until
 	// then the pid's numbers are in flight.
 	attached bool
+	// pgrps and sessions count the thread groups attached to this pid as
+	// their process group and session (PIDTYPE_PGID, PIDTYPE_SID): while
+	// either is nonzero the pid stays in every IDR after its task is
+	// reaped (free_pid runs only once no task is attached by any type).
+	// freed is set once its numbers are released. Guarded by
+	// tasklistLock.
+	pgrps, sessions int
+	freed           bool
+}
+
+// numberOf is pid_nr_ns: p's number in sp, 0 when invisible there.
+func numberOf(p *pid, sp *space) int {
+	if sp.level > p.level || p.numbers[sp.level].ns != sp {
+		return 0
+	}
+	return p.numbers[sp.level].nr
 }
 
 // task is a task_struct, reduced to what pidcheck observes. Every field is
@@ -108,6 +143,15 @@ type task struct {
 	group       *threadGroup
 	state       taskState
 	status      model.Status
+	// notified: a reapable zombie whose parent has been told
+	// (do_notify_parent), so that its autoreap has been decided; reset
+	// when it is reparented to another thread group (reparent_leader).
+	notified bool
+	// zapped: a zombie init whose space emptied once, so that its
+	// zap_pid_ns_processes returned: it stays reapable even if a fork
+	// into an init-less descendant space takes a number in its dead space
+	// again (checked on 6.18, spec.Linux).
+	zapped bool
 }
 
 // threadGroup is a thread group: the leader and the thread list
@@ -118,6 +162,17 @@ type threadGroup struct {
 	// the others in creation order: a zombie leader stays on the list
 	// until it is reaped, a non-leader leaves it when it is released.
 	threads []*task
+
+	// signal_struct's and sighand's attributes: the process group and
+	// session (signal->pids[PIDTYPE_PGID], [PIDTYPE_SID]), whether the
+	// group leads its session (signal->leader), the SIGCHLD disposition
+	// (model.SigChld…), is_child_subreaper, and whether it has exec'd
+	// (PF_FORKNOEXEC cleared).
+	pgrp, session *pid
+	sessLeader    bool
+	sigchld       int
+	subreaper     bool
+	execed        bool
 }
 
 // firstLive is the first live thread of g (find_alive_thread), or nil.
@@ -153,6 +208,9 @@ func New(env sched.Env, p model.Params) *System {
 	p0 := &pid{level: 0, numbers: []upid{{1, root}}, attached: true}
 	t0 := &task{h: model.Root, pid: p0, ns: root, forChildren: root, state: live}
 	newGroup(t0)
+	// t0 leads its session and group, as a booted init that ran setsid.
+	t0.group.pgrp, t0.group.session, t0.group.sessLeader = p0, p0, true
+	p0.pgrps, p0.sessions = 1, 1
 	p0.task = t0
 	root.idr[1] = p0
 	root.cursor = 2
@@ -246,13 +304,13 @@ func (s *System) liveTask(h model.Handle) *task {
 func (s *System) Apply(op model.Op) model.Result {
 	switch op.Kind {
 	case model.Fork:
-		return s.fork(op.Task, op.Child, nil, false)
+		return s.fork(op.Task, op.Child, nil, forkFlags{})
 	case model.ForkWithTid:
 		// An empty set_tid list is a plain fork (clone3 with
 		// set_tid_size 0), as the spec has it.
-		return s.fork(op.Task, op.Child, op.Tids, false)
+		return s.fork(op.Task, op.Child, op.Tids, forkFlags{})
 	case model.Thread:
-		return s.fork(op.Task, op.Child, nil, true)
+		return s.fork(op.Task, op.Child, nil, forkFlags{thread: true})
 	case model.Exit:
 		return s.exit(op.Task, op.Code)
 	case model.ExitThread:
@@ -273,22 +331,18 @@ func (s *System) Apply(op model.Op) model.Result {
 		return s.setPidMax(op.Task, op.N)
 	case model.SetLastPid:
 		return s.setLastPid(op.Task, op.N)
-	case model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
-		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
-		return s.refuse(op.Task)
-	}
-	return model.Fail(model.EINVAL)
-}
-
-// refuse answers an op this implementation does not have yet (the group,
-// session, reaping, clone and read ops of issue 12) the way model/doc.go
-// says an implementation refuses one: ESRCH when the actor is not live, as
-// for every op, else EINVAL, changing nothing.
-func (s *System) refuse(h model.Handle) model.Result {
-	s.tasklistLock.RLock()
-	defer s.tasklistLock.RUnlock()
-	if s.liveTask(h) == nil {
-		return model.Fail(model.ESRCH)
+	case model.Clone:
+		return s.clone(op.Task, op.Child, op.N)
+	case model.SetNsChildren:
+		return s.setnsTo(op.Task, op.Target, true)
+	case model.SetPgid:
+		return s.setpgid(op.Task, op.Pid, op.N)
+	case model.SetSid:
+		return s.setsid(op.Task)
+	case model.SigChld, model.Subreaper:
+		return s.setSignalAttr(op)
+	case model.GetPgid, model.GetSid, model.GetLastPid, model.GetNSpid:
+		return s.query(op)
 	}
 	return model.Fail(model.EINVAL)
 }
@@ -320,6 +374,25 @@ func (s *System) query(op model.Op) model.Result {
 			return model.Fail(model.ESRCH)
 		}
 		return model.Result{N: s.translation.translate(target, t.ns)}
+	case model.GetPgid, model.GetSid: // kernel/sys.c getpgid, getsid
+		target := t
+		if op.Pid != 0 {
+			if target = s.findTask(t.ns, op.Pid); target == nil {
+				return model.Fail(model.ESRCH)
+			}
+		}
+		g := target.group.pgrp
+		if op.Kind == model.GetSid {
+			g = target.group.session
+		}
+		return model.Result{N: numberOf(g, t.ns)}
+	case model.GetLastPid: // pid_ns_ctl_handler's read: idr_get_cursor - 1
+		s.pidmapLock.Lock()
+		n := t.ns.cursor - 1
+		s.pidmapLock.Unlock()
+		return model.Result{N: n}
+	case model.GetNSpid: // /proc/thread-self/status NSpid
+		return model.Result{NSpid: nspid(t.pid)}
 	default: // Lookup
 		found := s.findTask(t.ns, op.Pid)
 		if found == nil {
@@ -377,7 +450,13 @@ func (s *System) unshare(h model.Handle) model.Result {
 // setns is setns(CLONE_NEWPID) to target's active space
 // (kernel/pid_namespace.c pidns_install): only the caller's own active
 // space or a descendant of it.
-func (s *System) setns(h, target model.Handle) model.Result {
+func (s *System) setns(h, target model.Handle) model.Result { return s.setnsTo(h, target, false) }
+
+// setnsTo is setns to target's active space, or with children set to its
+// pid_ns_for_children (the namespace ioctl(pidfd,
+// PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE) gives): that space may have no
+// init yet, and the caller's next child then becomes its PID 1.
+func (s *System) setnsTo(h, target model.Handle, children bool) model.Result {
 	s.tasklistLock.Lock()
 	defer s.tasklistLock.Unlock()
 	t := s.liveTask(h)
@@ -389,6 +468,9 @@ func (s *System) setns(h, target model.Handle) model.Result {
 		return model.Fail(model.ESRCH)
 	}
 	to := tt.ns
+	if children {
+		to = tt.forChildren
+	}
 	if to.level < t.ns.level {
 		return model.Fail(model.EINVAL)
 	}
@@ -405,7 +487,7 @@ func (s *System) setns(h, target model.Handle) model.Result {
 
 // setPidMax writes pid_max of the caller's active space
 // (kernel/pid.c pid_table: proc_dointvec_minmax, a plain store). The
-// kernel accepts [RESERVED_PIDS+1, PID_MAX_LIMIT]; here [Floor+1,
+// kernel accepts [pid_max_min, PID_MAX_LIMIT]; here [Params.MinMax(),
 // Params.PidMax]. The write holds tasklist_lock (read) and pidmap_lock,
 // which the kernel's does not: see the package doc, "pid_max".
 func (s *System) setPidMax(h model.Handle, n int) model.Result {
@@ -415,7 +497,7 @@ func (s *System) setPidMax(h model.Handle, n int) model.Result {
 	if t == nil {
 		return model.Fail(model.ESRCH)
 	}
-	if n <= s.p.Floor || n > s.p.PidMax {
+	if n < s.p.MinMax() || n > s.p.PidMax {
 		return model.Fail(model.EINVAL)
 	}
 	// Under both locks: a fork's allocation (pidmap_lock) and its attach

@@ -13,8 +13,10 @@ import (
 // TestLinuxStressReal runs many goroutines forking, exiting, waiting,
 // signalling (probes, and SIGTERM to numbers above 2 so that the shared
 // t1 lives: SIGKILL or kill(-1) would end the run at once), unsharing and
-// joining spaces, creating threads, exiting single threads and exec'ing at
-// once under the pass-through Env (real goroutines; run with -race), then
+// joining spaces, creating threads, exiting single threads and exec'ing,
+// and the issue 12 ops (setpgid, setsid, getpgid/getsid, SIGCHLD
+// dispositions, subreapers, clone newpid/parent, setns_children, kill and
+// wait by group, read_last_pid, nspid) at once under the pass-through Env (real goroutines; run with -race), then
 // drains, and asserts: no op panics, every fork's and thread's NSpid is
 // what the new task then reports (getpid of a process, gettid of a
 // thread), and Validate holds.
@@ -49,7 +51,30 @@ func TestLinuxStressReal(t *testing.T) {
 				for range rounds {
 					actor := mine[rng.IntN(len(mine))]
 					var op model.Op
-					switch rng.IntN(14) {
+					switch rng.IntN(22) {
+					case 14:
+						op = model.Op{Kind: model.SetPgid, Task: actor, Pid: []int{0, rng.IntN(p.PidMax)}[rng.IntN(2)], N: []int{0, rng.IntN(p.PidMax)}[rng.IntN(2)]}
+					case 15:
+						op = model.Op{Kind: model.SetSid, Task: actor}
+					case 16:
+						op = model.Op{Kind: []model.Kind{model.GetPgid, model.GetSid}[rng.IntN(2)], Task: actor, Pid: rng.IntN(p.PidMax)}
+					case 17:
+						if actor != mine[0] {
+							op = model.Op{Kind: model.SigChld, Task: actor, N: rng.IntN(3)}
+						} else {
+							op = model.Op{Kind: model.Subreaper, Task: actor, N: rng.IntN(2)}
+						}
+					case 18:
+						op = model.Op{Kind: model.Clone, Task: actor, Child: next, N: []int{model.CloneNewPid, model.CloneParent, 0}[rng.IntN(3)]}
+					case 19:
+						op = model.Op{Kind: model.SetNsChildren, Task: actor, Target: mine[rng.IntN(len(mine))]}
+					case 20:
+						op = model.Op{Kind: model.Kill, Task: actor, Pid: []int{0, -2 - rng.IntN(p.PidMax)}[rng.IntN(2)], Sig: []int{0, 15}[rng.IntN(2)]}
+						if actor == mine[0] {
+							op.Sig = 0 // the shared starting task stays
+						}
+					case 21:
+						op = model.Op{Kind: []model.Kind{model.Wait, model.GetLastPid, model.GetNSpid}[rng.IntN(3)], Task: actor, Pid: []int{0, -2 - rng.IntN(p.PidMax)}[rng.IntN(2)]}
 					case 10, 11:
 						// Threads only in groups other than the shared
 						// starting task's, whose exit_group or exec would

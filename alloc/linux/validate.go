@@ -17,6 +17,9 @@ import (
 //     count;
 //   - parent and child links agree, and no live task lives in a space whose
 //     init has died;
+//   - a reaped task's number stays only while its pid is some thread
+//     group's process group or session, and those counts agree with the
+//     groups attached; a space's child reaper is numbered 1 there;
 //   - thread groups agree: every unreaped task is on its group's thread
 //     list, the leader first; only a leader has a parent or is a zombie (a
 //     non-leader is released when it exits); threads share their leader's
@@ -37,17 +40,45 @@ func (s *System) Validate() error {
 				return fmt.Errorf("%s: number %d maps to a pid that does not have it", sp.name, nr)
 			case p.task == nil || !p.attached:
 				return fmt.Errorf("%s: number %d is published but has no task", sp.name, nr)
-			case p.task.state == reaped:
+			case p.task.state == reaped && p.pgrps == 0 && p.sessions == 0:
 				return fmt.Errorf("%s: number %d still held by reaped task %s", sp.name, nr, p.task.h)
+			case p.freed:
+				return fmt.Errorf("%s: number %d of %s was freed but is still in the idr", sp.name, nr, p.task.h)
 			}
 		}
 		if sp.inflight != 0 {
 			return fmt.Errorf("%s: %d numbers still in flight with no fork under way", sp.name, sp.inflight)
 		}
 		count := int(sp.allocated &^ pidnsAdding)
-		if count != len(sp.idr) || count != sp.nrTasks {
-			return fmt.Errorf("%s: pid_allocated counts %d, but the idr holds %d numbers and %d tasks have one",
-				sp.name, count, len(sp.idr), sp.nrTasks)
+		if count != len(sp.idr) || count != sp.nrTasks+sp.nrHeld {
+			return fmt.Errorf("%s: pid_allocated counts %d, but the idr holds %d numbers, %d tasks have one and %d are held as groups",
+				sp.name, count, len(sp.idr), sp.nrTasks, sp.nrHeld)
+		}
+		if in := sp.init; in != nil && in.state != reaped && numberIn(in.group.leader, sp) != 1 {
+			return fmt.Errorf("%s: its child reaper %s's group is not numbered 1 there", sp.name, in.h)
+		}
+	}
+	// Every process group and session count is the number of unreaped
+	// thread groups attached to it, and a session's groups are in it.
+	pgrps, sessions := map[*pid]int{}, map[*pid]int{}
+	for _, t := range s.order {
+		if t.group.leader != t {
+			continue
+		}
+		if t.group.pgrp == nil || t.group.session == nil {
+			return fmt.Errorf("%s: its thread group has no process group or session", t.h)
+		}
+		pgrps[t.group.pgrp]++
+		sessions[t.group.session]++
+		if t.group.sessLeader && t.group.session != t.pid {
+			return fmt.Errorf("%s: a session leader whose session is not its own pid", t.h)
+		}
+	}
+	for _, t := range s.order {
+		p := t.pid
+		if pgrps[p] != p.pgrps || sessions[p] != p.sessions {
+			return fmt.Errorf("%s: its pid counts %d process group and %d session members, but %d and %d are attached",
+				t.h, p.pgrps, p.sessions, pgrps[p], sessions[p])
 		}
 	}
 	handles := make([]int, 0, len(s.tasks))

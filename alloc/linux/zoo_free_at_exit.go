@@ -28,6 +28,7 @@ func (freeAtExit) atExit(s *System, t *task) {
 	s.pidmapLock.Lock()
 	s.freePid(t.pid)
 	s.pidmapLock.Unlock()
+	t.pid.freed = true // nothing frees it again, even as a process group
 }
 
 // atReap has nothing left to free.

@@ -59,6 +59,20 @@ var zooCases = []zooCase{
 		init: "t0 fork t1; t1 unshare", threads: []string{"t1 thread t2"}, maxSeeds: 1},
 	{name: "linux-kill-thread-only", bug: linux.KillThreadOnly,
 		init: "t0 fork t1; t1 thread t2", threads: []string{"t0 kill 3 9; t1 getpid"}, maxSeeds: 1},
+	{name: "linux-pgid-freed-early", bug: linux.PgidFreedEarly,
+		init: "t0 fork t1; t1 setpgid 0 0; t1 fork t2", threads: []string{"t1 exit 0; t0 wait 2; t0 ns_last_pid 1; t0 fork t3"}, maxSeeds: 1},
+	{name: "linux-autoreap-twice", bug: linux.AutoreapTwice,
+		init: "t0 fork t1; t0 sigchld ignore", threads: []string{"t1 exit 1; t0 wait -1"}, maxSeeds: 1},
+	{name: "linux-subreaper-crosses-namespace", bug: linux.SubreaperCrossesNamespace,
+		init: "t0 fork t1; t1 subreaper 1; t1 unshare; t1 fork t2; t2 fork t3; t3 fork t4", threads: []string{"t3 exit 0; t4 getppid"}, maxSeeds: 1},
+	{name: "linux-setsid-group-leader", bug: linux.SetsidByGroupLeader,
+		init: "t0 fork t1; t1 setpgid 0 0", threads: []string{"t1 setsid"}, maxSeeds: 1},
+	{name: "linux-first-fork-two-reapers", bug: linux.FirstForkTwoReapers,
+		init: "t0 fork t1; t1 unshare; t0 fork t2; t2 setns_children t1; t0 setns_children t1", threads: []string{"t0 fork t3", "t2 fork t4; t4 exit 0"}, post: "t3 getpid", maxSeeds: 100},
+	{name: "linux-group-kill-misses-fork", bug: linux.GroupKillMissesFork,
+		init: "t0 fork t1; t1 setpgid 0 0; t1 fork t2", threads: []string{"t1 kill -2 9", "t2 fork t3; t3 getpid"}, maxSeeds: 100},
+	{name: "linux-killed-first-fork", bug: linux.KilledFirstFork,
+		init: "t0 fork t1; t0 unshare; t1 setns_children t0", threads: []string{"t1 fork t3", "t0 kill 2 9; t0 fork t4"}, maxSeeds: 200},
 }
 
 // TestZooVariantsFound: each zoo variant's scenario fails under random
