@@ -170,8 +170,9 @@ func AdaptProcesses[P TypedProcesses](newP func(env sched.Env, p model.Params) P
 		model.ExitThread:  reflect.TypeFor[threadExit](),
 		model.Exec:        reflect.TypeFor[execer](),
 	})
-	// The ops of issue 12 have no typed method yet: an adapted
-	// implementation answers them EINVAL, so they are always left out.
+	// The group, session, reaping, clone and read ops have no typed
+	// method yet: an adapted implementation answers them EINVAL, so they
+	// are always left out.
 	for _, k := range model.Kinds() {
 		if k >= model.SetPgid && k <= model.GetNSpid {
 			leave = append(leave, k)

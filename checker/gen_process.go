@@ -21,7 +21,7 @@ type procGen struct {
 	// answer EINVAL), so none is generated, and the draws are those of a
 	// scenario without them.
 	noThreads bool
-	// noGroups: likewise for the ops of issue 12 (groups, sessions,
+	// noGroups: likewise for the group, session, reaping, clone and read ops (groups, sessions,
 	// SIGCHLD, subreapers, clone, setns_children, the reads).
 	noGroups bool
 	// pgids are numbers (in their own space) of tasks that lead a process
@@ -173,8 +173,9 @@ func refusesThreads(o GenOptions) bool {
 	return len(res) == 1 && res[0].Err == model.EINVAL
 }
 
-// refusesGroups reports whether the scenario's spec refuses the ops of
-// issue 12 (the 2006 designs answer EINVAL), asking the oracle once:
+// refusesGroups reports whether the scenario's spec refuses the group,
+// session, reaping, clone and read ops (the 2006 designs answer EINVAL),
+// asking the oracle once:
 // getpgid(0) by t0 is 1 wherever they are modelled.
 func refusesGroups(o GenOptions) bool {
 	if o.Oracle == nil {
@@ -192,7 +193,7 @@ func (g *procGen) allows(k model.Kind) bool {
 	return g.o.allows(k)
 }
 
-// isGroupKind reports whether k is one of the ops of issue 12.
+// isGroupKind reports whether k is one of the group, session, reaping, clone and read ops.
 func isGroupKind(k model.Kind) bool { return k >= model.SetPgid && k <= model.GetNSpid }
 
 // isThreadKind reports whether k is one of the thread ops.
@@ -298,7 +299,7 @@ func (g *procGen) others(owner int) []int {
 func (g *procGen) initStep() []model.Op {
 	var ops []model.Op
 	// The kinds each shape needs beyond fork, exit and wait.
-	// The shapes of issue 12 (10 …) come last: a spec that refuses them
+	// The group shapes (10 …) come last: a spec that refuses them
 	// gives them weight 0, and the draws are a scenario's without them.
 	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 2, 1, 3}
 	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare},
@@ -404,7 +405,7 @@ func (g *procGen) initStep() []model.Op {
 	return ops
 }
 
-// groupStep is an init shape of issue 12 (shapes 10 to 15 of initStep).
+// groupStep is an init shape of the group ops (shapes 10 to 15 of initStep).
 func (g *procGen) groupStep(shape int) []model.Op {
 	var ops []model.Op
 	fork := func(p int) int {
@@ -599,7 +600,7 @@ var procKinds = []struct {
 	{model.ExitThread, 6},
 	{model.Exec, 4},
 	{model.GetTid, 2},
-	// The ops of issue 12, after them for the same reason.
+	// The group ops, after them for the same reason.
 	{model.SetPgid, 3},
 	{model.GetPgid, 1},
 	{model.SetSid, 2},
@@ -778,7 +779,7 @@ func (g *procGen) groupArg(label string) int {
 	return -pick(g.src, g.pgids, label)
 }
 
-// groupOp fills in an op of issue 12 by actor a of thread th.
+// groupOp fills in a group op by actor a of thread th.
 func (g *procGen) groupOp(th, a int, op model.Op) model.Op {
 	switch op.Kind {
 	case model.SetPgid:

@@ -129,7 +129,7 @@
 //	                        wait for. If the group was an init's, t4 is the
 //	                        child reaper. Always "ok".
 //
-// Process groups, sessions, reaping, entering a space, reads (issue 12).
+// Process groups, sessions, reaping, entering a space, reads.
 // Every task is in a process group and a session, each named by the
 // struct pid of its leader; t0 starts as leader of both (pgid = sid = 1),
 // as a booted init that ran setsid does. A child is born in its parent's
@@ -216,12 +216,11 @@
 //
 // An implementation or design without some op answers it EINVAL from a live
 // actor (ESRCH from any other, as every op) and changes nothing. The thread
-// ops, and the ops of issue 12 (setpgid through nspid above), are answered
+// ops, and the group, session, reaping, clone and read ops (setpgid through nspid above), are answered
 // so by spec/openvz and spec/pspace2006 (their package docs say why) and
-// their implementations, and, until they land there, the ops of issue 12
-// by alloc/linux. A user's implementation that lacks some op leaves it out
-// of its scenarios (checker.GenOptions.Leave; the typed adapters list what
-// is missing) instead of answering it.
+// their implementations. A user's implementation that lacks some op leaves
+// it out of its scenarios (checker.GenOptions.Leave; the typed adapters list
+// what is missing) instead of answering it.
 //
 // Allocator-level ops have no actor. Every number is free at first; the
 // cursor starts at 0 (a fresh space: the first cyclic alloc gives 1); max

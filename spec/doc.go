@@ -46,7 +46,7 @@
 // Linux's Step applies each op atomically; the kernel does some of the
 // same work in stages, in other tasks' contexts. Per behaviour, what a
 // concurrent implementation may expose, and what this spec therefore
-// allows (issue 12, items 1 and 7):
+// allows:
 //
 //   - A reap by wait. release_task runs inside the waiter's wait4
 //     (wait_task_zombie); since 6.15 it frees the numbers after dropping

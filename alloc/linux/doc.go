@@ -155,7 +155,7 @@
 //     doing it in one hold makes the exec one atomic step, as the spec has
 //     it (ExecLateRelease shows what the window costs).
 //
-// # Groups, sessions, reaping, entering a space (issue 12)
+// # Groups, sessions, reaping, entering a space
 //
 // A thread group (signal_struct) has a process group and a session, each
 // a struct pid; t0 leads both. A struct pid counts the groups attached to

@@ -50,7 +50,7 @@
 //	            and the sender. kill(0) and other negative pids (process
 //	            groups) → EINVAL, and so is wait for pid ≤ 0 other than
 //	            -1: this variant has no process groups (spec.Linux has
-//	            them since issue 12; see "Groups, sessions, reaping" below).
+//	            them; see "Groups, sessions, reaping" below).
 //	unshare     host task: a new container for its future children; EINVAL
 //	            when its children already go elsewhere; ENOSPC when
 //	            Params.MaxLevel is 0. From inside a container: always
@@ -102,7 +102,7 @@
 // # Groups, sessions, reaping
 //
 // Process groups and sessions, SIGCHLD autoreap, subreapers, clone flags,
-// setns to a children space and the reads ns_last_pid and NSpid (issue 12)
+// setns to a children space and the reads ns_last_pid and NSpid
 // are Linux lifecycle and interface rules the 2006 proposal did not change
 // and this variant's shared lifecycle does not model; answering them as
 // Linux would be a claim it cannot back, so it refuses them with EINVAL

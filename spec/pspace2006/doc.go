@@ -54,7 +54,7 @@
 //	            pspace with number > 1 except the sender (wait IDs count,
 //	            inner tasks do not). kill(0) → EINVAL, and wait for a pid
 //	            ≤ 0 other than -1 (this variant has no process groups;
-//	            spec.Linux has them since issue 12); kill(-n) when n is no
+//	            spec.Linux has them); kill(-n) when n is no
 //	            wait ID → ESRCH (no such group).
 //	getpid      the task's one number: 1 for a leader; getppid of a leader
 //	            is 0.
@@ -97,7 +97,7 @@
 // # Groups, sessions, reaping
 //
 // Process groups and sessions, SIGCHLD autoreap, subreapers, clone flags,
-// setns to a children space and the reads ns_last_pid and NSpid (issue 12)
+// setns to a children space and the reads ns_last_pid and NSpid
 // are Linux lifecycle and interface rules the 2006 proposal did not change
 // and this variant's shared lifecycle does not model; answering them as
 // Linux would be a claim it cannot back, so it refuses them with EINVAL
