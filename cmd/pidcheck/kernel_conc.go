@@ -396,9 +396,7 @@ func replayObserved(stdout, stderr io.Writer, path string, t *traces.Trace, html
 		if html != "" && htmlErr == "" {
 			out.HTML = html
 		}
-		for _, o := range t.History {
-			out.History = append(out.History, opJSON{Thread: o.Thread, Op: o.Op.String(), Call: o.Call, Return: o.Return, Result: o.Result.Format(o.Op.Kind)})
-		}
+		out.History = historyJSON(t.History)
 		if err := writeJSON(stdout, out); err != nil {
 			return err
 		}

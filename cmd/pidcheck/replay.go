@@ -131,13 +131,7 @@ func runReplay(stdout, stderr io.Writer, path, html string, asJSON bool, ro chec
 	if diverged {
 		out.Divergence = rr.Divergence
 	}
-	for _, o := range r.History {
-		oj := opJSON{Thread: o.Thread, Op: o.Op.String(), Call: o.Call, Return: o.Return}
-		if !o.Pending() {
-			oj.Result = o.Result.Format(o.Op.Kind)
-		}
-		out.History = append(out.History, oj)
-	}
+	out.History = historyJSON(r.History)
 	if html != "" {
 		if err := writeHTML(html, r); err != nil {
 			// The replay is still shown; the status says the page asked
@@ -238,4 +232,18 @@ func writeHTML(path string, r *checker.Result) error {
 		return err
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// historyJSON is a history as replay's JSON has it: every op, its ticks and
+// (when it returned) its result.
+func historyJSON(h []traces.Operation) []opJSON {
+	out := make([]opJSON, 0, len(h))
+	for _, o := range h {
+		oj := opJSON{Thread: o.Thread, Op: o.Op.String(), Call: o.Call, Return: o.Return}
+		if !o.Pending() {
+			oj.Result = o.Result.Format(o.Op.Kind)
+		}
+		out = append(out, oj)
+	}
+	return out
 }

@@ -30,13 +30,7 @@ func replayStress(stdout, stderr io.Writer, path string, t *traces.Trace, html s
 	out := replayJSON{jsonHeader: header("replay"), File: path, Impl: t.Impl, Spec: t.Spec, Policy: t.Policy.String(), Level: t.Scenario.Level.String(),
 		Recorded: t.Verdict.String(), Verdict: r.Verdict.String(), Reason: r.Reason,
 		Hash: fmt.Sprintf("%016x", t.Hash), Exit: status, Stress: true, Notice: stressNotice}
-	for _, o := range t.History {
-		oj := opJSON{Thread: o.Thread, Op: o.Op.String(), Call: o.Call, Return: o.Return}
-		if !o.Pending() {
-			oj.Result = o.Result.Format(o.Op.Kind)
-		}
-		out.History = append(out.History, oj)
-	}
+	out.History = historyJSON(t.History)
 	if html != "" {
 		if err := writeHTML(html, r); err != nil {
 			out.HTMLError = err.Error()
