@@ -206,6 +206,8 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 		// Without Drain, ran.Post is sc.Post too.
 		res.Scenario = ran.Clone()
 		res.post = nil
+	} else {
+		out.Release() // a passing lean run's decisions are never read
 	}
 	return res, out
 }
