@@ -38,6 +38,10 @@ type RunOptions struct {
 	// (Result.Elided), so a random schedule of a livelock at the kernel's
 	// pid_max (17 million decisions) still fits in memory.
 	MaxRecords int
+
+	// runner, when set, runs the run on coroutines kept from the runs
+	// before (an exploration worker's own).
+	runner *sched.Runner
 }
 
 func (o RunOptions) maxRecords() int {
@@ -161,7 +165,11 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	// a result kept past the exploration gets its own copy below.
 	ran := sc
 	var drained []model.Op // ran.Post when the drain wrote it (not sc's)
-	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog, MaxRecords: o.maxRecords()}, func(env sched.Env) {
+	schedRun := sched.Run
+	if o.runner != nil {
+		schedRun = o.runner.Run
+	}
+	out := schedRun(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog, MaxRecords: o.maxRecords()}, func(env sched.Env) {
 		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
 			rec.do(impl, "main", op)
