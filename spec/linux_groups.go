@@ -1,10 +1,6 @@
 package spec
 
-import (
-	"fmt"
-
-	"github.com/pidcheck/pidcheck/model"
-)
+import "github.com/pidcheck/pidcheck/model"
 
 // This file holds process groups and sessions (kernel/sys.c), SIGCHLD
 // dispositions, subreapers (kernel/sys.c prctl), clone flags
@@ -223,5 +219,5 @@ func (s *linuxState) groupOps(op model.Op, ai int, explain bool) (model.Result, 
 	case model.GetNSpid:
 		return model.Result{NSpid: a.nspid}, s, explainf(explain, "%s has NSpid %s", op.Task, model.FormatInts(a.nspid)), true
 	}
-	return model.Result{}, s, fmt.Sprintf("unknown op kind %s", op.Kind), false
+	return model.Result{}, s, "", false // not a group op: the caller goes on (no explanation to build)
 }
