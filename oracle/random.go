@@ -70,6 +70,25 @@ func (g *gen) visible(actor model.Handle) int {
 	return 1 + g.r.IntN(8)
 }
 
+// group returns the number, in actor's space, of a random task's process
+// group (the actor's own half the time); 1 when it is invisible.
+func (g *gen) group(actor model.Handle) int {
+	t := actor
+	if g.r.IntN(2) == 0 {
+		t = g.pick(g.handles)
+	}
+	n := 0
+	if r, _ := g.st.Expect(model.Op{Kind: model.Translate, Task: actor, Target: t}); r.Err == model.OK && r.N > 0 {
+		if r, _ := g.st.Expect(model.Op{Kind: model.GetPgid, Task: actor, Pid: r.N}); r.Err == model.OK {
+			n = r.N
+		}
+	}
+	if n <= 0 {
+		return 1
+	}
+	return n
+}
+
 func (g *gen) child() model.Handle {
 	g.nextH++
 	h := g.nextH
@@ -100,6 +119,10 @@ func (g *gen) next() model.Op {
 		{model.Kill, 10}, {model.Unshare, 5}, {model.SetNs, 5}, {model.GetPid, 3},
 		{model.GetPPid, 4}, {model.Translate, 5}, {model.Lookup, 5}, {model.SetPidMax, 4},
 		{model.SetLastPid, 6},
+		// groups, sessions, reaping rules, entering spaces, reads
+		{model.SetPgid, 7}, {model.GetPgid, 3}, {model.SetSid, 4}, {model.GetSid, 3},
+		{model.SigChld, 4}, {model.Subreaper, 4}, {model.Clone, forkW / 4}, {model.SetNsChildren, 4},
+		{model.GetLastPid, 3}, {model.GetNSpid, 2},
 	}
 	total := 0
 	for _, w := range weights {
@@ -153,30 +176,78 @@ func (g *gen) next() model.Op {
 		op.Code = g.r.IntN(4)
 	case model.Wait:
 		op.Pid = -1
-		if g.r.IntN(5) < 2 {
+		switch g.r.IntN(10) {
+		case 0, 1, 2, 3:
 			op.Pid = g.visible(actor)
+		case 4:
+			op.Pid = 0 // the caller's process group
+		case 5:
+			op.Pid = -g.group(actor)
 		}
 	case model.Kill:
-		switch g.r.IntN(10) {
+		switch g.r.IntN(12) {
 		case 0:
 			op.Pid = -1
 		case 1:
 			op.Pid = 1
 		case 2:
 			op.Pid = 1 + g.r.IntN(20)
+		case 3:
+			op.Pid = 0 // the caller's process group
+		case 4:
+			op.Pid = -g.group(actor)
 		default:
 			op.Pid = g.visible(actor)
 		}
 		op.Sig = g.oneOf(0, 9, 9, 9, 15, 15)
-	case model.SetNs, model.Translate:
+	case model.SetNs, model.Translate, model.SetNsChildren:
 		op.Target = g.pick(g.handles)
+	case model.SetPgid:
+		// Mostly the caller or one of its children into a new group
+		// or an existing one of the caller's session.
+		if g.r.IntN(3) > 0 {
+			op.Pid = g.visible(actor)
+		}
+		switch g.r.IntN(6) {
+		case 0, 1:
+		case 2, 3:
+			op.N = g.group(actor)
+		case 4:
+			op.N = g.visible(actor)
+		default:
+			op.N = g.oneOf(-1, 1, 2+g.r.IntN(10))
+		}
+	case model.GetPgid, model.GetSid:
+		if g.r.IntN(2) == 0 {
+			op.Pid = g.visible(actor)
+		}
+	case model.SigChld:
+		op.N = g.oneOf(model.SigChldIgnore, model.SigChldIgnore, model.SigChldNoCldWait, model.SigChldNoCldWait, model.SigChldDefault, model.SigChldDefault)
+		if g.r.IntN(30) == 0 {
+			op.N = 3 // not a disposition: EINVAL
+		}
+	case model.Subreaper:
+		op.N = g.oneOf(1, 1, 0)
+	case model.Clone:
+		op.N = g.oneOf(model.CloneNewPid, model.CloneNewPid, model.CloneNewPid, model.CloneParent, model.CloneParent,
+			model.CloneNewPid|model.CloneParent, 0, model.CloneNewPid|model.CloneThread, model.CloneParent|model.CloneThread, model.CloneThread)
+		if op.N&model.CloneThread != 0 {
+			// The oracle sends CLONE_THREAD only where copy_process
+			// refuses the flags (EINVAL) before creating anything; any
+			// other clone with thread drops it.
+			if r, _ := g.st.Expect(model.Op{Kind: model.Clone, Task: actor, Child: g.nextH + 1, N: op.N}); r.Err != model.EINVAL {
+				op.N &^= model.CloneThread
+			}
+		}
+		op.Child = g.child()
 	case model.Lookup:
 		op.Pid = g.visible(actor)
 		if g.r.IntN(5) == 0 {
 			op.Pid = 1 + g.r.IntN(12)
 		}
 	case model.SetPidMax:
-		op.N = g.oneOf(301, 302, 304, 310, 320, 400, g.p.PidMax, 300, 0, g.p.PidMax+1, 1000)
+		m := g.p.MinMax()
+		op.N = g.oneOf(m, m+1, m+3, m+9, m+19, m+99, g.p.PidMax, m-1, 0, g.p.PidMax+1, m+699)
 	case model.SetLastPid:
 		op.N = g.oneOf(0, 1, 5, 298, 299, 300, 301, 303, 305, 308, 309, 310, 315, 319, 399, g.p.PidMax-2, g.p.PidMax-1, g.p.PidMax, -1)
 	}
