@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -297,12 +298,17 @@ func (s *system) heldNumber() (model.Handle, int, error) {
 			return model.NoTask, 0, err
 		}
 		if held {
+			numberWaits.Add(1)
 			return h, a.rootNr, nil
 		}
 		s.grp.free[h] = true
 	}
 	return model.NoTask, 0, nil
 }
+
+// numberWaits counts the settling sweeps that found a reaped task's
+// number still taken (a diagnostic: how often the window is seen).
+var numberWaits atomic.Int64
 
 // holders are the numbers unreaped tasks hold: their own (host level),
 // their process group and session ids (host level, from /proc/PID/stat),

@@ -205,6 +205,7 @@ func TestKernelMatchesSpecOnRandomScenarios(t *testing.T) {
 		}
 	}
 	t.Logf("%d scenarios, %d ops compared (%d answered by the oracle itself, the rest by the kernel), %d differences", *flagScenarios, ops, self, diffs)
+	logNumberWaits(t)
 	keys := slices.Sorted(maps.Keys(seen))
 	var b strings.Builder
 	for _, k := range keys {
