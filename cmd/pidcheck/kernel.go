@@ -40,7 +40,8 @@ perform (its actor never forked, failed to fork, exited or was reaped:
 ESRCH), a handle that never existed (ESRCH), a fork into a handle in use
 (EINVAL), more set_tid entries than the child has levels (EINVAL: the kernel
 would apply them to the host's levels above the scenario), a signal other
-than 0, 9, 15 (EINVAL), and a lookup of a number <= 0 (ESRCH). They are still
+than 0, 9, 15 (EINVAL), a SIGCHLD disposition or clone flags the model
+does not name (EINVAL), and a lookup of a number <= 0 (ESRCH). They are still
 checked against the spec, and the summary line counts them ("answered by the
 oracle itself"): every other op was sent to the kernel.
 
