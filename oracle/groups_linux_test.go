@@ -110,7 +110,9 @@ func TestKernelSettlesReleasedNumbers(t *testing.T) {
 	}
 	p := Params()
 	before := numberWaits.Load()
-	defer func() { t.Logf("settling sweeps that found a reaped task's number still taken: %d", numberWaits.Load()-before) }()
+	defer func() {
+		t.Logf("settling sweeps that found a reaped task's number still taken: %d", numberWaits.Load()-before)
+	}()
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
