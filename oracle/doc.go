@@ -236,7 +236,10 @@
 // their own, so neither a pidfd nor /proc can say when a number is free
 // again; but a dying init leaves zap_pid_ns_processes only once its
 // space's pid_allocated is down to itself, that is when every number of
-// its space is free (free_pid frees all levels of a pid at once). Reaping
+// its space is free (free_pid frees all levels of a pid at once). The
+// settling step itself now also asks for the numbers of reaped tasks with
+// the set_tid probe (see "Settling"), once every op of the parallel part
+// has returned, so nothing it does can meet a fork in flight. Reaping
 // waits free the numbers within wait4 itself (release_task calls
 // free_pids before returning). An init that waits in zap_pid_ns_processes
 // for a zombie whose parent is outside its space waits for a wait op, not
