@@ -15,8 +15,9 @@ import (
 // TestKernelProbeIsExact: the settling probe (clone3 with set_tid [n, 0]
 // from inside the scenario root space) answers taken for a live task's and
 // a zombie's number, free for a number nobody has and for a reaped task's,
-// and moves nothing: the next fork gets the number after the last one
-// handed out, as if no probe had run. // kernel/pid.c alloc_pid
+// moves nothing: the next fork gets the number after the last one handed
+// out, as if no probe had run; and it answers in a dying space too.
+// // kernel/pid.c alloc_pid
 func TestKernelProbeIsExact(t *testing.T) {
 	needKernel(t)
 	s, err := newSystem()
@@ -68,6 +69,12 @@ func TestKernelProbeIsExact(t *testing.T) {
 	if r := run("t0 fork t4"); len(r.NSpid) != 1 || r.NSpid[0] != 4 {
 		t.Errorf("fork after the probes -> %s, want [4]", r.Format(model.Fork))
 	}
+	// A dying space (PIDNS_ADDING cleared): the probe still answers,
+	// since alloc_pid checks ADDING only after its loop.
+	run("t0 exit 0")
+	probe(1, true) // t0 is a zombie of the host
+	probe(3, false)
+	probe(4, false) // reaped by the dying init
 }
 
 // TestMinPidMaxIsTheKernels: the smallest pid_max Params gives is the one
