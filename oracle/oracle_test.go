@@ -16,7 +16,7 @@ import (
 )
 
 var (
-	flagScenarios = flag.Int("oracle.scenarios", 40, "random scenarios TestKernelMatchesSpecOnRandomScenarios runs")
+	flagScenarios = flag.Int("oracle.scenarios", 60, "random scenarios TestKernelMatchesSpecOnRandomScenarios runs")
 	flagSeed      = flag.Uint64("oracle.seed", 1, "seed of the first random scenario (scenario i uses seed+i)")
 	flagLength    = flag.Int("oracle.length", 40, "ops per random scenario")
 )
