@@ -12,7 +12,7 @@ var rules = []spec.Rule{
 	spec.NotLive, spec.NotProcessOp, spec.ChildInUse, spec.Refused,
 	spec.ForkFirst, spec.ForkWrap, spec.ForkEAGAIN, spec.ForkDead,
 	spec.TidOne, spec.TidSeveral, spec.TidTooMany, spec.TidRange, spec.TidNoInit, spec.TidEEXIST,
-	spec.InitDies, spec.InitKillsNested, spec.ReparentInit, spec.DyingInitReaps,
+	spec.InitDies, spec.ReparentInit, spec.DyingInitReaps,
 	spec.WaitReap, spec.WaitNone, spec.WaitInitMembers, spec.WaitECHILD, spec.GroupNotModelled,
 	spec.KillBadSig, spec.KillNoneAll, spec.KillNoPid, spec.KillProbe, spec.KillInitIgnores, spec.KillInitAncestor,
 	spec.KillZombie, spec.KillAll, spec.KillOne,

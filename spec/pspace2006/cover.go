@@ -10,10 +10,10 @@ import (
 // variant's (a test checks the list against both).
 var rules = []spec.Rule{
 	spec.NotLive, spec.NotProcessOp, spec.ChildInUse, spec.Refused,
-	spec.ForkFirst, spec.ForkWrap, spec.ForkEAGAIN, spec.ForkDead,
+	spec.ForkFirst, spec.ForkWrap, spec.ForkEAGAIN,
 	spec.TidOne, spec.TidSeveral, spec.TidTooMany, spec.TidRange, spec.TidNoInit, spec.TidEEXIST,
 	spec.InitDies, spec.InitKillsNested, spec.ReparentInit, spec.DyingInitReaps,
-	spec.WaitReap, spec.WaitNone, spec.WaitInitMembers, spec.WaitECHILD, spec.GroupNotModelled,
+	spec.WaitReap, spec.WaitNone, spec.WaitECHILD, spec.GroupNotModelled,
 	spec.KillBadSig, spec.KillNoGroup, spec.KillNoneAll, spec.KillNoPid, spec.KillProbe, spec.KillInitIgnores, spec.KillInitAncestor,
 	spec.KillZombie, spec.KillAll, spec.KillGroup, spec.KillOne,
 	spec.UnshareTwice, spec.UnshareDepth, spec.UnshareNew,
