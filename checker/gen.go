@@ -9,8 +9,8 @@ import (
 
 // GenOptions shape the scenarios a generator makes.
 type GenOptions struct {
-	Threads int          // the most threads in the parallel part (default 3)
-	Ops     int          // the most ops per thread (default 4)
+	Threads int // the most threads in the parallel part (default 3)
+	Ops     int // the most ops per thread (default 4)
 	// Params are the parameters the scenario runs with (default
 	// model.SmallParams), except that one process-level scenario in
 	// eight lowers a MaxLevel above 2 to 1 or 2, so that unshare and
