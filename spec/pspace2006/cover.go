@@ -29,6 +29,9 @@ func (s *state) Hit(r spec.Rule) {
 	}
 }
 
+// Covering implements variant.World.
+func (s *state) Covering() bool { return s.cov != nil }
+
 // hitTid records a set_tid fork that succeeded with n entries.
 func (s *state) hitTid(n int) {
 	if n > 1 {

@@ -68,8 +68,11 @@ type World interface {
 	// Zombified is told that h has just become a zombie, for the
 	// design's own per-task state.
 	Zombified(h model.Handle)
-	// Hit records that rule r fired (a covered step; see spec.Coverer).
+	// Hit records that rule r fired (a covered step; see spec.Coverer);
+	// Covering reports whether the step is covered, for hits that take
+	// work to decide.
 	Hit(r spec.Rule)
+	Covering() bool
 }
 
 // IsLeader reports whether h is the leader (init) of its own space.
@@ -271,6 +274,9 @@ func Signal(w World, targets []model.Handle, sig, view int, none, delivered spec
 // hitNone records a wait that found children but none reapable, and a
 // zombie leader among them waiting for its space's members.
 func hitNone(w World, kids []model.Handle) {
+	if !w.Covering() {
+		return
+	}
 	w.Hit(spec.WaitNone)
 	for _, k := range kids {
 		if t := w.Task(k); t.State == Zombie && IsLeader(w, k) {
