@@ -103,6 +103,12 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 	for i := range sc.Threads {
 		nops := src.IntRange(1, o.Ops, "ops")
 		for j := 0; j < nops; j++ {
+			if i == 0 && j == 0 && g.allows(model.SetPgid) && chance(src, 1, 4, "aimed") {
+				if op, ok := g.aimedOp(i); ok {
+					sc.Threads[i] = append(sc.Threads[i], op)
+					continue
+				}
+			}
 			sc.Threads[i] = append(sc.Threads[i], g.threadOp(i))
 		}
 	}
@@ -342,7 +348,7 @@ func (g *procGen) initStep() []model.Op {
 	// The kinds each shape needs beyond fork, exit and wait.
 	// The group shapes (10 …) come last: a spec that refuses them
 	// gives them weight 0, and the draws are a scenario's without them.
-	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 2, 1, 3, 2, 1}
+	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 2, 1, 3, 1, 1}
 	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare},
 		8: {model.Thread}, 9: {model.Thread, model.Unshare},
 		10: {model.SetPgid}, 11: {model.SetSid}, 12: {model.SigChld}, 13: {model.Subreaper, model.Unshare},
@@ -675,7 +681,7 @@ var procKinds = []struct {
 	{model.Exec, 4},
 	{model.GetTid, 2},
 	// The group ops, after them for the same reason.
-	{model.SetPgid, 5},
+	{model.SetPgid, 3},
 	{model.GetPgid, 1},
 	{model.SetSid, 2},
 	{model.GetSid, 1},
@@ -757,7 +763,7 @@ func (g *procGen) threadOp(th int) model.Op {
 		if g.allows(model.SetPgid) && chance(g.src, 1, 2, "wait group") {
 			op.Pid = g.groupArg("wait group")
 		}
-		if chance(g.src, 1, 4, "wait for an init") {
+		if chance(g.src, 1, 8, "wait for an init") {
 			// By its parent, by number: a dying init is not reapable
 			// while its space has members (0), which a wait(-1)
 			// reaping them first would not show.
@@ -862,6 +868,34 @@ func (g *procGen) threadOp(th int) model.Op {
 		op = g.groupOp(th, a, op)
 	}
 	return op
+}
+
+// aimedOp is an op at what a group init shape set up, which the kind
+// weights alone rarely reach: a parent moving its child that started a
+// session (EPERM) or has exec'd (EACCES), setpgid of a thread's number
+// (EINVAL), setsid by a process-group leader (EPERM). ok is false when the
+// init part set up none of them.
+func (g *procGen) aimedOp(th int) (model.Op, bool) {
+	var kids []int
+	for _, i := range g.childNums(th) {
+		if r := g.tasks[i].role; r == roleSession || r == roleExeced {
+			kids = append(kids, i)
+		}
+	}
+	leaders := g.withRole(g.usable(th, true), roleGroupLeads)
+	threads := g.threadNums(th)
+	w := []int{len(kids), len(leaders), len(threads)}
+	if w[0]+w[1]+w[2] == 0 {
+		return model.Op{}, false
+	}
+	switch weighted(g.src, []int{min(w[0], 1), min(w[1], 1), min(w[2], 1)}, "aimed at") {
+	case 0:
+		c := pick(g.src, kids, "child")
+		return model.Op{Kind: model.SetPgid, Task: g.tasks[g.tasks[c].parent].h, Pid: g.tasks[c].pnum}, true
+	case 1:
+		return model.Op{Kind: model.SetSid, Task: g.tasks[pick(g.src, leaders, "group leader")].h}, true
+	}
+	return model.Op{Kind: model.SetPgid, Task: g.tasks[g.actor(th, "actor")].h, Pid: pick(g.src, threads, "thread")}, true
 }
 
 // withRole returns the tasks of ts that have role r.
