@@ -53,8 +53,9 @@ type system struct {
 	skip   int // host levels above the scenario root in /proc NSpid lines
 	t0     *agent
 	closed bool
-	shm    []byte // the shared area of parallel parts (conc_linux.go)
-	gen    uint32 // the last parallel part's generation
+	shm    []byte                        // the shared area of parallel parts (conc_linux.go)
+	gen    uint32                        // the last parallel part's generation
+	leader map[model.Handle]model.Handle // a thread's group leader (kernel_thread_linux.go)
 }
 
 var errNeedRoot = errors.New("kernel oracle needs root (new PID namespaces, pid_max and ns_last_pid writes, clone3 set_tid)")
@@ -375,6 +376,8 @@ func (s *system) applyNote(op model.Op) (res model.Result, note string, err erro
 	switch op.Kind {
 	case model.Fork, model.ForkWithTid:
 		return s.fork(a, op)
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
+		return s.threadOp(a, op)
 	case model.Exit:
 		req.Op, req.A = aExit, int64(op.Code)
 		if _, _, err := a.conn.WriteMsgUnix(bytesOf(&req), nil, nil); err != nil {
@@ -716,7 +719,10 @@ func (s *system) waitsForReap(init *agent) bool {
 	ns := init.nsChain[0]
 	for _, h := range s.order {
 		x := s.agents[h]
-		if x == init || !slices.Contains(x.nsChain, ns) {
+		if x == init || s.sameGroup(x, init) || !slices.Contains(x.nsChain, ns) {
+			// init's own group: zap_pid_ns_processes waits for
+			// pid_allocated to come down to init_pids, which counts a
+			// zombie leader when a non-leader thread of init runs it.
 			continue
 		}
 		if !reaped(x) {
