@@ -89,15 +89,12 @@ func TestKernelBasics(t *testing.T) {
 }
 
 // notRunYet reports whether the oracle cannot send ops of kind k to the
-// kernel yet: the thread ops (issue 11; thread agents are a later step)
-// and the ops of issue 12 (groups, sessions, reaping, clone, reads).
+// kernel yet: the ops of groups, sessions, reaping, clone and reads.
 // Golden cases that use them are left out of the kernel comparison, and
 // random scenarios do not generate them.
 func notRunYet(k model.Kind) bool {
 	switch k {
-	case model.Thread, model.GetTid, model.ExitThread, model.Exec,
-		// issue 12: in spec.Linux, not yet in the oracle
-		model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
+	case model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld, model.Subreaper,
 		model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid:
 		return true
 	}

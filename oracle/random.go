@@ -100,6 +100,7 @@ func (g *gen) next() model.Op {
 		{model.Kill, 10}, {model.Unshare, 5}, {model.SetNs, 5}, {model.GetPid, 3},
 		{model.GetPPid, 4}, {model.Translate, 5}, {model.Lookup, 5}, {model.SetPidMax, 4},
 		{model.SetLastPid, 6},
+		{model.Thread, forkW / 3}, {model.GetTid, 2}, {model.ExitThread, 6}, {model.Exec, 4},
 	}
 	total := 0
 	for _, w := range weights {
@@ -124,9 +125,10 @@ func (g *gen) next() model.Op {
 			kind = model.Fork
 		}
 	}
+	kind, actor = g.threadSteer(kind, actor, live)
 	op := model.Op{Kind: kind, Task: actor}
 	switch kind {
-	case model.Fork:
+	case model.Fork, model.Thread:
 		op.Child = g.child()
 	case model.ForkWithTid:
 		levels := 1
@@ -149,7 +151,7 @@ func (g *gen) next() model.Op {
 			op.Tids = append(op.Tids, t)
 		}
 		op.Child = g.child()
-	case model.Exit:
+	case model.Exit, model.ExitThread:
 		op.Code = g.r.IntN(4)
 	case model.Wait:
 		op.Pid = -1
