@@ -107,8 +107,17 @@ type kernelJSON struct {
 	Scenarios   int              `json:"scenarios"`
 	Ops         int              `json:"ops"`
 	Self        int              `json:"self_answered"`
+	ByKind      []kernelKindJSON `json:"by_kind"`
 	Differences []kernelDiffJSON `json:"differences"`
 	Error       string           `json:"error,omitempty"`
+}
+
+// kernelKindJSON counts the compared ops of one kind: sent to the kernel,
+// or answered by the oracle itself.
+type kernelKindJSON struct {
+	Kind   string `json:"kind"`
+	Kernel int    `json:"kernel"`
+	Self   int    `json:"self_answered"`
 }
 
 // kernelDiffJSON is one scenario where the kernel and the spec disagree.
@@ -128,11 +137,13 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 	out := kernelJSON{jsonHeader: header("kernel"), Seed: seed, Differences: []kernelDiffJSON{}}
 	start := time.Now()
 	var failure error
+	var counts oracle.Counts
 	for i := 0; i < n; i++ {
 		s := seed + uint64(i)
 		pr.show("kernel: scenario %d/%d (seed %d), %d ops compared, %d difference(s)", i+1, n, s, out.Ops, len(out.Differences))
 		rep, err := oracle.Compare(ctx, oracle.RandomScenario(s, length, p), p)
 		out.Ops += len(rep.Ops)
+		counts.Add(rep)
 		for _, o := range rep.Ops {
 			if o.Note != "" {
 				out.Self++
@@ -167,6 +178,10 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 	if failure != nil {
 		out.Error = failure.Error()
 	}
+	out.ByKind = []kernelKindJSON{}
+	for _, k := range counts.Kinds() {
+		out.ByKind = append(out.ByKind, kernelKindJSON{Kind: k.Kind, Kernel: k.Kernel, Self: k.Self})
+	}
 	if asJSON {
 		if err := writeJSON(stdout, out); err != nil {
 			return err
@@ -174,6 +189,10 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 	} else {
 		fmt.Fprintf(stdout, "%d scenario(s), %d ops compared (%d answered by the oracle itself), %d scenario(s) differ, %.1fs\n",
 			out.Scenarios, out.Ops, out.Self, len(out.Differences), time.Since(start).Seconds())
+		fmt.Fprintf(stdout, "ops by kind:\n  %-16s %14s %14s\n", "kind", "sent to kernel", "oracle's own")
+		for _, k := range out.ByKind {
+			fmt.Fprintf(stdout, "  %-16s %14d %14d\n", k.Kind, k.Kernel, k.Self)
+		}
 	}
 	switch {
 	case len(out.Differences) > 0:
