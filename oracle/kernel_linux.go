@@ -42,6 +42,7 @@ type agent struct {
 	nsChain  []uint64 // inodes of its active space and its ancestors up to the scenario root
 	children int      // level of its children space
 	own      int      // its number in its own active space (for a kill of itself)
+	image    bool     // it exec'd: it runs the agent image (kernel_thread_linux.go)
 }
 
 // system is one scenario's real PID namespace and its agents.
@@ -582,7 +583,7 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 		hc.Close()
 		return res, "", fmt.Errorf("op %q: fork answered without the child's pidfd", op)
 	}
-	c := &agent{h: op.Child, conn: hc, pidfd: pidfd}
+	c := &agent{h: op.Child, conn: hc, pidfd: pidfd, image: a.image}
 	s.agents[op.Child] = c
 	s.order = append(s.order, op.Child)
 	var info unix.PidfdInfo

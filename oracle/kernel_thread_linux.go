@@ -101,7 +101,7 @@ func (s *system) thread(a *agent, op model.Op) (res model.Result, note string, e
 		hc.Close()
 		return res, "", fmt.Errorf("op %q: thread answered without the thread's pidfd", op)
 	}
-	c := &agent{h: op.Child, conn: hc, pidfd: pidfd, children: a.children}
+	c := &agent{h: op.Child, conn: hc, pidfd: pidfd, image: a.image}
 	s.agents[op.Child] = c
 	s.order = append(s.order, op.Child)
 	if s.leader == nil {
@@ -167,6 +167,7 @@ func (s *system) exec(a *agent, op model.Op) (res model.Result, note string, err
 	if e != model.OK {
 		return res, "", fmt.Errorf("op %q: execveat of the agent image failed: %v", op, e)
 	}
+	a.image = true
 	g := s.groupOf(a.h)
 	for _, h := range s.order {
 		x := s.agents[h]
