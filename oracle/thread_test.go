@@ -85,3 +85,28 @@ func TestRandomScenariosReachThreadShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelThreadedInitParksInZap: the last thread of a namespace init
+// whose leader exited first runs zap_pid_ns_processes and waits there for
+// a killed task whose parent is outside the space to be reaped; the
+// oracle settles it (the zombie leader is init's own, not a task zap
+// waits for) and the waits that follow match the spec.
+// kernel/pid_namespace.c zap_pid_ns_processes: init_pids is 2 for a
+// non-leader thread.
+func TestKernelThreadedInitParksInZap(t *testing.T) {
+	needKernel(t)
+	ops := parseOps(t, "t0 unshare", "t0 fork t1", "t0 fork t3", "t1 thread t2", "t1 exit_thread 1", "t2 exit_thread 2",
+		"t0 translate t3", "t0 wait -1", "t0 wait -1", "t0 wait -1")
+	for range 5 {
+		rep, err := Compare(context.Background(), ops, Params())
+		if err != nil {
+			t.Fatalf("%v\n%s", err, rep)
+		}
+		if rep.Differs() {
+			t.Fatalf("kernel and spec differ:\n%s", rep)
+		}
+		if got := rep.Ops[9].Kernel.Format(model.Wait); got != "ECHILD" {
+			t.Fatalf("the last wait -> %s, want ECHILD (both reaped):\n%s", got, rep)
+		}
+	}
+}
