@@ -138,6 +138,7 @@ type agentCtx struct {
 	Fds   [2]int32
 	Shm   *shmArea // the MAP_SHARED area of parallel parts (not Go memory)
 	B     batchCtx
+	G     groupCtx      // agent_groups_linux.go
 	X     threadScratch // thread ops (agent_thread_linux.go)
 }
 
@@ -256,7 +257,13 @@ func agentLoop(c *agentCtx) {
 			continue
 		case aFork:
 			c.Pidfd = -1
-			c.Args = cloneArgs{Flags: unix.CLONE_PIDFD, Pidfd: uint64(uintptr(unsafe.Pointer(&c.Pidfd))), ExitSignal: uint64(unix.SIGCHLD)}
+			// B: clone flags beyond CLONE_PIDFD (a Clone op); clone3
+			// refuses an exit_signal with CLONE_PARENT or CLONE_THREAD
+			// (the child then takes the caller's leader's).
+			c.Args = cloneArgs{Flags: unix.CLONE_PIDFD | uint64(c.Req.B), Pidfd: uint64(uintptr(unsafe.Pointer(&c.Pidfd))), ExitSignal: uint64(unix.SIGCHLD)}
+			if c.Req.B&(unix.CLONE_PARENT|unix.CLONE_THREAD) != 0 {
+				c.Args.ExitSignal = 0
+			}
 			if c.Req.NTids > 0 && c.Req.NTids <= maxTids {
 				c.Args.SetTid = uint64(uintptr(unsafe.Pointer(&c.Req.Tids[0])))
 				c.Args.SetTidSize = uint64(c.Req.NTids)
@@ -321,7 +328,16 @@ func agentLoop(c *agentCtx) {
 			}
 			c.Resp.Errno = int64(e)
 		default:
-			c.Resp.Errno = int64(syscall.ENOSYS)
+			replied, ok := agentGroup(c, fd)
+			if !ok {
+				c.Resp.Errno = int64(syscall.ENOSYS)
+			}
+			if replied {
+				if fd >= 0 {
+					syscall.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+				}
+				continue
+			}
 		}
 		if fd >= 0 {
 			syscall.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)

@@ -37,7 +37,7 @@ import (
 
 // Agent op codes of the thread ops (kept apart from the shared list).
 const (
-	aThread = iota + 100
+	aThread = iota + 200 // clear of the group ops (100…)
 	aExitThread
 	aGetTid
 	aExec

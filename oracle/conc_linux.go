@@ -524,6 +524,7 @@ func (s *system) adoptChild(h model.Handle, hc *net.UnixConn, pidfd int, r *batc
 	nspid = ns[s.skip:]
 	c.level = len(nspid) - 1
 	c.own = nspid[c.level]
+	c.rootNr = nspid[0]
 	c.children = c.level
 	if chain, err := nsChain(c.hostPid, c.level); err == nil {
 		c.nsChain = chain

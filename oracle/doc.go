@@ -123,6 +123,35 @@
 //	                   number, checked on 6.18)
 //	pid_max N          write "N\n" to /proc/sys/kernel/pid_max by the actor
 //	ns_last_pid N      write "N\n" to /proc/sys/kernel/ns_last_pid
+//	setpgid P G        setpgid(P, G); getpgid P, getsid P, setsid: the
+//	                   system calls themselves, by the actor
+//	sigchld D          rt_sigaction(SIGCHLD) with a struct sigaction built
+//	                   by hand: SIG_IGN (ignore), SIG_DFL with SA_NOCLDWAIT
+//	                   (nocldwait), SIG_DFL (default)
+//	subreaper N        prctl(PR_SET_CHILD_SUBREAPER, N)
+//	clone C F          clone3 as fork, with CLONE_NEWPID (newpid),
+//	                   CLONE_PARENT (parent; clone3 then wants exit_signal
+//	                   0, and the child takes the caller's leader's) and
+//	                   CLONE_THREAD|CLONE_SIGHAND|CLONE_VM (thread). With
+//	                   thread the request is sent only where copy_process
+//	                   refuses the flags before creating anything
+//	                   (kernel/fork.c: with CLONE_NEWPID, CLONE_PARENT from
+//	                   a space's init, a children space not the caller's
+//	                   own): an agent cannot become a thread sharing its
+//	                   caller's memory, so a clone that would create one is
+//	                   an oracle error, and random scenarios drop thread
+//	                   from such clones
+//	setns_children T   ioctl(pidfd of T, PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE)
+//	                   by the actor, then setns(that fd, CLONE_NEWPID): a
+//	                   space without an init can be joined this way
+//	read_last_pid      read /proc/sys/kernel/ns_last_pid by the actor
+//	nspid              the NSpid line of /proc/thread-self/status, read and
+//	                   parsed by the actor, without the host's levels above
+//	                   the scenario root (as fork results)
+//
+// kill(0, …), kill(-pgid, …), wait(0) and wait(-pgid) go to the kernel as
+// they are: t0 starts its own session and group (as the spec's t0 leads
+// both), so no group signal from a task reaches the host.
 //
 // Both sysctls act on the writer's active PID namespace whatever /proc is
 // mounted (checked on 6.18: pid_table_root_lookup and pid_ns_ctl_handler use
@@ -132,10 +161,15 @@
 //
 // Params gives the spec what a fresh scenario namespace has: pid_max
 // 4194304 (new namespaces start at PID_MAX_LIMIT since 6.14, whatever the
-// host's own pid_max), floor 300 (RESERVED_PIDS) and MaxLevel 32 minus the
-// scenario root's absolute level. Random scenarios write pid_max 301…400 and
-// ns_last_pid near 300 or near pid_max to reach wrap-around, the 300 floor
-// and EAGAIN within a few forks.
+// host's own pid_max), floor 300 (RESERVED_PIDS), MaxLevel 32 minus the
+// scenario root's absolute level, and MinPidMax, the smallest pid_max the
+// kernel accepts: pid_max_min = max(RESERVED_PIDS + 1, PIDS_PER_CPU_MIN ×
+// possible CPUs) (kernel/pid.c pid_idr_init), read from
+// /sys/devices/system/cpu/possible (or, if that cannot be read, found by
+// bisection on pid_max writes in a scratch namespace; a test checks the
+// two agree). Random scenarios write pid_max from that minimum to about
+// 100 above it, and ns_last_pid near 300 or near pid_max, to reach
+// wrap-around, the 300 floor and EAGAIN within a few forks.
 //
 // # Settling: the kernel is asynchronous, the spec is not
 //
@@ -146,18 +180,57 @@
 // otherwise) until every task is settled: reaped (PIDFD_GET_INFO gives
 // ESRCH), a zombie (state Z), alive with no SIGKILL pending and not
 // PF_EXITING, or an init asleep with zap_pid_ns_processes as the top frame
-// of /proc/PID/stack while a task of its space is still unreaped (it waits
-// for a wait op, not for time). Threads settle the same way, each by its
-// own pidfd and /proc/TID: a non-leader thread that exits releases itself
-// (reaped: ESRCH), a leader that exits first is a zombie (Z) while its
-// group lives and its pidfd polls readable only once the whole group has
-// exited; an init parked in zap_pid_ns_processes counts its own group's
-// zombie leader as no task to wait for (a non-leader thread running zap
-// waits for pid_allocated to come down to 2, its leader included). A task
-// in EXIT_DEAD (X) is not settled: on
-// 6.18 orphans autoreaped by a dying init were seen to stay in X, keeping
-// their numbers and their init parked, for 100–400ms. Two quiet sweeps 1ms
-// apart end the wait.
+// of /proc/PID/stack while a task of its space is still unreaped, or a
+// reaped one's number is still some task's process group or session id
+// (it waits for a wait or setpgid op, not for time). Threads settle the
+// same way, each by its own pidfd and /proc/TID: a non-leader thread that
+// exits releases itself (reaped: ESRCH), a leader that exits first is a
+// zombie (Z) while its group lives and its pidfd polls readable only once
+// the whole group has exited; an init parked in zap_pid_ns_processes counts
+// its own group's zombie leader as no task to wait for (a non-leader thread
+// running zap waits for pid_allocated to come down to 2, its leader
+// included). A task in EXIT_DEAD
+// (X) is not settled: on 6.18 orphans autoreaped by a dying init were seen
+// to stay in X, keeping their numbers and their init parked, for
+// 100–400ms.
+//
+// Reaped is not free. Since "pid: perform free_pid() calls outside of
+// tasklist_lock" (6.15), release_task detaches a task (its pidfd answers
+// ESRCH, /proc forgets it) and frees its numbers later, in free_pids after
+// dropping tasklist_lock; the tasks an autoreaping parent or a dying init
+// releases do so on their own CPU, after the op that doomed them returned.
+// Under load the next op could see the number still taken (a set_tid
+// EEXIST, a fork skipping it). So settling also waits until the number of
+// every reaped task is free, unless an unreaped task still holds it as
+// its own (reused), its process group or its session (/proc/PID/stat):
+// then it stays taken, as the spec says.
+//
+// The number itself is asked for with a probe that changes nothing. A
+// probe agent (a raw clone of the host like t0, in the host's namespace)
+// enters the scenario root space for its children (setns with a
+// descriptor of that namespace the host opened when the scenario began, so
+// it works after every task of it is gone) and calls clone3 with set_tid
+// [N, 0]. alloc_pid (kernel/pid.c, 6.18) walks the levels innermost first
+// and checks each level's set_tid entry inside the loop, just before that
+// level's allocation: at the root space it takes N with idr_alloc(N, N+1)
+// (not idr_alloc_cyclic: the cursor, ns_last_pid, does not move), or
+// answers EEXIST when N is in use; at the next level (the host's) the
+// entry 0 fails "tid < 1" with EINVAL, and out_free removes N again under
+// the same pidmap_lock discipline. So EEXIST means taken and EINVAL free.
+// Nothing else changes: the PIDNS_ADDING check and the pid_allocated
+// counters come after the loop and are never reached; out_free's cursor
+// reset applies only to a space whose pid_allocated is exactly
+// PIDNS_ADDING (no number ever kept, still accepting forks), which the
+// scenario root never is while t0 lives, and once t0 is gone ADDING is
+// cleared (disable_pid_allocation); a dying space needs nothing special
+// (ADDING is checked after the loop). free_pid frees every level of a pid
+// at once, under one pidmap_lock hold, so the root level stands for all
+// the levels of the task's pid. Checked on 6.18 (TestKernelProbeIsExact):
+// taken for live tasks and zombies, free for reaped tasks and unused
+// numbers, and ns_last_pid and the next fork unchanged by probes; the
+// window is real: the random batch, with the machine loaded, found numbers
+// still taken after every task had settled dozens of times per few hundred
+// scenarios. Two quiet sweeps 1ms apart end the wait.
 //
 // # Answers the oracle gives itself
 //
@@ -176,6 +249,9 @@
 //   - kill with a signal other than 0, 9, 15: EINVAL, the spec's "not
 //     modelled" (kill and wait of a process group, pid 0 or < -1, go to the
 //     kernel);
+//   - sigchld with a value that names no disposition, clone with bits that
+//     name no flag: EINVAL, the spec's "not modelled";
+//   - setns_children naming a handle that never existed: ESRCH;
 //   - lookup of a number <= 0: ESRCH (pidfd_open would answer EINVAL for
 //     its own reason, not because no task has the number).
 //
@@ -232,7 +308,10 @@
 // their own, so neither a pidfd nor /proc can say when a number is free
 // again; but a dying init leaves zap_pid_ns_processes only once its
 // space's pid_allocated is down to itself, that is when every number of
-// its space is free (free_pid frees all levels of a pid at once). Reaping
+// its space is free (free_pid frees all levels of a pid at once). The
+// settling step itself now also asks for the numbers of reaped tasks with
+// the set_tid probe (see "Settling"), once every op of the parallel part
+// has returned, so nothing it does can meet a fork in flight. Reaping
 // waits free the numbers within wait4 itself (release_task calls
 // free_pids before returning). An init that waits in zap_pid_ns_processes
 // for a zombie whose parent is outside its space waits for a wait op, not

@@ -129,6 +129,7 @@ func (s *system) thread(a *agent, op model.Op) (res model.Result, note string, e
 	res.NSpid = ns[s.skip:]
 	c.level = len(res.NSpid) - 1
 	c.own = res.NSpid[c.level]
+	c.rootNr = res.NSpid[0]
 	// A thread's children space is its creator's: CLONE_THREAD is refused
 	// unless that is the creator's own space, so it is c.level here.
 	c.children = c.level
@@ -181,6 +182,7 @@ func (s *system) exec(a *agent, op model.Op) (res model.Result, note string, err
 		a.ino, l.ino = l.ino, a.ino
 		a.hostPid, l.hostPid = l.hostPid, a.hostPid
 		a.own, l.own = l.own, a.own
+		a.rootNr, l.rootNr = l.rootNr, a.rootNr
 		a.exited, l.exited = false, true
 		for h, lh := range s.leader {
 			if lh == g {

@@ -219,6 +219,9 @@ type linuxState struct {
 	tasks  []task
 	gone   []model.Handle
 	held   []heldPid // sorted by handle; shared between states: replace, never edit
+	// alt: the next of the other worlds this state stands for, nil when
+	// it stands for one (linux_worlds.go).
+	alt *linuxState
 
 	keyOnce sync.Once
 	key     string
@@ -384,7 +387,13 @@ func spaceName(i int) string { return "s" + strconv.Itoa(i) }
 
 // Key implements State.
 func (s *linuxState) Key() string {
-	s.keyOnce.Do(func() { s.key = s.buildKey() })
+	s.keyOnce.Do(func() {
+		if s.alt != nil {
+			s.key = s.worldsKey()
+		} else {
+			s.key = s.buildKey()
+		}
+	})
 	return s.key
 }
 

@@ -7,14 +7,9 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// Expect implements State.
-func (s *linuxState) Expect(op model.Op) (model.Result, State) {
-	r, next, _ := s.apply(op, false)
-	return r, next
-}
-
-// Step implements State.
-func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
+// stepWorld is Step in a state that stands for one world (Step and
+// Expect: linux_worlds.go).
+func (s *linuxState) stepWorld(op model.Op, obs model.Result) (bool, State, string) {
 	if op.Kind.Creates() && obs.Err == model.OK {
 		if ai := s.liveTask(op.Task); ai >= 0 {
 			r, n, _, bad := s.fork(op, ai, obs.NSpid, false)
@@ -304,6 +299,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 	}
 	if c != s {
 		c.settle()
+		c = s.killWorlds(c, targets, home, op.Sig)
 	}
 	return model.Result{}, c, explainf(explain, "kill(%d, %d) succeeds", op.Pid, op.Sig)
 }

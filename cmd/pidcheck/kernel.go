@@ -40,12 +40,13 @@ perform (its actor never forked, failed to fork, exited or was reaped:
 ESRCH), a handle that never existed (ESRCH), a fork or thread into a handle
 in use (EINVAL), more set_tid entries than the child has levels (EINVAL: the
 kernel would apply them to the host's levels above the scenario), a signal
-other than 0, 9, 15 (EINVAL), and a lookup of a number <= 0 (ESRCH). They are
-still checked against the spec, and the summary counts them ("answered by the
+other than 0, 9, 15 (EINVAL), a SIGCHLD disposition or clone flags the model
+does not name (EINVAL), and a lookup of a number <= 0 (ESRCH). They are still
+checked against the spec, and the summary counts them ("answered by the
 oracle itself", and per kind of op: "sent to kernel" and "oracle's own"):
-every other op was sent to the kernel. Threads are real threads
-(clone3 CLONE_THREAD) and exec is a real execveat, of an agent image that
-starts no Go runtime (see the oracle package doc).
+every other op was sent to the kernel. Threads are real threads (clone3
+CLONE_THREAD) and exec is a real execveat, of an agent image that starts no
+Go runtime (see the oracle package doc).
 
 With --concurrent it runs each scenario's parallel part for real instead:
 every thread is its own task, all released at once (pinned one per CPU),
