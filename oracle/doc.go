@@ -39,23 +39,88 @@
 // child's channel, a target's pidfd, a looked-up pidfd) travel as
 // SCM_RIGHTS. The host holds a pidfd for every task (from CLONE_PIDFD).
 //
+// # Threads and exec: thread agents and the agent image
+//
+// A thread is an agent too (agent_thread_linux.go, thread_*.s). The actor
+// maps one region with a raw mmap — [64 KiB stack | agentCtx | zeroed
+// stand-in g | TLS word] — copies its own context into it byte by byte (no
+// write barrier), rewires the copy's message headers to the copy's own
+// buffers, and calls clone3(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD|
+// CLONE_SETTLS|CLONE_PIDFD) with that stack from assembly: the child
+// returns from the system call on the new stack, so it must not return
+// into Go code; it calls agentThreadMain, which runs the same agentLoop on
+// the new channel (received as SCM_RIGHTS, as a fork's is). Everything an
+// agent writes is in the agentCtx of the task running it, so threads
+// sharing the address space never share scratch memory. The TLS word
+// (amd64: -8(FS); arm64: R28 is set directly) points at the stand-in g,
+// whose stack guard is 0: the ABI wrapper loads g from TLS, and no code in
+// a thread reads the host's g. No CLONE_FILES: each thread has its own
+// descriptor table (it first closes its creator's channel in its copy),
+// so a channel closes when its own task exits, whichever thread it is.
+// CLONE_PIDFD with CLONE_THREAD gives a PIDFD_THREAD pidfd (6.9+): it polls
+// readable when that thread exits, and PIDFD_GET_INFO answers ESRCH once
+// it is released.
+//
+// exec cannot run a Go program: a runtime start creates threads, and every
+// thread takes a number. The agent execs the agent image instead: the
+// running executable with its ELF entry point moved to execEntry (an
+// assembly routine) and, for a non-PIE executable, PT_INTERP turned into
+// PT_NULL, so the kernel maps the same segments and jumps straight into
+// agent code — no dynamic loader, no runtime. The host writes the image
+// once per process into a memfd (reopened read-only: exec refuses a file
+// open for writing) and sends it with each exec request; the agent moves
+// its channel to descriptor 999 without close-on-exec and calls
+// execveat(memfd, "", AT_EMPTY_PATH). execEntry points FS at a TLS word
+// holding a zeroed stand-in g and calls agentExecMain, which wires a
+// context in the image's own (zeroed) BSS and answers the exec request on
+// descriptor 999: a successful exec's reply comes from the new image. The
+// image serves every op again (fork, thread, exec), except parallel
+// parts: the shared area is gone with the old address space. Measured
+// (TestKernelExecTakesNoNumbers): after exec /proc/PID/task lists one
+// task, /proc/PID/exe is the memfd, the next fork gets the next number;
+// after an exec by a non-leader the process has the leader's number and
+// no other thread.
+//
+// The host follows struct pids: exec by a non-leader swaps the exec'ing
+// thread's and the leader's struct pids (kernel/exec.c de_thread,
+// exchange_tids), so the exec'ing task's handle takes over the leader's
+// pidfd, host pid and number, and the old leader's handle keeps the
+// exec'ing thread's old pidfd, whose struct pid the released old leader
+// took away (PIDFD_GET_INFO: ESRCH). The other tasks of the group are
+// gone: de_thread killed and released them.
+//
 // # How each op is performed
 //
 //	fork, fork tid=…   clone3(CLONE_PIDFD, exit_signal SIGCHLD, set_tid[]) by
 //	                   the actor; the result is the child's NSpid from the
 //	                   host's /proc, without the host's levels above the
 //	                   scenario root
-//	exit N             exit_group(N) (the kernel keeps N & 0xff)
+//	thread T           clone3(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD|
+//	                   CLONE_SETTLS|CLONE_PIDFD) by the actor, a thread agent
+//	                   (above); the result is the thread's NSpid from
+//	                   /proc/TID/status
+//	gettid             gettid()
+//	exit_thread N      SYS_exit(N): that thread only
+//	exit N             exit_group(N) (the kernel keeps N & 0xff): every
+//	                   thread of the group
+//	exec               execveat of the agent image (above) by the actor,
+//	                   leader or not
 //	wait P             wait4(P, WNOHANG)
-//	kill P S           kill(P, S)
+//	kill P S           kill(P, S); a thread's number signals its group, as
+//	                   the kernel does
 //	unshare            unshare(CLONE_NEWPID)
 //	setns T            setns(pidfd of T, CLONE_NEWPID)
 //	getpid, getppid    getpid(), getppid()
 //	translate T        ioctl(pidfd of T, PIDFD_GET_INFO) by the actor: the pid
-//	                   in the caller's active space; ESRCH (reaped) and
-//	                   EREMOTE (no number there) both mean 0
-//	lookup N           pidfd_open(N) by the actor, matched to a task by the
-//	                   pidfs inode of the returned pidfd
+//	                   in the caller's active space (a thread pidfd: the
+//	                   thread's own number); ESRCH (reaped) and EREMOTE (no
+//	                   number there) both mean 0
+//	lookup N           pidfd_open(N, PIDFD_THREAD) by the actor, matched to
+//	                   a task by the pidfs inode of the returned pidfd (one
+//	                   inode per struct pid, whatever the pidfd's flags);
+//	                   PIDFD_THREAD so that a thread's number names the
+//	                   thread (without it pidfd_open refuses a non-leader's
+//	                   number, checked on 6.18)
 //	pid_max N          write "N\n" to /proc/sys/kernel/pid_max by the actor
 //	ns_last_pid N      write "N\n" to /proc/sys/kernel/ns_last_pid
 //	setpgid P G        setpgid(P, G); getpgid P, getsid P, setsid: the
@@ -117,7 +182,14 @@
 // PF_EXITING, or an init asleep with zap_pid_ns_processes as the top frame
 // of /proc/PID/stack while a task of its space is still unreaped, or a
 // reaped one's number is still some task's process group or session id
-// (it waits for a wait or setpgid op, not for time). A task in EXIT_DEAD
+// (it waits for a wait or setpgid op, not for time). Threads settle the
+// same way, each by its own pidfd and /proc/TID: a non-leader thread that
+// exits releases itself (reaped: ESRCH), a leader that exits first is a
+// zombie (Z) while its group lives and its pidfd polls readable only once
+// the whole group has exited; an init parked in zap_pid_ns_processes counts
+// its own group's zombie leader as no task to wait for (a non-leader thread
+// running zap waits for pid_allocated to come down to 2, its leader
+// included). A task in EXIT_DEAD
 // (X) is not settled: on 6.18 orphans autoreaped by a dying init were seen
 // to stay in X, keeping their numbers and their init parked, for
 // 100–400ms.
@@ -168,8 +240,8 @@
 //   - ops whose actor is not a live task (never forked, failed fork, exiting,
 //     zombie, reaped): ESRCH, the model's convention — no process can act;
 //   - setns / translate naming a handle that never existed: ESRCH;
-//   - fork into a handle already in use: EINVAL (the spec's convention for
-//     a scenario error);
+//   - fork or thread into a handle already in use: EINVAL (the spec's
+//     convention for a scenario error);
 //   - fork tid=… with more entries than the child has levels: EINVAL — the
 //     kernel would apply the extra entries to the host's levels above the
 //     scenario root; for a real root it answers EINVAL (kernel/pid.c

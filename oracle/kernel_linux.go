@@ -43,6 +43,7 @@ type agent struct {
 	children int      // level of its children space
 	own      int      // its number in its own active space (for a kill of itself)
 	rootNr   int      // its number in the scenario root space (0: unknown), for exact settling
+	image    bool     // it exec'd: it runs the agent image (kernel_thread_linux.go)
 }
 
 // system is one scenario's real PID namespace and its agents.
@@ -54,9 +55,10 @@ type system struct {
 	skip   int // host levels above the scenario root in /proc NSpid lines
 	t0     *agent
 	closed bool
-	shm    []byte   // the shared area of parallel parts (conc_linux.go)
-	gen    uint32   // the last parallel part's generation
-	grp    groupSys // exact settling (kernel_groups_linux.go)
+	shm    []byte                        // the shared area of parallel parts (conc_linux.go)
+	gen    uint32                        // the last parallel part's generation
+	grp    groupSys                      // exact settling (kernel_groups_linux.go)
+	leader map[model.Handle]model.Handle // a thread's group leader (kernel_thread_linux.go)
 }
 
 var errNeedRoot = errors.New("kernel oracle needs root (new PID namespaces, pid_max and ns_last_pid writes, clone3 set_tid)")
@@ -387,6 +389,8 @@ func (s *system) applyNote(op model.Op) (res model.Result, note string, err erro
 	switch op.Kind {
 	case model.Fork, model.ForkWithTid:
 		return s.fork(a, op)
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
+		return s.threadOp(a, op)
 	case model.Exit:
 		req.Op, req.A = aExit, int64(op.Code)
 		if _, _, err := a.conn.WriteMsgUnix(bytesOf(&req), nil, nil); err != nil {
@@ -594,7 +598,7 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 		hc.Close()
 		return res, "", fmt.Errorf("op %q: fork answered without the child's pidfd", op)
 	}
-	c := &agent{h: op.Child, conn: hc, pidfd: pidfd}
+	c := &agent{h: op.Child, conn: hc, pidfd: pidfd, image: a.image}
 	s.agents[op.Child] = c
 	s.order = append(s.order, op.Child)
 	var info unix.PidfdInfo
@@ -743,7 +747,10 @@ func (s *system) waitsForReap(init *agent) bool {
 	ns := init.nsChain[0]
 	for _, h := range s.order {
 		x := s.agents[h]
-		if x == init || !slices.Contains(x.nsChain, ns) {
+		if x == init || s.sameGroup(x, init) || !slices.Contains(x.nsChain, ns) {
+			// init's own group: zap_pid_ns_processes waits for
+			// pid_allocated to come down to init_pids, which counts a
+			// zombie leader when a non-leader thread of init runs it.
 			continue
 		}
 		if !reaped(x) || s.heldAsGroup(x) {

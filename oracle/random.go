@@ -188,6 +188,7 @@ func (g *gen) next() model.Op {
 		{model.SetPgid, 9}, {model.GetPgid, 3}, {model.SetSid, 4}, {model.GetSid, 3},
 		{model.SigChld, 4}, {model.Subreaper, 8}, {model.Clone, forkW / 4}, {model.SetNsChildren, 4},
 		{model.GetLastPid, 3}, {model.GetNSpid, 2},
+		{model.Thread, forkW / 6}, {model.GetTid, 1}, {model.ExitThread, 2}, {model.Exec, 2},
 	}
 	total := 0
 	for _, w := range weights {
@@ -221,9 +222,10 @@ func (g *gen) next() model.Op {
 		}
 		g.reapers[actor] = true
 	}
+	kind, actor = g.threadSteer(kind, actor, live)
 	op := model.Op{Kind: kind, Task: actor}
 	switch kind {
-	case model.Fork:
+	case model.Fork, model.Thread:
 		op.Child = g.child()
 	case model.ForkWithTid:
 		levels := 1
@@ -246,7 +248,7 @@ func (g *gen) next() model.Op {
 			op.Tids = append(op.Tids, t)
 		}
 		op.Child = g.child()
-	case model.Exit:
+	case model.Exit, model.ExitThread:
 		op.Code = g.r.IntN(4)
 	case model.Wait:
 		op.Pid = -1
