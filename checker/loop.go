@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/traces"
 )
 
@@ -64,6 +65,10 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 	timeLeft := func() bool { return o.Time <= 0 || time.Since(start) < o.Time }
 	for w := range o.Workers {
 		wg.Go(func() {
+			// The worker's runs reuse their threads' coroutines.
+			ro := ro
+			ro.runner = sched.NewRunner()
+			defer ro.runner.Close()
 			for {
 				j := int(next.Add(1) - 1)
 				mu.Lock()

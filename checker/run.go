@@ -41,6 +41,10 @@ type RunOptions struct {
 	// Coverage, when set, counts what each run reached into
 	// Result.Coverage (see Coverage); it costs a second replay of the spec.
 	Coverage bool
+
+	// runner, when set, runs the run on coroutines kept from the runs
+	// before (an exploration worker's own).
+	runner *sched.Runner
 }
 
 func (o RunOptions) maxRecords() int {
@@ -164,7 +168,11 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	// a result kept past the exploration gets its own copy below.
 	ran := sc
 	var drained []model.Op // ran.Post when the drain wrote it (not sc's)
-	out := sched.Run(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog, MaxRecords: o.maxRecords()}, func(env sched.Env) {
+	schedRun := sched.Run
+	if o.runner != nil {
+		schedRun = o.runner.Run
+	}
+	out := schedRun(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog, MaxRecords: o.maxRecords()}, func(env sched.Env) {
 		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
 			rec.do(impl, "main", op)
@@ -212,6 +220,8 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 		// Without Drain, ran.Post is sc.Post too.
 		res.Scenario = ran.Clone()
 		res.post = nil
+	} else {
+		out.Release() // a passing lean run's decisions are never read
 	}
 	return res, out
 }

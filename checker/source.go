@@ -28,10 +28,16 @@ func (s rapidSource) IntRange(lo, hi int, label string) int {
 // SeedSource draws every choice from a PCG generator seeded with seed: the
 // same seed gives the same choices on every machine.
 func SeedSource(seed uint64) Source {
-	return &seedSource{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	s := &seedSource{}
+	s.pcg.Seed(seed, seed^0x9e3779b97f4a7c15) // as rand.NewPCG(seed, …)
+	s.r = *rand.New(&s.pcg)                   // one allocation, not three
+	return s
 }
 
-type seedSource struct{ r *rand.Rand }
+type seedSource struct {
+	pcg rand.PCG
+	r   rand.Rand
+}
 
 func (s *seedSource) IntRange(lo, hi int, _ string) int {
 	if hi <= lo {

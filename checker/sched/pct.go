@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"math/rand/v2"
 	"slices"
 )
 
@@ -17,7 +16,7 @@ import (
 // so far, else 100. Each run draws fresh priorities and change points from
 // the chooser's one PCG source.
 type PCT struct {
-	rng     *rand.Rand
+	rng     rng
 	depth   int
 	steps   int
 	maxSeen int
@@ -28,7 +27,12 @@ type PCT struct {
 // NewPCT returns a PCT chooser of the given depth (at least 1) with its
 // own source seeded with seed.
 func NewPCT(seed uint64, depth int) *PCT {
-	return &PCT{rng: newRNG(seed), depth: max(depth, 1)}
+	c := &PCT{depth: max(depth, 1)}
+	c.rng.init(seed)
+	// Priorities for 8 threads and the change points in one array.
+	buf := make([]int, 8+c.depth-1)
+	c.prio, c.changes = buf[:0:8], buf[8:8]
+	return c
 }
 
 // SetSteps fixes the estimated number of steps per run (k in the paper).

@@ -41,3 +41,37 @@ func TestRepeatsFold(t *testing.T) {
 		t.Fatalf("%d records kept for %d decisions (%d listed)", o.recs.kept, o.Steps, len(o.Decisions()))
 	}
 }
+
+// TestReleasedRecordsAreReused: a run after another's Release gets its
+// chunks and still records its own decisions (same hash and decisions as
+// the same run before any release); the released outcome keeps its
+// verdict, hash and step count and lists no decision.
+func TestReleasedRecordsAreReused(t *testing.T) {
+	var final int32
+	fresh := make([][]Decision, 20)
+	hashes := make([]uint64, 20)
+	for seed := range uint64(20) {
+		o := Run(NewRandom(seed), Options{}, counter(3, 20, false, &final))
+		fresh[seed], hashes[seed] = o.Decisions(), o.Hash
+	}
+	reused := 0
+	for seed := range uint64(20) {
+		prev := Run(NewRandom(seed+100), Options{}, counter(3, 20, false, &final))
+		first := &prev.recs.chunks[0][0]
+		h, steps, v := prev.Hash, prev.Steps, prev.Verdict
+		prev.Release()
+		if prev.Hash != h || prev.Steps != steps || prev.Verdict != v || prev.Decisions() != nil {
+			t.Fatalf("seed %d: released outcome: hash %x steps %d %s, %d decisions", seed, prev.Hash, prev.Steps, prev.Verdict, len(prev.Decisions()))
+		}
+		o := Run(NewRandom(seed), Options{}, counter(3, 20, false, &final))
+		if &o.recs.chunks[0][0] == first {
+			reused++
+		}
+		if o.Hash != hashes[seed] || !slices.EqualFunc(o.Decisions(), fresh[seed], func(a, b Decision) bool { return a.String() == b.String() }) {
+			t.Fatalf("seed %d: the run on released chunks recorded other decisions", seed)
+		}
+	}
+	if reused == 0 {
+		t.Fatal("no run reused a released chunk")
+	}
+}

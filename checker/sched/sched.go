@@ -52,6 +52,7 @@ type thread struct {
 	next  func() (struct{}, bool)
 	stop  func()
 	yield func(struct{}) bool
+	c     *coro // its Runner's coroutine; nil for a run of Run
 
 	// The operation the thread is parked at.
 	op   OpKind
@@ -76,6 +77,7 @@ type thread struct {
 type sched struct {
 	ch       Chooser
 	maxSteps int
+	runner   *Runner // nil: every thread gets a coroutine of its own
 
 	threads []*thread
 	cur     int  // the thread running now
@@ -135,10 +137,14 @@ const gateAborted = -1
 // A panic inside c (rapid's draws stop a test that way) stops the run,
 // unwinds it, and is re-raised by Run in the caller's goroutine.
 func Run(c Chooser, opts Options, body func(env Env)) *Outcome {
+	return run(nil, c, opts, body)
+}
+
+func run(r *Runner, c Chooser, opts Options, body func(env Env)) *Outcome {
 	if c == nil {
 		return &Outcome{Verdict: Diverged, Message: "sched.Run: no chooser (nil)"}
 	}
-	s := &sched{ch: c, maxSteps: opts.MaxSteps, last: -1, next: -1, unwound: make(chan struct{})}
+	s := &sched{ch: c, maxSteps: opts.MaxSteps, runner: r, last: -1, next: -1, unwound: make(chan struct{})}
 	s.recs.limit = opts.MaxRecords
 	s.driverT = thread{s: s, id: -1, name: "the scheduler (a WaitUntil condition or the chooser)"}
 	s.nobodyT = thread{s: s, id: -1, name: "(a thread being unwound)"}
@@ -161,6 +167,9 @@ func Run(c Chooser, opts Options, body func(env Env)) *Outcome {
 		s.drive(body)
 	}()
 	o, finished := s.watch(wd)
+	if r != nil {
+		r.collect(s, finished)
+	}
 	c.End(o)
 	if finished && s.chooserPanicked {
 		panic(s.chooserPanic)
@@ -343,8 +352,8 @@ func (s *sched) drive(body func(env Env)) {
 				break // the watchdog took a stuck coroutine: unwind the rest
 			}
 			x.inChain = false
-			if !ok {
-				s.driverDecide() // x returned
+			if !ok || x.done {
+				s.driverDecide() // x returned (its Runner's coroutine waits for another thread)
 			}
 		}
 	}
@@ -360,11 +369,18 @@ func (s *sched) driverDecide() {
 func (s *sched) newThread(name string, f func()) *thread {
 	t := &thread{s: s, id: len(s.threads), name: name}
 	s.threads = append(s.threads, t)
-	t.next, t.stop = iter.Pull(func(yield func(struct{}) bool) {
+	body := func(yield func(struct{}) bool) {
 		t.begin(yield)
 		defer t.finish()
 		f()
-	})
+	}
+	if s.runner == nil {
+		t.next, t.stop = iter.Pull(body)
+		return t
+	}
+	t.c = s.runner.get()
+	t.c.t, t.c.job = t, body
+	t.next, t.stop = t.c.next, t.c.stop
 	return t
 }
 
@@ -374,10 +390,35 @@ func (s *sched) newThread(name string, f func()) *thread {
 //
 //go:noinline
 func (t *thread) begin(yield func(struct{}) bool) {
+	reserveStack(t.id)
 	t.yield = yield
 	t.g = getg()
 	t.s.curT.Store(t)
 }
+
+// stackReserve is the stack a thread's coroutine gets at its start.
+const stackReserve = 16 << 10
+
+// reserveStack grows the calling coroutine's stack to stackReserve while
+// it is shallow. A fresh coroutine starts with a small stack that the
+// implementation's calls and the chooser (both run on it) outgrow; each
+// growth copies the stack and adjusts every frame on it, which cost a
+// fifth of a small run's CPU when it happened deep in those calls. Here it
+// happens once, with two frames to copy. The buffer is only declared in a
+// branch never taken (id is never negative), so it is not zeroed; its
+// size still counts in the frame, which the prologue checks.
+//
+//go:noinline
+func reserveStack(id int) byte {
+	if id < 0 {
+		var buf [stackReserve - 2048]byte
+		return touch(&buf)
+	}
+	return 0
+}
+
+//go:noinline
+func touch(b *[stackReserve - 2048]byte) byte { return b[len(b)-1] }
 
 // start runs t up to its first operation (or its end), on behalf of the
 // thread performing Go (or of the driver, for main). It returns false when
@@ -614,7 +655,7 @@ func (s *sched) handOff(t *thread) {
 					s.unwindChain(t) // the watchdog took x's coroutine (or one x resumed)
 				}
 				x.inChain = false
-				if !ok { // x returned
+				if !ok || x.done { // x returned
 					s.setCur(t)
 					s.setNext(s.decide())
 				}
