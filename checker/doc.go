@@ -40,7 +40,7 @@
 // model.ThreadName(i)) whose arguments lean toward where bugs live (numbers
 // next to the cursor, the floor, pid_max and 1, just-reaped numbers, exits
 // of inits, setns and forks into dying spaces, pid_max lowered while forks
-// run), then, with RunOptions.Drain, an adaptive drain that reaps every
+// run; one process scenario in eight with a depth limit of 1 or 2), then, with RunOptions.Drain, an adaptive drain that reaps every
 // zombie (or allocates every free number of a space of up to 1022; 18
 // numbers of a bigger one) so background
 // threads can finish, and the post part's look-ups. Every call and return

@@ -118,6 +118,10 @@ type Report struct {
 	DFS       []DFSScenario
 	Exhausted int
 
+	// Coverage sums the coverage of every run counted (Run.Coverage set),
+	// else nil.
+	Coverage *Coverage
+
 	// Canceled is set when ExploreContext's context ended the exploration
 	// before its budget was spent; Verdict is then Unknown unless a
 	// violation was found.

@@ -9,9 +9,15 @@ import (
 
 // GenOptions shape the scenarios a generator makes.
 type GenOptions struct {
-	Threads int          // the most threads in the parallel part (default 3)
-	Ops     int          // the most ops per thread (default 4)
-	Params  model.Params // the parameters the scenario runs with (default model.SmallParams)
+	Threads int // the most threads in the parallel part (default 3)
+	Ops     int // the most ops per thread (default 4)
+	// Params are the parameters the scenario runs with (default
+	// model.SmallParams), except that one process-level scenario in
+	// eight lowers a MaxLevel above 2 to 1 or 2, so that unshare and
+	// clone(CLONE_NEWPID) meet the depth limit (ENOSPC), which a small
+	// root space never lets a chain of tasks reach at the kernel's 32;
+	// the scenario's own Params say which it ran with.
+	Params model.Params
 	// Leave lists op kinds the implementation does not support: no
 	// scenario holds them. The kinds every scenario is made of (alloc and
 	// free; fork, exit and wait) cannot be left out.

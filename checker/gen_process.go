@@ -32,6 +32,10 @@ type procGen struct {
 	// init part (a joined space with no init yet): every thread's forks
 	// may race for its PID 1.
 	noInitYet []bool
+	// big are numbers above pid_max the init part saw (a design's
+	// virtual numbers, OpenVZ's pid|VPID_DIV) and their neighbours: set_tid
+	// aims at them too.
+	big []int
 }
 
 type genTask struct {
@@ -43,7 +47,24 @@ type genTask struct {
 	exited     bool // some op already made it exit (a guess: the op may fail)
 	leader     int  // index of its thread group's leader (itself for a process)
 	parent     int  // index of its parent (-1: none known)
+	// pnum is its number in its parent's space, learnt from the init
+	// part (0: unknown): a wait for it, by the parent, names it; own is
+	// its number in its own space.
+	pnum, own int
+	// role is what an init shape made it: a session leader, a process
+	// group leader (setpgid and setsid aim at them).
+	role genRole
 }
+
+// genRole is what an init shape made a task.
+type genRole uint8
+
+const (
+	roleNone       genRole = iota
+	roleSession            // it called setsid: a child in another session
+	roleGroupLeads         // it leads a process group: setsid answers EPERM
+	roleExeced             // it has exec'd: its parent cannot move it (EACCES)
+)
 
 type genSpace struct {
 	parent int // -1 for the root
@@ -52,6 +73,12 @@ type genSpace struct {
 }
 
 func genProcess(src Source, o GenOptions) model.Scenario {
+	if o.Params.MaxLevel > 2 && chance(src, 1, 8, "shallow") {
+		// A depth limit of 1 or 2 (the kernel's is 32, MAX_PID_NS_LEVEL,
+		// which no small root space can reach): unshare and
+		// clone(CLONE_NEWPID) meet it (ENOSPC).
+		o.Params.MaxLevel = src.IntRange(1, 2, "depth limit")
+	}
 	g := &procGen{src: src, o: o}
 	g.noThreads = refusesThreads(o)
 	g.noGroups = refusesGroups(o)
@@ -76,6 +103,12 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 	for i := range sc.Threads {
 		nops := src.IntRange(1, o.Ops, "ops")
 		for j := 0; j < nops; j++ {
+			if i == 0 && j == 0 && g.allows(model.SetPgid) && chance(src, 1, 4, "aimed") {
+				if op, ok := g.aimedOp(i); ok {
+					sc.Threads[i] = append(sc.Threads[i], op)
+					continue
+				}
+			}
 			sc.Threads[i] = append(sc.Threads[i], g.threadOp(i))
 		}
 	}
@@ -116,6 +149,20 @@ func (g *procGen) learn(init []model.Op) {
 				ns := res[i].NSpid
 				if len(ns) > 0 {
 					own[op.Child] = ns[len(ns)-1]
+				}
+				if c := int(op.Child); c < len(g.tasks) && len(ns) > 0 {
+					g.tasks[c].own = ns[len(ns)-1]
+				}
+				if c := int(op.Child); c < len(g.tasks) && g.tasks[c].parent >= 0 {
+					// Its number in its parent's space: at the parent's level.
+					if l := g.spaces[g.tasks[g.tasks[c].parent].space].level; l < len(ns) {
+						g.tasks[c].pnum = ns[l]
+					}
+				}
+				for _, n := range ns {
+					if n > g.o.Params.PidMax {
+						g.big = append(g.big, n-1, n, n+1)
+					}
 				}
 				seen = append(seen, ns...)
 				if int(op.Child) < len(g.tasks) && g.tasks[op.Child].init && len(ns) >= 2 {
@@ -301,11 +348,12 @@ func (g *procGen) initStep() []model.Op {
 	// The kinds each shape needs beyond fork, exit and wait.
 	// The group shapes (10 …) come last: a spec that refuses them
 	// gives them weight 0, and the draws are a scenario's without them.
-	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 2, 1, 3}
+	w := []int{4, 4, 2, 2, 1, 1, 1, 1, 3, 2, 2, 1, 1, 2, 1, 3, 1, 1}
 	for i, kinds := range [][]model.Kind{1: {model.Unshare}, 3: {model.SetLastPid}, 4: {model.SetNs}, 6: {model.SetPidMax}, 7: {model.SetPidMax, model.Unshare},
 		8: {model.Thread}, 9: {model.Thread, model.Unshare},
 		10: {model.SetPgid}, 11: {model.SetSid}, 12: {model.SigChld}, 13: {model.Subreaper, model.Unshare},
-		14: {model.Clone}, 15: {model.Unshare, model.SetNsChildren}} {
+		14: {model.Clone}, 15: {model.Unshare, model.SetNsChildren}, 16: {model.Exec, model.SetPgid},
+		17: {model.Unshare, model.SetNsChildren}} {
 		for _, k := range kinds {
 			if !g.allows(k) {
 				w[i] = 0
@@ -325,6 +373,12 @@ func (g *procGen) initStep() []model.Op {
 		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: in})
 		if chance(g.src, 2, 3, "populate") {
 			ops = append(ops, model.Op{Kind: model.Fork, Task: in, Child: g.fork(int(in), -1)})
+		}
+		if chance(g.src, 1, 3, "a member from outside") {
+			// Forked by the unsharer, not the init: its zombie keeps the
+			// space non-empty once the init dies, until the unsharer
+			// reaps it.
+			ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[p].h, Child: g.fork(p, -1)})
 		}
 	case 2: // a hole: a child that exits and is reaped
 		p := g.actor(-1, "parent")
@@ -355,7 +409,11 @@ func (g *procGen) initStep() []model.Op {
 		failed := g.fork(a, -1)
 		g.tasks[failed].exited = true // EAGAIN: it never lives
 		g.spaces[g.tasks[a].childSpace].tasks = 0
-		ops = append(ops, model.Op{Kind: model.Fork, Task: g.tasks[a].h, Child: failed})
+		first := model.Op{Kind: model.Fork, Task: g.tasks[a].h, Child: failed}
+		if g.allows(model.ForkWithTid) && chance(g.src, 1, 3, "first fork asks for 1") {
+			first.Kind, first.Tids = model.ForkWithTid, []int{1}
+		}
+		ops = append(ops, first)
 		// Free a root number, and retry.
 		var kids []int
 		for i, t := range g.tasks {
@@ -418,6 +476,7 @@ func (g *procGen) groupStep(shape int) []model.Op {
 		p := g.actor(-1, "parent")
 		l := fork(p)
 		ops = append(ops, model.Op{Kind: model.SetPgid, Task: g.tasks[l].h})
+		g.tasks[l].role = roleGroupLeads
 		for range g.src.IntRange(1, 2, "members") {
 			fork(l)
 		}
@@ -434,6 +493,7 @@ func (g *procGen) groupStep(shape int) []model.Op {
 	case 11: // a new session, sometimes with a child in it
 		l := fork(g.actor(-1, "parent"))
 		ops = append(ops, model.Op{Kind: model.SetSid, Task: g.tasks[l].h})
+		g.tasks[l].role = roleSession
 		if chance(g.src, 1, 2, "session member") {
 			fork(l)
 		}
@@ -476,6 +536,26 @@ func (g *procGen) groupStep(shape int) []model.Op {
 		g.unshare(p)
 		ops = append(ops, model.Op{Kind: model.SetNsChildren, Task: g.tasks[q].h, Target: g.tasks[p].h})
 		g.setnsChildren(q, p)
+	case 16: // a child that has exec'd: its parent can no longer move it (EACCES)
+		c := fork(g.actor(-1, "parent"))
+		ops = append(ops, model.Op{Kind: model.Exec, Task: g.tasks[c].h})
+		g.tasks[c].role = roleExeced
+	case 17: // an init unshares and its parent joins that children space: once the init dies, the first fork there lands below a dead space
+		var in int
+		if c := g.inits(-1); len(c) > 0 && chance(g.src, 1, 2, "an init there") {
+			in = pick(g.src, c, "init")
+		} else {
+			p := g.actor(-1, "parent")
+			ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[p].h})
+			g.unshare(p)
+			in = fork(p)
+		}
+		if p := g.tasks[in].parent; p >= 0 && !g.tasks[p].exited && !g.tasks[in].exited {
+			ops = append(ops, model.Op{Kind: model.Unshare, Task: g.tasks[in].h},
+				model.Op{Kind: model.SetNsChildren, Task: g.tasks[p].h, Target: g.tasks[in].h})
+			g.unshare(in)
+			g.setnsChildren(p, in)
+		}
 	}
 	return ops
 }
@@ -638,11 +718,23 @@ func (g *procGen) threadOp(th int) model.Op {
 		}
 		op.Child = g.fork(a, th)
 	case model.ForkWithTid:
+		if un := g.unshared(th); len(un) > 0 && chance(g.src, 1, 3, "tid into another space") {
+			// Several levels to ask for, and a space that may be dying.
+			a = pick(g.src, un, "unshared")
+			op.Task = g.tasks[a].h
+		}
 		lvl := g.spaces[g.tasks[a].childSpace].level
 		n := g.src.IntRange(1, lvl+1, "tids")
+		if chance(g.src, 1, 16, "too many tids") {
+			n = lvl + 2 // EINVAL
+		}
 		for i := 0; i < n; i++ {
 			if i == 0 && g.spaces[g.tasks[a].childSpace].tasks == 0 && chance(g.src, 3, 4, "tid 1") {
 				op.Tids = append(op.Tids, 1)
+				continue
+			}
+			if len(g.big) > 0 && chance(g.src, 1, 2, "big tid") {
+				op.Tids = append(op.Tids, pick(g.src, g.big, "tid"))
 				continue
 			}
 			op.Tids = append(op.Tids, g.num("tid"))
@@ -670,6 +762,14 @@ func (g *procGen) threadOp(th int) model.Op {
 		}
 		if g.allows(model.SetPgid) && chance(g.src, 1, 2, "wait group") {
 			op.Pid = g.groupArg("wait group")
+		}
+		if chance(g.src, 1, 8, "wait for an init") {
+			// By its parent, by number: a dying init is not reapable
+			// while its space has members (0), which a wait(-1)
+			// reaping them first would not show.
+			if p, n, ok := g.initToWaitFor(th); ok {
+				op.Task, op.Pid = g.tasks[p].h, n
+			}
 		}
 	case model.Kill:
 		op.Pid = g.num("pid")
@@ -770,6 +870,92 @@ func (g *procGen) threadOp(th int) model.Op {
 	return op
 }
 
+// aimedOp is an op at what a group init shape set up, which the kind
+// weights alone rarely reach: a parent moving its child that started a
+// session (EPERM) or has exec'd (EACCES), setpgid of a thread's number
+// (EINVAL), setsid by a process-group leader (EPERM). ok is false when the
+// init part set up none of them.
+func (g *procGen) aimedOp(th int) (model.Op, bool) {
+	var kids []int
+	for _, i := range g.childNums(th) {
+		if r := g.tasks[i].role; r == roleSession || r == roleExeced {
+			kids = append(kids, i)
+		}
+	}
+	leaders := g.withRole(g.usable(th, true), roleGroupLeads)
+	threads := g.threadNums(th)
+	w := []int{len(kids), len(leaders), len(threads)}
+	if w[0]+w[1]+w[2] == 0 {
+		return model.Op{}, false
+	}
+	switch weighted(g.src, []int{min(w[0], 1), min(w[1], 1), min(w[2], 1)}, "aimed at") {
+	case 0:
+		c := pick(g.src, kids, "child")
+		return model.Op{Kind: model.SetPgid, Task: g.tasks[g.tasks[c].parent].h, Pid: g.tasks[c].pnum}, true
+	case 1:
+		return model.Op{Kind: model.SetSid, Task: g.tasks[pick(g.src, leaders, "group leader")].h}, true
+	}
+	return model.Op{Kind: model.SetPgid, Task: g.tasks[g.actor(th, "actor")].h, Pid: pick(g.src, threads, "thread")}, true
+}
+
+// withRole returns the tasks of ts that have role r.
+func (g *procGen) withRole(ts []int, r genRole) []int {
+	var out []int
+	for _, i := range ts {
+		if g.tasks[i].role == r {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// threadNums returns the numbers (in their own space) of the threads other
+// than leaders that thread th may use.
+func (g *procGen) threadNums(th int) []int {
+	var out []int
+	for _, i := range g.usable(th, true) {
+		if t := g.tasks[i]; t.leader != i && t.own > 0 {
+			out = append(out, t.own)
+		}
+	}
+	return out
+}
+
+// childNums returns the tasks other than t0 whose number in their parent's
+// space the init part learnt and whose live parent thread th may use.
+func (g *procGen) childNums(th int) []int {
+	var out []int
+	for i, t := range g.tasks {
+		if i == 0 || t.pnum <= 0 || t.parent < 0 || t.leader != i {
+			continue
+		}
+		if p := g.tasks[t.parent]; !p.exited && (p.owner == -1 || p.owner == th) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// initToWaitFor picks an init (not t0) whose number in its parent's space
+// the init part learnt, and whose parent thread th may use: the parent and
+// that number.
+func (g *procGen) initToWaitFor(th int) (parent, n int, ok bool) {
+	var c []int
+	for i, t := range g.tasks {
+		if i == 0 || !t.init || t.pnum <= 0 || t.parent < 0 || t.leader != i {
+			continue
+		}
+		if p := g.tasks[t.parent]; (p.owner == -1 || p.owner == th) && !p.exited {
+			c = append(c, i)
+		}
+	}
+	if len(c) == 0 {
+		return 0, 0, false
+	}
+	i := pick(g.src, c, "init waited for")
+	return g.tasks[i].parent, g.tasks[i].pnum, true
+}
+
 // groupArg is a process-group argument of kill or wait: 0 (the caller's
 // group) or -n for a number that leads a group.
 func (g *procGen) groupArg(label string) int {
@@ -785,20 +971,38 @@ func (g *procGen) groupOp(th, a int, op model.Op) model.Op {
 	case model.SetPgid:
 		// The actor's own group (a new one, or one it knows), or a
 		// child moved into its own group or the actor's.
-		switch weighted(g.src, []int{4, 2, 3}, "setpgid shape") {
+		switch weighted(g.src, []int{4, 2, 3, 1}, "setpgid shape") {
 		case 1:
 			op.N = g.num("pgid")
 			if len(g.pgids) > 0 && chance(g.src, 3, 4, "a known group") {
 				op.N = pick(g.src, g.pgids, "pgid")
 			}
+		case 3:
+			op.N = -g.src.IntRange(1, 2, "negative pgid") // EINVAL
 		case 2:
 			op.Pid = g.num("child")
+			ks, ts := g.childNums(th), g.threadNums(th)
+			if len(ts) > 0 && chance(g.src, 1, 4, "a thread") {
+				op.Pid = pick(g.src, ts, "thread") // not a group leader: EINVAL
+			} else if len(ks) > 0 && chance(g.src, 2, 3, "a known child") {
+				// A child in another session (EPERM), one that has
+				// exec'd (EACCES), or one it may move.
+				if ss := append(g.withRole(ks, roleSession), g.withRole(ks, roleExeced)...); len(ss) > 0 && chance(g.src, 1, 2, "a session leader or exec'd") {
+					ks = ss
+				}
+				a = pick(g.src, ks, "parent of")
+				op.Task, op.Pid = g.tasks[g.tasks[a].parent].h, g.tasks[a].pnum
+			}
 			if chance(g.src, 1, 2, "into the caller's group") {
 				op.N = 1
 				if len(g.pgids) > 0 {
 					op.N = pick(g.src, g.pgids, "caller's pgid")
 				}
 			}
+		}
+	case model.SetSid:
+		if ls := g.withRole(g.usable(th, true), roleGroupLeads); len(ls) > 0 && chance(g.src, 1, 2, "a group leader") {
+			op.Task = g.tasks[pick(g.src, ls, "group leader")].h // EPERM
 		}
 	case model.GetPgid, model.GetSid:
 		if chance(g.src, 1, 2, "of another") {
@@ -827,9 +1031,17 @@ func (g *procGen) groupOp(th, a int, op model.Op) model.Op {
 		switch weighted(g.src, []int{4, 2, 1, 1, 1}, "clone flags") {
 		case 0:
 			op.N = model.CloneNewPid
+			if in := g.inits(th); len(in) > 0 && chance(g.src, 1, 3, "from a nested space") {
+				a = pick(g.src, in, "init") // nearer the depth limit (ENOSPC)
+				op.Task = g.tasks[a].h
+			}
 			op.Child = g.cloneNewPid(a, th)
 		case 1:
 			op.N = model.CloneParent
+			if un := g.unshared(th); len(un) > 0 && chance(g.src, 1, 2, "into another space") {
+				a = pick(g.src, un, "unshared") // a space that may be dying (ENOMEM)
+				op.Task = g.tasks[a].h
+			}
 			op.Child = g.fork(a, th)
 			if g.tasks[a].init {
 				g.tasks[op.Child].exited = true // EINVAL from an init
@@ -839,6 +1051,10 @@ func (g *procGen) groupOp(th, a int, op model.Op) model.Op {
 			op.Child = g.cloneNewPid(a, th)
 		case 3:
 			op.N = 0
+			if un := g.unshared(th); len(un) > 0 && chance(g.src, 1, 2, "into another space") {
+				a = pick(g.src, un, "unshared")
+				op.Task = g.tasks[a].h
+			}
 			op.Child = g.fork(a, th)
 		case 4:
 			op.N = model.CloneNewPid | model.CloneThread // EINVAL

@@ -38,6 +38,9 @@ const aheadPerWorker = 32
 // undecided runs into Unknown.
 func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro RunOptions) *Report {
 	rep := &Report{Impl: t.Name, Strategy: o.strategyName(), Verdict: verdictOk}
+	if ro.Coverage {
+		rep.Coverage = &Coverage{}
+	}
 	start := time.Now()
 	var (
 		next  atomic.Int64 // the next local scenario index to take
@@ -168,6 +171,9 @@ func explore(ctx context.Context, t Target, o ExploreOptions, g GenOptions, ro R
 				}
 				rep.Schedules++
 				counted++
+				if rep.Coverage != nil {
+					rep.Coverage.Add(r.Coverage)
+				}
 				if rep.Schedules%o.ProgressEvery == 0 {
 					progress()
 				}

@@ -43,6 +43,9 @@ type Result struct {
 	// (1 for a single run).
 	Schedules int
 
+	// Coverage is what the run reached (RunOptions.Coverage), else nil.
+	Coverage *Coverage
+
 	// spans[i] are the decisions, [from, to), made while History[i] was in
 	// flight (to is -1 when it never returned); nil for a result rebuilt
 	// from a trace.

@@ -38,6 +38,9 @@ type RunOptions struct {
 	// (Result.Elided), so a random schedule of a livelock at the kernel's
 	// pid_max (17 million decisions) still fits in memory.
 	MaxRecords int
+	// Coverage, when set, counts what each run reached into
+	// Result.Coverage (see Coverage); it costs a second replay of the spec.
+	Coverage bool
 
 	// runner, when set, runs the run on coroutines kept from the runs
 	// before (an exploration worker's own).
@@ -209,6 +212,9 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 	res.post = drained
 	res.Hash = out.Hash
 	res.Verdict, res.Reason = judge(s, out, rec, o)
+	if o.Coverage {
+		res.Coverage = measureCoverage(s, rec.history, res.Verdict)
+	}
 	if !o.Lean || res.Verdict != verdictOk {
 		res.Decisions, res.Runs, res.Elided = decisionsOf(out)
 		// Without Drain, ran.Post is sc.Post too.

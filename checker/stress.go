@@ -140,6 +140,9 @@ func stressRun(t Target, sc model.Scenario, o RunOptions) *Result {
 	res.Scenario = ran
 	res.History = rec.history
 	res.Verdict, res.Reason = judge(s, out, rec, o)
+	if o.Coverage {
+		res.Coverage = measureCoverage(s, rec.history, res.Verdict)
+	}
 	return res
 }
 

@@ -26,6 +26,10 @@ const (
 
 var errnoNames = [...]string{"ok", "EAGAIN", "ENOMEM", "ESRCH", "ECHILD", "EINVAL", "EEXIST", "ENOSPC", "EPERM", "EACCES"}
 
+// NumErrnos is one more than the largest named Errno: a size for arrays
+// indexed by errno.
+const NumErrnos = int(numErrnos)
+
 // Errnos lists every errno, OK first.
 func Errnos() []Errno {
 	out := make([]Errno, numErrnos)

@@ -93,6 +93,10 @@ func ParseLevel(s string) (Level, error) {
 	return 0, fmt.Errorf("level %q: want process or alloc", s)
 }
 
+// NumKinds is one more than the largest Kind: a size for arrays indexed by
+// kind.
+const NumKinds = int(numKinds)
+
 // Kinds lists every kind in order.
 func Kinds() []Kind {
 	out := make([]Kind, 0, numKinds-1)

@@ -138,6 +138,8 @@ type agentCtx struct {
 	Fds   [2]int32
 	Shm   *shmArea // the MAP_SHARED area of parallel parts (not Go memory)
 	B     batchCtx
+	G     groupCtx      // agent_groups_linux.go
+	X     threadScratch // thread ops (agent_thread_linux.go)
 }
 
 const (
@@ -148,16 +150,7 @@ const (
 // newAgentCtx allocates and wires an agent context.
 func newAgentCtx() *agentCtx {
 	c := new(agentCtx)
-	c.RIov = iovec{Base: uintptr(unsafe.Pointer(&c.Req)), Len: uint64(unsafe.Sizeof(c.Req))}
-	c.RMsg = msghdr{Iov: uintptr(unsafe.Pointer(&c.RIov)), Iovlen: 1, Control: uintptr(unsafe.Pointer(&c.RCmsg[0]))}
-	c.SIov = iovec{Base: uintptr(unsafe.Pointer(&c.Resp)), Len: uint64(unsafe.Sizeof(c.Resp))}
-	c.SMsg = msghdr{Iov: uintptr(unsafe.Pointer(&c.SIov)), Iovlen: 1, Control: uintptr(unsafe.Pointer(&c.SCmsg[0]))}
-	copy(c.B.Status[:], "/proc/self/status\x00")
-	c.B.Nap.Nsec = 20000
-	// The send cmsg header is constant: SOL_SOCKET, SCM_RIGHTS, one fd.
-	*(*uint64)(unsafe.Pointer(&c.SCmsg[0])) = cmsgRightsLen
-	*(*int32)(unsafe.Pointer(&c.SCmsg[8])) = unix.SOL_SOCKET
-	*(*int32)(unsafe.Pointer(&c.SCmsg[12])) = unix.SCM_RIGHTS
+	wireCtx(c)
 	return c
 }
 
@@ -264,7 +257,13 @@ func agentLoop(c *agentCtx) {
 			continue
 		case aFork:
 			c.Pidfd = -1
-			c.Args = cloneArgs{Flags: unix.CLONE_PIDFD, Pidfd: uint64(uintptr(unsafe.Pointer(&c.Pidfd))), ExitSignal: uint64(unix.SIGCHLD)}
+			// B: clone flags beyond CLONE_PIDFD (a Clone op); clone3
+			// refuses an exit_signal with CLONE_PARENT or CLONE_THREAD
+			// (the child then takes the caller's leader's).
+			c.Args = cloneArgs{Flags: unix.CLONE_PIDFD | uint64(c.Req.B), Pidfd: uint64(uintptr(unsafe.Pointer(&c.Pidfd))), ExitSignal: uint64(unix.SIGCHLD)}
+			if c.Req.B&(unix.CLONE_PARENT|unix.CLONE_THREAD) != 0 {
+				c.Args.ExitSignal = 0
+			}
 			if c.Req.NTids > 0 && c.Req.NTids <= maxTids {
 				c.Args.SetTid = uint64(uintptr(unsafe.Pointer(&c.Req.Tids[0])))
 				c.Args.SetTidSize = uint64(c.Req.NTids)
@@ -303,6 +302,8 @@ func agentLoop(c *agentCtx) {
 		case aGetpid:
 			r, _, _ := syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
 			c.Resp.Val = int64(r)
+		case aThread, aExitThread, aGetTid, aExec:
+			out = agentThreadOp(c, fd)
 		case aGetppid:
 			r, _, _ := syscall.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
 			c.Resp.Val = int64(r)
@@ -311,7 +312,9 @@ func agentLoop(c *agentCtx) {
 			_, _, e := syscall.RawSyscall(unix.SYS_IOCTL, uintptr(fd), unix.PIDFD_GET_INFO, uintptr(unsafe.Pointer(&c.Info)))
 			c.Resp.Errno, c.Resp.Val = int64(e), int64(c.Info.Pid)
 		case aLookup:
-			r, _, e := syscall.RawSyscall(unix.SYS_PIDFD_OPEN, uintptr(c.Req.A), 0, 0)
+			// PIDFD_THREAD: a thread's number too (without it,
+			// pidfd_open refuses a non-leader's number).
+			r, _, e := syscall.RawSyscall(unix.SYS_PIDFD_OPEN, uintptr(c.Req.A), pidfdThread, 0)
 			c.Resp.Errno = int64(e)
 			if e == 0 {
 				out = int32(r)
@@ -325,7 +328,16 @@ func agentLoop(c *agentCtx) {
 			}
 			c.Resp.Errno = int64(e)
 		default:
-			c.Resp.Errno = int64(syscall.ENOSYS)
+			replied, ok := agentGroup(c, fd)
+			if !ok {
+				c.Resp.Errno = int64(syscall.ENOSYS)
+			}
+			if replied {
+				if fd >= 0 {
+					syscall.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+				}
+				continue
+			}
 		}
 		if fd >= 0 {
 			syscall.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)

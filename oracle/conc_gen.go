@@ -149,7 +149,8 @@ func (g *cgen) knob(pidMax bool, threads, ops int) {
 			case t == 0 || g.r.IntN(3) == 0:
 				op = model.Op{Kind: model.Fork, Task: a, Child: g.child()}
 			case pidMax:
-				op = model.Op{Kind: model.SetPidMax, Task: a, N: g.oneOf(301, 302, 303, 305, 308, 310, 320, g.p.PidMax)}
+				m := g.p.MinMax()
+				op = model.Op{Kind: model.SetPidMax, Task: a, N: g.oneOf(m, m+1, m+2, m+4, m+7, m+9, m+19, g.p.PidMax)} // m: the machine's smallest pid_max
 			default:
 				op = model.Op{Kind: model.SetLastPid, Task: a, N: g.oneOf(0, 1, 298, 299, 300, 301, 303, 305, 310+j)}
 			}

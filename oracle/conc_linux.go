@@ -170,6 +170,9 @@ func (s *system) parallel(ctx context.Context, threads [][]model.Op) ([][]rawOp,
 		if a == nil {
 			return nil, fmt.Errorf("thread %s: %s is not a live task when the parallel part starts", model.ThreadName(t), ops[0].Task)
 		}
+		if a.image {
+			return nil, fmt.Errorf("thread %s: %s has exec'd: the agent image has no shared area for a parallel part", model.ThreadName(t), ops[0].Task)
+		}
 		actors[t] = a
 		slot := &shm.Slots[t]
 		*slot = shmSlot{N: int64(len(ops)), CPU: -1}
@@ -521,6 +524,7 @@ func (s *system) adoptChild(h model.Handle, hc *net.UnixConn, pidfd int, r *batc
 	nspid = ns[s.skip:]
 	c.level = len(nspid) - 1
 	c.own = nspid[c.level]
+	c.rootNr = nspid[0]
 	c.children = c.level
 	if chain, err := nsChain(c.hostPid, c.level); err == nil {
 		c.nsChain = chain

@@ -39,25 +39,119 @@
 // child's channel, a target's pidfd, a looked-up pidfd) travel as
 // SCM_RIGHTS. The host holds a pidfd for every task (from CLONE_PIDFD).
 //
+// # Threads and exec: thread agents and the agent image
+//
+// A thread is an agent too (agent_thread_linux.go, thread_*.s). The actor
+// maps one region with a raw mmap — [64 KiB stack | agentCtx | zeroed
+// stand-in g | TLS word] — copies its own context into it byte by byte (no
+// write barrier), rewires the copy's message headers to the copy's own
+// buffers, and calls clone3(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD|
+// CLONE_SETTLS|CLONE_PIDFD) with that stack from assembly: the child
+// returns from the system call on the new stack, so it must not return
+// into Go code; it calls agentThreadMain, which runs the same agentLoop on
+// the new channel (received as SCM_RIGHTS, as a fork's is). Everything an
+// agent writes is in the agentCtx of the task running it, so threads
+// sharing the address space never share scratch memory. The TLS word
+// (amd64: -8(FS); arm64: R28 is set directly) points at the stand-in g,
+// whose stack guard is 0: the ABI wrapper loads g from TLS, and no code in
+// a thread reads the host's g. No CLONE_FILES: each thread has its own
+// descriptor table (it first closes its creator's channel in its copy),
+// so a channel closes when its own task exits, whichever thread it is.
+// CLONE_PIDFD with CLONE_THREAD gives a PIDFD_THREAD pidfd (6.9+): it polls
+// readable when that thread exits, and PIDFD_GET_INFO answers ESRCH once
+// it is released.
+//
+// exec cannot run a Go program: a runtime start creates threads, and every
+// thread takes a number. The agent execs the agent image instead: the
+// running executable with its ELF entry point moved to execEntry (an
+// assembly routine) and, for a non-PIE executable, PT_INTERP turned into
+// PT_NULL, so the kernel maps the same segments and jumps straight into
+// agent code — no dynamic loader, no runtime. The host writes the image
+// once per process into a memfd (reopened read-only: exec refuses a file
+// open for writing) and sends it with each exec request; the agent moves
+// its channel to descriptor 999 without close-on-exec and calls
+// execveat(memfd, "", AT_EMPTY_PATH). execEntry points FS at a TLS word
+// holding a zeroed stand-in g and calls agentExecMain, which wires a
+// context in the image's own (zeroed) BSS and answers the exec request on
+// descriptor 999: a successful exec's reply comes from the new image. The
+// image serves every op again (fork, thread, exec), except parallel
+// parts: the shared area is gone with the old address space. Measured
+// (TestKernelExecTakesNoNumbers): after exec /proc/PID/task lists one
+// task, /proc/PID/exe is the memfd, the next fork gets the next number;
+// after an exec by a non-leader the process has the leader's number and
+// no other thread.
+//
+// The host follows struct pids: exec by a non-leader swaps the exec'ing
+// thread's and the leader's struct pids (kernel/exec.c de_thread,
+// exchange_tids), so the exec'ing task's handle takes over the leader's
+// pidfd, host pid and number, and the old leader's handle keeps the
+// exec'ing thread's old pidfd, whose struct pid the released old leader
+// took away (PIDFD_GET_INFO: ESRCH). The other tasks of the group are
+// gone: de_thread killed and released them.
+//
 // # How each op is performed
 //
 //	fork, fork tid=…   clone3(CLONE_PIDFD, exit_signal SIGCHLD, set_tid[]) by
 //	                   the actor; the result is the child's NSpid from the
 //	                   host's /proc, without the host's levels above the
 //	                   scenario root
-//	exit N             exit_group(N) (the kernel keeps N & 0xff)
+//	thread T           clone3(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD|
+//	                   CLONE_SETTLS|CLONE_PIDFD) by the actor, a thread agent
+//	                   (above); the result is the thread's NSpid from
+//	                   /proc/TID/status
+//	gettid             gettid()
+//	exit_thread N      SYS_exit(N): that thread only
+//	exit N             exit_group(N) (the kernel keeps N & 0xff): every
+//	                   thread of the group
+//	exec               execveat of the agent image (above) by the actor,
+//	                   leader or not
 //	wait P             wait4(P, WNOHANG)
-//	kill P S           kill(P, S)
+//	kill P S           kill(P, S); a thread's number signals its group, as
+//	                   the kernel does
 //	unshare            unshare(CLONE_NEWPID)
 //	setns T            setns(pidfd of T, CLONE_NEWPID)
 //	getpid, getppid    getpid(), getppid()
 //	translate T        ioctl(pidfd of T, PIDFD_GET_INFO) by the actor: the pid
-//	                   in the caller's active space; ESRCH (reaped) and
-//	                   EREMOTE (no number there) both mean 0
-//	lookup N           pidfd_open(N) by the actor, matched to a task by the
-//	                   pidfs inode of the returned pidfd
+//	                   in the caller's active space (a thread pidfd: the
+//	                   thread's own number); ESRCH (reaped) and EREMOTE (no
+//	                   number there) both mean 0
+//	lookup N           pidfd_open(N, PIDFD_THREAD) by the actor, matched to
+//	                   a task by the pidfs inode of the returned pidfd (one
+//	                   inode per struct pid, whatever the pidfd's flags);
+//	                   PIDFD_THREAD so that a thread's number names the
+//	                   thread (without it pidfd_open refuses a non-leader's
+//	                   number, checked on 6.18)
 //	pid_max N          write "N\n" to /proc/sys/kernel/pid_max by the actor
 //	ns_last_pid N      write "N\n" to /proc/sys/kernel/ns_last_pid
+//	setpgid P G        setpgid(P, G); getpgid P, getsid P, setsid: the
+//	                   system calls themselves, by the actor
+//	sigchld D          rt_sigaction(SIGCHLD) with a struct sigaction built
+//	                   by hand: SIG_IGN (ignore), SIG_DFL with SA_NOCLDWAIT
+//	                   (nocldwait), SIG_DFL (default)
+//	subreaper N        prctl(PR_SET_CHILD_SUBREAPER, N)
+//	clone C F          clone3 as fork, with CLONE_NEWPID (newpid),
+//	                   CLONE_PARENT (parent; clone3 then wants exit_signal
+//	                   0, and the child takes the caller's leader's) and
+//	                   CLONE_THREAD|CLONE_SIGHAND|CLONE_VM (thread). With
+//	                   thread the request is sent only where copy_process
+//	                   refuses the flags before creating anything
+//	                   (kernel/fork.c: with CLONE_NEWPID, CLONE_PARENT from
+//	                   a space's init, a children space not the caller's
+//	                   own): an agent cannot become a thread sharing its
+//	                   caller's memory, so a clone that would create one is
+//	                   an oracle error, and random scenarios drop thread
+//	                   from such clones
+//	setns_children T   ioctl(pidfd of T, PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE)
+//	                   by the actor, then setns(that fd, CLONE_NEWPID): a
+//	                   space without an init can be joined this way
+//	read_last_pid      read /proc/sys/kernel/ns_last_pid by the actor
+//	nspid              the NSpid line of /proc/thread-self/status, read and
+//	                   parsed by the actor, without the host's levels above
+//	                   the scenario root (as fork results)
+//
+// kill(0, …), kill(-pgid, …), wait(0) and wait(-pgid) go to the kernel as
+// they are: t0 starts its own session and group (as the spec's t0 leads
+// both), so no group signal from a task reaches the host.
 //
 // Both sysctls act on the writer's active PID namespace whatever /proc is
 // mounted (checked on 6.18: pid_table_root_lookup and pid_ns_ctl_handler use
@@ -67,10 +161,15 @@
 //
 // Params gives the spec what a fresh scenario namespace has: pid_max
 // 4194304 (new namespaces start at PID_MAX_LIMIT since 6.14, whatever the
-// host's own pid_max), floor 300 (RESERVED_PIDS) and MaxLevel 32 minus the
-// scenario root's absolute level. Random scenarios write pid_max 301…400 and
-// ns_last_pid near 300 or near pid_max to reach wrap-around, the 300 floor
-// and EAGAIN within a few forks.
+// host's own pid_max), floor 300 (RESERVED_PIDS), MaxLevel 32 minus the
+// scenario root's absolute level, and MinPidMax, the smallest pid_max the
+// kernel accepts: pid_max_min = max(RESERVED_PIDS + 1, PIDS_PER_CPU_MIN ×
+// possible CPUs) (kernel/pid.c pid_idr_init), read from
+// /sys/devices/system/cpu/possible (or, if that cannot be read, found by
+// bisection on pid_max writes in a scratch namespace; a test checks the
+// two agree). Random scenarios write pid_max from that minimum to about
+// 100 above it, and ns_last_pid near 300 or near pid_max, to reach
+// wrap-around, the 300 floor and EAGAIN within a few forks.
 //
 // # Settling: the kernel is asynchronous, the spec is not
 //
@@ -81,11 +180,57 @@
 // otherwise) until every task is settled: reaped (PIDFD_GET_INFO gives
 // ESRCH), a zombie (state Z), alive with no SIGKILL pending and not
 // PF_EXITING, or an init asleep with zap_pid_ns_processes as the top frame
-// of /proc/PID/stack while a task of its space is still unreaped (it waits
-// for a wait op, not for time). A task in EXIT_DEAD (X) is not settled: on
-// 6.18 orphans autoreaped by a dying init were seen to stay in X, keeping
-// their numbers and their init parked, for 100–400ms. Two quiet sweeps 1ms
-// apart end the wait.
+// of /proc/PID/stack while a task of its space is still unreaped, or a
+// reaped one's number is still some task's process group or session id
+// (it waits for a wait or setpgid op, not for time). Threads settle the
+// same way, each by its own pidfd and /proc/TID: a non-leader thread that
+// exits releases itself (reaped: ESRCH), a leader that exits first is a
+// zombie (Z) while its group lives and its pidfd polls readable only once
+// the whole group has exited; an init parked in zap_pid_ns_processes counts
+// its own group's zombie leader as no task to wait for (a non-leader thread
+// running zap waits for pid_allocated to come down to 2, its leader
+// included). A task in EXIT_DEAD
+// (X) is not settled: on 6.18 orphans autoreaped by a dying init were seen
+// to stay in X, keeping their numbers and their init parked, for
+// 100–400ms.
+//
+// Reaped is not free. Since "pid: perform free_pid() calls outside of
+// tasklist_lock" (6.15), release_task detaches a task (its pidfd answers
+// ESRCH, /proc forgets it) and frees its numbers later, in free_pids after
+// dropping tasklist_lock; the tasks an autoreaping parent or a dying init
+// releases do so on their own CPU, after the op that doomed them returned.
+// Under load the next op could see the number still taken (a set_tid
+// EEXIST, a fork skipping it). So settling also waits until the number of
+// every reaped task is free, unless an unreaped task still holds it as
+// its own (reused), its process group or its session (/proc/PID/stat):
+// then it stays taken, as the spec says.
+//
+// The number itself is asked for with a probe that changes nothing. A
+// probe agent (a raw clone of the host like t0, in the host's namespace)
+// enters the scenario root space for its children (setns with a
+// descriptor of that namespace the host opened when the scenario began, so
+// it works after every task of it is gone) and calls clone3 with set_tid
+// [N, 0]. alloc_pid (kernel/pid.c, 6.18) walks the levels innermost first
+// and checks each level's set_tid entry inside the loop, just before that
+// level's allocation: at the root space it takes N with idr_alloc(N, N+1)
+// (not idr_alloc_cyclic: the cursor, ns_last_pid, does not move), or
+// answers EEXIST when N is in use; at the next level (the host's) the
+// entry 0 fails "tid < 1" with EINVAL, and out_free removes N again under
+// the same pidmap_lock discipline. So EEXIST means taken and EINVAL free.
+// Nothing else changes: the PIDNS_ADDING check and the pid_allocated
+// counters come after the loop and are never reached; out_free's cursor
+// reset applies only to a space whose pid_allocated is exactly
+// PIDNS_ADDING (no number ever kept, still accepting forks), which the
+// scenario root never is while t0 lives, and once t0 is gone ADDING is
+// cleared (disable_pid_allocation); a dying space needs nothing special
+// (ADDING is checked after the loop). free_pid frees every level of a pid
+// at once, under one pidmap_lock hold, so the root level stands for all
+// the levels of the task's pid. Checked on 6.18 (TestKernelProbeIsExact):
+// taken for live tasks and zombies, free for reaped tasks and unused
+// numbers, and ns_last_pid and the next fork unchanged by probes; the
+// window is real: the random batch, with the machine loaded, found numbers
+// still taken after every task had settled dozens of times per few hundred
+// scenarios. Two quiet sweeps 1ms apart end the wait.
 //
 // # Answers the oracle gives itself
 //
@@ -95,8 +240,8 @@
 //   - ops whose actor is not a live task (never forked, failed fork, exiting,
 //     zombie, reaped): ESRCH, the model's convention — no process can act;
 //   - setns / translate naming a handle that never existed: ESRCH;
-//   - fork into a handle already in use: EINVAL (the spec's convention for
-//     a scenario error);
+//   - fork or thread into a handle already in use: EINVAL (the spec's
+//     convention for a scenario error);
 //   - fork tid=… with more entries than the child has levels: EINVAL — the
 //     kernel would apply the extra entries to the host's levels above the
 //     scenario root; for a real root it answers EINVAL (kernel/pid.c
@@ -104,6 +249,9 @@
 //   - kill with a signal other than 0, 9, 15: EINVAL, the spec's "not
 //     modelled" (kill and wait of a process group, pid 0 or < -1, go to the
 //     kernel);
+//   - sigchld with a value that names no disposition, clone with bits that
+//     name no flag: EINVAL, the spec's "not modelled";
+//   - setns_children naming a handle that never existed: ESRCH;
 //   - lookup of a number <= 0: ESRCH (pidfd_open would answer EINVAL for
 //     its own reason, not because no task has the number).
 //
@@ -160,7 +308,10 @@
 // their own, so neither a pidfd nor /proc can say when a number is free
 // again; but a dying init leaves zap_pid_ns_processes only once its
 // space's pid_allocated is down to itself, that is when every number of
-// its space is free (free_pid frees all levels of a pid at once). Reaping
+// its space is free (free_pid frees all levels of a pid at once). The
+// settling step itself now also asks for the numbers of reaped tasks with
+// the set_tid probe (see "Settling"), once every op of the parallel part
+// has returned, so nothing it does can meet a fork in flight. Reaping
 // waits free the numbers within wait4 itself (release_task calls
 // free_pids before returning). An init that waits in zap_pid_ns_processes
 // for a zombie whose parent is outside its space waits for a wait op, not

@@ -42,6 +42,8 @@ type agent struct {
 	nsChain  []uint64 // inodes of its active space and its ancestors up to the scenario root
 	children int      // level of its children space
 	own      int      // its number in its own active space (for a kill of itself)
+	rootNr   int      // its number in the scenario root space (0: unknown), for exact settling
+	image    bool     // it exec'd: it runs the agent image (kernel_thread_linux.go)
 }
 
 // system is one scenario's real PID namespace and its agents.
@@ -53,8 +55,10 @@ type system struct {
 	skip   int // host levels above the scenario root in /proc NSpid lines
 	t0     *agent
 	closed bool
-	shm    []byte // the shared area of parallel parts (conc_linux.go)
-	gen    uint32 // the last parallel part's generation
+	shm    []byte                        // the shared area of parallel parts (conc_linux.go)
+	gen    uint32                        // the last parallel part's generation
+	grp    groupSys                      // exact settling (kernel_groups_linux.go)
+	leader map[model.Handle]model.Handle // a thread's group leader (kernel_thread_linux.go)
 }
 
 var errNeedRoot = errors.New("kernel oracle needs root (new PID namespaces, pid_max and ns_last_pid writes, clone3 set_tid)")
@@ -154,6 +158,10 @@ func newSystem() (*system, error) {
 		s.close()
 		return nil, err
 	}
+	if err := s.openRootNs(); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -218,6 +226,7 @@ func (s *system) close() {
 		a.conn.Close()
 		unix.Close(a.pidfd)
 	}
+	s.closeGroups()
 	if s.shm != nil {
 		unix.Munmap(s.shm)
 		s.shm = nil
@@ -330,6 +339,8 @@ func errnoOf(e syscall.Errno) (model.Errno, error) {
 		return model.ENOSPC, nil
 	case unix.EPERM:
 		return model.EPERM, nil
+	case unix.EACCES:
+		return model.EACCES, nil
 	}
 	return 0, fmt.Errorf("kernel answered %v (errno %d), which the model has no name for", e, int(e))
 }
@@ -370,11 +381,16 @@ func (s *system) applyNote(op model.Op) (res model.Result, note string, err erro
 		// into another one (1<<32 - 1 into -1) and ask the wrong question.
 		return res, "", fmt.Errorf("op %q: %d does not fit a pid_t; the kernel cannot be asked", op, op.Pid)
 	}
+	if r, note, err, ok := s.applyGroup(a, op); ok {
+		return r, note, err
+	}
 	var req request
 	fd := -1
 	switch op.Kind {
 	case model.Fork, model.ForkWithTid:
 		return s.fork(a, op)
+	case model.Thread, model.GetTid, model.ExitThread, model.Exec:
+		return s.threadOp(a, op)
 	case model.Exit:
 		req.Op, req.A = aExit, int64(op.Code)
 		if _, _, err := a.conn.WriteMsgUnix(bytesOf(&req), nil, nil); err != nil {
@@ -533,6 +549,9 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 	delete(s.failed, op.Child) // a handle whose fork failed may be tried again
 	var req request
 	req.Op = aFork
+	if op.Kind == model.Clone {
+		req.B = int64(kernelCloneFlags(op.N))
+	}
 	if op.Kind == model.ForkWithTid {
 		// An empty list is a plain fork (set_tid_size 0), as the spec
 		// has it.
@@ -579,7 +598,7 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 		hc.Close()
 		return res, "", fmt.Errorf("op %q: fork answered without the child's pidfd", op)
 	}
-	c := &agent{h: op.Child, conn: hc, pidfd: pidfd}
+	c := &agent{h: op.Child, conn: hc, pidfd: pidfd, image: a.image}
 	s.agents[op.Child] = c
 	s.order = append(s.order, op.Child)
 	var info unix.PidfdInfo
@@ -603,6 +622,7 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 	res.NSpid = ns[s.skip:]
 	c.level = len(res.NSpid) - 1
 	c.own = res.NSpid[c.level]
+	c.rootNr = res.NSpid[0]
 	c.children = c.level
 	if c.nsChain, err = nsChain(c.hostPid, c.level); err != nil {
 		return res, "", fmt.Errorf("op %q: %w", op, err)
@@ -630,6 +650,16 @@ func (s *system) settle() error {
 			busy = h
 			break
 		}
+		what := "still dying"
+		if busy == model.NoTask {
+			// Every task settled: wait for the numbers of reaped
+			// tasks to be free (kernel_groups_linux.go heldNumber).
+			h, n, err := s.heldNumber()
+			if err != nil {
+				return err
+			}
+			busy, what = h, fmt.Sprintf("reaped, but its number %d is still taken", n)
+		}
 		if busy == model.NoTask {
 			// Two quiet sweeps 1ms apart: a task woken between reading
 			// its state and its stack is caught by the second.
@@ -641,7 +671,7 @@ func (s *system) settle() error {
 		}
 		quiet = 0
 		if time.Now().After(deadline) {
-			return fmt.Errorf("settling: %s still dying after %v", busy, settleTimeout)
+			return fmt.Errorf("settling: %s %s after %v", busy, what, settleTimeout)
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
@@ -708,18 +738,22 @@ func nsChain(hostPid, level int) ([]uint64, error) {
 }
 
 // waitsForReap reports whether an init parked in zap_pid_ns_processes
-// still has an unreaped task in its space (or below): then it waits for a
-// wait op, not for time. Without one it is about to finish: the kernel
+// still has an unreaped task in its space (or below), or a reaped one
+// whose number a task holds as its process group or session id: then it
+// waits for a wait op (or a setpgid, setsid), not for time. Without one it is about to finish: the kernel
 // (6.18) was seen to keep such an init parked for up to ~400ms after the
 // last task of its space was reaped.
 func (s *system) waitsForReap(init *agent) bool {
 	ns := init.nsChain[0]
 	for _, h := range s.order {
 		x := s.agents[h]
-		if x == init || !slices.Contains(x.nsChain, ns) {
+		if x == init || s.sameGroup(x, init) || !slices.Contains(x.nsChain, ns) {
+			// init's own group: zap_pid_ns_processes waits for
+			// pid_allocated to come down to init_pids, which counts a
+			// zombie leader when a non-leader thread of init runs it.
 			continue
 		}
-		if !reaped(x) {
+		if !reaped(x) || s.heldAsGroup(x) {
 			return true
 		}
 	}

@@ -112,6 +112,7 @@ type BatchResult struct {
 	Ops       int            // ops compared
 	Self      int            // of those, answered by the oracle itself (OpReport.Note)
 	Diffs     []ScenarioDiff // scenarios that differ, in seed order
+	ByKind    Counts         // the ops compared, by kind: sent to the kernel or answered by the oracle
 }
 
 // Batch runs n random scenarios of length ops, with seeds seed, seed+1, …,
@@ -123,6 +124,7 @@ func Batch(ctx context.Context, n int, seed uint64, length int, p model.Params) 
 		s := seed + uint64(i)
 		rep, err := Compare(ctx, RandomScenario(s, length, p), p)
 		out.Ops += len(rep.Ops)
+		out.ByKind.Add(rep)
 		for _, o := range rep.Ops {
 			if o.Note != "" {
 				out.Self++

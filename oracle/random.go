@@ -36,6 +36,8 @@ type gen struct {
 	p       model.Params
 	handles []model.Handle // every handle used so far, in creation order
 	nextH   model.Handle
+	joiner  model.Handle          // a task that just joined a children space: it forks next, half the time
+	reapers map[model.Handle]bool // tasks this scenario made subreapers
 }
 
 func (g *gen) live() []model.Handle {
@@ -70,6 +72,81 @@ func (g *gen) visible(actor model.Handle) int {
 	return 1 + g.r.IntN(8)
 }
 
+// steer picks, for some kinds, an actor where the op does more: a wait
+// by a task with a child to reap, an exit by a process-group leader other
+// than t0 with children in its group (its number may stay held by the
+// group), or by a child of a subreaper that has children, a subreaper by a
+// grandparent (an exit of its child then orphans a grandchild to it).
+func (g *gen) steer(kind model.Kind, live []model.Handle, actor model.Handle) model.Handle {
+	for range 6 {
+		x := g.pick(live)
+		switch kind {
+		case model.Wait:
+			if r, _ := g.st.Expect(model.Op{Kind: model.Wait, Task: x, Pid: -1}); r.Err == model.OK && r.N > 0 {
+				return x
+			}
+		case model.Exit:
+			if p := g.parentOf(x); g.reapers[p] && p != model.Root && g.hasChild(live, x) {
+				return x // orphans its children to a subreaper
+			}
+			pid, _ := g.st.Expect(model.Op{Kind: model.GetPid, Task: x})
+			pg, _ := g.st.Expect(model.Op{Kind: model.GetPgid, Task: x})
+			if x != model.Root && pid.Err == model.OK && pg.N == pid.N && g.hasChild(live, x) {
+				return x // a group leader whose children are members
+			}
+		case model.Subreaper:
+			if p := g.parentOf(x); p != model.NoTask {
+				if gp := g.parentOf(p); gp != model.NoTask {
+					return gp
+				}
+			}
+		}
+	}
+	return actor
+}
+
+// hasChild reports whether some live task is h's child.
+func (g *gen) hasChild(live []model.Handle, h model.Handle) bool {
+	for _, y := range live {
+		if y != h && g.parentOf(y) == h {
+			return true
+		}
+	}
+	return false
+}
+
+// parentOf is the live task that is h's parent, or NoTask.
+func (g *gen) parentOf(h model.Handle) model.Handle {
+	pp, _ := g.st.Expect(model.Op{Kind: model.GetPPid, Task: h})
+	if pp.Err != model.OK || pp.N <= 0 {
+		return model.NoTask
+	}
+	r, _ := g.st.Expect(model.Op{Kind: model.Lookup, Task: h, Pid: pp.N})
+	if r.Err != model.OK {
+		return model.NoTask
+	}
+	return r.Task
+}
+
+// group returns the number, in actor's space, of a random task's process
+// group (the actor's own half the time); 1 when it is invisible.
+func (g *gen) group(actor model.Handle) int {
+	t := actor
+	if g.r.IntN(2) == 0 {
+		t = g.pick(g.handles)
+	}
+	n := 0
+	if r, _ := g.st.Expect(model.Op{Kind: model.Translate, Task: actor, Target: t}); r.Err == model.OK && r.N > 0 {
+		if r, _ := g.st.Expect(model.Op{Kind: model.GetPgid, Task: actor, Pid: r.N}); r.Err == model.OK {
+			n = r.N
+		}
+	}
+	if n <= 0 {
+		return 1
+	}
+	return n
+}
+
 func (g *gen) child() model.Handle {
 	g.nextH++
 	h := g.nextH
@@ -81,6 +158,13 @@ func (g *gen) oneOf(xs ...int) int { return xs[g.r.IntN(len(xs))] }
 
 func (g *gen) next() model.Op {
 	live := g.live()
+	if j := g.joiner; j != model.NoTask {
+		g.joiner = model.NoTask
+		if g.r.IntN(2) == 0 {
+			// Its first child may be PID 1 of a space without an init.
+			return model.Op{Kind: model.Fork, Task: j, Child: g.child()}
+		}
+	}
 	actor := model.Root
 	switch {
 	case len(live) > 0 && g.r.IntN(20) > 0:
@@ -96,10 +180,15 @@ func (g *gen) next() model.Op {
 		k model.Kind
 		w int
 	}{
-		{model.Fork, forkW}, {model.ForkWithTid, forkW / 4}, {model.Exit, 8}, {model.Wait, 12},
+		{model.Fork, forkW}, {model.ForkWithTid, forkW / 4}, {model.Exit, 10}, {model.Wait, 12},
 		{model.Kill, 10}, {model.Unshare, 5}, {model.SetNs, 5}, {model.GetPid, 3},
 		{model.GetPPid, 4}, {model.Translate, 5}, {model.Lookup, 5}, {model.SetPidMax, 4},
 		{model.SetLastPid, 6},
+		// groups, sessions, reaping rules, entering spaces, reads
+		{model.SetPgid, 9}, {model.GetPgid, 3}, {model.SetSid, 4}, {model.GetSid, 3},
+		{model.SigChld, 4}, {model.Subreaper, 8}, {model.Clone, forkW / 4}, {model.SetNsChildren, 4},
+		{model.GetLastPid, 3}, {model.GetNSpid, 2},
+		{model.Thread, forkW / 6}, {model.GetTid, 1}, {model.ExitThread, 2}, {model.Exec, 2},
 	}
 	total := 0
 	for _, w := range weights {
@@ -124,9 +213,19 @@ func (g *gen) next() model.Op {
 			kind = model.Fork
 		}
 	}
+	if len(live) > 1 && g.r.IntN(4) > 0 {
+		actor = g.steer(kind, live, actor)
+	}
+	if kind == model.Subreaper {
+		if g.reapers == nil {
+			g.reapers = map[model.Handle]bool{}
+		}
+		g.reapers[actor] = true
+	}
+	kind, actor = g.threadSteer(kind, actor, live)
 	op := model.Op{Kind: kind, Task: actor}
 	switch kind {
-	case model.Fork:
+	case model.Fork, model.Thread:
 		op.Child = g.child()
 	case model.ForkWithTid:
 		levels := 1
@@ -149,34 +248,100 @@ func (g *gen) next() model.Op {
 			op.Tids = append(op.Tids, t)
 		}
 		op.Child = g.child()
-	case model.Exit:
+	case model.Exit, model.ExitThread:
 		op.Code = g.r.IntN(4)
 	case model.Wait:
 		op.Pid = -1
-		if g.r.IntN(5) < 2 {
+		switch g.r.IntN(10) {
+		case 0, 1, 2, 3:
 			op.Pid = g.visible(actor)
+		case 4:
+			op.Pid = 0 // the caller's process group
+		case 5:
+			op.Pid = -g.group(actor)
 		}
 	case model.Kill:
-		switch g.r.IntN(10) {
+		switch g.r.IntN(12) {
 		case 0:
 			op.Pid = -1
 		case 1:
 			op.Pid = 1
 		case 2:
 			op.Pid = 1 + g.r.IntN(20)
+		case 3:
+			op.Pid = 0 // the caller's process group
+		case 4:
+			op.Pid = -g.group(actor)
 		default:
 			op.Pid = g.visible(actor)
 		}
 		op.Sig = g.oneOf(0, 9, 9, 9, 15, 15)
 	case model.SetNs, model.Translate:
 		op.Target = g.pick(g.handles)
+	case model.SetNsChildren:
+		// Mostly a task whose children space has no init yet (it
+		// unshared and has not forked since).
+		op.Target = g.pick(g.handles)
+		for range 6 {
+			t := g.pick(g.handles)
+			if r, _ := g.st.Expect(model.Op{Kind: model.Fork, Task: t, Child: g.nextH + 1}); r.Err == model.OK && r.NSpid[len(r.NSpid)-1] == 1 {
+				op.Target = t
+				break
+			}
+		}
+		if r, _ := g.st.Expect(op); r.Err == model.OK {
+			g.joiner = actor
+		}
+	case model.SetPgid:
+		// Often the caller into a group of its own (its later children
+		// join it), else the caller or one of its children into a new
+		// group or an existing one of the caller's session.
+		if g.r.IntN(5) < 2 {
+			break
+		}
+		if g.r.IntN(3) > 0 {
+			op.Pid = g.visible(actor)
+		}
+		switch g.r.IntN(6) {
+		case 0, 1:
+		case 2, 3:
+			op.N = g.group(actor)
+		case 4:
+			op.N = g.visible(actor)
+		default:
+			op.N = g.oneOf(-1, 1, 2+g.r.IntN(10))
+		}
+	case model.GetPgid, model.GetSid:
+		if g.r.IntN(2) == 0 {
+			op.Pid = g.visible(actor)
+		}
+	case model.SigChld:
+		op.N = g.oneOf(model.SigChldIgnore, model.SigChldIgnore, model.SigChldNoCldWait, model.SigChldNoCldWait, model.SigChldDefault, model.SigChldDefault)
+		if g.r.IntN(30) == 0 {
+			op.N = 3 // not a disposition: EINVAL
+		}
+	case model.Subreaper:
+		op.N = g.oneOf(1, 1, 0)
+	case model.Clone:
+		op.N = g.oneOf(model.CloneNewPid, model.CloneNewPid, model.CloneNewPid, model.CloneParent, model.CloneParent,
+			model.CloneNewPid|model.CloneParent, 0, model.CloneNewPid|model.CloneThread, model.CloneParent|model.CloneThread, model.CloneThread)
+		if op.N&model.CloneThread != 0 {
+			// The oracle sends CLONE_THREAD only where copy_process
+			// refuses the flags (EINVAL) before creating anything; any
+			// other clone with thread drops it.
+			if r, _ := g.st.Expect(model.Op{Kind: model.Clone, Task: actor, Child: g.nextH + 1, N: op.N}); r.Err != model.EINVAL {
+				op.N &^= model.CloneThread
+			}
+		}
+		op.Child = g.child()
 	case model.Lookup:
 		op.Pid = g.visible(actor)
 		if g.r.IntN(5) == 0 {
 			op.Pid = 1 + g.r.IntN(12)
 		}
 	case model.SetPidMax:
-		op.N = g.oneOf(301, 302, 304, 310, 320, 400, g.p.PidMax, 300, 0, g.p.PidMax+1, 1000)
+		m := g.p.MinMax()
+		op.N = g.oneOf(m, m+1, m+3, m+9, m+19, m+99, g.p.PidMax, m-1, 0, g.p.PidMax+1, m+699)
 	case model.SetLastPid:
 		op.N = g.oneOf(0, 1, 5, 298, 299, 300, 301, 303, 305, 308, 309, 310, 315, 319, 399, g.p.PidMax-2, g.p.PidMax-1, g.p.PidMax, -1)
 	}

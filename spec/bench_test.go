@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -57,6 +58,31 @@ func BenchmarkStep(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ops)), "ns/op-step")
 		})
 	}
+	// The same with a Cover (pidcheck check --coverage): its cost over the
+	// plain Step above, in the same run.
+	b.Run("unique-covered", func(b *testing.B) {
+		s := Linux(model.Params{PidMax: 32, Floor: 4, MaxLevel: 4}, model.Unique)
+		ops := forkHeavy()
+		res := Run(s, ops)
+		var cov Cover
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			st := s.Init()
+			cov.Reset(0)
+			for j, op := range ops {
+				ok, next, why := st.(Coverer).StepCover(op, res[j], &cov)
+				if !ok {
+					b.Fatalf("%s: %s", op, why)
+				}
+				st = next
+			}
+			if !slices.Contains(cov.Hits(), ForkWrap) || !slices.Contains(cov.Hits(), WaitReap) {
+				b.Fatalf("hits %v", cov.Hits())
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ops)), "ns/op-step")
+	})
 }
 
 // BenchmarkKey measures the canonical key of a populated state.

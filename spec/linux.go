@@ -138,7 +138,7 @@ import (
 func Linux(p model.Params, pol model.Policy) Spec {
 	return Spec{
 		Name: "linux", Level: model.ProcessLevel, Policy: pol, Params: p,
-		Init: func() State { return newLinux(p, pol) },
+		Init: func() State { return newLinux(p, pol) }, Rules: linuxRules,
 	}
 }
 
@@ -189,6 +189,9 @@ type task struct {
 	sigchld   int
 	subreaper bool
 	execed    bool
+	// joined: its children space was set by setns to a descendant space
+	// (for coverage only: never observable, so Key leaves it out).
+	joined bool
 	// zapped: a zombie init whose space emptied once, so that its
 	// zap_pid_ns_processes returned and it went on to exit_notify: it
 	// stays reapable even if a fork into an init-less descendant space
@@ -219,9 +222,14 @@ type linuxState struct {
 	tasks  []task
 	gone   []model.Handle
 	held   []heldPid // sorted by handle; shared between states: replace, never edit
+	// alt: the next of the other worlds this state stands for, nil when
+	// it stands for one (linux_worlds.go).
+	alt *linuxState
 
 	keyOnce sync.Once
 	key     string
+
+	cov *Cover // where hit records rules (StepCover); nil: nowhere
 }
 
 func newLinux(p model.Params, pol model.Policy) *linuxState {
@@ -242,6 +250,7 @@ func (s *linuxState) clone() *linuxState {
 		tasks:  slices.Clone(s.tasks),
 		gone:   s.gone,
 		held:   s.held,
+		cov:    s.cov,
 	}
 }
 
@@ -384,7 +393,13 @@ func spaceName(i int) string { return "s" + strconv.Itoa(i) }
 
 // Key implements State.
 func (s *linuxState) Key() string {
-	s.keyOnce.Do(func() { s.key = s.buildKey() })
+	s.keyOnce.Do(func() {
+		if s.alt != nil {
+			s.key = s.worldsKey()
+		} else {
+			s.key = s.buildKey()
+		}
+	})
 	return s.key
 }
 

@@ -25,9 +25,11 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	}
 	actor := s.tasks[ai]
 	if op.Child < 0 {
+		s.hit(ChildInUse)
 		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s names no task", op.Child), ""
 	}
 	if s.find(op.Child) >= 0 || s.reaped(op.Child) {
+		s.hit(ChildInUse)
 		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s is already in use", op.Child), ""
 	}
 	if op.Kind == model.Clone {
@@ -37,6 +39,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 		if op.N&model.CloneNewPid != 0 {
 			// copy_namespaces before alloc_pid: the child's new space.
 			b := s.clone()
+			b.hit(CloneNewPid)
 			b.spaces = append(b.spaces, space{parent: actor.space, level: s.spaces[actor.space].level + 1, pidMax: s.p.PidMax, init: model.NoTask})
 			b.tasks[ai].kids = len(b.spaces) - 1
 			r, n, w, bad := b.fork(model.Op{Kind: model.Clone, Task: op.Task, Child: op.Child, N: op.N &^ model.CloneNewPid}, ai, obs, explain)
@@ -51,11 +54,13 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	if thread && actor.kids != actor.space {
 		// kernel/fork.c copy_process: CLONE_THREAD into another PID
 		// namespace than the caller's own.
+		s.hit(ThreadSpace)
 		return model.Fail(model.EINVAL), s, explainf(explain, "CLONE_THREAD: %s's children space %s is not its own space %s (after unshare or setns)", actor.h, spaceName(actor.kids), spaceName(actor.space)), ""
 	}
 	top := actor.kids
 	lvl := s.spaces[top].level
 	if len(op.Tids) > lvl+1 {
+		s.hit(TidTooMany)
 		return model.Fail(model.EINVAL), s, explainf(explain, "set_tid has %d entries but %s is at level %d (at most %d)", len(op.Tids), spaceName(top), lvl, lvl+1), ""
 	}
 	if obs != nil && len(obs) != lvl+1 {
@@ -70,6 +75,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	fresh := s.spaces[top].init == model.NoTask
 	fail := func(e model.Errno, w string) (model.Result, *linuxState, string, string) {
 		if fresh {
+			c.hit(ForkFirstFail)
 			c.spaces[top].cursor = 0 // alloc_pid out_free: reset the first pid's state
 		}
 		return model.Fail(e), c, w, ""
@@ -83,10 +89,13 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 			tid := op.Tids[k]
 			switch {
 			case tid < 1 || tid >= spc.pidMax:
+				c.hit(TidRange)
 				return fail(model.EINVAL, explainf(explain, "set_tid %d is out of range [1, %d) in %s", tid, spc.pidMax, spaceName(sp)))
 			case tid != 1 && spc.init == model.NoTask:
+				c.hit(TidNoInit)
 				return fail(model.EINVAL, explainf(explain, "set_tid %d asks for a number other than 1 in %s, which has no init", tid, spaceName(sp)))
 			case taken(tid):
+				c.hit(TidEEXIST)
 				return fail(model.EEXIST, explainf(explain, "set_tid %d is taken in %s", tid, spaceName(sp)))
 			}
 			nums[l] = tid
@@ -97,6 +106,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 		}
 		n, ok := Pick(s.pol, taken, spc.cursor, s.p.Floor, spc.pidMax)
 		if !ok {
+			c.hit(ForkEAGAIN)
 			return fail(model.EAGAIN, explainf(explain, "%s (level %d) is full: %s finds no free number", spaceName(sp), l, describe(s.pol, spc.cursor, s.p.Floor, spc.pidMax)))
 		}
 		if obs != nil {
@@ -109,25 +119,42 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 			n = obs[l]
 		}
 		nums[l] = n
+		if n < spc.cursor {
+			c.hit(ForkWrap)
+		}
 		spc.cursor = n + 1
 	}
 	if c.spaces[top].dead {
+		c.hit(ForkDead)
 		return model.Fail(model.ENOMEM), c, explainf(explain, "%s no longer accepts tasks (its init died)", spaceName(top)), ""
 	}
 	for l, sp := range chain {
 		c.setTaken(sp, nums[l], true)
 	}
 	if fresh {
+		c.hit(ForkFirst)
+		c.hitDeadAncestor(top)
 		c.spaces[top].init = op.Child
+	}
+	switch {
+	case len(op.Tids) == 1:
+		c.hit(TidOne)
+	case len(op.Tids) > 1:
+		c.hit(TidSeveral)
+	}
+	if actor.joined && top != actor.space {
+		c.hit(ForkJoined)
 	}
 	if thread {
 		// A thread is in no children list; its group is the creator's.
+		c.hit(ThreadNew)
 		c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: model.NoTask, group: actor.group})
 		return model.Result{NSpid: nums}, c, explainf(explain, "the thread gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
 	}
 	parent := actor.h
 	if op.Kind == model.Clone && op.N&model.CloneParent != 0 {
 		parent = c.tasks[c.find(actor.group)].parent // CLONE_PARENT: current->real_parent
+		c.hit(CloneParent)
 	}
 	// copy_process: the child is in current's process group and session,
 	// not a session leader, not a subreaper; copy_sighand gives it the

@@ -17,14 +17,19 @@ func (s *linuxState) cloneFlags(op model.Op, ai int, explain bool) (model.Result
 	}
 	switch {
 	case f&^(model.CloneNewPid|model.CloneParent|model.CloneThread) != 0:
+		s.hit(CloneFlags)
 		return no(model.EINVAL, "clone flags %s are not modelled", model.FormatCloneFlags(f))
 	case f&model.CloneParent != 0 && s.isInit(a):
+		s.hit(CloneParentInit)
 		return no(model.EINVAL, "CLONE_PARENT from %s's init (SIGNAL_UNKILLABLE)", spaceName(a.space))
 	case f&model.CloneThread != 0 && f&model.CloneNewPid != 0:
+		s.hit(CloneThreadNewPid)
 		return no(model.EINVAL, "CLONE_THREAD with CLONE_NEWPID")
 	case f&model.CloneNewPid != 0 && a.kids != a.space:
+		s.hit(CloneNewPidUnshared)
 		return no(model.EINVAL, "CLONE_NEWPID: %s's children space %s is not its own space %s (copy_pid_ns)", a.h, spaceName(a.kids), spaceName(a.space))
 	case f&model.CloneNewPid != 0 && s.spaces[a.space].level+1 > s.p.MaxLevel:
+		s.hit(CloneNewPidDepth)
 		return no(model.ENOSPC, "a new space would be at level %d, past the limit %d", s.spaces[a.space].level+1, s.p.MaxLevel)
 	}
 	return model.Result{}, s, "", true
@@ -94,27 +99,34 @@ func (s *linuxState) setpgid(op model.Op, ai int, explain bool) (model.Result, *
 		pgid = pid
 	}
 	if pgid < 0 {
+		s.hit(SetPgidNeg)
 		return model.Fail(model.EINVAL), s, explainf(explain, "pgid %d is negative", pgid)
 	}
 	pi := s.holder(home, pid)
 	if pi < 0 {
+		s.hit(SetPgidNoTask)
 		return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", pid, spaceName(home))
 	}
 	p := &s.tasks[pi]
 	if p.h != p.group {
+		s.hit(SetPgidThread)
 		return model.Fail(model.EINVAL), s, explainf(explain, "%s is not a thread-group leader", p.h)
 	}
 	if s.groupOf(p.parent) == lead.h {
 		if p.sid != lead.sid {
+			s.hit(SetPgidSession)
 			return model.Fail(model.EPERM), s, explainf(explain, "%s is a child of %s in another session", p.h, a.h)
 		}
 		if p.execed {
+			s.hit(SetPgidExeced)
 			return model.Fail(model.EACCES), s, explainf(explain, "%s is a child of %s that has exec'd", p.h, a.h)
 		}
 	} else if p.h != lead.h {
+		s.hit(SetPgidNotChild)
 		return model.Fail(model.ESRCH), s, explainf(explain, "%s is neither %s's group nor a child of it", p.h, a.h)
 	}
 	if p.sessLead {
+		s.hit(SetPgidLeader)
 		return model.Fail(model.EPERM), s, explainf(explain, "%s is a session leader", p.h)
 	}
 	to := p.h
@@ -127,10 +139,12 @@ func (s *linuxState) setpgid(op model.Op, ai int, explain bool) (model.Result, *
 			}
 		}
 		if !ok {
+			s.hit(SetPgidNoGroup)
 			return model.Fail(model.EPERM), s, explainf(explain, "no process group %d in %s's session is visible in %s", pgid, a.h, spaceName(home))
 		}
 	}
 	c := s.clone()
+	c.hit(SetPgidJoin)
 	c.setGroup(pi, to, p.sid)
 	c.settle()
 	return model.Result{}, c, explainf(explain, "%s joins process group %d", p.h, pgid)
@@ -142,12 +156,15 @@ func (s *linuxState) setsid(ai int, explain bool) (model.Result, *linuxState, st
 	li := s.leaderOf(a)
 	lead := &s.tasks[li]
 	if lead.sessLead {
+		s.hit(SetSidLeader)
 		return model.Fail(model.EPERM), s, explainf(explain, "%s already leads a session", lead.h)
 	}
 	if len(s.groupMembers(lead.h)) > 0 {
+		s.hit(SetSidGroup)
 		return model.Fail(model.EPERM), s, explainf(explain, "a process group with %s's number exists", lead.h)
 	}
 	c := s.clone()
+	c.hit(SetSidNew)
 	c.tasks[li].sessLead = true
 	c.setGroup(li, lead.h, lead.h)
 	c.settle()
@@ -162,6 +179,7 @@ func (s *linuxState) groupIDOf(op model.Op, a *task, sid bool, explain bool) (mo
 	if op.Pid != 0 {
 		i := s.holder(home, op.Pid)
 		if i < 0 {
+			s.hit(GetGroupNoTask)
 			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
 		}
 		t = &s.tasks[i]
@@ -172,6 +190,9 @@ func (s *linuxState) groupIDOf(op model.Op, a *task, sid bool, explain bool) (mo
 		g, what = l.sid, "session"
 	}
 	n := s.pidNumber(g, home)
+	if n == 0 {
+		s.hit(GetGroupHidden)
+	}
 	return model.Result{N: n}, s, explainf(explain, "%s's %s is %s's pid, number %d in %s (0: invisible)", t.h, what, g, n, spaceName(home))
 }
 
@@ -192,6 +213,7 @@ func (s *linuxState) groupOps(op model.Op, ai int, explain bool) (model.Result, 
 		return r, n, w, true
 	case model.SigChld:
 		if op.N != model.SigChldDefault && op.N != model.SigChldIgnore && op.N != model.SigChldNoCldWait {
+			s.hit(SigChldBad)
 			return model.Fail(model.EINVAL), s, explainf(explain, "SIGCHLD disposition %d is not one pidcheck names", op.N), true
 		}
 		c := s.clone()
@@ -204,14 +226,18 @@ func (s *linuxState) groupOps(op model.Op, ai int, explain bool) (model.Result, 
 	case model.SetNsChildren:
 		ti := s.liveTask(op.Target)
 		if ti < 0 {
+			s.hit(SetNsChGone)
 			return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task (its nsproxy is gone)", op.Target), true
 		}
 		to := s.tasks[ti].kids
 		if !s.within(to, home) {
+			s.hit(SetNsChNotBelow)
 			return model.Fail(model.EINVAL), s, explainf(explain, "%s's children space %s is neither %s's space %s nor a descendant of it", op.Target, spaceName(to), op.Task, spaceName(home)), true
 		}
 		c := s.clone()
+		c.hit(SetNsChJoin)
 		c.tasks[ai].kids = to
+		c.tasks[ai].joined = to != home
 		return model.Result{}, c, explainf(explain, "%s is %s's space or a descendant of it", spaceName(to), op.Task), true
 	case model.GetLastPid:
 		n := s.spaces[home].cursor - 1

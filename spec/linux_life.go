@@ -30,6 +30,7 @@ func (c *linuxState) reap(i int) {
 	t := c.tasks[i]
 	c.tasks = slices.Delete(c.tasks, i, i+1)
 	if c.referenced(t.h) {
+		c.hit(HeldPid)
 		j, _ := slices.BinarySearchFunc(c.held, t.h, func(hp heldPid, h model.Handle) int { return cmp.Compare(hp.h, h) })
 		c.held = slices.Insert(slices.Clone(c.held), j, heldPid{h: t.h, nspid: t.nspid, space: t.space})
 	} else {
@@ -71,6 +72,7 @@ func (c *linuxState) unref(h model.Handle) {
 		return
 	}
 	hp := c.held[j]
+	c.hit(HeldFreed)
 	c.held = slices.Delete(slices.Clone(c.held), j, j+1)
 	c.free(hp.nspid, hp.space)
 }
@@ -138,12 +140,14 @@ func (c *linuxState) newReaper(h model.Handle) model.Handle {
 		if r := &c.tasks[p]; r.subreaper {
 			for _, m := range c.members(r.h) {
 				if c.tasks[m].st == live {
+					c.hitOrphans(h, ReparentSubreaper)
 					return c.tasks[m].h
 				}
 			}
 		}
 		at = p
 	}
+	c.hitOrphans(h, ReparentInit)
 	return c.spaces[t.space].init
 }
 
@@ -157,6 +161,14 @@ func (c *linuxState) die(h model.Handle, st model.Status) {
 		return
 	}
 	g := c.tasks[i].group
+	if c.cov != nil && len(c.members(g)) > 1 {
+		for _, m := range c.members(g) {
+			if c.tasks[m].st == live && c.tasks[m].h != h {
+				c.hit(ExitGroup)
+				break
+			}
+		}
+	}
 	for {
 		next := model.NoTask
 		for _, m := range c.members(g) {
@@ -209,15 +221,25 @@ func (c *linuxState) quit(h model.Handle, st model.Status) {
 	}
 	switch {
 	case heir != model.NoTask:
+		c.hitOrphans(h, ReparentThread)
 		c.reparent(h, heir)
 		if c.spaces[sp].init == h {
+			c.hit(ThreadedInit)
 			c.spaces[sp].init = heir
+		}
+		if h == g {
+			c.hit(ThreadLeaderFirst)
+		} else {
+			c.hit(ThreadReleased)
 		}
 	case isInit:
 		c.tasks[c.find(g)].exit = st
 		c.spaces[sp].init = g
 		c.reparent(h, g) // the dying init's children, reaped in settle
 	default:
+		if h != g {
+			c.hit(GroupLastThread)
+		}
 		c.tasks[c.find(g)].exit = st
 		c.reparent(h, c.newReaper(h))
 	}
@@ -228,6 +250,7 @@ func (c *linuxState) quit(h model.Handle, st model.Status) {
 		return
 	}
 	// zap_pid_ns_processes: disable_pid_allocation, then SIGKILL everyone.
+	c.hit(InitDies)
 	c.spaces[sp].dead = true
 	for {
 		victim := model.NoTask
@@ -239,6 +262,9 @@ func (c *linuxState) quit(h model.Handle, st model.Status) {
 		}
 		if victim == model.NoTask {
 			return
+		}
+		if c.tasks[c.find(victim)].space != sp {
+			c.hit(InitKillsNested)
 		}
 		c.die(victim, sigkill)
 	}
@@ -258,6 +284,14 @@ func (c *linuxState) exec(h model.Handle) {
 	g := c.tasks[i].group
 	sp := c.tasks[i].space
 	wasInit := c.isInit(&c.tasks[i])
+	if h == g {
+		c.hit(ExecLeader)
+	} else {
+		c.hit(ExecNonLeader)
+	}
+	if wasInit {
+		c.hit(ExecInit)
+	}
 	var others []model.Handle
 	for _, m := range c.members(g) {
 		if t := c.tasks[m].h; t != h && t != g {
@@ -265,6 +299,7 @@ func (c *linuxState) exec(h model.Handle) {
 		}
 	}
 	for _, t := range others {
+		c.hitOrphans(t, ReparentThread)
 		c.reparent(t, h) // reparent reorders c.tasks: indices are stale after it
 	}
 	for {
@@ -343,6 +378,7 @@ func (c *linuxState) settle() {
 			}
 			p := c.find(t.parent)
 			if p >= 0 && c.tasks[p].st == zombie && c.isInit(&c.tasks[p]) {
+				c.hit(DyingInitReaps)
 				c.reap(i)
 				done = false
 				break
@@ -352,6 +388,7 @@ func (c *linuxState) settle() {
 			}
 			t.notified = true
 			if l := c.find(c.groupOf(t.parent)); l >= 0 && c.tasks[l].sigchld != model.SigChldDefault {
+				c.hit(Autoreap)
 				c.reap(i)
 				done = false
 				break

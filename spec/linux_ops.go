@@ -7,14 +7,10 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// Expect implements State.
-func (s *linuxState) Expect(op model.Op) (model.Result, State) {
-	r, next, _ := s.apply(op, false)
-	return r, next
-}
-
-// Step implements State.
-func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
+// stepWorld is Step in a state that stands for one world (Step and
+// Expect: linux_worlds.go).
+func (s *linuxState) stepWorld(op model.Op, obs model.Result) (bool, State, string) {
+	mark := s.cov.Len() // each evaluation below forgets the hits of the one before
 	if op.Kind.Creates() && obs.Err == model.OK {
 		if ai := s.liveTask(op.Task); ai >= 0 {
 			r, n, _, bad := s.fork(op, ai, obs.NSpid, false)
@@ -26,6 +22,7 @@ func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
 			}
 		}
 	}
+	s.cov.Reset(mark)
 	want, next, _ := s.apply(op, false)
 	if obs.Equal(op.Kind, want) {
 		return true, next, ""
@@ -37,6 +34,7 @@ func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
 		return true, next, ""
 	}
 	if op.Kind == model.Wait && want.Err == model.OK && want.N != 0 && obs.Err == model.OK && obs.N != 0 {
+		s.cov.Reset(mark)
 		n, bad := s.waitFor(op, obs)
 		if bad == "" {
 			return true, n, ""
@@ -47,6 +45,8 @@ func (s *linuxState) Step(op model.Op, obs model.Result) (bool, State, string) {
 		op.Kind.Creates() && s.uniqueForkMayFail(op) {
 		// A failed fork changes nothing a Unique state remembers (cursors
 		// are not part of it).
+		s.cov.Reset(mark)
+		s.hit(ForkEAGAIN)
 		return true, s, ""
 	}
 	_, _, why := s.apply(op, true)
@@ -77,6 +77,7 @@ func (s *linuxState) waitFor(op model.Op, obs model.Result) (*linuxState, string
 		}
 		if n == obs.N && t.exit == obs.Status {
 			c := s.clone()
+			c.hitWait(op)
 			c.reap(i)
 			c.settle()
 			return c, ""
@@ -89,6 +90,7 @@ func (s *linuxState) waitFor(op model.Op, obs model.Result) (*linuxState, string
 // apply computes the spec's own result, next state and (when explain) why.
 func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState, string) {
 	if op.Kind == 0 || op.Kind.Level() != model.ProcessLevel { // kind 0 is no op at all
+		s.hit(NotProcessOp)
 		return model.Fail(model.EINVAL), s, explainf(explain, "%s is not a process-level op", op.Kind)
 	}
 	ai := s.liveTask(op.Task)
@@ -99,6 +101,7 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 		} else if s.find(op.Task) >= 0 {
 			why = "it is a zombie"
 		}
+		s.hit(NotLive)
 		return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task (%s)", op.Task, why)
 	}
 	a := &s.tasks[ai]
@@ -143,14 +146,17 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 			found = true
 			if s.reapable(t) {
 				c := s.clone()
+				c.hitWait(op)
 				c.reap(i)
 				c.settle()
 				return model.Result{N: n, Status: t.exit}, c, explainf(explain, "%s (%d) is the first reapable child in %s's children list", t.h, n, op.Task)
 			}
 		}
 		if found {
+			s.hitWaitNone(op, a)
 			return model.Result{}, s, explainf(explain, "%s has children but none is reapable", op.Task)
 		}
+		s.hit(WaitECHILD)
 		if op.Pid > 0 {
 			return model.Fail(model.ECHILD), s, explainf(explain, "%s has no child with number %d in %s", op.Task, op.Pid, spaceName(home))
 		}
@@ -164,28 +170,40 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 
 	case model.Unshare:
 		if a.kids != home {
+			s.hit(UnshareTwice)
 			return model.Fail(model.EINVAL), s, explainf(explain, "%s's children space %s is not its own space %s", op.Task, spaceName(a.kids), spaceName(home))
 		}
 		lvl := s.spaces[home].level + 1
 		if lvl > s.p.MaxLevel {
+			s.hit(UnshareDepth)
 			return model.Fail(model.ENOSPC), s, explainf(explain, "a new space would be at level %d, past the limit %d", lvl, s.p.MaxLevel)
 		}
 		c := s.clone()
+		c.hit(UnshareNew)
 		c.spaces = append(c.spaces, space{parent: home, level: lvl, pidMax: s.p.PidMax, init: model.NoTask})
 		c.tasks[ai].kids = len(c.spaces) - 1
+		c.tasks[ai].joined = false
 		return model.Result{}, c, explainf(explain, "%s's children will go to the new space %s", op.Task, spaceName(len(c.spaces)-1))
 
 	case model.SetNs:
 		ti := s.liveTask(op.Target)
 		if ti < 0 {
+			s.hit(SetNsGone)
 			return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task", op.Target)
 		}
 		to := s.tasks[ti].space
 		if !s.within(to, home) {
+			s.hit(SetNsNotBelow)
 			return model.Fail(model.EINVAL), s, explainf(explain, "%s's space %s is neither %s's space %s nor a descendant of it", op.Target, spaceName(to), op.Task, spaceName(home))
 		}
 		c := s.clone()
 		c.tasks[ai].kids = to
+		c.tasks[ai].joined = to != home
+		if to != home {
+			c.hit(SetNsBelow)
+		} else {
+			c.hit(SetNsOwn)
+		}
 		return model.Result{}, c, explainf(explain, "%s is %s's space or a descendant of it", spaceName(to), op.Task)
 
 	case model.GetPid:
@@ -208,33 +226,43 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 		ti := s.find(op.Target)
 		if ti < 0 {
 			if s.reaped(op.Target) {
+				s.hit(TranslateReaped)
 				return model.Result{}, s, explainf(explain, "%s was reaped", op.Target)
 			}
+			s.hit(TranslateNever)
 			return model.Fail(model.ESRCH), s, explainf(explain, "%s never existed", op.Target)
 		}
 		n := s.numberIn(&s.tasks[ti], home)
+		if n == 0 {
+			s.hit(TranslateHidden)
+		}
 		return model.Result{N: n}, s, explainf(explain, "%s has NSpid %s and %s is at level %d", op.Target, model.FormatInts(s.tasks[ti].nspid), spaceName(home), s.spaces[home].level)
 
 	case model.Lookup:
 		i := s.holder(home, op.Pid)
 		if i < 0 {
+			s.hit(LookupNone)
 			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
 		}
 		return model.Result{Task: s.tasks[i].h}, s, explainf(explain, "%s has number %d in %s", s.tasks[i].h, op.Pid, spaceName(home))
 
 	case model.SetPidMax:
 		if op.N < s.p.MinMax() || op.N > s.p.PidMax {
+			s.hit(PidMaxRange)
 			return model.Fail(model.EINVAL), s, explainf(explain, "pid_max must be in [%d, %d]", s.p.MinMax(), s.p.PidMax)
 		}
 		c := s.clone()
+		c.hit(PidMaxSet)
 		c.spaces[home].pidMax = op.N
 		return model.Result{}, c, explainf(explain, "pid_max of %s becomes %d", spaceName(home), op.N)
 
 	case model.SetLastPid:
 		if op.N < 0 || op.N > s.spaces[home].pidMax {
+			s.hit(LastPidRange)
 			return model.Fail(model.EINVAL), s, explainf(explain, "ns_last_pid must be in [0, %d] (the pid_max of %s)", s.spaces[home].pidMax, spaceName(home))
 		}
 		c := s.clone()
+		c.hit(LastPidSet)
 		c.spaces[home].cursor = op.N + 1
 		return model.Result{}, c, explainf(explain, "the cursor of %s becomes %d", spaceName(home), op.N+1)
 	}
@@ -244,6 +272,7 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 // kill evaluates kill(pid, sig) by live task a.
 func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *linuxState, string) {
 	if op.Sig != 0 && op.Sig != 9 && op.Sig != 15 {
+		s.hit(KillBadSig)
 		return model.Fail(model.EINVAL), s, explainf(explain, "signal %d is not modelled (0, 9 and 15 are)", op.Sig)
 	}
 	home := a.space
@@ -262,6 +291,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 			}
 		}
 		if len(targets) == 0 {
+			s.hit(KillNoGroup)
 			return model.Fail(model.ESRCH), s, explainf(explain, "no process group %d in %s", -op.Pid, spaceName(home))
 		}
 	} else if op.Pid == -1 {
@@ -272,16 +302,19 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 			}
 		}
 		if len(targets) == 0 {
+			s.hit(KillNoneAll)
 			return model.Fail(model.ESRCH), s, explainf(explain, "no task other than %s and the init has a number in %s", a.h, spaceName(home))
 		}
 	} else {
 		i := s.holder(home, op.Pid)
 		if i < 0 {
+			s.hit(KillNoPid)
 			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
 		}
 		targets = append(targets, s.tasks[i].group) // kill_pid_info: the whole thread group
 	}
 	if op.Sig == 0 {
+		s.hit(KillProbe)
 		return model.Result{}, s, explainf(explain, "signal 0 only probes")
 	}
 	c := s
@@ -292,18 +325,22 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 		}
 		t := &c.tasks[i]
 		if !c.groupLive(t.group) {
+			c.hit(KillZombie)
 			continue
 		}
 		if c.isInit(t) && (c.within(home, t.space) || op.Sig != 9) {
+			c.hit(KillInitIgnores)
 			continue // SIGNAL_UNKILLABLE: only SIGKILL from an ancestor space
 		}
 		if c == s {
 			c = s.clone()
 		}
+		c.hitKill(op, t)
 		c.die(h, model.Status{Signal: op.Sig})
 	}
 	if c != s {
 		c.settle()
+		c = s.killWorlds(c, targets, home, op.Sig)
 	}
 	return model.Result{}, c, explainf(explain, "kill(%d, %d) succeeds", op.Pid, op.Sig)
 }

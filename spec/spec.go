@@ -34,6 +34,9 @@ type Spec struct {
 	Params model.Params
 	// Init returns the initial state; every call returns an equal state.
 	Init func() State
+	// Rules are the rules its states hit (see Coverer and ContractOf); nil
+	// for a spec that names none.
+	Rules []Rule
 }
 
 // Run applies ops in order, from s.Init(), with Expect, and returns the

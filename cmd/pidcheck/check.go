@@ -51,6 +51,7 @@ type checkFlags struct {
 	noSleepSets      bool          // --no-sleep-sets
 	perScenario      int           // --per-scenario: runs per scenario, 0 the strategy's default
 	skipSearch       bool          // hidden --skip-search: see addSkipSearch
+	coverage         bool          // --coverage
 	shardI, shardN   int           // resolved from shard, shards and JOB_COMPLETION_INDEX
 	perImpl          time.Duration // the time budget of each implementation
 	defaultBudgetSet bool          // a time budget (--time, or no --schedules): perImpl is a share of total
@@ -172,6 +173,7 @@ scenario, dfs_scenarios. The README says what an exhausted run proves.`,
 	fl.IntVar(&f.bound, "bound", checker.DefaultDFSBound, "dfs: preemptions per run, -1 for unbounded")
 	fl.BoolVar(&f.noSleepSets, "no-sleep-sets", false, "dfs: run equivalent interleavings too (sleep sets off)")
 	fl.IntVar(&f.perScenario, "per-scenario", 0, "runs per scenario (default: 1; dfs: every interleaving within the bound)")
+	fl.BoolVar(&f.coverage, "coverage", false, "count what the runs reached: op kinds, result kinds and spec rules, per implementation and in all")
 	addSkipSearch(cmd, &f.skipSearch)
 	return cmd
 }
@@ -334,6 +336,7 @@ func (f *checkFlags) options(e alloc.Entry) checker.ExploreOptions {
 	o.Workers = f.workers
 	o.Run.CheckTimeout = f.checkTimeout
 	o.Run.SkipSearch = f.skipSearch
+	o.Run.Coverage = f.coverage
 	o.DFSBound, o.DFSBoundSet, o.DFSNoSleepSets = f.bound, true, f.noSleepSets
 	o.PerScenario = f.perScenario
 	if o.PerScenario == 0 && o.Strategy == checker.DFS {
@@ -362,6 +365,9 @@ type checkJSON struct {
 	Search *searchJSON `json:"search"`
 	// ExhaustedScenarios (dfs only) sums the results' own.
 	ExhaustedScenarios *int `json:"exhausted_scenarios,omitempty"`
+
+	// Coverage (--coverage) sums the results' own.
+	Coverage *coverageJSON `json:"coverage,omitempty"`
 
 	// Interrupted: a signal stopped the check before its budget was
 	// spent; implementations not reached have no result.
@@ -394,6 +400,10 @@ type checkResultJSON struct {
 	// what the search did.
 	ExhaustedScenarios *int              `json:"exhausted_scenarios,omitempty"`
 	DFSScenarios       []dfsScenarioJSON `json:"dfs_scenarios,omitempty"`
+
+	// Coverage (--coverage): what the runs reached, against the spec's
+	// contract.
+	Coverage *coverageJSON `json:"coverage,omitempty"`
 }
 
 // dfsScenarioJSON is one scenario of a DFS exploration.
@@ -566,6 +576,9 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 	}
 
 	status, incomplete := exitOK, -1
+	var covNames []string
+	var covs []*checker.Coverage
+	var goals [][]checker.CoverageItem
 	for k, e := range entries {
 		r := runs[k]
 		<-r.done
@@ -607,6 +620,11 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 				out.ExhaustedScenarios = new(int)
 			}
 			*out.ExhaustedScenarios += n
+		}
+		if rep.Coverage != nil {
+			goal := coverageGoal(e, f)
+			res.Coverage = toCoverageJSON(rep.Coverage, goal)
+			covNames, covs, goals = append(covNames, e.Name), append(covs, rep.Coverage), append(goals, goal)
 		}
 		out.Results = append(out.Results, res)
 		out.Schedules += rep.Schedules
@@ -653,6 +671,17 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		out.Verdict = "violation"
 	default:
 		out.Verdict = "unknown"
+	}
+	if len(covs) > 0 {
+		total := &checker.Coverage{}
+		for _, c := range covs {
+			total.Add(c)
+		}
+		out.Coverage = toCoverageJSON(total, nil)
+		if !f.json {
+			cp.print(stdout, "")
+			printCoverage(stdout, covNames, covs, goals)
+		}
 	}
 	if f.json {
 		if err := writeJSON(stdout, out); err != nil {

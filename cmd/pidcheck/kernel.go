@@ -37,12 +37,16 @@ It needs Linux (≥ 6.14 for per-namespace pid_max), root, and PID namespaces.
 
 Some answers are the oracle's own, not the kernel's: an op no process can
 perform (its actor never forked, failed to fork, exited or was reaped:
-ESRCH), a handle that never existed (ESRCH), a fork into a handle in use
-(EINVAL), more set_tid entries than the child has levels (EINVAL: the kernel
-would apply them to the host's levels above the scenario), a signal other
-than 0, 9, 15 (EINVAL), and a lookup of a number <= 0 (ESRCH). They are still
-checked against the spec, and the summary line counts them ("answered by the
-oracle itself"): every other op was sent to the kernel.
+ESRCH), a handle that never existed (ESRCH), a fork or thread into a handle
+in use (EINVAL), more set_tid entries than the child has levels (EINVAL: the
+kernel would apply them to the host's levels above the scenario), a signal
+other than 0, 9, 15 (EINVAL), a SIGCHLD disposition or clone flags the model
+does not name (EINVAL), and a lookup of a number <= 0 (ESRCH). They are still
+checked against the spec, and the summary counts them ("answered by the
+oracle itself", and per kind of op: "sent to kernel" and "oracle's own"):
+every other op was sent to the kernel. Threads are real threads (clone3
+CLONE_THREAD) and exec is a real execveat, of an agent image that starts no
+Go runtime (see the oracle package doc).
 
 With --concurrent it runs each scenario's parallel part for real instead:
 every thread is its own task, all released at once (pinned one per CPU),
@@ -107,8 +111,17 @@ type kernelJSON struct {
 	Scenarios   int              `json:"scenarios"`
 	Ops         int              `json:"ops"`
 	Self        int              `json:"self_answered"`
+	ByKind      []kernelKindJSON `json:"by_kind"`
 	Differences []kernelDiffJSON `json:"differences"`
 	Error       string           `json:"error,omitempty"`
+}
+
+// kernelKindJSON counts the compared ops of one kind: sent to the kernel,
+// or answered by the oracle itself.
+type kernelKindJSON struct {
+	Kind   string `json:"kind"`
+	Kernel int    `json:"kernel"`
+	Self   int    `json:"self_answered"`
 }
 
 // kernelDiffJSON is one scenario where the kernel and the spec disagree.
@@ -128,11 +141,13 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 	out := kernelJSON{jsonHeader: header("kernel"), Seed: seed, Differences: []kernelDiffJSON{}}
 	start := time.Now()
 	var failure error
+	var counts oracle.Counts
 	for i := 0; i < n; i++ {
 		s := seed + uint64(i)
 		pr.show("kernel: scenario %d/%d (seed %d), %d ops compared, %d difference(s)", i+1, n, s, out.Ops, len(out.Differences))
 		rep, err := oracle.Compare(ctx, oracle.RandomScenario(s, length, p), p)
 		out.Ops += len(rep.Ops)
+		counts.Add(rep)
 		for _, o := range rep.Ops {
 			if o.Note != "" {
 				out.Self++
@@ -167,6 +182,10 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 	if failure != nil {
 		out.Error = failure.Error()
 	}
+	out.ByKind = []kernelKindJSON{}
+	for _, k := range counts.Kinds() {
+		out.ByKind = append(out.ByKind, kernelKindJSON{Kind: k.Kind, Kernel: k.Kernel, Self: k.Self})
+	}
 	if asJSON {
 		if err := writeJSON(stdout, out); err != nil {
 			return err
@@ -174,6 +193,10 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 	} else {
 		fmt.Fprintf(stdout, "%d scenario(s), %d ops compared (%d answered by the oracle itself), %d scenario(s) differ, %.1fs\n",
 			out.Scenarios, out.Ops, out.Self, len(out.Differences), time.Since(start).Seconds())
+		fmt.Fprintf(stdout, "ops by kind:\n  %-16s %14s %14s\n", "kind", "sent to kernel", "oracle's own")
+		for _, k := range out.ByKind {
+			fmt.Fprintf(stdout, "  %-16s %14d %14d\n", k.Kind, k.Kernel, k.Self)
+		}
 	}
 	switch {
 	case len(out.Differences) > 0:

@@ -45,6 +45,8 @@ type state struct {
 
 	keyOnce sync.Once
 	key     string
+
+	cov *spec.Cover // where Hit records rules (StepCover); nil: nowhere
 }
 
 func newState(p model.Params, pol model.Policy) *state {
@@ -58,6 +60,7 @@ func newState(p model.Params, pol model.Policy) *state {
 func (s *state) Clone() *state {
 	return &state{
 		pol: s.pol, par: s.par, next: s.next, pidMax: s.pidMax, seq: s.seq,
+		cov:   s.cov,
 		tasks: slices.Clone(s.tasks),
 		cts:   slices.Clone(s.cts),
 	}

@@ -18,5 +18,6 @@ func New(p model.Params, pol model.Policy) spec.Spec {
 		Policy: pol,
 		Params: p,
 		Init:   func() spec.State { return newState(p, pol) },
+		Rules:  rules,
 	}
 }

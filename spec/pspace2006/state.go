@@ -43,6 +43,8 @@ type state struct {
 
 	keyOnce sync.Once
 	key     string
+
+	cov *spec.Cover // where Hit records rules (StepCover); nil: nowhere
 }
 
 func newState(p model.Params, pol model.Policy) *state {
@@ -56,6 +58,7 @@ func newState(p model.Params, pol model.Policy) *state {
 func (s *state) Clone() *state {
 	return &state{
 		pol: s.pol, par: s.par, seq: s.seq,
+		cov:    s.cov,
 		tasks:  slices.Clone(s.tasks),
 		spaces: slices.Clone(s.spaces),
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/spec"
 )
 
 // table is a minimal World over a sorted task list, for the Key helpers.
@@ -15,6 +16,8 @@ type table struct {
 
 func (w *table) NumTasks() int                      { return len(w.hs) }
 func (w *table) TaskAt(i int) (model.Handle, *Task) { return w.hs[i], &w.ts[i] }
+func (w *table) Hit(spec.Rule)                      {}
+func (w *table) Covering() bool                     { return false }
 func (w *table) Task(h model.Handle) *Task {
 	if i, ok := slices.BinarySearch(w.hs, h); ok {
 		return &w.ts[i]

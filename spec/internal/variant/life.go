@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pidcheck/pidcheck/model"
+	"github.com/pidcheck/pidcheck/spec"
 )
 
 // TaskState is where a task is in its life.
@@ -67,6 +68,11 @@ type World interface {
 	// Zombified is told that h has just become a zombie, for the
 	// design's own per-task state.
 	Zombified(h model.Handle)
+	// Hit records that rule r fired (a covered step; see spec.Coverer);
+	// Covering reports whether the step is covered, for hits that take
+	// work to decide.
+	Hit(r spec.Rule)
+	Covering() bool
 }
 
 // IsLeader reports whether h is the leader (init) of its own space.
@@ -112,6 +118,7 @@ func Zombify(w World, h model.Handle, st model.Status) {
 	reaper := w.Space(t.Home).Leader
 	for i := range w.NumTasks() {
 		if _, c := w.TaskAt(i); c.Parent == h && c.Exists() {
+			w.Hit(spec.ReparentInit)
 			c.Parent, c.Order = reaper, w.NextOrder()
 		}
 	}
@@ -130,8 +137,12 @@ func Settle(w World) {
 				continue
 			}
 			sp.Dead, changed = true, true
+			w.Hit(spec.InitDies)
 			for i := range w.NumTasks() {
 				if h, t := w.TaskAt(i); t.State == Live && w.Visible(si, h) {
+					if t.Home != si {
+						w.Hit(spec.InitKillsNested)
+					}
 					Zombify(w, h, model.Status{Signal: 9})
 				}
 			}
@@ -143,6 +154,7 @@ func Settle(w World) {
 			}
 			p := w.Task(t.Parent)
 			if p.State != Live && IsLeader(w, t.Parent) && w.Space(p.Home).Dead && Reapable(w, h) {
+				w.Hit(spec.DyingInitReaps)
 				t.State = Reaped
 				changed = true
 			}
@@ -171,6 +183,7 @@ func Children(w World, h model.Handle) []model.Handle {
 func reap(w World, h model.Handle, view int) model.Result {
 	t := w.Task(h)
 	r := model.Result{N: w.Num(view, h), Status: t.Status}
+	w.Hit(spec.WaitReap)
 	t.State = Reaped
 	Settle(w)
 	return r
@@ -183,10 +196,12 @@ func reap(w World, h model.Handle, view int) model.Result {
 // says reapChoice is not a child the spec lets wait reap.
 func Wait(w World, op model.Op, reapChoice, view int) (model.Result, string) {
 	if op.Pid != -1 && op.Pid <= 0 {
+		w.Hit(spec.GroupNotModelled)
 		return model.Fail(model.EINVAL), "" // a process group: not modelled, as in spec.Linux
 	}
 	kids := Children(w, op.Task)
 	if len(kids) == 0 {
+		w.Hit(spec.WaitECHILD)
 		return model.Fail(model.ECHILD), ""
 	}
 	switch {
@@ -206,6 +221,7 @@ func Wait(w World, op model.Op, reapChoice, view int) (model.Result, string) {
 				return reap(w, k, view), ""
 			}
 		}
+		hitNone(w, kids)
 		return model.Result{}, ""
 	case op.Pid > 0:
 		for _, k := range kids {
@@ -213,34 +229,58 @@ func Wait(w World, op model.Op, reapChoice, view int) (model.Result, string) {
 				if Reapable(w, k) {
 					return reap(w, k, view), ""
 				}
+				hitNone(w, []model.Handle{k})
 				return model.Result{}, ""
 			}
 		}
 	}
+	w.Hit(spec.WaitECHILD)
 	return model.Fail(model.ECHILD), ""
 }
 
 // Signal delivers sig (0, 9 or 15, checked by the caller) from a task in
-// space view to targets: ESRCH when there are none, nothing more for
+// space view to targets: ESRCH when there are none (none hits rule), nothing more for
 // signal 0. A leader ignores signals from inside its own space, and
-// SIGTERM from above.
-func Signal(w World, targets []model.Handle, sig, view int) model.Result {
+// SIGTERM from above. Each delivery hits rule delivered.
+func Signal(w World, targets []model.Handle, sig, view int, none, delivered spec.Rule) model.Result {
 	if len(targets) == 0 {
+		w.Hit(none)
 		return model.Fail(model.ESRCH)
 	}
 	if sig == 0 {
+		w.Hit(spec.KillProbe)
 		return model.Result{}
 	}
 	for _, h := range targets {
 		t := w.Task(h)
 		if t.State != Live {
+			w.Hit(spec.KillZombie)
 			continue
 		}
 		if IsLeader(w, h) && (t.Home == view || sig != 9) {
+			w.Hit(spec.KillInitIgnores)
 			continue
+		}
+		w.Hit(delivered)
+		if IsLeader(w, h) {
+			w.Hit(spec.KillInitAncestor)
 		}
 		Zombify(w, h, model.Status{Signal: sig})
 	}
 	Settle(w)
 	return model.Result{}
+}
+
+// hitNone records a wait that found children but none reapable, and a
+// zombie leader among them waiting for its space's members.
+func hitNone(w World, kids []model.Handle) {
+	if !w.Covering() {
+		return
+	}
+	w.Hit(spec.WaitNone)
+	for _, k := range kids {
+		if t := w.Task(k); t.State == Zombie && IsLeader(w, k) {
+			w.Hit(spec.WaitInitMembers)
+		}
+	}
 }
