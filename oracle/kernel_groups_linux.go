@@ -84,10 +84,18 @@ func (s *system) applyGroup(a *agent, op model.Op) (res model.Result, note strin
 		return model.Fail(e), "", nil, true
 	}
 	switch op.Kind {
-	case model.GetPgid, model.GetSid, model.SetSid, model.GetLastPid:
+	case model.GetPgid, model.GetSid, model.GetLastPid:
 		res.N = int(resp.Val)
 	case model.SetNsChildren:
 		a.children = s.agents[op.Target].children
+	case model.SetPgid, model.SetSid:
+		if op.Kind == model.SetSid {
+			res.N = int(resp.Val)
+		}
+		// Leaving a group or session can free a reaped task's number that
+		// only the group id held, and with it let a dying init leave
+		// zap_pid_ns_processes: settle as after a reaping wait.
+		return res, "", s.settle(), true
 	}
 	return res, "", nil, true
 }
