@@ -1,5 +1,7 @@
 //go:build linux && (amd64 || arm64)
 
+//lint:file-ignore U1000 the thread and exec entry points and their words are used from thread_*.s, which staticcheck does not read
+
 package oracle
 
 import (
