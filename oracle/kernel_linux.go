@@ -61,10 +61,15 @@ type system struct {
 	leader map[model.Handle]model.Handle // a thread's group leader (kernel_thread_linux.go)
 }
 
+var errRaceBuild = errors.New("kernel oracle needs a build without -race (its agents run without the Go runtime, which the race detector's instrumentation calls into)")
+
 var errNeedRoot = errors.New("kernel oracle needs root (new PID namespaces, pid_max and ns_last_pid writes, clone3 set_tid)")
 
 // available reports why the kernel oracle cannot run here, if it cannot.
 func available() error {
+	if raceBuild {
+		return errRaceBuild
+	}
 	if os.Geteuid() != 0 {
 		return errNeedRoot
 	}
