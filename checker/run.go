@@ -120,7 +120,7 @@ func (r *recorder) validate(impl model.Impl, where string) {
 // main runs the post part. With o.Drain, main first drains: at the process
 // level every task waits (wait -1) in rounds until a round reaps nothing,
 // so that every zombie is reaped and an implementation's background
-// threads (a zap thread waiting for a space to empty) can finish; at the
+// threads (one waiting for a space to empty) can finish; at the
 // allocator level it allocates until an allocation fails (at most
 // pid_max+2 times in a space of up to maxDrainAllocs numbers; in a bigger
 // one, which no drain can fill, shortDrainAllocs times). The

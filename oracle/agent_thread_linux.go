@@ -152,7 +152,9 @@ func agentThread(c *agentCtx, fd int32) int32 {
 	// Field by field: a composite literal would be built on the stack,
 	// and the nosplit chain from cloneT0 down to here has little room.
 	c.Args = cloneArgs{}
-	c.Args.Flags = unix.CLONE_VM | unix.CLONE_SIGHAND | unix.CLONE_THREAD | unix.CLONE_SETTLS | unix.CLONE_PIDFD
+	// Req.A: the Clone op's other flags (CLONE_PARENT, CLONE_NEWPID), for
+	// copy_process to judge with CLONE_THREAD.
+	c.Args.Flags = unix.CLONE_VM | unix.CLONE_SIGHAND | unix.CLONE_THREAD | unix.CLONE_SETTLS | unix.CLONE_PIDFD | uint64(c.Req.A)
 	c.Args.Pidfd = uint64(uintptr(unsafe.Pointer(&c.Pidfd)))
 	c.Args.Stack = uint64(base)
 	c.Args.StackSize = threadStack

@@ -116,22 +116,16 @@ func kernelCloneFlags(f int) uint64 {
 	return k
 }
 
-// clone runs a Clone op: clone3 by the actor with the op's flags, as a
-// fork. With thread, the request goes to the kernel only where
-// copy_process refuses it before creating anything (kernel/fork.c): with
-// CLONE_NEWPID, CLONE_PARENT from a space's init (SIGNAL_UNKILLABLE), or
-// a children space that is not the actor's own; an agent cannot become a
-// thread sharing its caller's memory.
+// clone runs a Clone op: clone3 by the actor with the op's flags. With
+// thread the new task is a thread agent (the kernel judges CLONE_THREAD
+// with the others: kernel/fork.c copy_process), without it a forked one.
 func (s *system) clone(a *agent, op model.Op) (model.Result, string, error) {
 	f := op.N
 	if f&^(model.CloneNewPid|model.CloneParent|model.CloneThread) != 0 {
 		return model.Fail(model.EINVAL), "clone flags not modelled: EINVAL by the spec's convention, not sent", nil
 	}
 	if f&model.CloneThread != 0 {
-		refused := f&model.CloneNewPid != 0 || (f&model.CloneParent != 0 && a.own == 1) || a.children != a.level
-		if !refused {
-			return model.Result{}, "", fmt.Errorf("op %q: a thread agent cannot be cloned here; the kernel cannot be asked", op)
-		}
+		return s.thread(a, op, kernelCloneFlags(f&^model.CloneThread))
 	}
 	return s.fork(a, op)
 }

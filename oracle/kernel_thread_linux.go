@@ -35,7 +35,7 @@ func (s *system) threadOp(a *agent, op model.Op) (res model.Result, note string,
 	var req request
 	switch op.Kind {
 	case model.Thread:
-		return s.thread(a, op)
+		return s.thread(a, op, 0)
 	case model.GetTid:
 		req.Op = aGetTid
 		resp, rfd, eof, err := s.call(a, &req, -1)
@@ -66,9 +66,10 @@ func (s *system) threadOp(a *agent, op model.Op) (res model.Result, note string,
 }
 
 // thread creates a thread agent: clone3(CLONE_VM|CLONE_SIGHAND|
-// CLONE_THREAD|CLONE_PIDFD) by the actor, the new task serving a channel
-// of its own; its result is its NSpid as the host's /proc shows it.
-func (s *system) thread(a *agent, op model.Op) (res model.Result, note string, err error) {
+// CLONE_THREAD|CLONE_PIDFD, with the extra clone flags) by the actor, the
+// new task serving a channel of its own; its result is its NSpid as the
+// host's /proc shows it.
+func (s *system) thread(a *agent, op model.Op, extra uint64) (res model.Result, note string, err error) {
 	if s.agents[op.Child] != nil || op.Child < 0 {
 		return model.Fail(model.EINVAL), "child handle already in use: a scenario error, EINVAL by the spec's convention", nil
 	}
@@ -77,7 +78,7 @@ func (s *system) thread(a *agent, op model.Op) (res model.Result, note string, e
 	if err != nil {
 		return res, "", err
 	}
-	req := request{Op: aThread}
+	req := request{Op: aThread, A: int64(extra)}
 	resp, pidfd, eof, err := s.call(a, &req, other)
 	unix.Close(other)
 	if err != nil || eof {

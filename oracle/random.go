@@ -325,14 +325,6 @@ func (g *gen) next() model.Op {
 	case model.Clone:
 		op.N = g.oneOf(model.CloneNewPid, model.CloneNewPid, model.CloneNewPid, model.CloneParent, model.CloneParent,
 			model.CloneNewPid|model.CloneParent, 0, model.CloneNewPid|model.CloneThread, model.CloneParent|model.CloneThread, model.CloneThread)
-		if op.N&model.CloneThread != 0 {
-			// The oracle sends CLONE_THREAD only where copy_process
-			// refuses the flags (EINVAL) before creating anything; any
-			// other clone with thread drops it.
-			if r, _ := g.st.Expect(model.Op{Kind: model.Clone, Task: actor, Child: g.nextH + 1, N: op.N}); r.Err != model.EINVAL {
-				op.N &^= model.CloneThread
-			}
-		}
 		op.Child = g.child()
 	case model.Lookup:
 		op.Pid = g.visible(actor)

@@ -71,6 +71,7 @@ const (
 	ThreadLeaderFirst // a group leader exits while its threads live
 	ThreadReleased    // a non-leader thread exits and is released
 	ThreadedInit      // an init's reaper role passes to a live thread
+	ZapThreadReleased // an init's last thread, not its leader, leaves its zap
 	GroupLastThread   // a group ends with its last thread, not its leader
 	DyingInitReaps    // a dying init reaps a child
 	Autoreap          // a child reaped at once: its parent ignores SIGCHLD
@@ -189,6 +190,7 @@ var rules = [numRules]RuleInfo{
 	ThreadLeaderFirst:   {"thread.leader-exits-first", "a group leader exits while its threads live: a zombie not yet reapable", threadEnd, model.OK, false, false},
 	ThreadReleased:      {"thread.released", "a non-leader thread exits and is released at once", threadEnd, model.OK, false, false},
 	ThreadedInit:        {"thread.init-reaper-handed-on", "an init's child-reaper role passes to a live thread of its group", threadEnd, model.OK, false, false},
+	ZapThreadReleased:   {"thread.init-zap-ends", "the last thread of an init, not its leader, is released once its space holds only it and the leader", reapers, model.OK, false, false},
 	GroupLastThread:     {"thread.group-ends", "a group ends with the exit of its last thread, its leader already gone", threadEnd, model.OK, false, false},
 	DyingInitReaps:      {"init.reaps-while-dying", "a dying init reaps a child as it becomes reapable", reapers, model.OK, false, false},
 	Autoreap:            {"autoreap", "a child is reaped at once: its parent's group ignores SIGCHLD", reapers, model.OK, false, false},

@@ -230,6 +230,8 @@ type linuxState struct {
 	key     string
 
 	cov *Cover // where hit records rules (StepCover); nil: nowhere
+
+	pick *picker // the choices of the evaluation in progress (apply); nil outside one
 }
 
 func newLinux(p model.Params, pol model.Policy) *linuxState {

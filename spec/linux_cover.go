@@ -11,7 +11,7 @@ var linuxRules = []Rule{
 	ThreadSpace, ThreadNew,
 	CloneFlags, CloneParentInit, CloneThreadNewPid, CloneNewPidUnshared, CloneNewPidDepth, CloneNewPid, CloneParent,
 	ExitGroup, InitDies, InitKillsNested, ReparentInit, ReparentSubreaper, ReparentThread,
-	ThreadLeaderFirst, ThreadReleased, ThreadedInit, GroupLastThread,
+	ThreadLeaderFirst, ThreadReleased, ThreadedInit, ZapThreadReleased, GroupLastThread,
 	DyingInitReaps, Autoreap, HeldPid, HeldFreed,
 	ExecLeader, ExecNonLeader, ExecInit,
 	WaitReap, WaitNone, WaitInitMembers, WaitLeaderThreads, WaitGroup, WaitECHILD,

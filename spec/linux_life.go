@@ -161,19 +161,29 @@ func (c *linuxState) die(h model.Handle, st model.Status) {
 		return
 	}
 	g := c.tasks[i].group
-	if c.cov != nil && len(c.members(g)) > 1 {
-		for _, m := range c.members(g) {
-			if c.tasks[m].st == live && c.tasks[m].h != h {
-				c.hit(ExitGroup)
-				break
-			}
+	var alive []model.Handle
+	for _, m := range c.members(g) {
+		if c.tasks[m].st == live {
+			alive = append(alive, c.tasks[m].h)
 		}
+	}
+	if len(alive) > 1 && slices.ContainsFunc(alive, func(x model.Handle) bool { return x != h }) {
+		c.hit(ExitGroup)
+	}
+	// Which thread exits last decides, in an init's group, which one runs
+	// zap_pid_ns_processes and so stays until the space is empty (quit): the
+	// threads die on their own after zap_other_threads, and any of them may
+	// be the child reaper when find_alive_thread finds none left. For any
+	// other group the order is never observable.
+	last := model.NoTask
+	if len(alive) > 1 && c.isInit(&c.tasks[i]) {
+		last = alive[len(alive)-1-c.choose(len(alive))]
 	}
 	for {
 		next := model.NoTask
 		for _, m := range c.members(g) {
-			if c.tasks[m].st == live {
-				next = c.tasks[m].h
+			if t := &c.tasks[m]; t.st == live && (t.h != last || !c.othersLive(g, last)) {
+				next = t.h
 				break
 			}
 		}
@@ -182,6 +192,16 @@ func (c *linuxState) die(h model.Handle, st model.Status) {
 		}
 		c.quit(next, st)
 	}
+}
+
+// othersLive reports whether thread group g has a live thread other than h.
+func (c *linuxState) othersLive(g, h model.Handle) bool {
+	for _, m := range c.members(g) {
+		if t := &c.tasks[m]; t.st == live && t.h != h {
+			return true
+		}
+	}
+	return false
 }
 
 // quit makes the one live thread h exit (kernel/exit.c do_exit,
@@ -200,6 +220,14 @@ func (c *linuxState) die(h model.Handle, st model.Status) {
 // every live task in it and in its descendant spaces is killed,
 // recursively; the dying init keeps its children, to reap them); otherwise
 // h's children go to the space's child reaper.
+//
+// A non-leader that is the last thread of its space's init runs
+// zap_pid_ns_processes from exit_notify, before its own release_task: it
+// stays, a zombie holding its numbers (a kill of its number answers 0), until
+// the space holds only it and its zombie leader (init_pids is 2), and only
+// then is released (settle); the leader is reapable after that (checked on
+// 6.18: kill of the parked thread's number answered 0 while a task of the
+// space waited to be reaped by a parent outside it).
 func (c *linuxState) quit(h model.Handle, st model.Status) {
 	i := c.find(h)
 	if i < 0 || c.tasks[i].st != live {
@@ -243,7 +271,7 @@ func (c *linuxState) quit(h model.Handle, st model.Status) {
 		c.tasks[c.find(g)].exit = st
 		c.reparent(h, c.newReaper(h))
 	}
-	if h != g {
+	if h != g && (heir != model.NoTask || !isInit) {
 		c.reap(c.find(h)) // release_task from the exiting thread itself
 	}
 	if heir != model.NoTask || !isInit {
@@ -370,6 +398,14 @@ func (c *linuxState) settle() {
 		done := true
 		for i := range c.tasks {
 			t := &c.tasks[i]
+			if t.st == zombie && t.h != t.group && len(c.spaces[t.space].taken) == 2 {
+				// A parked init thread whose zap_pid_ns_processes saw
+				// pid_allocated come down to init_pids: it releases itself.
+				c.hit(ZapThreadReleased)
+				c.reap(i)
+				done = false
+				break
+			}
 			if !c.reapable(t) {
 				continue
 			}

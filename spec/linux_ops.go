@@ -87,8 +87,9 @@ func (s *linuxState) waitFor(op model.Op, obs model.Result) (*linuxState, string
 	return nil, fmt.Sprintf("the reapable children it may report are: %s", strings.Join(may, ", "))
 }
 
-// apply computes the spec's own result, next state and (when explain) why.
-func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState, string) {
+// applyOnce is apply in one order of the op's choice points: p's (nil:
+// the first).
+func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Result, *linuxState, string) {
 	if op.Kind == 0 || op.Kind.Level() != model.ProcessLevel { // kind 0 is no op at all
 		s.hit(NotProcessOp)
 		return model.Fail(model.EINVAL), s, explainf(explain, "%s is not a process-level op", op.Kind)
@@ -116,12 +117,14 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 
 	case model.Exit:
 		c := s.clone()
+		c.pick = p
 		c.die(op.Task, model.Status{Code: op.Code & 0xff})
 		c.settle()
 		return model.Result{}, c, explainf(explain, "exit (exit_group) always succeeds")
 
 	case model.ExitThread:
 		c := s.clone()
+		c.pick = p
 		c.quit(op.Task, model.Status{Code: op.Code & 0xff})
 		c.settle()
 		return model.Result{}, c, explainf(explain, "exit of one thread always succeeds")
@@ -166,7 +169,7 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 		return model.Fail(model.ECHILD), s, explainf(explain, "%s has no children", op.Task)
 
 	case model.Kill:
-		return s.kill(op, a, explain)
+		return s.kill(op, a, explain, p)
 
 	case model.Unshare:
 		if a.kids != home {
@@ -270,7 +273,7 @@ func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState
 }
 
 // kill evaluates kill(pid, sig) by live task a.
-func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *linuxState, string) {
+func (s *linuxState) kill(op model.Op, a *task, explain bool, p *picker) (model.Result, *linuxState, string) {
 	if op.Sig != 0 && op.Sig != 9 && op.Sig != 15 {
 		s.hit(KillBadSig)
 		return model.Fail(model.EINVAL), s, explainf(explain, "signal %d is not modelled (0, 9 and 15 are)", op.Sig)
@@ -334,6 +337,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool) (model.Result, *li
 		}
 		if c == s {
 			c = s.clone()
+			c.pick = p
 		}
 		c.hitKill(op, t)
 		c.die(h, model.Status{Signal: op.Sig})

@@ -144,6 +144,7 @@ func (s *linuxState) killWorlds(c *linuxState, targets []model.Handle, home, sig
 	ws := []*linuxState{c}
 	for set := 1; set < 1<<len(early); set++ {
 		w := s.clone()
+		w.pick = c.pick
 		for j, h := range early {
 			if set&(1<<j) != 0 {
 				w.killOne(h, home, sig)
@@ -183,4 +184,92 @@ func (s *linuxState) depth(h model.Handle) int {
 		i = s.find(s.tasks[i].parent)
 	}
 	return d
+}
+
+// A step may also choose among kernel orders no answer of the op itself
+// shows: which thread of a dying init's group exits last (die). The op is
+// evaluated once per sequence of choices (picker), and the states that give
+// the first evaluation's answer are joined as worlds.
+
+// maxPicks bounds the evaluations of one op.
+const maxPicks = 16
+
+// picker is the sequence of choices one evaluation takes (want; 0 past its
+// end) and the number of options each choice point had (opts).
+type picker struct {
+	want []int
+	opts []int
+}
+
+// choose returns which of n options to take at the next choice point of
+// the evaluation in progress: always 0 outside apply's enumeration.
+func (c *linuxState) choose(n int) int {
+	p := c.pick
+	if p == nil || n < 2 {
+		return 0
+	}
+	k := len(p.opts)
+	p.opts = append(p.opts, n)
+	if k < len(p.want) {
+		return p.want[k]
+	}
+	return 0
+}
+
+// next moves to the next sequence of choices (the last point with an
+// option left takes it; the points after it start again at 0) and reports
+// whether there was one.
+func (p *picker) next() bool {
+	for i := len(p.opts) - 1; i >= 0; i-- {
+		cur := 0
+		if i < len(p.want) {
+			cur = p.want[i]
+		}
+		if cur+1 < p.opts[i] {
+			w := make([]int, i+1)
+			copy(w, p.want)
+			w[i] = cur + 1
+			p.want, p.opts = w, p.opts[:0]
+			return true
+		}
+	}
+	return false
+}
+
+// mayChoose reports whether op kind k can reach a choice point.
+func mayChoose(k model.Kind) bool {
+	return k == model.Exit || k == model.ExitThread || k == model.Kill
+}
+
+// apply computes the spec's own result, next state and (when explain) why,
+// in every order of the op's choice points: the worlds whose answer is the
+// first order's.
+func (s *linuxState) apply(op model.Op, explain bool) (model.Result, *linuxState, string) {
+	if !mayChoose(op.Kind) {
+		return s.applyOnce(op, explain, nil)
+	}
+	p := &picker{}
+	r, next, why := s.applyOnce(op, explain, p)
+	next.dropPick()
+	if len(p.opts) == 0 {
+		return r, next, why
+	}
+	ws := []*linuxState{next}
+	for runs := 1; runs < maxPicks && p.next(); runs++ {
+		r2, n2, _ := s.applyOnce(op, false, p)
+		n2.dropPick()
+		if r2.Equal(op.Kind, r) {
+			ws = append(ws, n2)
+		}
+	}
+	return r, joinWorlds(ws), why
+}
+
+// dropPick forgets the picker in every world of s.
+func (s *linuxState) dropPick() {
+	for w := s; w != nil; w = w.alt {
+		if w.pick != nil { // s may be the unchanged, shared state: never write it
+			w.pick = nil
+		}
+	}
 }

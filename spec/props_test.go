@@ -218,7 +218,8 @@ func (s *linuxState) checkGroups() error {
 }
 
 // checkThread verifies the thread-group invariants of task t: its leader
-// exists and leads; a non-leader is live (it is released when it exits), in
+// exists and leads; a non-leader is live (it is released when it exits,
+// unless it runs its init's zap), in
 // its leader's space, and in no children list.
 func (s *linuxState) checkThread(t *task) error {
 	l := s.find(t.group)
@@ -231,7 +232,10 @@ func (s *linuxState) checkThread(t *task) error {
 	}
 	if t.h != t.group {
 		switch {
-		case t.st != live:
+		case t.st != live && !(s.isInit(t) && s.spaces[t.space].dead && len(s.spaces[t.space].taken) > 2):
+			// Only the last thread of a dead space's init, parked in
+			// zap_pid_ns_processes until the space holds only it and
+			// its leader, outlives its exit.
 			return fmt.Errorf("thread %s of %s is a zombie", t.h, t.group)
 		case t.parent != model.NoTask:
 			return fmt.Errorf("thread %s of %s has a parent %s", t.h, t.group, t.parent)

@@ -37,17 +37,19 @@
 // zaps its space, under tasklist_lock: PIDNS_ADDING is cleared and every
 // task with a number in the space (so every task of every descendant space)
 // is SIGKILLed; each dying init reaps its children as they become
-// reapable. A thread "zap sN" then waits (Env.WaitUntil) until every other
-// number of the space is freed, as the exiting init waits in
-// zap_pid_ns_processes. The init is reapable as soon as no other attached
-// task has a number in its space; that is decided under tasklist_lock by
-// whoever frees the last one, so the moment the space empties and the
-// moment its init may be reaped are one (the kernel's init becomes a zombie
-// only when its zap thread runs again, which a wait could observe as "0").
-// The zap thread is started only when something is left to wait for, and
-// it needs every other task of the space reaped: a run that kills an init
-// whose space still holds zombies of outside parents must drain (reap
-// everything) before it can end, or it ends in a deadlock verdict.
+// reapable. The exiting init then sleeps in zap_pid_ns_processes until
+// every other number of the space is freed; that sleep is no thread here:
+// the init is reapable as soon as no other attached task (and no reaped
+// task's pid held as a process group or session) has a number in its
+// space, decided under tasklist_lock by whoever frees the last one, so the
+// moment the space empties and the moment its init may be reaped are one
+// (the kernel's init becomes a zombie only when it runs again, which a wait
+// could observe as "0"). An init may sleep there for good — its own process
+// group holding a reaped child's number, until its parent moves it — and a
+// run still ends. When the init's last thread is not its leader, that
+// thread runs the zap before its own release: it stays, a zombie holding
+// its numbers, until the space holds only it and its leader, and is
+// released then.
 //
 // # Forks still in flight
 //
@@ -194,7 +196,7 @@
 //     which KilledFirstFork keeps.
 //   - A task forked into an init-less space below a dying one, after the
 //     zap's sweep, holds a number in the dying space that nobody kills: the
-//     kernel's init waits for it; here the zap thread stops waiting.
+//     kernel's init waits for it, and so does this one (not reapable).
 //
 // # The zoo
 //

@@ -18,10 +18,9 @@ func (s *System) exit(h model.Handle, code int) model.Result {
 		s.tasklistLock.Unlock()
 		return model.Fail(model.ESRCH)
 	}
-	zapped := s.die(t, model.Status{Code: code & 0xff})
+	s.die(t, model.Status{Code: code & 0xff})
 	s.settle()
 	s.tasklistLock.Unlock()
-	s.startZaps(zapped)
 	return model.Result{}
 }
 
@@ -33,25 +32,21 @@ func (s *System) exitThread(h model.Handle, code int) model.Result {
 		s.tasklistLock.Unlock()
 		return model.Fail(model.ESRCH)
 	}
-	zapped := s.quit(t, model.Status{Code: code & 0xff})
+	s.quit(t, model.Status{Code: code & 0xff})
 	s.settle()
 	s.tasklistLock.Unlock()
-	s.startZaps(zapped)
 	return model.Result{}
 }
 
 // die ends t's whole thread group with status st (do_group_exit, or a
 // fatal signal: zap_other_threads): every live thread exits, the leader
 // first, then the others in list order, and the group's status is st
-// whichever thread is last (SIGNAL_GROUP_EXIT). It returns the spaces whose
-// init died, for their zap threads. The caller holds tasklistLock for
-// writing.
-func (s *System) die(t *task, st model.Status) []*space {
-	var zapped []*space
+// whichever thread is last (SIGNAL_GROUP_EXIT). The caller holds
+// tasklistLock for writing.
+func (s *System) die(t *task, st model.Status) {
 	for m := t.group.firstLive(); m != nil; m = t.group.firstLive() {
-		zapped = append(zapped, s.quit(m, st)...)
+		s.quit(m, st)
 	}
-	return zapped
 }
 
 // quit makes the one live thread t exit (do_exit → exit_notify,
@@ -67,8 +62,11 @@ func (s *System) die(t *task, st model.Status) []*space {
 // non-leader is then released by itself, at once: no zombie, its numbers
 // freed (exit_notify: autoreap; release_task). A leader stays a zombie
 // holding its numbers, reapable once its group is dead (delay_group_leader).
+// A non-leader that is its init's last thread runs the zap from
+// exit_notify, before its release_task: it stays a zombie holding its
+// numbers until the space holds only it and its leader (settle).
 // The caller holds tasklistLock for writing.
-func (s *System) quit(t *task, st model.Status) []*space {
+func (s *System) quit(t *task, st model.Status) {
 	g := t.group
 	sp := t.ns
 	wasInit := isInitGroup(t)
@@ -92,14 +90,14 @@ func (s *System) quit(t *task, st model.Status) []*space {
 			moveChildren(t, r)
 		}
 	}
-	if t != g.leader {
+	if t != g.leader && (heir != nil || !wasInit) {
 		s.releaseThread(t)
 	}
 	if heir != nil || !wasInit || sp.zapStarted {
-		return nil
+		return
 	}
 	sp.zapStarted = true // one zap per space, even if a zoo variant ends its init twice
-	return append([]*space{sp}, s.zap(sp)...)
+	s.zap(sp)
 }
 
 // reaperHandOn is who inherits an exiting thread's children and, for an
@@ -149,8 +147,15 @@ func moveChildren(from, to *task) {
 // descendant space too), in number order. Pids published but not yet
 // attached are skipped, as the kernel's sweep skips them (pid_task is NULL):
 // copy_process's re-check stops them. The init's own children are reaped by
-// settle; the wait for the rest is the zap thread's.
-func (s *System) zap(sp *space) []*space {
+// settle. The rest of zap_pid_ns_processes, the init asleep until
+// pid_allocated comes down to init_pids, is no thread here: whoever frees
+// the last other number makes the init reapable (or releases its parked
+// thread, settle) under tasklist_lock, so the space emptying and its init
+// becoming reapable are one event, as in the spec (in the kernel the init
+// turns zombie only when it runs again, which a wait could see as "0"). An
+// init may sleep there for good (its own process group holding a reaped
+// child's number) and a run still ends.
+func (s *System) zap(sp *space) {
 	s.pidmapLock.Lock()
 	sp.setAllocated(sp.allocated &^ pidnsAdding)
 	nrs := make([]int, 0, len(sp.idr))
@@ -165,46 +170,11 @@ func (s *System) zap(sp *space) []*space {
 		}
 	}
 	s.pidmapLock.Unlock()
-	var zapped []*space
 	for _, v := range victims {
 		if v.group.live() { // group_send_sig_info: the whole group
-			zapped = append(zapped, s.die(v, sigkill)...)
+			s.die(v, sigkill)
 		}
 	}
-	return zapped
-}
-
-// startZaps starts, for each space whose init died, the thread that waits
-// (as the exiting init waits in zap_pid_ns_processes) until every other
-// number of the space is freed. Where nothing is left to wait for, the
-// kernel's loop ends at once and no thread is started. It must be called
-// without any lock held.
-func (s *System) startZaps(spaces []*space) {
-	for _, sp := range spaces {
-		if sp.allocatedPub.Load()&^pidnsAdding <= 1 {
-			continue
-		}
-		s.env.Go("zap "+sp.name, func() { s.zapWait(sp) })
-	}
-}
-
-// zapWait is the end of zap_pid_ns_processes: "for (;;) { if
-// (pid_ns->pid_allocated == init_pids) break; schedule(); }", the exiting
-// init asleep until free_pid wakes it. There is nothing left for it to do
-// afterwards: the init became reapable, under tasklist_lock, in the very
-// op that freed the last other number (reapable counts the attached tasks),
-// so that the space emptying and its init becoming reapable are one event,
-// as in the spec. (In the kernel the init turns zombie only when this
-// thread runs again, and a wait by its parent in between sees "0".)
-//
-// A task that joined an init-less descendant space and forked there after
-// the sweep holds a number here that no zap kills: the kernel's init then
-// sleeps until that task is gone. Nothing here follows the wait, so the
-// thread ends instead (lateBit), and a run need not outlive that task.
-func (s *System) zapWait(sp *space) {
-	s.env.WaitUntil("zap "+sp.name+": other tasks reaped", func() bool {
-		return sp.allocatedPub.Load()&^pidnsAdding <= 1 || sp.reaper.Load()&lateBit != 0
-	})
 }
 
 // reapable reports whether zombie t may be reaped now: a group leader
@@ -234,6 +204,13 @@ func (s *System) settle() {
 	for changed := true; changed; {
 		changed = false
 		for _, z := range slices.Clone(s.order) {
+			if z.state == zombie && z.group.leader != z && z.ns.nrTasks+z.ns.nrHeld == 2 {
+				// An init's parked thread: its zap saw pid_allocated
+				// come down to init_pids, and it releases itself.
+				s.releaseThread(z)
+				changed = true
+				continue
+			}
 			if z.state != zombie || !reapable(z) {
 				continue
 			}
@@ -425,13 +402,11 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 		s.tasklistLock.Unlock()
 		return model.Fail(model.ESRCH)
 	}
-	var zapped []*space
 	for _, v := range targets {
-		zapped = append(zapped, s.signal(t, v, sig)...)
+		s.signal(t, v, sig)
 	}
 	s.settle()
 	s.tasklistLock.Unlock()
-	s.startZaps(zapped)
 	return model.Result{}
 }
 
@@ -488,21 +463,21 @@ func (today) targets(order []*task, sender *task) []*task {
 // only SIGKILL (kernel/signal.c sig_task_ignored, SIGNAL_UNKILLABLE unless
 // forced). SIGTERM and SIGKILL kill any other group (default action). The
 // caller holds tasklistLock for writing.
-func (s *System) signal(sender, v *task, sig int) []*space {
+func (s *System) signal(sender, v *task, sig int) {
 	if sig == 0 || !v.group.live() {
-		return nil
+		return
 	}
 	if isInitGroup(v) && (numberIn(sender, v.ns) != 0 || sig != 9) {
-		return nil
+		return
 	}
-	return s.groupSignal.deliver(s, v, model.Status{Signal: sig})
+	s.groupSignal.deliver(s, v, model.Status{Signal: sig})
 }
 
 // groupSignal is how a fatal signal sent to a task by number is delivered.
 type groupSignal interface {
-	deliver(s *System, v *task, st model.Status) []*space
+	deliver(s *System, v *task, st model.Status)
 }
 
 // deliver kills v's whole group (complete_signal: a fatal signal is
 // delivered to every thread, SIGNAL_GROUP_EXIT).
-func (today) deliver(s *System, v *task, st model.Status) []*space { return s.die(v, st) }
+func (today) deliver(s *System, v *task, st model.Status) { s.die(v, st) }

@@ -202,9 +202,6 @@ func (s *System) forkOnce(h, child model.Handle, tids []int, f forkFlags) (res m
 	s.order = append(s.order, t)
 	for _, u := range p.numbers {
 		u.ns.nrTasks++
-		if u.ns.zapStarted && u.ns != ns {
-			u.ns.markLate() // an outer level of an init-less space: see zapWait
-		}
 	}
 	if s.childReaper.becomesInit(ns, p.numbers[ns.level].nr, sawNoInit) { // is_child_reaper
 		ns.init = t

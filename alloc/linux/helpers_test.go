@@ -29,8 +29,8 @@ func zoo(bug linux.Bug) checker.Target {
 }
 
 // runOptions bound each run, and drain it: after the parallel part every
-// task waits until a round reaps nothing, so every zap thread can end (one
-// left waiting is a deadlock) and Validate sees the drained system.
+// task waits until a round reaps nothing, so Validate sees the drained
+// system.
 func runOptions() checker.RunOptions {
 	return checker.RunOptions{MaxSteps: 200000, Watchdog: 10 * time.Second, Drain: true}
 }

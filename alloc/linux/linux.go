@@ -81,21 +81,6 @@ type space struct {
 	zapStarted bool
 }
 
-// lateBit is set in a dying space's child_reaper word (under
-// tasklistLock) once a task attaches with a number there after the zap
-// began: a fork into an init-less descendant space, which the zap's sweep
-// never killed (see zapWait). The word is nonzero either way, which is all
-// that alloc_pid's set_tid check reads of it.
-const lateBit = int32(1) << 30
-
-// markLate records a late attach in dying space sp; the caller holds
-// tasklistLock for writing.
-func (sp *space) markLate() {
-	if v := sp.reaper.Load(); v&lateBit == 0 {
-		sp.reaper.Store(v | lateBit)
-	}
-}
-
 // upid is one level's number of a struct pid.
 type upid struct {
 	nr int

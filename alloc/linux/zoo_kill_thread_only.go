@@ -27,9 +27,10 @@ func (killThreadOnly) String() string     { return "linux-kill-thread-only" }
 func (b killThreadOnly) replace(z *seams) { z.groupSignal = b }
 
 // deliver ends only v when v is a live non-leader thread.
-func (killThreadOnly) deliver(s *System, v *task, st model.Status) []*space {
+func (killThreadOnly) deliver(s *System, v *task, st model.Status) {
 	if v.state == live && v != v.group.leader {
-		return s.quit(v, st)
+		s.quit(v, st)
+		return
 	}
-	return s.die(v, st)
+	s.die(v, st)
 }

@@ -16,8 +16,7 @@ package linux
 //	                 if the exit came first the fork failed (ENOMEM)
 //
 // Only a concurrent run shows it: porcupine finds no linearization, Validate
-// sees a live task in a dead space, and without a drain the zap thread
-// waits forever (deadlock verdict). Fix: commit 3fd37226216620 (2017) added
+// sees a live task in a dead space. Fix: commit 3fd37226216620 (2017) added
 // "Don't start children in a dying pid namespace" to copy_process, under
 // tasklist_lock, answering ENOMEM.
 var NoForkRecheck Bug = noForkRecheck{}

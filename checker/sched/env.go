@@ -33,7 +33,7 @@ type Env interface {
 	// evaluated at scheduling points, possibly by another thread: it may
 	// only read (Load on this Env's atomics, or memory that is written only
 	// under a Mutex the caller does not hold) and must not block, lock or
-	// write. what names the wait in deadlock reports ("zap s1: tasks gone").
+	// write. what names the wait in deadlock reports ("fork: s1 has numbers in flight").
 	WaitUntil(what string, cond func() bool)
 }
 
