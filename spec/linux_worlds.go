@@ -25,11 +25,11 @@ import (
 // observed answer; Key is the sorted set of the worlds' keys.
 
 // maxWorlds bounds the worlds one state stands for.
-const maxWorlds = 8
+const maxWorlds = 64
 
 // maxEarly bounds the targets whose early death a kill branches on (2^n
 // orders).
-const maxEarly = 3
+const maxEarly = 6
 
 // worlds returns the worlds s stands for, each without alternatives, s's
 // own first.
