@@ -80,7 +80,7 @@ func (s *system) complete() (int64, bool, error) {
 		parked, waits := false, false
 		for _, h := range s.order {
 			a := s.agents[h]
-			if s.refresh(a) || !parkedInZap(a.hostPid) {
+			if s.refresh(a) || !(parkedInZap(a.hostPid) || parkedInZapWait(a.hostPid, maxNest)) {
 				continue
 			}
 			parked = true

@@ -710,7 +710,7 @@ func (s *system) settled(a *agent) bool {
 	case !dying(a.hostPid):
 		return true
 	}
-	return parkedInZap(a.hostPid) && s.waitsForReap(a)
+	return (parkedInZap(a.hostPid) || parkedInZapWait(a.hostPid, maxNest)) && s.waitsForReap(a)
 }
 
 // nsChain returns the inodes of a task's active PID namespace and of its
@@ -816,6 +816,44 @@ func dying(hostPid int) bool {
 		}
 	}
 	return false
+}
+
+// maxNest bounds how deep parkedInZapWait follows nested inits.
+const maxNest = 32
+
+// parkedInZapWait reports whether a dying init sleeps in the reaping loop
+// of zap_pid_ns_processes (kernel_wait4, do_wait on top) for children that
+// are all dying inits of nested spaces parked in their own zap (or, below
+// depth, waiting the same way): it lasts as long as they do. A child that
+// is a zombie, running or merely exiting will be reaped soon: not parked.
+func parkedInZapWait(hostPid, depth int) bool {
+	if depth < 0 {
+		return false
+	}
+	if state, _, ok := procState(hostPid); !ok || state != "S" {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(hostPid) + "/stack")
+	if err != nil {
+		return false
+	}
+	top, _, _ := strings.Cut(string(b), "\n")
+	if !strings.Contains(top, "do_wait") || !strings.Contains(string(b), "zap_pid_ns_processes") {
+		return false
+	}
+	id := strconv.Itoa(hostPid)
+	kids, err := os.ReadFile("/proc/" + id + "/task/" + id + "/children")
+	if err != nil || len(strings.Fields(string(kids))) == 0 {
+		return false
+	}
+	for _, f := range strings.Fields(string(kids)) {
+		k, err := strconv.Atoi(f)
+		if err != nil || !(parkedInZap(k) || parkedInZapWait(k, depth-1)) {
+			return false
+		}
+	}
+	state, _, ok := procState(hostPid)
+	return ok && state == "S"
 }
 
 // parkedInZap reports whether a dying init sleeps in the last loop of

@@ -232,6 +232,14 @@ type linuxState struct {
 	cov *Cover // where hit records rules (StepCover); nil: nowhere
 
 	pick *picker // the choices of the evaluation in progress (apply); nil outside one
+
+	// pending: numbers freed by an op whose release has not happened yet
+	// (linux_defer.go), sorted; shared between states: replace, never edit.
+	pending []pendingFree
+	early   []int // ops whose release came first: they free at once; sorted, shared
+	// deferID: while StepDeferred evaluates the op with id deferID-1,
+	// its frees go to pending; 0 otherwise (never in a published state).
+	deferID int
 }
 
 func newLinux(p model.Params, pol model.Policy) *linuxState {
@@ -253,6 +261,10 @@ func (s *linuxState) clone() *linuxState {
 		gone:   s.gone,
 		held:   s.held,
 		cov:    s.cov,
+
+		pending: s.pending,
+		early:   s.early,
+		deferID: s.deferID,
 	}
 }
 
@@ -446,6 +458,11 @@ func (s *linuxState) buildKey() string {
 	for _, hp := range s.held {
 		name(hp.space)
 	}
+	for _, p := range s.pending {
+		if p.space >= 0 {
+			name(p.space)
+		}
+	}
 	for _, i := range named {
 		sp := &s.spaces[i]
 		b.WriteByte('S')
@@ -507,6 +524,24 @@ func (s *linuxState) buildKey() string {
 	b.WriteByte('G')
 	for _, h := range s.gone {
 		num(int(h))
+	}
+	if len(s.pending) > 0 {
+		b.WriteByte('D')
+		for _, p := range s.pending {
+			num(p.id)
+			if p.space >= 0 {
+				num(canon[p.space])
+			} else {
+				num(p.space) // the mark that the op ran
+			}
+			num(p.n)
+		}
+	}
+	if len(s.early) > 0 {
+		b.WriteByte('E')
+		for _, id := range s.early {
+			num(id)
+		}
 	}
 	return b.String()
 }

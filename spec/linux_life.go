@@ -47,9 +47,14 @@ func (c *linuxState) reap(i int) {
 	c.gone = append(gone, c.gone[j:]...)
 }
 
-// free frees numbers nspid of a pid whose own space is sp, in every level.
+// free frees numbers nspid of a pid whose own space is sp, in every level
+// (or leaves them pending for the op's release: linux_defer.go).
 func (c *linuxState) free(nspid []int, sp int) {
 	for ; sp >= 0; sp = c.spaces[sp].parent {
+		if c.deferID != 0 {
+			c.defer1(sp, nspid[c.spaces[sp].level])
+			continue
+		}
 		c.setTaken(sp, nspid[c.spaces[sp].level], false)
 	}
 }

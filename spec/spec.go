@@ -49,3 +49,22 @@ func Run(s Spec, ops []model.Op) []model.Result {
 	}
 	return out
 }
+
+// Deferrer is a State whose ops may free numbers after their other effects
+// (Linux since 6.15: release_task detaches a task under tasklist_lock and
+// frees its numbers only after dropping it, still inside the system call).
+// A judge that cannot linearize a history with atomic ops asks again with
+// each such op split in two: the op itself, stepped by StepDeferred, whose
+// frees it keeps pending (the numbers stay taken although their task is
+// gone), and a release event with the op's interval, Release, which frees
+// them. Porcupine may order the release anywhere inside the interval after
+// the op; right after it is the atomic op.
+type Deferrer interface {
+	// MayDefer reports whether ops of kind k may free numbers.
+	MayDefer(k model.Kind) bool
+	// StepDeferred is Step for the op with id, its frees left pending.
+	StepDeferred(op model.Op, observed model.Result, id int) (ok bool, next State, reason string)
+	// Release frees what the op with id left pending (nothing, if it
+	// has not run or freed nothing).
+	Release(id int) State
+}

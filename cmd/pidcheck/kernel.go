@@ -155,6 +155,14 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 		}
 		if err != nil {
 			failure = fmt.Errorf("scenario with seed %d: %w", s, err)
+			if !asJSON && len(rep.Ops) > 0 {
+				pr.clear()
+				fmt.Fprintf(stdout, "scenario seed %d: the oracle failed after %d op(s) (%v); the scenario up to there:\n", s, len(rep.Ops), err)
+				for _, line := range strings.Split(strings.TrimRight(rep.String(), "\n"), "\n") {
+					fmt.Fprintf(stdout, "    %s\n", line)
+				}
+				fmt.Fprintln(stdout)
+			}
 			break
 		}
 		out.Scenarios++

@@ -18,7 +18,16 @@ func Model(s spec.Spec) porcupine.Model {
 	m := porcupine.Model{
 		Init: func() interface{} { return s.Init() },
 		Step: func(state, input, output interface{}) (bool, interface{}) {
-			ok, next, _ := state.(spec.State).Step(input.(model.Op), output.(model.Result))
+			var ok bool
+			var next spec.State
+			switch in := input.(type) {
+			case model.Op:
+				ok, next, _ = state.(spec.State).Step(in, output.(model.Result))
+			case deferred:
+				ok, next, _ = state.(spec.Deferrer).StepDeferred(in.op, output.(model.Result), in.id)
+			case release:
+				return true, state.(spec.Deferrer).Release(in.id)
+			}
 			if !ok {
 				return false, state
 			}
@@ -29,6 +38,12 @@ func Model(s spec.Spec) porcupine.Model {
 		},
 		Hash: func(st interface{}) uint64 { return spec.Hash(st.(spec.State)) },
 		DescribeOperation: func(input, output interface{}) string {
+			switch in := input.(type) {
+			case deferred:
+				return in.op.String() + " -> " + output.(model.Result).Format(in.op.Kind)
+			case release:
+				return fmt.Sprintf("release of op %d's numbers", in.id)
+			}
 			op := input.(model.Op)
 			return op.String() + " -> " + output.(model.Result).Format(op.Kind)
 		},
@@ -39,6 +54,49 @@ func Model(s spec.Spec) porcupine.Model {
 		m.PartitionEvent = partitionUniqueEvents
 	}
 	return m
+}
+
+// deferred is an op of a history whose frees may lag it (WithDeferred);
+// id is its index in the history.
+type deferred struct {
+	op model.Op
+	id int
+}
+
+// release is the moment the frees of op id happen.
+type release struct{ id int }
+
+// WithDeferred returns h with every op whose kind may free numbers late
+// (spec.Deferrer) split in two: the op, and its release, an event with the
+// op's own call and return, so the frees may happen anywhere between the op
+// and its return. It returns nil when s defers nothing or no op of h may.
+// A history linearizable as it is stays so: a release ordered right after
+// its op is the atomic op.
+func WithDeferred(s spec.Spec, h []porcupine.Operation) []porcupine.Operation {
+	d, ok := s.Init().(spec.Deferrer)
+	if !ok {
+		return nil
+	}
+	var out []porcupine.Operation
+	for i, o := range h {
+		op, isOp := o.Input.(model.Op)
+		if !isOp || !d.MayDefer(op.Kind) || o.Output.(model.Result).Err != model.OK {
+			out = append(out, o)
+			continue
+		}
+		if out == nil {
+			out = append(make([]porcupine.Operation, 0, len(h)+8), h[:i]...)
+		}
+		main := o
+		main.Input = deferred{op: op, id: i}
+		rel := o
+		rel.Input, rel.Output = release{id: i}, model.Result{}
+		out = append(out, main, rel)
+	}
+	if len(out) == len(h) {
+		return nil
+	}
+	return out
 }
 
 // number returns the number an allocator-level op is about, and whether

@@ -10,8 +10,8 @@ import (
 	"github.com/pidcheck/pidcheck/spec"
 )
 
-// TestAsyncReleaseWindow pins issue 12's item 1 decision (spec/doc.go,
-// "Deaths and releases are not atomic in the kernel"): since 6.15
+// TestAsyncReleaseWindow pins the single-observation case of the async
+// release (spec/doc.go, "Deaths and releases are not atomic"): since 6.15
 // release_task frees a reaped task's numbers after dropping tasklist_lock,
 // still inside the reaping wait4. A fork or set_tid concurrent with that
 // wait may therefore still find the number taken — a skipped number, or
@@ -45,5 +45,50 @@ func TestAsyncReleaseWindow(t *testing.T) {
 		if r := porcupine.CheckOperationsTimeout(Model(s), h, time.Second); r != c.want {
 			t.Errorf("%s (overlapping the reap: %v): %v, want %v", c.fork, c.overlap, r, c.want)
 		}
+	}
+}
+
+// TestDeferredFreeWindow: two observations inside one reaping wait — the
+// child is gone (kill 0 answers ESRCH) and its number is still taken
+// (set_tid EEXIST) — fit no order of atomic ops, and are what 6.15's
+// release_task allows (detach under tasklist_lock, free_pids after it).
+// WithDeferred's release event, inside the wait's interval, explains
+// them; once the wait has returned, the number must be free.
+// kernel/exit.c release_task, free_pids
+func TestDeferredFreeWindow(t *testing.T) {
+	s := spec.Linux(model.SmallParams(), model.Cyclic)
+	prefix := []porcupine.Operation{
+		hop(0, 0, 1, "t0 fork t1 -> [2]"),
+		hop(0, 2, 3, "t1 exit 0 -> ok"),
+	}
+	for _, c := range []struct {
+		name       string
+		fork       int64 // the set_tid fork's call tick (the wait is [4, 20])
+		atomic     porcupine.CheckResult
+		withDefers porcupine.CheckResult
+	}{
+		{"inside the wait", 10, porcupine.Illegal, porcupine.Ok},
+		{"after the wait", 22, porcupine.Illegal, porcupine.Illegal},
+	} {
+		h := append([]porcupine.Operation(nil), prefix...)
+		h = append(h,
+			hop(0, 4, 20, "t0 wait -1 -> 2 exited 0"),
+			hop(1, 6, 7, "t0 kill 2 0 -> ESRCH"),
+			hop(1, c.fork, c.fork+1, "t0 fork t2 tid=2 -> EEXIST"))
+		if r := porcupine.CheckOperationsTimeout(Model(s), h, time.Second); r != c.atomic {
+			t.Errorf("%s, atomic ops: %v, want %v", c.name, r, c.atomic)
+		}
+		d := WithDeferred(s, h)
+		if len(d) != len(h)+2 { // the exit's release and the wait's
+			t.Fatalf("%s: WithDeferred gave %d ops for %d", c.name, len(d), len(h))
+		}
+		if r := porcupine.CheckOperationsTimeout(Model(s), d, time.Second); r != c.withDefers {
+			t.Errorf("%s, frees deferred: %v, want %v", c.name, r, c.withDefers)
+		}
+	}
+	// A spec that frees atomically (an allocator-level one) has nothing to
+	// split.
+	if d := WithDeferred(spec.Allocator(model.SmallParams(), model.Cyclic), []porcupine.Operation{hop(0, 0, 1, "alloc -> 2")}); d != nil {
+		t.Errorf("the allocator spec deferred %d ops", len(d))
 	}
 }

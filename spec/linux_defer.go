@@ -1,0 +1,128 @@
+package spec
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/pidcheck/pidcheck/model"
+)
+
+// Deferred frees (Deferrer). Since "pid: perform free_pid() calls outside
+// of tasklist_lock" (6.15), release_task detaches a task under
+// tasklist_lock — from then on kill, lookup and wait no longer find it —
+// and frees its numbers after dropping the lock (free_pids, kernel/exit.c
+// release_task), before the system call returns. In between, the numbers
+// are neither any task's nor free: a fork cannot get them, and a dying
+// init's zap_pid_ns_processes, which waits for pid_allocated, still waits.
+// StepDeferred evaluates an op with every free it makes left pending: the
+// numbers stay in their spaces' taken lists, with no task; Release frees
+// them and settles what waited for them (a dying init whose space is now
+// empty).
+
+// pendingFree is number n of space, freed by the op with id but not yet
+// released.
+type pendingFree struct {
+	id, space, n int
+}
+
+func cmpPending(a, b pendingFree) int {
+	if c := cmp.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.space, b.space); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.n, b.n)
+}
+
+// defer1 leaves number n of space sp pending for the op being evaluated.
+func (c *linuxState) defer1(sp, n int) { c.defer1At(c.deferID-1, sp, n) }
+
+// defer1At adds pending entry (id, sp, n).
+func (c *linuxState) defer1At(id, sp, n int) {
+	p := pendingFree{id: id, space: sp, n: n}
+	i, found := slices.BinarySearchFunc(c.pending, p, cmpPending)
+	if !found {
+		c.pending = slices.Insert(slices.Clone(c.pending), i, p)
+	}
+}
+
+// MayDefer implements Deferrer: the ops that reap, release threads or drop
+// a held process group or session.
+func (s *linuxState) MayDefer(k model.Kind) bool {
+	switch k {
+	case model.Wait, model.Exit, model.ExitThread, model.Kill, model.Exec, model.SetPgid, model.SetSid:
+		return true
+	}
+	return false
+}
+
+// StepDeferred implements Deferrer. Every world of the next state keeps a
+// mark that op id ran (pendingFree with space -1), so that Release can
+// tell "ran, nothing left" from "not run yet". A release ordered before its
+// op makes the op atomic (early): otherwise its frees would stay pending for
+// good, which is no kernel's behaviour.
+func (s *linuxState) StepDeferred(op model.Op, obs model.Result, id int) (bool, State, string) {
+	if _, found := slices.BinarySearch(s.early, id); found {
+		c := s.eachWorld(func(c *linuxState) {
+			i, _ := slices.BinarySearch(c.early, id)
+			c.early = slices.Delete(slices.Clone(c.early), i, i+1)
+		})
+		return c.Step(op, obs)
+	}
+	ok, next, why := s.eachWorld(func(c *linuxState) { c.deferID = id + 1 }).Step(op, obs)
+	if !ok {
+		return false, s, why
+	}
+	n := next.(*linuxState)
+	for w := n; w != nil; w = w.alt { // fresh copies, every one
+		w.deferID = 0
+		w.defer1At(id, -1, 0)
+	}
+	return true, n, ""
+}
+
+// eachWorld is a copy of s, every world of it, with f applied to each.
+func (s *linuxState) eachWorld(f func(c *linuxState)) *linuxState {
+	var ws []*linuxState
+	for w := s; w != nil; w = w.alt {
+		c := w.clone()
+		f(c)
+		ws = append(ws, c)
+	}
+	for i := len(ws) - 2; i >= 0; i-- {
+		ws[i].alt = ws[i+1]
+	}
+	return ws[0]
+}
+
+// Release implements Deferrer.
+func (s *linuxState) Release(id int) State {
+	i, _ := slices.BinarySearchFunc(s.pending, pendingFree{id: id, space: -2}, cmpPending)
+	if i == len(s.pending) || s.pending[i].id != id {
+		// Op id has not run (every world agrees: they all saw the same
+		// ops): it frees at once when it does.
+		return s.eachWorld(func(c *linuxState) {
+			j, _ := slices.BinarySearch(c.early, id)
+			c.early = slices.Insert(slices.Clone(c.early), j, id)
+		})
+	}
+	var ws []*linuxState
+	for w := s; w != nil; w = w.alt {
+		i, _ := slices.BinarySearchFunc(w.pending, pendingFree{id: id, space: -2}, cmpPending)
+		j := i
+		for j < len(w.pending) && w.pending[j].id == id {
+			j++
+		}
+		c := w.clone()
+		c.pending = slices.Delete(slices.Clone(w.pending), i, j)
+		for _, p := range w.pending[i:j] {
+			if p.space >= 0 {
+				c.setTaken(p.space, p.n, false)
+			}
+		}
+		c.settle()
+		ws = append(ws, c)
+	}
+	return joinWorlds(ws)
+}
