@@ -56,5 +56,7 @@ func linuxLevel() []Entry {
 			"kill by process group collects the members, drops tasklist_lock and signals them later: a child forked in between escapes"),
 		zoo(Shallow, l, model.Unique, linux.NewZoo, linux.KilledFirstFork,
 			"the kernel's own behaviour: a first fork into a joined init-less space killed after alloc_pid leaves the space refusing every task (free_pid's first-process rule)"),
+		zoo(Sequential, l, model.Unique, linux.NewZoo, linux.KillReleaseLate,
+			"kill misses free_pids after dropping tasklist_lock (6.15's deferred release): the numbers of the threads and children it released stay taken after it returns"),
 	}
 }

@@ -39,6 +39,7 @@ type seams struct {
 	childReaper   childReaper   // is_child_reaper at the attach (FirstForkTwoReapers)
 	pgrpWalk      pgrpWalk      // kill by process group (GroupKillMissesFork)
 	cancelledFork cancelledFork // a fork that answers without attaching (KilledFirstFork)
+	killRelease   killRelease   // the frees after kill's hold of tasklist_lock (KillReleaseLate)
 }
 
 // today is today's Linux at every seam.
@@ -69,5 +70,6 @@ func todaysSeams() seams {
 		childReaper:   today{},
 		pgrpWalk:      today{},
 		cancelledFork: today{},
+		killRelease:   today{},
 	}
 }

@@ -12,7 +12,7 @@ func TestEachBugReplacesOneSeam(t *testing.T) {
 	bugs := []Bug{PublishEarly, UnwindLeak, NoDeadCheck, NoForkRecheck, FirstForkPublish,
 		FreeAtExit, KillAllLeak, TranslateDying, InflightVisible, PidmaxWindow,
 		LeaderFreedTwice, ExecNoExchange, ExecLateRelease, ReaperNotHandedOn, CloneThreadAfterUnshare, KillThreadOnly,
-		PgidFreedEarly, AutoreapTwice, SubreaperCrossesNamespace, SetsidByGroupLeader, FirstForkTwoReapers, GroupKillMissesFork, KilledFirstFork}
+		PgidFreedEarly, AutoreapTwice, SubreaperCrossesNamespace, SetsidByGroupLeader, FirstForkTwoReapers, GroupKillMissesFork, KilledFirstFork, KillReleaseLate}
 	want := reflect.ValueOf(todaysSeams())
 	names := map[string]bool{}
 	for _, b := range bugs {

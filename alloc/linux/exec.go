@@ -23,7 +23,7 @@ func (s *System) exec(h model.Handle) model.Result {
 	s.tasklistLock.Lock()
 	t := s.liveTask(h)
 	if t == nil {
-		s.tasklistLock.Unlock()
+		s.unlockTasklist()
 		return model.Fail(model.ESRCH)
 	}
 	g := t.group
@@ -50,7 +50,7 @@ func (s *System) exec(h model.Handle) model.Result {
 	}
 	if t == g.leader {
 		s.settle() // the released threads' numbers may let a dead space's init be reaped
-		s.tasklistLock.Unlock()
+		s.unlockTasklist()
 		return model.Result{}
 	}
 	old := g.leader
@@ -61,7 +61,7 @@ func (s *System) exec(h model.Handle) model.Result {
 	// (never in today's exchange, whose thread is alive in every level:
 	// only a release in a later hold, ExecLateRelease, can race a zap).
 	s.settle()
-	s.tasklistLock.Unlock()
+	s.unlockTasklist()
 	return model.Result{}
 }
 

@@ -15,12 +15,12 @@ func (s *System) exit(h model.Handle, code int) model.Result {
 	s.tasklistLock.Lock()
 	t := s.liveTask(h)
 	if t == nil {
-		s.tasklistLock.Unlock()
+		s.unlockTasklist()
 		return model.Fail(model.ESRCH)
 	}
 	s.die(t, model.Status{Code: code & 0xff})
 	s.settle()
-	s.tasklistLock.Unlock()
+	s.unlockTasklist()
 	return model.Result{}
 }
 
@@ -29,12 +29,12 @@ func (s *System) exitThread(h model.Handle, code int) model.Result {
 	s.tasklistLock.Lock()
 	t := s.liveTask(h)
 	if t == nil {
-		s.tasklistLock.Unlock()
+		s.unlockTasklist()
 		return model.Fail(model.ESRCH)
 	}
 	s.quit(t, model.Status{Code: code & 0xff})
 	s.settle()
-	s.tasklistLock.Unlock()
+	s.unlockTasklist()
 	return model.Result{}
 }
 
@@ -307,9 +307,7 @@ func (today) atReap(s *System, t *task) {
 		return
 	}
 	p.freed = true
-	s.pidmapLock.Lock()
-	s.freePid(p)
-	s.pidmapLock.Unlock()
+	s.post = append(s.post, p) // freed once tasklistLock is dropped
 }
 
 // wait is wait4(pid, WNOHANG): -1 any child, N > 0 the child with number N
@@ -317,7 +315,7 @@ func (today) atReap(s *System, t *task) {
 // child in the group numbered N there.
 func (s *System) wait(h model.Handle, nr int) model.Result {
 	s.tasklistLock.Lock()
-	defer s.tasklistLock.Unlock()
+	defer s.unlockTasklist()
 	t := s.liveTask(h)
 	if t == nil {
 		return model.Fail(model.ESRCH)
@@ -370,12 +368,12 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 	s.tasklistLock.Lock()
 	t := s.liveTask(h)
 	if t == nil {
-		s.tasklistLock.Unlock()
+		s.unlockTasklist()
 		return model.Fail(model.ESRCH)
 	}
 	if sig != 0 && sig != 9 && sig != 15 {
 		// Only SIGKILL, SIGTERM and the probe are modelled.
-		s.tasklistLock.Unlock()
+		s.unlockTasklist()
 		return model.Fail(model.EINVAL)
 	}
 	var targets []*task
@@ -399,16 +397,26 @@ func (s *System) kill(h model.Handle, nr, sig int) model.Result {
 		targets = s.killAll.targets(s.order, t)
 	}
 	if len(targets) == 0 {
-		s.tasklistLock.Unlock()
+		s.unlockTasklist()
 		return model.Fail(model.ESRCH)
 	}
 	for _, v := range targets {
 		s.signal(t, v, sig)
 	}
 	s.settle()
-	s.tasklistLock.Unlock()
+	s.killRelease.unlock(s)
 	return model.Result{}
 }
+
+// killRelease is how kill drops tasklist_lock after its deliveries, which
+// may have released tasks: non-leader threads, autoreaped children, a dying
+// init's.
+type killRelease interface {
+	unlock(s *System)
+}
+
+// unlock drops the lock and frees what was detached under it.
+func (today) unlock(s *System) { s.unlockTasklist() }
 
 // pgrpWalk is how kill by process group finds the group's members.
 type pgrpWalk interface {

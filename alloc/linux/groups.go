@@ -60,9 +60,7 @@ func (s *System) putPid(p *pid) {
 	for _, u := range p.numbers {
 		u.ns.nrHeld--
 	}
-	s.pidmapLock.Lock()
-	s.freePid(p)
-	s.pidmapLock.Unlock()
+	s.post = append(s.post, p) // freed once tasklistLock is dropped
 }
 
 // pidRefs is whether a reaped task's struct pid stays in the IDRs.
@@ -87,7 +85,7 @@ func (s *System) leaveGroups(g *threadGroup) {
 // numbers in h's space, pid 0 is h's group, pgid 0 means pid.
 func (s *System) setpgid(h model.Handle, nr, pgid int) model.Result {
 	s.tasklistLock.Lock()
-	defer s.tasklistLock.Unlock()
+	defer s.unlockTasklist()
 	t := s.liveTask(h)
 	if t == nil {
 		return model.Fail(model.ESRCH)
@@ -155,7 +153,7 @@ func (s *System) groupInSession(pg, sess *pid) bool {
 // number in h's space.
 func (s *System) setsid(h model.Handle) model.Result {
 	s.tasklistLock.Lock()
-	defer s.tasklistLock.Unlock()
+	defer s.unlockTasklist()
 	t := s.liveTask(h)
 	if t == nil {
 		return model.Fail(model.ESRCH)
@@ -192,7 +190,7 @@ func (today) mayStartSession(lead *task) bool {
 // waited for (checked on 6.18).
 func (s *System) setSignalAttr(op model.Op) model.Result {
 	s.tasklistLock.Lock()
-	defer s.tasklistLock.Unlock()
+	defer s.unlockTasklist()
 	t := s.liveTask(op.Task)
 	if t == nil {
 		return model.Fail(model.ESRCH)

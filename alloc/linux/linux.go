@@ -41,6 +41,10 @@ type System struct {
 	tasks  map[model.Handle]*task // every task ever attached, by handle
 	order  []*task                // unreaped tasks in fork order (the kernel's task list)
 	spaces []*space               // in creation order; spaces[0] is the root
+	// post holds the pids detached in the current hold of tasklistLock,
+	// freed once it is dropped (release_task's struct release_task_post,
+	// free_pids after write_unlock_irq: 6.15). Guarded by tasklistLock.
+	post []*pid
 }
 
 // space is a pid namespace.
@@ -53,8 +57,7 @@ type space struct {
 	idr       map[int]*pid // a present nil entry is reserved, not yet published
 	cursor    int          // idr_next: where the next cyclic scan starts
 	allocated int32        // pid_allocated: published numbers | pidnsAdding
-	// allocatedPub mirrors allocated for readers that hold no lock (the zap
-	// wait): stored under pidmapLock after every change ("s1.pid_allocated").
+	// allocatedPub mirrors allocated for readers that hold no lock: stored under pidmapLock after every change ("s1.pid_allocated").
 	allocatedPub sched.Int32
 	// inflight counts entries of forks still under way (reserved, or
 	// published but not yet attached); settled is bumped, and published in
@@ -79,6 +82,30 @@ type space struct {
 	// zapStarted is set when the space's init group dies and its zap
 	// (zap_pid_ns_processes) begins.
 	zapStarted bool
+}
+
+// unlockTasklist drops tasklistLock, held for writing, then frees the pids
+// detached under it (kernel/exit.c release_task → free_pids, since 6.15):
+// in between, a reaped task's numbers are gone from kill, lookup and wait
+// but still taken for alloc_pid, and pid_allocated still counts them.
+func (s *System) unlockTasklist() {
+	post := s.post
+	s.post = nil
+	s.tasklistLock.Unlock()
+	s.freePids(post)
+}
+
+// freePids frees detached pids under pidmapLock (kernel/pid.c free_pids);
+// the caller holds no lock.
+func (s *System) freePids(post []*pid) {
+	if len(post) == 0 {
+		return
+	}
+	s.pidmapLock.Lock()
+	for _, p := range post {
+		s.freePid(p)
+	}
+	s.pidmapLock.Unlock()
 }
 
 // upid is one level's number of a struct pid.

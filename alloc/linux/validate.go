@@ -46,6 +46,9 @@ func (s *System) Validate() error {
 				return fmt.Errorf("%s: number %d of %s was freed but is still in the idr", sp.name, nr, p.task.h)
 			}
 		}
+		if len(s.post) != 0 {
+			return fmt.Errorf("%d detached pids not freed, with no op under way", len(s.post))
+		}
 		if sp.inflight != 0 {
 			return fmt.Errorf("%s: %d numbers still in flight with no fork under way", sp.name, sp.inflight)
 		}

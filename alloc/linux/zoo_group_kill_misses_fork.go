@@ -28,7 +28,7 @@ func (b groupKillMissesFork) replace(z *seams) { z.pgrpWalk = b }
 // before the caller signals what it collected.
 func (groupKillMissesFork) members(s *System, pg *pid) []*task {
 	out := groupMembers(s.order, pg)
-	s.tasklistLock.Unlock()
+	s.unlockTasklist()
 	s.tasklistLock.Lock()
 	return out
 }

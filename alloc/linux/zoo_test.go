@@ -35,6 +35,8 @@ var zooCases = []zooCase{
 	{name: "linux-first-fork-publish", bug: linux.FirstForkPublish,
 		init:    "t0 pid_max 6; t0 fork t1; t0 fork t2; t0 fork t3; t0 fork t4; t0 unshare",
 		threads: []string{"t0 fork t5; t3 exit 0; t0 wait 4; t0 fork t6"}, maxSeeds: 1},
+	{name: "linux-kill-release-late", bug: linux.KillReleaseLate,
+		init: "t0 fork t1; t1 thread t2", threads: []string{"t0 kill 2 9"}, post: "t0 fork t3 tid=3", maxSeeds: 1},
 	{name: "linux-free-at-exit", bug: linux.FreeAtExit,
 		init: "t0 fork t1", threads: []string{"t1 exit 0; t0 lookup 2"}, maxSeeds: 1},
 	{name: "linux-kill-all-leak", bug: linux.KillAllLeak,
