@@ -92,6 +92,11 @@ var raceScenarios = []struct {
 	// thread must not wait for it (found by check as a deadlock).
 	{name: "fork below a dying space",
 		init: "t0 unshare; t0 fork t1; t0 fork t2; t1 unshare; t0 setns_children t1", threads: []string{"t1 exit 2", "t0 fork t3; t3 getpid"}},
+	// A dying init's parent that ignores SIGCHLD waits while the init's
+	// zap ends: the init is autoreaped as it leaves the zap, never a
+	// zombie the wait can reap (check found one, seed 77).
+	{name: "a dying init autoreaped against its parent's wait",
+		init: "t0 sigchld nocldwait; t0 fork t1; t1 unshare; t1 fork t2; t2 fork t3", threads: []string{"t1 wait 0", "t2 exit 0"}},
 	{name: "clone newpid and parent",
 		init: "t0 fork t1", threads: []string{"t1 clone t2 newpid; t2 fork t3; t2 nspid", "t1 clone t4 parent; t4 exit 0", "t0 wait -1; t0 kill -1 9"}},
 }

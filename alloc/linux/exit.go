@@ -179,17 +179,29 @@ func (s *System) zap(sp *space) {
 
 // reapable reports whether zombie t may be reaped now: a group leader
 // whose group has no live thread left (delay_group_leader), and an init
-// only once every other task with a number in its space is gone. The
-// caller holds tasklistLock.
-//
-// A number held as a process group or session of some task counts as one
-// of the space's (nrHeld): zap_pid_ns_processes waits for pid_allocated,
-// which counts it. An init that was reapable once (zapped) stays so.
-func reapable(t *task) bool {
+// only once its zap_pid_ns_processes has seen pid_allocated come down to
+// init_pids: every other number of its space freed — a task's, one held as
+// a process group or session, and one detached but not yet freed (since
+// 6.15 free_pids runs after tasklist_lock is dropped, and wakes the init).
+// settle decides that moment (zapped) and, in the same hold, what follows
+// it (the parent told, an autoreap), as exit_notify does when the init
+// leaves its zap: before it, the init is no zombie a wait could reap. An
+// init that was reapable once stays so. The caller holds tasklistLock.
+func (s *System) reapable(t *task) bool {
 	if t.state != zombie || t.group.leader != t || t.group.live() {
 		return false
 	}
-	return !isInitGroup(t) || t.zapped || t.ns.nrTasks+t.ns.nrHeld == 1
+	return !isInitGroup(t) || t.zapped
+}
+
+// allocatedIn is what sp's pid_allocated counts for its zap: the numbers
+// of attached tasks, until freed (space.attached); the caller holds
+// tasklistLock (taken before pidmapLock, as release_task → free_pid).
+func (s *System) allocatedIn(sp *space) int {
+	s.pidmapLock.Lock()
+	n := sp.attached
+	s.pidmapLock.Unlock()
+	return n
 }
 
 // settle runs, until nothing changes, what follows a zombie becoming
@@ -201,21 +213,26 @@ func reapable(t *task) bool {
 // nested init reapable, which its dying parent then reaps. The caller
 // holds tasklistLock for writing.
 func (s *System) settle() {
+	s.settling = true
+	defer func() { s.settling = false }()
 	for changed := true; changed; {
 		changed = false
 		for _, z := range slices.Clone(s.order) {
-			if z.state == zombie && z.group.leader != z && z.ns.nrTasks+z.ns.nrHeld == 2 {
+			if z.state == zombie && z.group.leader != z && s.allocatedIn(z.ns) == 2 {
 				// An init's parked thread: its zap saw pid_allocated
 				// come down to init_pids, and it releases itself.
 				s.releaseThread(z)
 				changed = true
 				continue
 			}
-			if z.state != zombie || !reapable(z) {
+			if z.state != zombie {
 				continue
 			}
-			if isInitGroup(z) {
-				z.zapped = true
+			if isInitGroup(z) && !z.zapped && z.group.leader == z && !z.group.live() && s.allocatedIn(z.ns) == 1 {
+				z.zapped = true // its zap saw pid_allocated at init_pids
+			}
+			if !s.reapable(z) {
+				continue
 			}
 			par := z.parent
 			if par != nil && par.state == zombie && isInitGroup(par) {
@@ -307,7 +324,7 @@ func (today) atReap(s *System, t *task) {
 		return
 	}
 	p.freed = true
-	s.post = append(s.post, p) // freed once tasklistLock is dropped
+	s.releasePid(p)
 }
 
 // wait is wait4(pid, WNOHANG): -1 any child, N > 0 the child with number N
@@ -340,7 +357,7 @@ func (s *System) wait(h model.Handle, nr int) model.Result {
 		return model.Fail(model.ECHILD)
 	}
 	for _, c := range eligible {
-		if reapable(c) {
+		if s.reapable(c) {
 			got := model.Result{N: numberIn(c, t.ns), Status: c.status}
 			s.reap(c)
 			s.settle()

@@ -60,7 +60,7 @@ func (s *System) putPid(p *pid) {
 	for _, u := range p.numbers {
 		u.ns.nrHeld--
 	}
-	s.post = append(s.post, p) // freed once tasklistLock is dropped
+	s.releasePid(p)
 }
 
 // pidRefs is whether a reaped task's struct pid stays in the IDRs.

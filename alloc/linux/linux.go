@@ -45,6 +45,11 @@ type System struct {
 	// freed once it is dropped (release_task's struct release_task_post,
 	// free_pids after write_unlock_irq: 6.15). Guarded by tasklistLock.
 	post []*pid
+	// settling: settle runs (under tasklistLock). What it releases — the
+	// zap's continuation: a dying init's reaps, its parked thread, an
+	// autoreap — is freed at once, so that whoever runs it completes the
+	// cascade in one hold, as the spec's release does.
+	settling bool
 }
 
 // space is a pid namespace.
@@ -62,7 +67,13 @@ type space struct {
 	// inflight counts entries of forks still under way (reserved, or
 	// published but not yet attached); settled is bumped, and published in
 	// settledPub ("s1.settled"), whenever one of them is resolved.
-	inflight   int
+	inflight int
+	// attached counts the numbers here whose task attached, until they
+	// are freed (detached ones included, until free_pids): what a dying
+	// init's zap waits for. A fork still in flight holds a number too, but
+	// its effects appear at its attach (see the package doc), so it does
+	// not keep an init from being reapable.
+	attached   int
 	settled    int32
 	settledPub sched.Int32
 
@@ -102,9 +113,58 @@ func (s *System) freePids(post []*pid) {
 		return
 	}
 	s.pidmapLock.Lock()
+	if !wakes(post) {
+		for _, p := range post {
+			s.freePid(p)
+		}
+		s.pidmapLock.Unlock()
+		return
+	}
+	// These frees wake a dying init (free_pid: "case 2: case 1:
+	// wake_up_process(ns->child_reaper)"): it leaves its zap and may
+	// become reapable, or its parked thread is released. Here that is one
+	// event with the frees (settle, under tasklistLock, taken first as
+	// the lock order wants), as the spec's release of the op is: no op
+	// sees the numbers free and the init still in its zap.
+	s.pidmapLock.Unlock()
+	s.tasklistLock.Lock()
+	s.pidmapLock.Lock()
 	for _, p := range post {
 		s.freePid(p)
 	}
+	s.pidmapLock.Unlock()
+	s.settle()
+	s.unlockTasklist()
+}
+
+// wakes reports whether freeing post leaves some dying space (PIDNS_ADDING
+// cleared) with at most init_pids attached numbers. The caller holds
+// pidmapLock.
+func wakes(post []*pid) bool {
+	drop := map[*space]int{}
+	for _, p := range post {
+		for _, u := range p.numbers {
+			drop[u.ns]++
+		}
+	}
+	for sp, n := range drop {
+		if sp.allocated&pidnsAdding == 0 && sp.attached-n <= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// releasePid frees p now when settle runs (the zap's continuation), or once
+// tasklistLock is dropped (unlockTasklist). The caller holds tasklistLock
+// for writing.
+func (s *System) releasePid(p *pid) {
+	if !s.settling {
+		s.post = append(s.post, p)
+		return
+	}
+	s.pidmapLock.Lock()
+	s.freePid(p) // settle goes on looking until nothing changes
 	s.pidmapLock.Unlock()
 }
 
@@ -228,7 +288,7 @@ func New(env sched.Env, p model.Params) *System {
 	root.cursor = 2
 	root.setAllocated(pidnsAdding + 1)
 	root.init = t0
-	root.nrTasks = 1
+	root.nrTasks, root.attached = 1, 1
 	root.reaper.Store(int32(model.Root) + 1)
 	s.tasks[model.Root] = t0
 	s.order = append(s.order, t0)

@@ -309,6 +309,7 @@ func (s *System) attach(p *pid) {
 	p.attached = true
 	for _, u := range p.numbers {
 		u.ns.resolved()
+		u.ns.attached++
 	}
 }
 
@@ -326,5 +327,7 @@ func freeLevel(u upid, attached bool) {
 	delete(u.ns.idr, u.nr)
 	if !attached {
 		u.ns.resolved()
+	} else {
+		u.ns.attached--
 	}
 }

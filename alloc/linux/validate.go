@@ -53,9 +53,9 @@ func (s *System) Validate() error {
 			return fmt.Errorf("%s: %d numbers still in flight with no fork under way", sp.name, sp.inflight)
 		}
 		count := int(sp.allocated &^ pidnsAdding)
-		if count != len(sp.idr) || count != sp.nrTasks+sp.nrHeld {
-			return fmt.Errorf("%s: pid_allocated counts %d, but the idr holds %d numbers, %d tasks have one and %d are held as groups",
-				sp.name, count, len(sp.idr), sp.nrTasks, sp.nrHeld)
+		if count != len(sp.idr) || count != sp.nrTasks+sp.nrHeld || count != sp.attached {
+			return fmt.Errorf("%s: pid_allocated counts %d, but the idr holds %d numbers, %d tasks have one, %d are held as groups, %d counted attached",
+				sp.name, count, len(sp.idr), sp.nrTasks, sp.nrHeld, sp.attached)
 		}
 		if in := sp.init; in != nil && in.state != reaped && numberIn(in.group.leader, sp) != 1 {
 			return fmt.Errorf("%s: its child reaper %s's group is not numbered 1 there", sp.name, in.h)
