@@ -210,26 +210,21 @@ func errOf(r model.Result) error {
 	return nil
 }
 
-// issue12Kinds are the ops with no typed method: every adapted
-// implementation leaves them out.
-var issue12Kinds = []model.Kind{model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld,
-	model.Subreaper, model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid}
-
 // TestAdaptProcesses: a typed process-level implementation with every
-// method leaves out only the ops of issue 12 (no typed method yet); one
+// method leaves out only the ops of the groups, sessions and reaping model (no typed method yet); one
 // with only fork, exit and wait leaves out the fourteen others too, and
 // its scenarios hold none of them. Both pass.
 func TestAdaptProcesses(t *testing.T) {
 	all, leave := AdaptProcesses(func(env sched.Env, p model.Params) typedLinuxAll { return typedLinuxAll{newTypedLinux(env, p)} })
-	if len(leave) != len(issue12Kinds) {
-		t.Fatalf("every typed method implemented, but leave %v (want only the %d ops of issue 12, which have none)", leave, len(issue12Kinds))
+	if len(leave) != len(groupKinds) {
+		t.Fatalf("every typed method implemented, but leave %v (want only the %d ops of the groups, sessions and reaping model, which have none)", leave, len(groupKinds))
 	}
 	rep, err := Explore(Target{Name: "typed-all", Spec: model.SpecLinux, New: all}, ExploreOptions{Schedules: 300, Seed: 1, Gen: GenOptions{Leave: leave}})
 	if err != nil || rep.Verdict != verdictOk {
 		t.Fatalf("typed-all: %v %s", err, rep.Verdict)
 	}
 	core, leave := AdaptProcesses(newTypedLinux)
-	if len(leave) != 14+len(issue12Kinds) || slices.Contains(leave, model.Fork) {
+	if len(leave) != 14+len(groupKinds) || slices.Contains(leave, model.Fork) {
 		t.Fatalf("only fork, exit and wait, but leave %v", leave)
 	}
 	g := GenOptions{Leave: leave}

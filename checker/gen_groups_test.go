@@ -10,14 +10,16 @@ import (
 	"github.com/pidcheck/pidcheck/spec"
 )
 
+// groupKinds are the ops of the groups, sessions and reaping model, which
+// have no typed method: every adapted implementation leaves them out.
 var groupKinds = []model.Kind{model.SetPgid, model.GetPgid, model.SetSid, model.GetSid, model.SigChld,
 	model.Subreaper, model.Clone, model.SetNsChildren, model.GetLastPid, model.GetNSpid}
 
 // TestGenerateRefusedGroupsLeaveDrawsAlone: for a spec that refuses the ops
-// of issue 12 and the thread ops (its oracle answers them EINVAL, as
+// of the groups, sessions and reaping model and the thread ops (its oracle answers them EINVAL, as
 // openvz and pspace2006 do) the generator makes exactly the scenarios it
 // makes with those kinds left out, and none holds such an op. (They are
-// also the scenarios the generator made before it had the issue 12 ops:
+// also the scenarios the generator made before it had the ops of the groups, sessions and reaping model:
 // their weights are drawn last and are 0 then, and every other draw they
 // add is made only when the spec has them; checked when they were added,
 // by hashing 2000 scenarios before and after: sha256 f2bd8288…741c both.)
@@ -36,12 +38,12 @@ func TestGenerateRefusedGroupsLeaveDrawsAlone(t *testing.T) {
 		a := Generate(SeedSource(seed), model.ProcessLevel, GenOptions{Leave: leave, Oracle: refuse})
 		b := Generate(SeedSource(seed), model.ProcessLevel, GenOptions{Oracle: refuse})
 		if scenarioText(a) != scenarioText(b) {
-			t.Fatalf("seed %d: refused issue 12 ops change the draws:\n%s\nvs\n%s", seed, scenarioText(a), scenarioText(b))
+			t.Fatalf("seed %d: refused the groups, sessions and reaping model ops change the draws:\n%s\nvs\n%s", seed, scenarioText(a), scenarioText(b))
 		}
 		for _, ops := range append(append([][]model.Op{b.Init}, b.Threads...), b.Post) {
 			for _, op := range ops {
 				if isGroupKind(op.Kind) {
-					t.Fatalf("seed %d: %q generated for a spec that refuses the issue 12 ops", seed, op)
+					t.Fatalf("seed %d: %q generated for a spec that refuses the ops of the groups, sessions and reaping model", seed, op)
 				}
 			}
 		}
@@ -90,7 +92,7 @@ func readState(st spec.State) shadow {
 	return sh
 }
 
-// groupRules are the rules of issue 12 the generator must reach.
+// groupRules are the rules of the groups, sessions and reaping model the generator must reach.
 var groupRules = []string{
 	"setpgid ok", "setpgid refused", "setsid ok", "setsid refused", "getpgid or getsid",
 	"kill by group", "wait by group reaps", "group id held past its leader's reap",
@@ -100,7 +102,7 @@ var groupRules = []string{
 
 // TestGenerateReachesGroupRules: run sequentially through spec.Linux (init
 // part, then each thread's ops in turn), the default generator's scenarios
-// reach every rule of issue 12, each in at least 2% of them (the per-rule
+// reach every rules of the groups, sessions and reaping model, each in at least 2% of them (the per-rule
 // counts are logged: go test ./checker -run TestGenerateReachesGroupRules -v).
 // "Two tasks race" is static: after the init part, two tasks whose
 // children go to one space without an init each fork in a different thread.

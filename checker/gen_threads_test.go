@@ -44,7 +44,7 @@ func TestGenerateRefusedThreadsLeaveDrawsAlone(t *testing.T) {
 
 // TestGenerateReachesThreadShapes: run sequentially through spec.Linux
 // (init part, then each thread's ops in turn), the default generator's
-// scenarios reach every thread shape issue 11 names, each in at least 2%
+// scenarios reach every thread shape the thread model names, each in at least 2%
 // of them: a group of three tasks, a leader exiting first while a thread
 // lives, exec from a live non-leader, a threaded namespace init, a thread
 // in a nested space; and CLONE_THREAD refused after unshare or setns.

@@ -45,7 +45,7 @@ func genAnyResult() *rapid.Generator[Result] {
 // TestPropertyAnyResultRoundTrips: whatever an implementation returns, for
 // any kind of op (invalid kinds included), Format prints it as one line
 // that ParseResult reads back to an equal result, and printing that again
-// gives the same line. (issue 16: a result the format could not hold lost
+// gives the same line. (the checker-edges audit: a result the format could not hold lost
 // its violation's trace.)
 func TestPropertyAnyResultRoundTrips(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
@@ -80,7 +80,7 @@ func TestPropertySpecResultsInRange(t *testing.T) {
 	})
 }
 
-// TestOutOfRangeResults: the six results issue 16 names, each printed,
+// TestOutOfRangeResults: the six results the checker-edges audit names, each printed,
 // read back, and called out of range with a reason naming the value; and
 // the edges of the ranges.
 func TestOutOfRangeResults(t *testing.T) {
@@ -128,7 +128,7 @@ func TestOutOfRangeResults(t *testing.T) {
 }
 
 // TestOpHandleOutOfRange: a handle too large for a scenario is called out
-// of range, not an unknown operation (issue 16 item 8).
+// of range, not an unknown operation (the checker-edges audit).
 func TestOpHandleOutOfRange(t *testing.T) {
 	for _, line := range []string{"t2147483648 getpid", "t0 fork t2147483648", "t99999999999999999999 getpid"} {
 		_, err := ParseOp(line)

@@ -332,7 +332,7 @@
 // kernel behaviours the model predicts, zoo variants
 // linux-inflight-visible and linux-pidmax-window; both were observed on
 // 6.18 (pidcheck kernel --hunt; the figures are in the closing note of
-// issue 13; witnesses in cmd/pidcheck/testdata/kernel). The windows, in kernel/pid.c alloc_pid (6.18):
+// the concurrent kernel check; witnesses in cmd/pidcheck/testdata/kernel). The windows, in kernel/pid.c alloc_pid (6.18):
 //
 //   - inflight-visible: the loop over levels, innermost first, takes and
 //     drops pidmap_lock once per level; each number is reserved with a

@@ -408,7 +408,7 @@ func (s *system) applyNote(op model.Op) (res model.Result, note string, err erro
 		return model.Result{}, "", s.settle()
 	case model.Wait:
 		// wait(0) and wait(-pgid) go to the kernel as they are: t0 leads
-		// its own session and group, as the spec's t0 does (issue 12).
+		// its own session and group, as the spec's t0 does (the groups, sessions and reaping model).
 		req.Op, req.A = aWait, int64(op.Pid)
 	case model.Kill:
 		if op.Sig != 0 && op.Sig != int(unix.SIGKILL) && op.Sig != int(unix.SIGTERM) {
@@ -417,7 +417,7 @@ func (s *system) applyNote(op model.Op) (res model.Result, note string, err erro
 			return model.Fail(model.EINVAL), "signal not modelled: EINVAL by the spec's convention, not sent", nil
 		}
 		// kill(0) and kill(-pgid) go to the kernel as they are: t0 leads
-		// its own session, so no group signal reaches the host (issue 12).
+		// its own session, so no group signal reaches the host (the groups, sessions and reaping model).
 		req.Op, req.A, req.B = aKill, int64(op.Pid), int64(op.Sig)
 	case model.Unshare:
 		req.Op = aUnshare

@@ -48,13 +48,21 @@
 // concurrent implementation may expose, and what this spec therefore
 // allows:
 //
-//   - A reap by wait. release_task runs inside the waiter's wait4
-//     (wait_task_zombie); since 6.15 it frees the numbers after dropping
-//     tasklist_lock (free_pids), but still before wait4 returns. An op
-//     concurrent with the wait may see the number taken (EEXIST from
-//     set_tid, a skipped number from a fork) — allowed, as such an op can
-//     be linearized before the wait — and every op after the wait returns
-//     sees it free. The atomic spec is exact here.
+//   - A release by the op itself: wait's reap (wait_task_zombie →
+//     release_task), a thread's own release at its exit, de_thread's
+//     release of the other threads at exec, a group or session id freed
+//     by setpgid or setsid. Since 6.15 release_task detaches the task under
+//     tasklist_lock — kill, lookup and wait no longer find it — and frees
+//     its numbers after dropping the lock (free_pids), still inside the
+//     system call. An op concurrent with it may see both: the task gone and
+//     its number taken (kill ESRCH, then EEXIST from set_tid), which no
+//     order of atomic ops gives. Allowed: when atomic ops do not linearize
+//     a history, the judge asks again with each such op split in two (the
+//     op, whose frees stay pending, and a release event inside the op's
+//     interval: Deferrer, linmodel.WithDeferred). What the frees wake — a
+//     dying init leaving its zap, its parked thread's release — happens at
+//     the release. Every op after the causing op returned sees the numbers
+//     free.
 //   - A release in another task's context: autoreap (exit_notify →
 //     release_task), a dying init's reaping of its children
 //     (zap_pid_ns_processes → kernel_wait4), a non-leader thread's own
@@ -67,8 +75,9 @@
 //     linearization point). Decision: kept strict, because the model's ops
 //     name the cause, not the later context; the kernel oracle hides the
 //     kernel's delay by settling (waiting until each number is free)
-//     before the next op. A spec that allowed it would need a pending
-//     release in the state, completed by any later op: not modelled yet.
+//     before the next op. Allowing it would need a release that may come
+//     after the causing op returned, completed by any later op: not
+//     modelled.
 //   - A task between SIGKILL and exit: it cannot fork (copy_process checks
 //     fatal_signal_pending) and keeps its numbers; as above, the spec
 //     makes it a zombie at the kill.
@@ -82,7 +91,11 @@
 //     ops concurrent with the exit are allowed likewise; once the exit op
 //     has returned, every member (and every descendant space's) is dead,
 //     which the kernel guarantees too, as the outer init waits for every
-//     number of its space, and so for the inner inits' own zaps.
+//     number of its space, and so for the inner inits' own zaps. Which
+//     thread of a threaded init runs the zap is the kernel's choice (the
+//     last to exit, any of them): the state stands for each (worlds); a
+//     non-leader that runs it holds its numbers until the space holds only
+//     it and its leader.
 //   - Groups and sessions (setpgid, setsid: under tasklist_lock for
 //     writing), subreaper reparenting (forget_original_parent under
 //     tasklist_lock) and autoreap decisions (do_notify_parent under it)

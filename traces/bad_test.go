@@ -48,12 +48,12 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"empty", "", `x.trace:1: empty file: a trace starts with the line "pidcheck trace v1" (or v2)`},
 		{"wrong version", edit(g, 1, "pidcheck trace v3"), "x.trace:1: unsupported trace version 3; this pidcheck reads v1 and v2"},
 		{"not a trace", "hello world\n", `x.trace:1: not a pidcheck trace: the first line must be "pidcheck trace v1" (or v2)`},
-		// issue 16 item 8: a byte order mark, a pid_max past int, a handle past the limit.
+		// the checker-edges audit: a byte order mark, a pid_max past int, a handle past the limit.
 		{"byte order mark", "\ufeff" + strings.Join(g, "\n") + "\n", "x.trace:1: the file starts with a UTF-8 byte order mark (bytes EF BB BF): a trace is plain UTF-8; save it without the mark"},
 		{"pid_max 2^40", edit(g, 6, "pid_max 1099511627776"), "x.trace:6: pid_max 1099511627776: must be at most 4194304 (PID_MAX_LIMIT)"},
 		{"pid_max past int", edit(g, 6, "pid_max 99999999999999999999"), "x.trace:6: pid_max 99999999999999999999 is out of range: pid_max must be above the floor and at most 4194304 (PID_MAX_LIMIT)"},
 		{"handle past the limit", edit(g, 14, "  A     t2147483648 fork t1"), `x.trace:14: op "t2147483648 fork t1": task handle t2147483648 is out of range: handles go from t0 to t1073741824`},
-		// issue 10: the strict parser accepted history ticks without "[".
+		// the user-path audit: the strict parser accepted history ticks without "[".
 		{"ticks without [", edit(g, 34, "  main  8,9]  free 1 -> ok"), `x.trace:34: history op 4: ticks "8,9]": want [call,return] or [call,-]`},
 		{"ticks without ]", edit(g, 34, "  main  [8,9  free 1 -> ok"), `x.trace:34: history op 4: ticks "[8,9": want [call,return] or [call,-]`},
 		// format v2: decision runs.

@@ -87,7 +87,7 @@ const crashEnv = "PIDCHECK_TRACES_CRASH_DIR"
 // between WriteFile's write and its rename leaves no trace and one
 // temporary file named .NAME.tmp-<digits>; CleanTemp removes it (and only
 // such files, only when old enough), and a WriteFile after it works.
-// (issue 16 item 7)
+// (the checker-edges audit)
 func TestWriteFileCrashLeavesATempFileCleanTempRemoves(t *testing.T) {
 	if dir := os.Getenv(crashEnv); dir != "" {
 		writeFile(filepath.Join(dir, "case.trace"), exampleTrace(), func() { os.Exit(3) })

@@ -59,7 +59,7 @@ func parseCost(tb testing.TB, text []byte) (allocs, total, live uint64) {
 // decision line almost nothing (the runnable sets and names are shared,
 // lines are substrings of one copy of the file), and the figures are
 // logged: allocations, bytes allocated and bytes live, each against the
-// file's size. (issue 16 item 8: 303 MB, 19× the file, before.)
+// file's size. (the checker-edges audit: 303 MB, 19× the file, before.)
 func TestParseMillionDecisionsCost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("parses a 16 MB trace")

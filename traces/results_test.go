@@ -8,7 +8,7 @@ import (
 	"github.com/pidcheck/pidcheck/model"
 )
 
-// TestTraceHoldsAnyResult: the six results issue 16 found the format could
+// TestTraceHoldsAnyResult: the six results the checker-edges audit found the format could
 // not hold — a number of 2^40, errno 200, a lookup answering none, a fork
 // answering an empty NSpid, wait answering a negative pid, getpid 2^40 —
 // each go through a whole trace (Marshal, Parse, equal), and each is

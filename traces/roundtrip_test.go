@@ -141,7 +141,7 @@ func genTrace() *rapid.Generator[*Trace] {
 			Hash:   rapid.Uint64().Draw(t, "hash"),
 			Reason: genText("reason").Draw(t, "reason"),
 		}
-		if rapid.Bool().Draw(t, "min_pid_max_set") { // issue 12: the machine's pid_max_min
+		if rapid.Bool().Draw(t, "min_pid_max_set") { // the groups, sessions and reaping model: the machine's pid_max_min
 			p := &tr.Scenario.Params
 			p.MinPidMax = rapid.IntRange(p.Floor+1, p.PidMax).Draw(t, "min_pid_max")
 		}

@@ -141,7 +141,7 @@ func livelock(add func(Decision)) int {
 // (16,877,216 decisions; a trace records at most 1,048,576) is written
 // through a Compactor in bounded memory as a small v2 trace, which parses
 // back and whose cursor replays every decision, the recorded tail checked.
-// (issue 16 item 3)
+// (the checker-edges audit)
 func TestStepBoundLivelockFitsATrace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("walks 16.9 million decisions")

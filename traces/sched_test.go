@@ -82,7 +82,7 @@ func (c *prefixThenContinue) End(*sched.Outcome) {}
 // through a Compactor it becomes a small v2 trace, and replaying that trace
 // through a Cursor on the scheduler gives the same verdict, the same number
 // of decisions, the same hash, and the recorded actions. This is the
-// checker's path for issue 16 item 3, end to end.
+// checker's path for the checker-edges audit, end to end.
 func TestLivelockTraceReplaysOnTheScheduler(t *testing.T) {
 	body := func(env sched.Env) {
 		flag := env.NewInt32("flag", 0)

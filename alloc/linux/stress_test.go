@@ -14,7 +14,7 @@ import (
 // signalling (probes, and SIGTERM to numbers above 2 so that the shared
 // t1 lives: SIGKILL or kill(-1) would end the run at once), unsharing and
 // joining spaces, creating threads, exiting single threads and exec'ing,
-// and the issue 12 ops (setpgid, setsid, getpgid/getsid, SIGCHLD
+// and the ops of the groups, sessions and reaping model (setpgid, setsid, getpgid/getsid, SIGCHLD
 // dispositions, subreapers, clone newpid/parent, setns_children, kill and
 // wait by group, read_last_pid, nspid) at once under the pass-through Env (real goroutines; run with -race), then
 // drains, and asserts: no op panics, every fork's and thread's NSpid is

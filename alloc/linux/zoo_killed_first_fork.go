@@ -16,7 +16,7 @@ package linux
 //	A:                       parent dead: ESRCH, free_pid disables s1
 //	B: t0 fork t4            ENOMEM (spec: [x 1], t4 is s1's init)
 //
-// Found by pidcheck check on linux while issue 12 landed (kernel/pid.c
+// Found by pidcheck check on linux while the groups, sessions and reaping model landed (kernel/pid.c
 // free_pid, kernel/fork.c copy_process → bad_fork_free_pid), and checked
 // on 6.18.44 as root inside unshare -p -f --mount-proc: U unshares and
 // never forks, J joins U's children space with

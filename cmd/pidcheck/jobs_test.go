@@ -101,7 +101,7 @@ func sameJobs(t *testing.T, args []string, violations int) {
 // (at most 2×GOMAXPROCS explorations, and no more explorers of one
 // implementation than --schedules has scenarios): --jobs 1024 with one
 // implementation ran 1024 explorers, 45× slower and 7× the memory of
-// --jobs 1 (issue 16, item 8).
+// --jobs 1 (the checker-edges audit).
 func TestCheckJobsCappedByWork(t *testing.T) {
 	most := 2 * runtime.GOMAXPROCS(0)
 	for _, c := range []struct {

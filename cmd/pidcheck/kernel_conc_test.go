@@ -213,7 +213,7 @@ func TestShrinkKeepsAViolationTheKernelShowed(t *testing.T) {
 
 // TestSavedKernelHistoriesStayViolations replays every saved kernel
 // history (testdata/kernel: witnesses of real 6.18 behaviour the spec does
-// not allow; oracle/doc.go and the closing note of issue 13 explain each
+// not allow; oracle/doc.go and the concurrent kernel check's closing note explain each
 // one from the kernel source). They are shown and judged, never
 // re-executed: a spec change that makes one linearizable shows up here.
 func TestSavedKernelHistoriesStayViolations(t *testing.T) {

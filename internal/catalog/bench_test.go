@@ -42,7 +42,7 @@ func reportCPU(b *testing.B, start time.Duration, perSecond string) {
 // worker, the drain, the judge, lean results), one schedule per op; it
 // reports schedules per CPU-second. The sub-benchmarks run the same
 // exploration on the other correct implementations (linux is the
-// process-level target of issue 14).
+// process-level target of the throughput work).
 func BenchmarkExploreS1(b *testing.B) {
 	for _, e := range entries(b, false) {
 		b.Run(e.Name, func(b *testing.B) {
