@@ -97,6 +97,14 @@ var raceScenarios = []struct {
 	// zombie the wait can reap (check found one, seed 77).
 	{name: "a dying init autoreaped against its parent's wait",
 		init: "t0 sigchld nocldwait; t0 fork t1; t1 unshare; t1 fork t2; t2 fork t3", threads: []string{"t1 wait 0", "t2 exit 0"}},
+	// A threaded init killed, or ended by exit_group, while another task
+	// watches its numbers and waits: the frees of the one op and what they
+	// wake (the parked thread's release, the init reapable) are one
+	// release (check found both: seed 78 and the coverage run, seed 1).
+	{name: "a threaded nested init killed against an exec and a wait",
+		init: "t0 clone t1 newpid; t1 fork t2; t2 unshare; t2 fork t3; t3 thread t4; t3 thread t5", threads: []string{"t2 exec", "t2 kill 5 9; t2 wait 0"}},
+	{name: "a threaded init's exit_group against set_tid and wait",
+		init: "t0 unshare; t0 fork t1; t1 thread t2; t1 thread t3; t1 fork t4; t3 fork t5", threads: []string{"t0 fork t6 tid=5; t0 wait 0", "t2 exit 0"}},
 	{name: "clone newpid and parent",
 		init: "t0 fork t1", threads: []string{"t1 clone t2 newpid; t2 fork t3; t2 nspid", "t1 clone t4 parent; t4 exit 0", "t0 wait -1; t0 kill -1 9"}},
 }

@@ -213,8 +213,6 @@ func (s *System) allocatedIn(sp *space) int {
 // nested init reapable, which its dying parent then reaps. The caller
 // holds tasklistLock for writing.
 func (s *System) settle() {
-	s.settling = true
-	defer func() { s.settling = false }()
 	for changed := true; changed; {
 		changed = false
 		for _, z := range slices.Clone(s.order) {

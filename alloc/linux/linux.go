@@ -45,10 +45,12 @@ type System struct {
 	// freed once it is dropped (release_task's struct release_task_post,
 	// free_pids after write_unlock_irq: 6.15). Guarded by tasklistLock.
 	post []*pid
-	// settling: settle runs (under tasklistLock). What it releases — the
-	// zap's continuation: a dying init's reaps, its parked thread, an
-	// autoreap — is freed at once, so that whoever runs it completes the
-	// cascade in one hold, as the spec's release does.
+	// settling: the settle after frees that woke a dying init runs (under
+	// tasklistLock, freePids). What it releases — the zap's continuation:
+	// the init's parked thread, reaps by a dying outer init, an autoreap —
+	// is freed at once, so that the cascade ends in that one hold, as the
+	// spec's release does; what an op releases in its own hold is freed
+	// after it, all together (the spec's deferred frees of the op).
 	settling bool
 }
 
@@ -133,7 +135,9 @@ func (s *System) freePids(post []*pid) {
 		s.freePid(p)
 	}
 	s.pidmapLock.Unlock()
+	s.settling = true
 	s.settle()
+	s.settling = false
 	s.unlockTasklist()
 }
 
@@ -155,7 +159,7 @@ func wakes(post []*pid) bool {
 	return false
 }
 
-// releasePid frees p now when settle runs (the zap's continuation), or once
+// releasePid frees p now in the zap's continuation (settling), or once
 // tasklistLock is dropped (unlockTasklist). The caller holds tasklistLock
 // for writing.
 func (s *System) releasePid(p *pid) {
