@@ -51,6 +51,19 @@
 // its numbers, until the space holds only it and its leader, and is
 // released then.
 //
+// Release is 6.15's: release_task detaches a task under tasklist_lock and
+// frees its numbers after dropping it (free_pids), so an op's releases —
+// a wait's reap, a thread's own release, de_thread's, a process group
+// freed by setpgid or setsid, the zap's kills and reaps — are freed
+// together once its hold ends (unlockTasklist). In between the numbers are
+// no task's and not free: a fork cannot get them and a dying init's zap,
+// which counts attached numbers until freed, still waits. Frees that wake
+// a dying init are done under tasklist_lock with what the init then does
+// (settle: reapable, its parked thread released, an autoreap), freed at
+// once, so that the cascade ends inside the op whose frees caused it. The
+// spec allows exactly that window: each op's frees may lag it inside its
+// own interval (spec.Deferrer).
+//
 // # Forks still in flight
 //
 // A fork holds its numbers before it exists: reserved in alloc_pid, then
