@@ -56,12 +56,20 @@ func judge(s spec.Spec, out *sched.Outcome, rec *recorder, o RunOptions) (traces
 		// Atomic ops do not linearize it: ask again with each op's frees
 		// allowed to lag it inside its interval, as the kernel's do
 		// (spec.Deferrer; only a spec that defers has such ops).
-		if d := linmodel.WithDeferred(s, ops); d != nil {
+		// Then with an init's death in stages too (spec.Deferrer).
+		for _, w := range []struct {
+			split func(spec.Spec, []porcupine.Operation) []porcupine.Operation
+			what  string
+		}{{linmodel.WithDeferred, "late frees"}, {linmodel.WithStages, "deaths in stages"}} {
+			d := w.split(s, ops)
+			if d == nil {
+				break
+			}
 			switch porcupine.CheckOperationsTimeout(linmodel.Model(s), d, timeout) {
 			case porcupine.Ok:
 				return verdictOk, ""
 			case porcupine.Unknown:
-				return verdictUnknown, fmt.Sprintf("porcupine found no linearization with atomic ops, and could not decide within %v with late frees (%d ops): unknown, not a pass", timeout, len(d))
+				return verdictUnknown, fmt.Sprintf("porcupine found no linearization with atomic ops, and could not decide within %v with %s (%d ops): unknown, not a pass", timeout, w.what, len(d))
 			}
 		}
 		return violation(traces.Linearizability), linmodel.Explain(s, ops, timeout, threadOf)

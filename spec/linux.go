@@ -236,10 +236,12 @@ type linuxState struct {
 	// pending: numbers freed by an op whose release has not happened yet
 	// (linux_defer.go), sorted; shared between states: replace, never edit.
 	pending []pendingFree
-	early   []int // ops whose release came first: they free at once; sorted, shared
+	early   []int        // ops whose release came first: they free at once; sorted, shared
+	zaps    []pendingZap // dying spaces whose members' deaths wait for an op's release; sorted, shared
 	// deferID: while StepDeferred evaluates the op with id deferID-1,
 	// its frees go to pending; 0 otherwise (never in a published state).
 	deferID int
+	stages  bool // with deferID: the deaths' later stages wait too (pendingZap)
 }
 
 func newLinux(p model.Params, pol model.Policy) *linuxState {
@@ -264,7 +266,9 @@ func (s *linuxState) clone() *linuxState {
 
 		pending: s.pending,
 		early:   s.early,
+		zaps:    s.zaps,
 		deferID: s.deferID,
+		stages:  s.stages,
 	}
 }
 
@@ -463,6 +467,9 @@ func (s *linuxState) buildKey() string {
 			name(p.space)
 		}
 	}
+	for _, z := range s.zaps {
+		name(z.space)
+	}
 	for _, i := range named {
 		sp := &s.spaces[i]
 		b.WriteByte('S')
@@ -535,6 +542,13 @@ func (s *linuxState) buildKey() string {
 				num(p.space) // the mark that the op ran
 			}
 			num(p.n)
+		}
+	}
+	if len(s.zaps) > 0 {
+		b.WriteByte('Z')
+		for _, z := range s.zaps {
+			num(z.id)
+			num(canon[z.space])
 		}
 	}
 	if len(s.early) > 0 {

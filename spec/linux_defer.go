@@ -19,6 +19,41 @@ import (
 // them and settles what waited for them (a dying init whose space is now
 // empty).
 
+// A dying space's members die after its init's exit, each on its own, in
+// the kernel (zap_pid_ns_processes queues SIGKILL to every one; each runs
+// do_exit later). In between, a member is still there for every other
+// task: setns to it, kill and lookup find it, its numbers are taken. Under
+// StepDeferred, the op that ends an init group ends only the group (setns
+// to it fails at once: exit_task_namespaces comes first in do_exit); the
+// space's disable_pid_allocation, its members' deaths and what follows
+// from them happen at the op's release (pendingZap), inside the op's
+// interval — the kernel oracle's concurrent mode takes an exit's return
+// when the whole zap is complete. Before it, an answer the state refuses
+// is tried again in the stages between (stepWorld): the space disabled
+// (forks into it answer ENOMEM), then up to maxEarlyDeaths members dead.
+
+// pendingZap is dying space whose members the op with id kills at its
+// release.
+type pendingZap struct {
+	id, space int
+}
+
+// deferZap leaves the kills of space sp's zap for the op's release.
+func (c *linuxState) deferZap(sp int) {
+	z := pendingZap{id: c.deferID - 1, space: sp}
+	i, found := slices.BinarySearchFunc(c.zaps, z, cmpZap)
+	if !found {
+		c.zaps = slices.Insert(slices.Clone(c.zaps), i, z)
+	}
+}
+
+func cmpZap(a, b pendingZap) int {
+	if c := cmp.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.space, b.space)
+}
+
 // pendingFree is number n of space, freed by the op with id but not yet
 // released.
 type pendingFree struct {
@@ -62,7 +97,7 @@ func (s *linuxState) MayDefer(k model.Kind) bool {
 // tell "ran, nothing left" from "not run yet". A release ordered before its
 // op makes the op atomic (early): otherwise its frees would stay pending for
 // good, which is no kernel's behaviour.
-func (s *linuxState) StepDeferred(op model.Op, obs model.Result, id int) (bool, State, string) {
+func (s *linuxState) StepDeferred(op model.Op, obs model.Result, id int, stages bool) (bool, State, string) {
 	if _, found := slices.BinarySearch(s.early, id); found {
 		c := s.eachWorld(func(c *linuxState) {
 			i, _ := slices.BinarySearch(c.early, id)
@@ -70,13 +105,13 @@ func (s *linuxState) StepDeferred(op model.Op, obs model.Result, id int) (bool, 
 		})
 		return c.Step(op, obs)
 	}
-	ok, next, why := s.eachWorld(func(c *linuxState) { c.deferID = id + 1 }).Step(op, obs)
+	ok, next, why := s.eachWorld(func(c *linuxState) { c.deferID, c.stages = id+1, stages }).Step(op, obs)
 	if !ok {
 		return false, s, why
 	}
 	n := next.(*linuxState)
 	for w := n; w != nil; w = w.alt { // fresh copies, every one
-		w.deferID = 0
+		w.deferID, w.stages = 0, false
 		w.defer1At(id, -1, 0)
 	}
 	return true, n, ""
@@ -116,6 +151,18 @@ func (s *linuxState) Release(id int) State {
 		}
 		c := w.clone()
 		c.pending = slices.Delete(slices.Clone(w.pending), i, j)
+		zi, _ := slices.BinarySearchFunc(w.zaps, pendingZap{id: id, space: -1}, cmpZap)
+		zj := zi
+		for zj < len(w.zaps) && w.zaps[zj].id == id {
+			zj++
+		}
+		if zi < zj {
+			c.zaps = slices.Delete(slices.Clone(w.zaps), zi, zj)
+			for _, z := range w.zaps[zi:zj] {
+				c.spaces[z.space].dead = true
+				c.zapKill(z.space)
+			}
+		}
 		for _, p := range w.pending[i:j] {
 			if p.space >= 0 {
 				c.setTaken(p.space, p.n, false)

@@ -283,8 +283,20 @@ func (c *linuxState) quit(h model.Handle, st model.Status) {
 		return
 	}
 	// zap_pid_ns_processes: disable_pid_allocation, then SIGKILL everyone.
+	// The members die on their own afterwards: under StepDeferred their
+	// deaths wait for the op's release (linux_defer.go).
 	c.hit(InitDies)
+	if c.deferID != 0 && c.stages {
+		c.deferZap(sp)
+		return
+	}
 	c.spaces[sp].dead = true
+	c.zapKill(sp)
+}
+
+// zapKill kills every live task of space sp and of its descendants
+// (zap_pid_ns_processes' SIGKILLs, and each dying nested init's own).
+func (c *linuxState) zapKill(sp int) {
 	for {
 		victim := model.NoTask
 		for j := range c.tasks {

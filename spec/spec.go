@@ -62,8 +62,10 @@ func Run(s Spec, ops []model.Op) []model.Result {
 type Deferrer interface {
 	// MayDefer reports whether ops of kind k may free numbers.
 	MayDefer(k model.Kind) bool
-	// StepDeferred is Step for the op with id, its frees left pending.
-	StepDeferred(op model.Op, observed model.Result, id int) (ok bool, next State, reason string)
+	// StepDeferred is Step for the op with id, its frees left pending;
+	// with stages, also the later stages of the deaths it causes (a dying
+	// space's disable and its members' deaths: the spec's own notion).
+	StepDeferred(op model.Op, observed model.Result, id int, stages bool) (ok bool, next State, reason string)
 	// Release frees what the op with id left pending (nothing, if it
 	// has not run or freed nothing).
 	Release(id int) State

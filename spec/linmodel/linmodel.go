@@ -24,7 +24,7 @@ func Model(s spec.Spec) porcupine.Model {
 			case model.Op:
 				ok, next, _ = state.(spec.State).Step(in, output.(model.Result))
 			case deferred:
-				ok, next, _ = state.(spec.Deferrer).StepDeferred(in.op, output.(model.Result), in.id)
+				ok, next, _ = state.(spec.Deferrer).StepDeferred(in.op, output.(model.Result), in.id, in.stages)
 			case release:
 				return true, state.(spec.Deferrer).Release(in.id)
 			}
@@ -59,8 +59,9 @@ func Model(s spec.Spec) porcupine.Model {
 // deferred is an op of a history whose frees may lag it (WithDeferred);
 // id is its index in the history.
 type deferred struct {
-	op model.Op
-	id int
+	op     model.Op
+	id     int
+	stages bool
 }
 
 // release is the moment the frees of op id happen.
@@ -73,6 +74,18 @@ type release struct{ id int }
 // A history linearizable as it is stays so: a release ordered right after
 // its op is the atomic op.
 func WithDeferred(s spec.Spec, h []porcupine.Operation) []porcupine.Operation {
+	return withDeferred(s, h, false)
+}
+
+// WithStages is WithDeferred where the deaths an op causes may come in
+// stages too, inside its interval (a dying space disabled, then its
+// members dead one by one: spec.Deferrer's stages). The judge asks it
+// after WithDeferred: each allows histories the other does not.
+func WithStages(s spec.Spec, h []porcupine.Operation) []porcupine.Operation {
+	return withDeferred(s, h, true)
+}
+
+func withDeferred(s spec.Spec, h []porcupine.Operation, stages bool) []porcupine.Operation {
 	d, ok := s.Init().(spec.Deferrer)
 	if !ok {
 		return nil
@@ -88,7 +101,7 @@ func WithDeferred(s spec.Spec, h []porcupine.Operation) []porcupine.Operation {
 			out = append(make([]porcupine.Operation, 0, len(h)+8), h[:i]...)
 		}
 		main := o
-		main.Input = deferred{op: op, id: i}
+		main.Input = deferred{op: op, id: i, stages: stages}
 		rel := o
 		rel.Input, rel.Output = release{id: i}, model.Result{}
 		out = append(out, main, rel)

@@ -92,3 +92,40 @@ func TestDeferredFreeWindow(t *testing.T) {
 		t.Errorf("the allocator spec deferred %d ops", len(d))
 	}
 }
+
+// TestDeferredZapWindow: a dying space's members die after its init's
+// exit, each on its own (zap_pid_ns_processes queues their SIGKILLs):
+// inside the exit's interval a task may see the space dead (fork ENOMEM,
+// the init gone) and a member still there (setns to it works) — a kernel
+// history (pidcheck kernel --concurrent, scenario seed 65 of seed 5 on
+// 6.18.44). After the exit returned, every member is dead.
+// kernel/pid_namespace.c zap_pid_ns_processes
+func TestDeferredZapWindow(t *testing.T) {
+	s := spec.Linux(model.SmallParams(), model.Cyclic)
+	for _, c := range []struct {
+		name       string
+		setns      int64 // the setns's call tick (the exit is [12, 21])
+		atomic     porcupine.CheckResult
+		withDefers porcupine.CheckResult
+	}{
+		{"inside the exit", 17, porcupine.Illegal, porcupine.Ok},
+		{"after the exit", 22, porcupine.Illegal, porcupine.Illegal},
+	} {
+		h := []porcupine.Operation{
+			hop(0, 0, 1, "t0 fork t1 -> [2]"),
+			hop(0, 2, 3, "t1 unshare -> ok"),
+			hop(0, 4, 5, "t1 fork t3 -> [3 1]"),
+			hop(0, 6, 7, "t3 fork t4 -> [4 2]"),
+			hop(1, 12, 21, "t3 exit 2 -> ok"),
+			hop(0, 13, 14, "t1 fork t6 -> ENOMEM"),
+			hop(0, 15, 16, "t1 setns t3 -> ESRCH"),
+			hop(0, c.setns, c.setns+1, "t1 setns t4 -> ok"),
+		}
+		if r := porcupine.CheckOperationsTimeout(Model(s), h, time.Second); r != c.atomic {
+			t.Errorf("%s, atomic ops: %v, want %v", c.name, r, c.atomic)
+		}
+		if r := porcupine.CheckOperationsTimeout(Model(s), WithStages(s, h), time.Second); r != c.withDefers {
+			t.Errorf("%s, deaths deferred: %v, want %v", c.name, r, c.withDefers)
+		}
+	}
+}
