@@ -830,6 +830,29 @@ func parkedInZapWait(hostPid, depth int) bool {
 	if depth < 0 {
 		return false
 	}
+	return asleepIn(hostPid, func(top, stack string) bool {
+		if !strings.Contains(top, "do_wait") || !strings.Contains(stack, "zap_pid_ns_processes") {
+			return false
+		}
+		id := strconv.Itoa(hostPid)
+		kids, err := os.ReadFile("/proc/" + id + "/task/" + id + "/children")
+		if err != nil || len(strings.Fields(string(kids))) == 0 {
+			return false
+		}
+		for _, f := range strings.Fields(string(kids)) {
+			k, err := strconv.Atoi(f)
+			if err != nil || !(parkedInZap(k) || parkedInZapWait(k, depth-1)) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// asleepIn reports whether task hostPid sleeps (state S before and after
+// reading its kernel stack) where at says: at gets the top frame and the
+// whole stack.
+func asleepIn(hostPid int, at func(top, stack string) bool) bool {
 	if state, _, ok := procState(hostPid); !ok || state != "S" {
 		return false
 	}
@@ -838,19 +861,8 @@ func parkedInZapWait(hostPid, depth int) bool {
 		return false
 	}
 	top, _, _ := strings.Cut(string(b), "\n")
-	if !strings.Contains(top, "do_wait") || !strings.Contains(string(b), "zap_pid_ns_processes") {
+	if !at(top, string(b)) {
 		return false
-	}
-	id := strconv.Itoa(hostPid)
-	kids, err := os.ReadFile("/proc/" + id + "/task/" + id + "/children")
-	if err != nil || len(strings.Fields(string(kids))) == 0 {
-		return false
-	}
-	for _, f := range strings.Fields(string(kids)) {
-		k, err := strconv.Atoi(f)
-		if err != nil || !(parkedInZap(k) || parkedInZapWait(k, depth-1)) {
-			return false
-		}
 	}
 	state, _, ok := procState(hostPid)
 	return ok && state == "S"
@@ -861,17 +873,5 @@ func parkedInZapWait(hostPid, depth int) bool {
 // outside it to be reaped: asleep, with zap_pid_ns_processes as the top
 // frame (not do_wait of its reaping loop; not woken by free_pid).
 func parkedInZap(hostPid int) bool {
-	if state, _, ok := procState(hostPid); !ok || state != "S" {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(hostPid) + "/stack")
-	if err != nil {
-		return false
-	}
-	top, _, _ := strings.Cut(string(b), "\n")
-	if !strings.Contains(top, "zap_pid_ns_processes") {
-		return false
-	}
-	state, _, ok := procState(hostPid)
-	return ok && state == "S"
+	return asleepIn(hostPid, func(top, _ string) bool { return strings.Contains(top, "zap_pid_ns_processes") })
 }

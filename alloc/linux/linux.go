@@ -145,15 +145,20 @@ func (s *System) freePids(post []*pid) {
 // cleared) with at most init_pids attached numbers. The caller holds
 // pidmapLock.
 func wakes(post []*pid) bool {
-	drop := map[*space]int{}
 	for _, p := range post {
 		for _, u := range p.numbers {
-			drop[u.ns]++
-		}
-	}
-	for sp, n := range drop {
-		if sp.allocated&pidnsAdding == 0 && sp.attached-n <= 2 {
-			return true
+			if u.ns.allocated&pidnsAdding != 0 {
+				continue
+			}
+			n := 0 // the numbers post frees in u.ns
+			for _, q := range post {
+				if q.level >= u.ns.level && q.numbers[u.ns.level].ns == u.ns {
+					n++
+				}
+			}
+			if u.ns.attached-n <= 2 {
+				return true
+			}
 		}
 	}
 	return false
