@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -47,80 +46,6 @@ func (s *linuxState) stepWorld(op model.Op, obs model.Result) (bool, State, stri
 		return false, s, why
 	}
 	return true, joinWorlds(oks), ""
-}
-
-// swept is s with every pending zap's sweep made: its spaces disabled and
-// their tasks killed, what that frees left for the zap's op's release.
-func (s *linuxState) swept() *linuxState {
-	w := s.clone()
-	w.zaps = nil
-	for _, z := range s.zaps {
-		w.spaces[z.space].dead = true
-		w.deferID = z.id + 1
-		w.zapKill(z.space)
-		w.settle() // the dying inits reap what died: freed at the release too
-	}
-	w.deferID = s.deferID
-	w.disableZaps()
-	return w
-}
-
-// disableZaps marks every pending zap's space disabled: a nested init
-// killed by a sweep runs its own zap, disable_pid_allocation first, in its
-// own death.
-func (c *linuxState) disableZaps() {
-	for _, z := range c.zaps {
-		c.spaces[z.space].dead = true
-	}
-}
-
-// maxEarlyDeaths bounds how many members of dying spaces stepWorld lets
-// die before their zap's release, for one op.
-const maxEarlyDeaths = 3
-
-// earlyDeaths calls f with every state that is s with 1 to n more live
-// thread groups of its pending zaps' spaces dead, each of them led by a
-// handle above after (each set once, killed in handle order).
-func (s *linuxState) earlyDeaths(n int, after model.Handle, f func(w *linuxState)) {
-	if n == 0 {
-		return
-	}
-	var hs []model.Handle
-	for i := range s.tasks {
-		t := &s.tasks[i]
-		if t.h == t.group && t.h > after && s.groupLive(t.group) && s.inPendingZap(t.space) {
-			hs = append(hs, t.h)
-		}
-	}
-	slices.Sort(hs)
-	for _, h := range hs {
-		w := s.clone()
-		// The death belongs to the zap's op, not to the op being stepped:
-		// what it frees waits for that op's release.
-		w.deferID = s.zapOf(w.tasks[w.find(h)].space) + 1
-		w.die(h, sigkill)
-		w.settle()
-		w.deferID = s.deferID
-		w.disableZaps()
-		f(w)
-		w.earlyDeaths(n-1, h, f)
-	}
-}
-
-// inPendingZap reports whether space sp is, or is below, a space whose
-// members wait for a zap's release.
-func (s *linuxState) inPendingZap(sp int) bool { return s.zapOf(sp) >= 0 }
-
-// zapOf is the id of the op whose pending zap takes the tasks of space sp
-// (the innermost such zap), or -1.
-func (s *linuxState) zapOf(sp int) int {
-	id, lvl := -1, -1
-	for _, z := range s.zaps {
-		if s.within(sp, z.space) && s.spaces[z.space].level > lvl {
-			id, lvl = z.id, s.spaces[z.space].level
-		}
-	}
-	return id
 }
 
 // stepWorld1 is stepWorld in one world, its members as they are.
