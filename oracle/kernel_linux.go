@@ -603,26 +603,38 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 		hc.Close()
 		return res, "", fmt.Errorf("op %q: fork answered without the child's pidfd", op)
 	}
+	res, err = s.adopt(a, op, hc, pidfd, "child")
+	return res, "", err
+}
+
+// adopt registers the new agent op.Child, created by a, serving channel
+// hc, with pidfd its pidfd, and learns what the host shows of it: its host
+// pid, pidfd inode, NSpid (the op's result) and namespace chain. what
+// names it in errors ("child", "thread"). Its children space is its own:
+// a fork's child starts there, and CLONE_THREAD is refused unless the
+// creator's children space is its own space.
+func (s *system) adopt(a *agent, op model.Op, hc *net.UnixConn, pidfd int, what string) (model.Result, error) {
+	var res model.Result
 	c := &agent{h: op.Child, conn: hc, pidfd: pidfd, image: a.image}
 	s.agents[op.Child] = c
 	s.order = append(s.order, op.Child)
 	var info unix.PidfdInfo
 	info.Mask = unix.PIDFD_INFO_PID
 	if err := unix.IoctlPidfdInfo(pidfd, &info); err != nil {
-		return res, "", fmt.Errorf("op %q: PIDFD_GET_INFO on the child: %w", op, err)
+		return res, fmt.Errorf("op %q: PIDFD_GET_INFO on the %s: %w", op, what, err)
 	}
 	c.hostPid = int(info.Pid)
 	var st unix.Stat_t
 	if err := unix.Fstat(pidfd, &st); err != nil {
-		return res, "", fmt.Errorf("op %q: fstat child pidfd: %w", op, err)
+		return res, fmt.Errorf("op %q: fstat %s pidfd: %w", op, what, err)
 	}
 	c.ino = st.Ino
 	ns, err := readNSpid(c.hostPid)
 	if err != nil {
-		return res, "", err
+		return res, err
 	}
 	if len(ns) <= s.skip {
-		return res, "", fmt.Errorf("op %q: child NSpid %v is not inside the scenario", op, ns)
+		return res, fmt.Errorf("op %q: %s NSpid %v is not inside the scenario", op, what, ns)
 	}
 	res.NSpid = ns[s.skip:]
 	c.level = len(res.NSpid) - 1
@@ -630,9 +642,9 @@ func (s *system) fork(a *agent, op model.Op) (res model.Result, note string, err
 	c.rootNr = res.NSpid[0]
 	c.children = c.level
 	if c.nsChain, err = nsChain(c.hostPid, c.level); err != nil {
-		return res, "", fmt.Errorf("op %q: %w", op, err)
+		return res, fmt.Errorf("op %q: %w", op, err)
 	}
-	return res, "", nil
+	return res, nil
 }
 
 // settle waits until every task the last op doomed has finished dying,

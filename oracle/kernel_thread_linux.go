@@ -102,42 +102,12 @@ func (s *system) thread(a *agent, op model.Op, extra uint64) (res model.Result, 
 		hc.Close()
 		return res, "", fmt.Errorf("op %q: thread answered without the thread's pidfd", op)
 	}
-	c := &agent{h: op.Child, conn: hc, pidfd: pidfd, image: a.image}
-	s.agents[op.Child] = c
-	s.order = append(s.order, op.Child)
 	if s.leader == nil {
 		s.leader = map[model.Handle]model.Handle{}
 	}
 	s.leader[op.Child] = s.groupOf(a.h)
-	var info unix.PidfdInfo
-	info.Mask = unix.PIDFD_INFO_PID
-	if err := unix.IoctlPidfdInfo(pidfd, &info); err != nil {
-		return res, "", fmt.Errorf("op %q: PIDFD_GET_INFO on the thread: %w", op, err)
-	}
-	c.hostPid = int(info.Pid)
-	var st unix.Stat_t
-	if err := unix.Fstat(pidfd, &st); err != nil {
-		return res, "", fmt.Errorf("op %q: fstat thread pidfd: %w", op, err)
-	}
-	c.ino = st.Ino
-	ns, err := readNSpid(c.hostPid)
-	if err != nil {
-		return res, "", err
-	}
-	if len(ns) <= s.skip {
-		return res, "", fmt.Errorf("op %q: thread NSpid %v is not inside the scenario", op, ns)
-	}
-	res.NSpid = ns[s.skip:]
-	c.level = len(res.NSpid) - 1
-	c.own = res.NSpid[c.level]
-	c.rootNr = res.NSpid[0]
-	// A thread's children space is its creator's: CLONE_THREAD is refused
-	// unless that is the creator's own space, so it is c.level here.
-	c.children = c.level
-	if c.nsChain, err = nsChain(c.hostPid, c.level); err != nil {
-		return res, "", fmt.Errorf("op %q: %w", op, err)
-	}
-	return res, "", nil
+	res, err = s.adopt(a, op, hc, pidfd, "thread")
+	return res, "", err
 }
 
 // exec makes the actor exec the agent image. On success every other task
