@@ -31,7 +31,8 @@ import (
 func Allocator(p model.Params, pol model.Policy) Spec {
 	return Spec{
 		Name: "alloc", Level: model.AllocLevel, Policy: pol, Params: p,
-		Init: func() State { return &allocState{pol: pol, p: p, max: p.PidMax} },
+		Init:  func() State { return &allocState{pol: pol, p: p, max: p.PidMax} },
+		Rules: allocRules(p, pol),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -39,13 +40,17 @@ type searchJSON struct {
 	Floor        int      `json:"floor"`
 	CheckTimeout float64  `json:"check_timeout_seconds"`
 	SkipSearch   bool     `json:"skip_search,omitempty"`
+	// Coverage: --coverage was given. Shards must agree, so that a
+	// merged coverage counts every shard's runs.
+	Coverage bool `json:"coverage,omitempty"`
 }
 
 // search is the searchJSON of a check of entries with flags f.
 func (f *checkFlags) search(entries []alloc.Entry) *searchJSON {
 	s := &searchJSON{Version: toolVersion(), Strategy: f.strategy, Seed: f.seed, Shards: f.shardN,
 		Schedules: f.schedules, TimeSeconds: f.budget.Seconds(), Threads: f.threads, Ops: f.ops,
-		PidMax: f.pidMax, Floor: f.floor, CheckTimeout: f.checkTimeout.Seconds(), SkipSearch: f.skipSearch}
+		PidMax: f.pidMax, Floor: f.floor, CheckTimeout: f.checkTimeout.Seconds(), SkipSearch: f.skipSearch,
+		Coverage: f.coverage}
 	for _, e := range entries {
 		s.Impls = append(s.Impls, e.Name)
 	}
@@ -69,6 +74,7 @@ func (s *searchJSON) fields() [][2]string {
 		{"floor", strconv.Itoa(s.Floor)},
 		{"check_timeout_seconds", strconv.FormatFloat(s.CheckTimeout, 'g', -1, 64)},
 		{"skip_search", strconv.FormatBool(s.SkipSearch)},
+		{"coverage", strconv.FormatBool(s.Coverage)},
 	}
 }
 
@@ -89,6 +95,10 @@ type mergeJSON struct {
 	ShardSeconds float64            `json:"shard_seconds"`
 	Results      []mergedResultJSON `json:"results"`
 	Interrupted  bool               `json:"interrupted,omitempty"`
+	// ExhaustedScenarios (dfs) and Coverage (--coverage) sum the
+	// results' own, as check's do.
+	ExhaustedScenarios *int          `json:"exhausted_scenarios,omitempty"`
+	Coverage           *coverageJSON `json:"coverage,omitempty"`
 }
 
 // mergedResultJSON is one implementation's exploration over every shard.
@@ -118,6 +128,14 @@ type mergedResultJSON struct {
 	Traces      []string `json:"traces,omitempty"`
 	Shards      []int    `json:"shards"` // the shards that have a result for it
 	Interrupted bool     `json:"interrupted,omitempty"`
+
+	// ExhaustedScenarios (dfs) adds up the shards' own, and DFSScenarios
+	// joins theirs, by global scenario index.
+	ExhaustedScenarios *int              `json:"exhausted_scenarios,omitempty"`
+	DFSScenarios       []dfsScenarioJSON `json:"dfs_scenarios,omitempty"`
+	// Coverage (--coverage) adds up the shards' counts; against the
+	// contract, an item is missing when every shard missed it.
+	Coverage *coverageJSON `json:"coverage,omitempty"`
 }
 
 func newMergeCmd() *cobra.Command {
@@ -387,6 +405,12 @@ func mergeShards(shards []shardInput) (*mergeJSON, error) {
 		}
 		m.Results = append(m.Results, *r)
 		m.Schedules += r.Schedules
+		if r.ExhaustedScenarios != nil {
+			m.ExhaustedScenarios = addInt(m.ExhaustedScenarios, *r.ExhaustedScenarios)
+		}
+		if r.Coverage != nil {
+			m.Coverage = addCoverage(m.Coverage, r.Coverage, false)
+		}
 		m.Interrupted = m.Interrupted || r.Interrupted
 		switch {
 		case strings.HasPrefix(r.Verdict, "violation"):
@@ -450,6 +474,13 @@ func mergeImpl(impl string, n int, merged []int, byIndex map[int]shardInput) *me
 		if res.Trace != "" {
 			r.Traces = append(r.Traces, res.Trace)
 		}
+		if res.ExhaustedScenarios != nil {
+			r.ExhaustedScenarios = addInt(r.ExhaustedScenarios, *res.ExhaustedScenarios)
+		}
+		r.DFSScenarios = append(r.DFSScenarios, res.DFSScenarios...)
+		if res.Coverage != nil {
+			r.Coverage = addCoverage(r.Coverage, res.Coverage, true)
+		}
 		switch {
 		case strings.HasPrefix(res.Verdict, "violation"):
 			// Exploration stops at a shard's first violation: it is in the
@@ -476,7 +507,70 @@ func mergeImpl(impl string, n int, merged []int, byIndex map[int]shardInput) *me
 		}
 	}
 	r.Scenarios = seedsJS{First: 0, Step: 1, Count: coveredPrefix(counts)}
+	slices.SortFunc(r.DFSScenarios, func(a, b dfsScenarioJSON) int { return a.Index - b.Index })
 	return r
+}
+
+// addInt is *p + n, in a new int (p nil: n).
+func addInt(p *int, n int) *int {
+	if p != nil {
+		n += *p
+	}
+	return &n
+}
+
+// addCoverage is the sum of coverages a and b (a nil: a copy of b). With
+// contract, both are one implementation's against its spec's contract
+// (shards of one search expect the same items): an item is missing from
+// the sum when both missed it. Without, the sum has no contract, as
+// check's total has none.
+func addCoverage(a, b *coverageJSON, contract bool) *coverageJSON {
+	out := &coverageJSON{Ops: map[string]int{}, Results: map[string]map[string]int{}, Rules: map[string]int{}}
+	for _, c := range []*coverageJSON{a, b} {
+		if c == nil {
+			continue
+		}
+		out.Runs += c.Runs
+		out.WitnessedRuns += c.WitnessedRuns
+		for k, n := range c.Ops {
+			out.Ops[k] += n
+		}
+		for k, rs := range c.Results {
+			if out.Results[k] == nil {
+				out.Results[k] = map[string]int{}
+			}
+			for e, n := range rs {
+				out.Results[k][e] += n
+			}
+		}
+		for r, n := range c.Rules {
+			out.Rules[r] += n
+		}
+	}
+	if !contract || b.Expected == nil {
+		// With no contract no item is expected, so none is listed at 0.
+		maps.DeleteFunc(out.Ops, func(_ string, n int) bool { return n == 0 })
+		maps.DeleteFunc(out.Rules, func(_ string, n int) bool { return n == 0 })
+		for k, rs := range out.Results {
+			if maps.DeleteFunc(rs, func(_ string, n int) bool { return n == 0 }); len(rs) == 0 {
+				delete(out.Results, k)
+			}
+		}
+		return out
+	}
+	if a == nil {
+		out.Expected, out.Reached, out.Missing = b.Expected, b.Reached, slices.Clone(b.Missing)
+		return out
+	}
+	for _, it := range a.Missing {
+		if slices.Contains(b.Missing, it) {
+			out.Missing = append(out.Missing, it)
+		}
+	}
+	want := *b.Expected
+	got := want - len(out.Missing)
+	out.Expected, out.Reached = &want, &got
+	return out
 }
 
 // coveredPrefix is how many global scenario indexes 0, 1, 2, … in a row

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,6 +63,8 @@ func TestMergeShardsEqualUnsharded(t *testing.T) {
 		// Violations found in several shards: the merge reports the one
 		// at the lowest global scenario index.
 		{"violations", []string{"--impl", "idr,lockfree-lost-free,pidmap-nonatomic-claim", "--schedules", "300", "--seed", "1"}, exitViolation},
+		// Coverage: the shards' counts add up to the unsharded run's.
+		{"coverage", []string{"--impl", "idr,linux", "--schedules", "40", "--seed", "3", "--coverage"}, exitOK},
 		// Undecided runs (the hidden --skip-search): added up, exit 3.
 		{"unknown", []string{"--impl", "lockfree", "--schedules", "50", "--skip-search"}, exitUnknown},
 	} {
@@ -169,6 +172,20 @@ func TestMergeShardsEqualUnsharded(t *testing.T) {
 			if c.status != exitViolation && m.Schedules != un.Schedules {
 				t.Errorf("merged %d schedules, unsharded %d", m.Schedules, un.Schedules)
 			}
+			if !slices.Contains(c.args, "--coverage") {
+				if m.Coverage != nil {
+					t.Errorf("merged coverage %+v without --coverage", m.Coverage)
+				}
+				return
+			}
+			if m.Coverage == nil || !reflect.DeepEqual(m.Coverage, un.Coverage) {
+				t.Errorf("merged coverage %+v, unsharded %+v", m.Coverage, un.Coverage)
+			}
+			for k, u := range un.Results {
+				if r := m.Results[k]; u.Coverage == nil || !reflect.DeepEqual(r.Coverage, u.Coverage) {
+					t.Errorf("%s: merged coverage %+v, unsharded %+v", u.Impl, r.Coverage, u.Coverage)
+				}
+			}
 		})
 	}
 }
@@ -254,5 +271,60 @@ func TestMergeWorstStatus(t *testing.T) {
 	if a.Verdict != "violation z" || a.Reason != "found by shard 2" || a.Trace != "a.shard2of3.trace" || a.FoundAt == nil || *a.FoundAt != 2 ||
 		len(a.Traces) != 3 || a.Scenarios.Count != 5 || a.ScenariosTotal != 6 { // 0,3,6 | 1,4 | 2: 0…4 in a row
 		t.Errorf("first violation: %+v", a)
+	}
+}
+
+// TestMergeDFS: the shards of a dfs search merge into their exhausted
+// scenarios added up, in all and per implementation, and every shard's
+// scenarios in global order; a shard without --coverage does not join
+// shards with it.
+func TestMergeDFS(t *testing.T) {
+	const n = 2
+	var files []string
+	exhausted := 0
+	var indexes []int
+	for i := range n {
+		status, out := pidcheckProcess(t, []string{"JOB_COMPLETION_INDEX=" + strconv.Itoa(i)}, "check", "--json", "--out", t.TempDir(),
+			"--shards", strconv.Itoa(n), "--impl", "idr", "--strategy", "dfs", "--bound", "-1", "--threads", "2", "--ops", "2", "--schedules", "200")()
+		var sh checkJSON
+		if err := json.Unmarshal(out, &sh); status != exitOK || err != nil || sh.ExhaustedScenarios == nil {
+			t.Fatalf("shard %d: exit %d, %v, %s", i, status, err, out)
+		}
+		exhausted += *sh.ExhaustedScenarios
+		for _, d := range sh.Results[0].DFSScenarios {
+			indexes = append(indexes, d.Index)
+		}
+		f := filepath.Join(t.TempDir(), fmt.Sprintf("shard%d.json", i))
+		if err := os.WriteFile(f, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	status, out := pidcheckProcess(t, nil, append([]string{"merge"}, files...)...)()
+	var m mergeJSON
+	if err := json.Unmarshal(out, &m); status != exitOK || err != nil {
+		t.Fatalf("merge: exit %d, %v, %s", status, err, out)
+	}
+	slices.Sort(indexes)
+	r := m.Results[0]
+	var got []int
+	for _, d := range r.DFSScenarios {
+		got = append(got, d.Index)
+	}
+	if exhausted == 0 || m.ExhaustedScenarios == nil || *m.ExhaustedScenarios != exhausted ||
+		r.ExhaustedScenarios == nil || *r.ExhaustedScenarios != exhausted || !slices.Equal(got, indexes) {
+		t.Errorf("merged exhausted %v (result %v), scenarios %v; the shards: %d exhausted, scenarios %v",
+			m.ExhaustedScenarios, r.ExhaustedScenarios, got, exhausted, indexes)
+	}
+
+	status, cov := pidcheckProcess(t, []string{"JOB_COMPLETION_INDEX=0"}, "check", "--json", "--out", t.TempDir(),
+		"--shards", strconv.Itoa(n), "--impl", "idr", "--strategy", "dfs", "--bound", "-1", "--threads", "2", "--ops", "2", "--schedules", "200", "--coverage")()
+	f := filepath.Join(t.TempDir(), "coverage.json")
+	if err := os.WriteFile(f, cov, 0o644); status != exitOK || err != nil {
+		t.Fatalf("exit %d, %v", status, err)
+	}
+	status, out = pidcheckProcess(t, nil, "merge", f, files[1])()
+	if status != exitBadInput || len(out) != 0 {
+		t.Errorf("a shard with --coverage and one without: exit %d, %s", status, out)
 	}
 }

@@ -11,11 +11,13 @@ import (
 )
 
 // keyRules are the rules the generator must reach even in a -short run:
-// the shapes that are hardest to generate (first forks, wraps and full
-// spaces, the depth limit, dead spaces, set_tid, joined spaces, dying
+// the shapes that are hardest to generate (an allocator wrapped, full
+// above its floor, pid_max lowered under a taken number; first forks,
+// wraps and full spaces, the depth limit, dead spaces, set_tid, joined spaces, dying
 // inits and their members, reparenting, autoreap, groups kept alive,
 // threads and exec).
 var keyRules = []spec.Rule{
+	spec.AllocWrap, spec.AllocEAGAINFloor, spec.AllocAnyHigh, spec.SetMaxBelowTaken,
 	spec.ForkFirst, spec.ForkWrap, spec.ForkEAGAIN, spec.UnshareDepth, spec.ForkDead,
 	spec.TidOne, spec.TidSeveral, spec.TidEEXIST, spec.SetNsBelow, spec.ForkJoined,
 	spec.WaitInitMembers, spec.InitDies, spec.ReparentInit, spec.ReparentSubreaper, spec.Autoreap,
@@ -23,19 +25,16 @@ var keyRules = []spec.Rule{
 }
 
 // TestCoverageReachesContract: a PCT exploration of every correct
-// process-level implementation (3000 schedules; -short 1000) reaches every
-// op kind, result kind and rule its spec's contract expects (-short: every
-// key rule the spec has, and 95% of the rest). The default pidcheck check
-// spends several times this budget on each.
+// implementation (3000 schedules; -short 1000) reaches every op kind,
+// result kind and rule its spec's contract expects (-short: every key rule
+// the spec has, and 95% of the rest). The default pidcheck check spends
+// several times this budget on each.
 func TestCoverageReachesContract(t *testing.T) {
 	n := 3000
 	if testing.Short() {
 		n = 1000
 	}
 	for _, e := range entries(t, false) {
-		if e.Level != model.ProcessLevel {
-			continue
-		}
 		t.Run(e.Name, func(t *testing.T) {
 			o := catalog.Options(e)
 			o.Schedules, o.Seed = n, 1
@@ -53,7 +52,7 @@ func TestCoverageReachesContract(t *testing.T) {
 			}
 			ct := spec.ContractOf(s)
 			want := checker.Expected(ct, o.Gen.Leave)
-			if len(want) < 50 {
+			if least := map[model.Level]int{model.ProcessLevel: 50, model.AllocLevel: 30}[e.Level]; len(want) < least {
 				t.Fatalf("%s's contract expects only %d items", s.Name, len(want))
 			}
 			c := rep.Coverage
