@@ -87,12 +87,6 @@ func (s *allocState) hasFree() bool {
 	return ok
 }
 
-func (s *allocState) with(f func(*allocState)) *allocState {
-	c := *s
-	f(&c)
-	return &c
-}
-
 func insertSorted(xs []int, n int) []int {
 	i, _ := slices.BinarySearch(xs, n)
 	out := make([]int, 0, len(xs)+1)
@@ -113,56 +107,93 @@ func removeSorted(xs []int, n int) []int {
 
 // Expect implements State.
 func (s *allocState) Expect(op model.Op) (model.Result, State) {
-	return s.apply(op)
+	r, e := s.apply(op)
+	return r, s.after(e)
 }
 
-// apply computes the spec's own answer and the next state. It builds no
+// effect is what a step does to an allocator state: the zero effect
+// changes nothing.
+type effect struct {
+	take, free int  // a number taken, or freed; 0: none
+	cursor     int  // the cursor's new value (never 0: it follows a number); 0: unchanged
+	max        int  // the new pid_max; 0: unchanged
+	disable    bool // disabled from now on
+}
+
+// after is s with e done, a new state unless e changes nothing (s is not
+// changed: states are persistent).
+func (s *allocState) after(e effect) *allocState {
+	if e == (effect{}) {
+		return s
+	}
+	c := *s
+	switch {
+	case e.take > 0:
+		c.taken, c.tail = s.take(e.take)
+	case e.free > 0:
+		c.taken, c.tail = removeSorted(s.taken, e.free), nil
+	}
+	c.do(e)
+	return &c
+}
+
+// do does e's changes to everything but taken.
+func (s *allocState) do(e effect) {
+	if e.cursor > 0 {
+		s.cursor = e.cursor
+	}
+	if e.max > 0 {
+		s.max = e.max
+	}
+	if e.disable {
+		s.disabled = true
+	}
+}
+
+// apply computes the spec's own answer and its effect. It builds no
 // explanation: why does, only for a step that is rejected (an accepted
 // step's reason is never read, and formatting one at every step was 7%
 // of an exploration's CPU).
-func (s *allocState) apply(op model.Op) (model.Result, *allocState) {
+func (s *allocState) apply(op model.Op) (model.Result, effect) {
 	switch op.Kind {
 	case model.Alloc:
 		n, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
 		if !ok {
-			return model.Fail(model.EAGAIN), s
+			return model.Fail(model.EAGAIN), effect{}
 		}
 		if s.disabled {
-			return model.Fail(model.ENOMEM), s
+			return model.Fail(model.ENOMEM), effect{}
 		}
-		return model.Result{N: n}, s.with(func(c *allocState) {
-			c.taken, c.tail = s.take(n)
-			c.cursor = n + 1
-		})
+		return model.Result{N: n}, effect{take: n, cursor: n + 1}
 	case model.Free:
 		if !s.has(op.N) {
-			return model.Fail(model.EINVAL), s
+			return model.Fail(model.EINVAL), effect{}
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.taken, c.tail = removeSorted(s.taken, op.N), nil })
+		return model.Result{}, effect{free: op.N}
 	case model.AllocAt:
 		switch {
 		case op.N < 1 || op.N >= s.max:
-			return model.Fail(model.EINVAL), s
+			return model.Fail(model.EINVAL), effect{}
 		case s.has(op.N):
-			return model.Fail(model.EEXIST), s
+			return model.Fail(model.EEXIST), effect{}
 		case s.disabled:
-			return model.Fail(model.ENOMEM), s
+			return model.Fail(model.ENOMEM), effect{}
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.taken, c.tail = s.take(op.N) })
+		return model.Result{}, effect{take: op.N}
 	case model.SetCursor:
 		if op.N < 0 || op.N > s.max {
-			return model.Fail(model.EINVAL), s
+			return model.Fail(model.EINVAL), effect{}
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.cursor = op.N + 1 })
+		return model.Result{}, effect{cursor: op.N + 1}
 	case model.SetMax:
 		if op.N <= s.p.Floor || op.N > s.p.PidMax {
-			return model.Fail(model.EINVAL), s
+			return model.Fail(model.EINVAL), effect{}
 		}
-		return model.Result{}, s.with(func(c *allocState) { c.max = op.N })
+		return model.Result{}, effect{max: op.N}
 	case model.Disable:
-		return model.Result{}, s.with(func(c *allocState) { c.disabled = true })
+		return model.Result{}, effect{disable: true}
 	}
-	return model.Fail(model.EINVAL), s
+	return model.Fail(model.EINVAL), effect{}
 }
 
 // why is a short explanation of apply's answer to op in state s, for the
@@ -211,32 +242,82 @@ func (s *allocState) why(op model.Op) string {
 
 // Step implements State. The reason of a rejection is built only then.
 func (s *allocState) Step(op model.Op, obs model.Result) (bool, State, string) {
-	if op.Kind == model.Alloc && obs.Err == model.OK && s.pol == model.Unique && !s.disabled && s.hasFree() {
-		// Checked before apply, which would build the state of the
-		// spec's own pick only to throw it away.
-		if ok, r := Allowed(s.pol, s.has, s.cursor, s.p.Floor, s.max, obs.N); !ok {
-			return false, s, fmt.Sprintf("%s returned %d; %s", op, obs.N, r)
+	ok, e := s.judge(op, obs)
+	if !ok {
+		return false, s, s.rejection(op, obs)
+	}
+	return true, s.after(e), ""
+}
+
+// rejection is the reason judge rejects obs as op's answer in state s.
+func (s *allocState) rejection(op model.Op, obs model.Result) string {
+	if s.uniquePick(op, obs) {
+		_, r := Allowed(s.pol, s.has, s.cursor, s.p.Floor, s.max, obs.N)
+		return fmt.Sprintf("%s returned %d; %s", op, obs.N, r)
+	}
+	want, _ := s.apply(op)
+	return fmt.Sprintf("%s returned %s; the spec gives %s: %s", op, obs.Format(op.Kind), want.Format(op.Kind), s.why(op))
+}
+
+// uniquePick: op is an alloc that succeeded, judged by the unique
+// policy's rule (any free number) rather than by the spec's own pick.
+func (s *allocState) uniquePick(op model.Op, obs model.Result) bool {
+	return op.Kind == model.Alloc && obs.Err == model.OK && s.pol == model.Unique && !s.disabled && s.hasFree()
+}
+
+// judge says whether the spec accepts obs as op's answer in state s, and
+// the effect of the step if it does.
+func (s *allocState) judge(op model.Op, obs model.Result) (bool, effect) {
+	if s.uniquePick(op, obs) {
+		// Checked before apply, which would pick the spec's own number
+		// only to throw it away.
+		if ok, _ := Allowed(s.pol, s.has, s.cursor, s.p.Floor, s.max, obs.N); !ok {
+			return false, effect{}
 		}
-		return true, s.with(func(c *allocState) {
-			c.taken, c.tail = s.take(obs.N)
-			c.cursor = obs.N + 1
-		}), ""
+		return true, effect{take: obs.N, cursor: obs.N + 1}
 	}
-	want, next := s.apply(op)
 	if op.Kind == model.Alloc && obs.Err == model.EAGAIN && s.pol == model.Unique && UniqueMayFail(s.has, s.p.Floor, s.max) {
-		return true, s, "" // a failed alloc changes nothing Unique remembers
+		return true, effect{} // a failed alloc changes nothing Unique remembers
 	}
+	want, e := s.apply(op)
 	if obs.Equal(op.Kind, want) {
-		return true, next, ""
+		return true, e
 	}
 	// A disabled allocator may report either of two failures; neither changes state.
 	if s.disabled && want.Err != model.OK {
 		if (op.Kind == model.Alloc && want.Err == model.EAGAIN && obs.Err == model.ENOMEM) ||
 			(op.Kind == model.AllocAt && want.Err == model.EEXIST && obs.Err == model.ENOMEM) {
-			return true, s, ""
+			return true, effect{}
 		}
 	}
-	return false, s, fmt.Sprintf("%s returned %s; the spec gives %s: %s", op, obs.Format(op.Kind), want.Format(op.Kind), s.why(op))
+	return false, effect{}
+}
+
+// Own implements InPlace: a copy of s that shares no memory with it.
+func (s *allocState) Own() InPlace {
+	c := *s
+	c.taken, c.tail = slices.Clone(s.taken), nil
+	return &c
+}
+
+// StepInPlace implements InPlace: Step, done to s itself.
+func (s *allocState) StepInPlace(op model.Op, obs model.Result) bool {
+	ok, e := s.judge(op, obs)
+	if !ok {
+		return false
+	}
+	switch {
+	case e.take > 0:
+		if i, found := slices.BinarySearch(s.taken, e.take); !found {
+			s.taken = slices.Insert(s.taken, i, e.take)
+		}
+	case e.free > 0:
+		if i, found := slices.BinarySearch(s.taken, e.free); found {
+			s.taken = slices.Delete(s.taken, i, i+1)
+		}
+	}
+	s.do(e)
+	return true
 }
 
 // Key implements State. The cursor is part of the key only for the Cyclic

@@ -135,3 +135,53 @@ func TestAllocatorBranchesKeepTheirOwnNumbers(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestStepInPlaceIsStep: on random allocator histories, each policy, a
+// state stepped in place accepts and rejects what Step does and ends equal
+// to Step's next state (Key); the state it was copied from is left alone.
+func TestStepInPlaceIsStep(t *testing.T) {
+	kinds := []model.Kind{model.Alloc, model.Alloc, model.Alloc, model.Free, model.AllocAt, model.SetCursor, model.SetMax, model.Disable}
+	for _, pol := range []model.Policy{model.Cyclic, model.Lowest, model.Unique} {
+		s := Allocator(model.Params{PidMax: 12, Floor: 3, MaxLevel: 32}, pol)
+		rng := rand.New(rand.NewPCG(uint64(pol), 7))
+		accepted, rejected := 0, 0
+		for range 300 {
+			st := s.Init()
+			own := st.(InPlace).Own()
+			for range 40 {
+				op := model.Op{Kind: kinds[rng.IntN(len(kinds))], N: rng.IntN(15) - 1}
+				if op.Kind == model.Disable && rng.IntN(4) > 0 {
+					op.Kind = model.Alloc
+				}
+				obs, _ := st.Expect(op)
+				switch rng.IntN(4) {
+				case 0:
+					obs = model.Result{N: rng.IntN(13)}
+				case 1:
+					obs = model.Fail([]model.Errno{model.EAGAIN, model.ENOMEM, model.EINVAL, model.EEXIST}[rng.IntN(4)])
+				}
+				before := st.Key()
+				ok, next, _ := st.Step(op, obs)
+				copied := own.Own()
+				if got := copied.StepInPlace(op, obs); got != ok {
+					t.Fatalf("%s: %s answering %s in %s: Step %v, StepInPlace %v", pol, op, obs.Format(op.Kind), before, ok, got)
+				}
+				if st.Key() != before || own.Key() != before {
+					t.Fatalf("%s: %s: a step changed the state it was taken from", pol, op)
+				}
+				if !ok {
+					rejected++
+					continue
+				}
+				accepted++
+				if copied.Key() != next.Key() {
+					t.Fatalf("%s: %s answering %s in %s: in place %s, Step %s", pol, op, obs.Format(op.Kind), before, copied.Key(), next.Key())
+				}
+				st, own = next, copied
+			}
+		}
+		if accepted < 1000 || rejected < 1000 {
+			t.Errorf("%s: %d accepted, %d rejected steps: both kinds are needed", pol, accepted, rejected)
+		}
+	}
+}
