@@ -279,6 +279,9 @@ func TestMergeWorstStatus(t *testing.T) {
 // scenarios in global order; a shard without --coverage does not join
 // shards with it.
 func TestMergeDFS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: merge.txtar merges dfs shards too")
+	}
 	const n = 2
 	var files []string
 	exhausted := 0
