@@ -303,9 +303,21 @@ func (s *allocState) Own() InPlace {
 // StepInPlace implements InPlace: Step, done to s itself.
 func (s *allocState) StepInPlace(op model.Op, obs model.Result) bool {
 	ok, e := s.judge(op, obs)
-	if !ok {
-		return false
+	if ok {
+		s.doInPlace(e)
 	}
+	return ok
+}
+
+// ExpectInPlace implements InPlace: Expect, done to s itself.
+func (s *allocState) ExpectInPlace(op model.Op) model.Result {
+	r, e := s.apply(op)
+	s.doInPlace(e)
+	return r
+}
+
+// doInPlace does e to s itself, taken included.
+func (s *allocState) doInPlace(e effect) {
 	switch {
 	case e.take > 0:
 		if i, found := slices.BinarySearch(s.taken, e.take); !found {
@@ -317,7 +329,6 @@ func (s *allocState) StepInPlace(op model.Op, obs model.Result) bool {
 		}
 	}
 	s.do(e)
-	return true
 }
 
 // Key implements State. The cursor is part of the key only for the Cyclic

@@ -138,7 +138,8 @@ func TestAllocatorBranchesKeepTheirOwnNumbers(t *testing.T) {
 
 // TestStepInPlaceIsStep: on random allocator histories, each policy, a
 // state stepped in place accepts and rejects what Step does and ends equal
-// to Step's next state (Key); the state it was copied from is left alone.
+// to Step's next state (Key), ExpectInPlace answers what Expect does, and
+// the state a copy was taken from is left alone.
 func TestStepInPlaceIsStep(t *testing.T) {
 	kinds := []model.Kind{model.Alloc, model.Alloc, model.Alloc, model.Free, model.AllocAt, model.SetCursor, model.SetMax, model.Disable}
 	for _, pol := range []model.Policy{model.Cyclic, model.Lowest, model.Unique} {
@@ -153,7 +154,10 @@ func TestStepInPlaceIsStep(t *testing.T) {
 				if op.Kind == model.Disable && rng.IntN(4) > 0 {
 					op.Kind = model.Alloc
 				}
-				obs, _ := st.Expect(op)
+				obs, expected := st.Expect(op)
+				if inPlace := own.Own(); !inPlace.ExpectInPlace(op).Equal(op.Kind, obs) || inPlace.Key() != expected.Key() {
+					t.Fatalf("%s: %s in %s: ExpectInPlace is not Expect", pol, op, st.Key())
+				}
 				switch rng.IntN(4) {
 				case 0:
 					obs = model.Result{N: rng.IntN(13)}
