@@ -3,6 +3,7 @@ package sched
 import (
 	"iter"
 	"sync/atomic"
+	"time"
 )
 
 // Runner runs controlled runs one after another, as Run does, and keeps
@@ -17,7 +18,18 @@ import (
 // coroutines; a Runner not closed leaves them parked (goroutines that
 // use no CPU, but are not collected).
 type Runner struct {
-	idle []*coro // coroutines waiting for a thread
+	idle  []*coro     // coroutines waiting for a thread
+	watch *time.Timer // the watchdog's timer, stopped between runs
+}
+
+// timer returns r's watchdog timer, running and set to d.
+func (r *Runner) timer(d time.Duration) *time.Timer {
+	if r.watch == nil {
+		r.watch = time.NewTimer(d)
+	} else {
+		r.watch.Reset(d)
+	}
+	return r.watch
 }
 
 // NewRunner returns a Runner with no coroutine yet.

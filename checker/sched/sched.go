@@ -166,7 +166,13 @@ func run(r *Runner, c Chooser, opts Options, body func(env Env)) *Outcome {
 		}()
 		s.drive(body)
 	}()
-	o, finished := s.watch(wd)
+	var timer *time.Timer
+	if r != nil {
+		timer = r.timer(wd / 4)
+	} else {
+		timer = time.NewTimer(wd / 4)
+	}
+	o, finished := s.watch(wd, timer)
 	if r != nil {
 		r.collect(s, finished)
 	}
@@ -179,10 +185,10 @@ func run(r *Runner, c Chooser, opts Options, body func(env Env)) *Outcome {
 
 // watch waits for the run to end (finished), or takes it over when
 // neither the gate nor the running thread changed for wd (after a foreign
-// Env call, which ends the run, for one tick of wd/4).
-func (s *sched) watch(wd time.Duration) (o *Outcome, finished bool) {
+// Env call, which ends the run, for one tick of wd/4). timer is running,
+// set to one tick; watch stops it before it returns.
+func (s *sched) watch(wd time.Duration, timer *time.Timer) (o *Outcome, finished bool) {
 	tick := wd / 4
-	timer := time.NewTimer(tick)
 	defer timer.Stop()
 	last, owner, same := s.gate.Load(), s.curT.Load(), 0
 	for {
