@@ -138,49 +138,10 @@ func witnessed(s spec.Spec, h []traces.Operation) bool {
 	for shared < len(order) && order[shared] == shared {
 		shared++
 	}
-	st := s.Init()
-	if ip, ok := st.(spec.InPlace); ok {
-		return witnessedInPlace(ip, h, order, shared)
-	}
-	var atShared spec.State
-	for i := range h {
-		if i == shared {
-			atShared = st
-		}
-		ok, next, _ := st.Step(h[i].Op, h[i].Result)
-		if !ok {
-			if i < shared || shared == len(h) {
-				return false // the return order fails here too
-			}
-			break
-		}
-		st = next
-		if i == len(h)-1 {
-			return true
-		}
-	}
-	if len(h) == 0 {
-		return true
-	}
-	st = atShared
-	for _, i := range order[shared:] {
-		ok, next, _ := st.Step(h[i].Op, h[i].Result)
-		if !ok {
-			return false
-		}
-		st = next
-	}
-	return true
-}
-
-// witnessedInPlace is witnessed for a spec whose states step in place:
-// one copy replays the call order, and a copy of it taken where the orders
-// part replays the rest of the return order.
-func witnessedInPlace(init spec.InPlace, h []traces.Operation, order []int, shared int) bool {
-	st := init.Own()
+	st := spec.Replay(s.Init())
 	var atShared spec.InPlace
 	for i := range h {
-		if i == shared && shared < len(h) {
+		if i == shared {
 			atShared = st.Own()
 		}
 		if !st.StepInPlace(h[i].Op, h[i].Result) {

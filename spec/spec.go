@@ -59,19 +59,42 @@ type Spec struct {
 // Run applies ops in order, from s.Init(), with Expect, and returns the
 // results.
 func Run(s Spec, ops []model.Op) []model.Result {
-	st := s.Init()
 	out := make([]model.Result, len(ops))
-	if ip, ok := st.(InPlace); ok {
-		own := ip.Own()
-		for i, op := range ops {
-			out[i] = own.ExpectInPlace(op)
-		}
-		return out
-	}
+	own := Replay(s.Init())
 	for i, op := range ops {
-		out[i], st = st.Expect(op)
+		out[i] = own.ExpectInPlace(op)
 	}
 	return out
+}
+
+// Replay returns a state to step in place, starting at st: a copy of st
+// when it is InPlace, else st wrapped, so that each step replaces the
+// wrapped state by its next one (a persistent state is shared freely, so
+// the wrapper's Own copies only the wrapper).
+func Replay(st State) InPlace {
+	if ip, ok := st.(InPlace); ok {
+		return ip.Own()
+	}
+	return &persistent{st}
+}
+
+// persistent steps a persistent State in place by replacing it.
+type persistent struct{ State }
+
+func (p *persistent) Own() InPlace { c := *p; return &c }
+
+func (p *persistent) StepInPlace(op model.Op, obs model.Result) bool {
+	ok, next, _ := p.Step(op, obs)
+	if ok {
+		p.State = next
+	}
+	return ok
+}
+
+func (p *persistent) ExpectInPlace(op model.Op) model.Result {
+	r, next := p.Expect(op)
+	p.State = next
+	return r
 }
 
 // Deferrer is a State whose ops may free numbers after their other effects
