@@ -156,6 +156,9 @@ them: with --schedules S and a strategy of one schedule per scenario
 check --schedules n·S does, and the merged totals are its totals. A
 violation is reported by the one at the lowest global scenario index: the
 one an unsharded run finds.
+With --coverage (every shard must have it, or none) the coverage counts
+are added up, and an item a contract expects is missing only when every
+shard missed it; a dfs search's exhausted scenarios are added up too.
 
 Exit status: the worst among the shards: 1 if any found a violation, else 3
 if any was undecided or interrupted, or a shard is missing (not a pass);
