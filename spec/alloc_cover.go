@@ -52,7 +52,6 @@ func (s *allocState) cover(op model.Op, obs model.Result, cov *Cover) {
 	case model.Alloc:
 		switch obs.Err {
 		case model.OK:
-			lowest, _ := firstFree(s.has, 1, s.max)
 			switch s.pol {
 			case model.Cyclic:
 				if lo := PidMin(s.cursor, s.p.Floor); obs.N >= max(s.cursor, lo) {
@@ -64,7 +63,7 @@ func (s *allocState) cover(op model.Op, obs model.Result, cov *Cover) {
 				cov.Hit(AllocLowest)
 			default:
 				cov.Hit(AllocAny)
-				if obs.N != lowest {
+				if lowest, _ := firstFree(s.has, 1, s.max); obs.N != lowest {
 					cov.Hit(AllocAnyHigh)
 				}
 			}
