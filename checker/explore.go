@@ -224,6 +224,7 @@ func ScheduleSeed(scenarioSeed uint64, k int) uint64 { return mix(scenarioSeed^0
 // lean toward the numbers the spec says are taken and next.
 func withOracle(g GenOptions, s spec.Spec) GenOptions {
 	g.Oracle = func(ops []model.Op) []model.Result { return spec.Run(s, ops) }
+	g.refusals = &refusals{threads: refusesThreads(g), groups: refusesGroups(g)}
 	return g
 }
 

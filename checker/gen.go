@@ -29,7 +29,16 @@ type GenOptions struct {
 	// thread creation EINVAL (openvz, pspace2006), no thread op is
 	// generated, as if every thread kind were in Leave.
 	Oracle func(ops []model.Op) []model.Result
+
+	// refusals, when set, holds what Oracle answers to the two questions
+	// the process-level generator asks it for every scenario (see
+	// refusesThreads): asked once where the Oracle is attached.
+	refusals *refusals
 }
+
+// refusals are the oracle's standing answers: whether the spec refuses
+// threads and whether it refuses the group ops.
+type refusals struct{ threads, groups bool }
 
 // coreKinds are the kinds GenOptions.Leave cannot leave out.
 var coreKinds = []model.Kind{model.Alloc, model.Free, model.Fork, model.Exit, model.Wait}

@@ -14,6 +14,8 @@ type procGen struct {
 	tasks  []genTask
 	spaces []genSpace
 	nums   []int // numbers worth aiming at
+	// scratch is actor's candidate list, reused from draw to draw.
+	scratch []int
 	// leaders are the numbers, in their parent's space, of tasks that lead
 	// a space (inits), learnt from the init part: kill(-n) aims at them.
 	leaders []int
@@ -80,8 +82,11 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 		o.Params.MaxLevel = src.IntRange(1, 2, "depth limit")
 	}
 	g := &procGen{src: src, o: o}
-	g.noThreads = refusesThreads(o)
-	g.noGroups = refusesGroups(o)
+	if r := o.refusals; r != nil {
+		g.noThreads, g.noGroups = r.threads, r.groups
+	} else {
+		g.noThreads, g.noGroups = refusesThreads(o), refusesGroups(o)
+	}
 	g.spaces = []genSpace{{parent: -1}}
 	g.tasks = []genTask{{h: model.Root, init: true, owner: -1, parent: -1}}
 	g.spaces[0].tasks = 1
@@ -114,6 +119,7 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 	}
 
 	// Post: after the drain (decided at run time), where is everyone?
+	sc.Post = make([]model.Op, 0, len(g.tasks)+min(len(g.nums), 2*len(g.tasks)+8))
 	for _, t := range g.tasks {
 		if o.allows(model.Translate) {
 			sc.Post = append(sc.Post, model.Op{Kind: model.Translate, Task: model.Root, Target: t.h})
@@ -123,6 +129,9 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 		if n >= 1 && n < o.Params.PidMax && len(sc.Post) < 2*len(g.tasks)+8 && o.allows(model.Lookup) {
 			sc.Post = append(sc.Post, model.Op{Kind: model.Lookup, Task: model.Root, Pid: n})
 		}
+	}
+	if len(sc.Post) == 0 {
+		sc.Post = nil
 	}
 	return sc
 }
@@ -303,7 +312,11 @@ func (g *procGen) unshare(t int) {
 // live returns the indices of tasks usable by thread owner (-1: the init
 // part), not known to have exited.
 func (g *procGen) usable(owner int, wantLive bool) []int {
-	var out []int
+	return g.appendUsable(nil, owner, wantLive)
+}
+
+// appendUsable is usable appending to out.
+func (g *procGen) appendUsable(out []int, owner int, wantLive bool) []int {
 	for i, t := range g.tasks {
 		if t.owner != -1 && t.owner != owner {
 			continue
@@ -317,18 +330,36 @@ func (g *procGen) usable(owner int, wantLive bool) []int {
 }
 
 func (g *procGen) actor(owner int, label string) int {
-	if owner >= 0 && chance(g.src, 1, 8, label+" elsewhere") {
+	if owner >= 0 && chance(g.src, 1, 8, suffixed(label, " elsewhere")) {
 		// A task another thread forks concurrently: the op races with the
 		// fork (ESRCH before it, the task after; never anything between).
 		if c := g.others(owner); len(c) > 0 {
 			return pick(g.src, c, label)
 		}
 	}
-	c := g.usable(owner, true)
+	// c lives until pick returns: the generator's scratch list.
+	c := g.appendUsable(g.scratch[:0], owner, true)
 	if len(c) == 0 {
-		c = g.usable(owner, false)
+		c = g.appendUsable(c, owner, false)
 	}
+	g.scratch = c
 	return pick(g.src, c, label)
+}
+
+// suffixed is label+suffix, for the draw labels of rapid's log, made
+// without an allocation for the labels the generator draws most.
+func suffixed(label, suffix string) string {
+	if s, ok := drawLabels[[2]string{label, suffix}]; ok {
+		return s
+	}
+	return label + suffix
+}
+
+var drawLabels = map[[2]string]string{
+	{"actor", " elsewhere"}:  "actor elsewhere",
+	{"target", " elsewhere"}: "target elsewhere",
+	{"kill group", " own"}:   "kill group own",
+	{"wait group", " own"}:   "wait group own",
 }
 
 // others returns the tasks forked by threads other than owner so far.
@@ -959,7 +990,7 @@ func (g *procGen) initToWaitFor(th int) (parent, n int, ok bool) {
 // groupArg is a process-group argument of kill or wait: 0 (the caller's
 // group) or -n for a number that leads a group.
 func (g *procGen) groupArg(label string) int {
-	if len(g.pgids) == 0 || chance(g.src, 1, 3, label+" own") {
+	if len(g.pgids) == 0 || chance(g.src, 1, 3, suffixed(label, " own")) {
 		return 0
 	}
 	return -pick(g.src, g.pgids, label)

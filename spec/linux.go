@@ -254,12 +254,14 @@ func newLinux(p model.Params, pol model.Policy) *linuxState {
 }
 
 // clone returns a shallow copy whose slices may be replaced or (for spaces
-// and tasks, which are copied) edited element-wise.
+// and tasks, which are copied) edited element-wise. Its tasks have room
+// for one more, which a fork appends: the copy is its own, so the append
+// is too.
 func (s *linuxState) clone() *linuxState {
 	return &linuxState{
 		pol: s.pol, p: s.p,
 		spaces: slices.Clone(s.spaces),
-		tasks:  slices.Clone(s.tasks),
+		tasks:  append(make([]task, 0, len(s.tasks)+1), s.tasks...),
 		gone:   s.gone,
 		held:   s.held,
 		cov:    s.cov,

@@ -26,11 +26,11 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	actor := s.tasks[ai]
 	if op.Child < 0 {
 		s.hit(ChildInUse)
-		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s names no task", op.Child), ""
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("the child handle %s names no task", op.Child) }), ""
 	}
 	if s.find(op.Child) >= 0 || s.reaped(op.Child) {
 		s.hit(ChildInUse)
-		return model.Fail(model.EINVAL), s, explainf(explain, "the child handle %s is already in use", op.Child), ""
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("the child handle %s is already in use", op.Child) }), ""
 	}
 	if op.Kind == model.Clone {
 		if r, n, w, ok := s.cloneFlags(op, ai, explain); !ok {
@@ -55,13 +55,17 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 		// kernel/fork.c copy_process: CLONE_THREAD into another PID
 		// namespace than the caller's own.
 		s.hit(ThreadSpace)
-		return model.Fail(model.EINVAL), s, explainf(explain, "CLONE_THREAD: %s's children space %s is not its own space %s (after unshare or setns)", actor.h, spaceName(actor.kids), spaceName(actor.space)), ""
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string {
+			return fmt.Sprintf("CLONE_THREAD: %s's children space %s is not its own space %s (after unshare or setns)", actor.h, spaceName(actor.kids), spaceName(actor.space))
+		}), ""
 	}
 	top := actor.kids
 	lvl := s.spaces[top].level
 	if len(op.Tids) > lvl+1 {
 		s.hit(TidTooMany)
-		return model.Fail(model.EINVAL), s, explainf(explain, "set_tid has %d entries but %s is at level %d (at most %d)", len(op.Tids), spaceName(top), lvl, lvl+1), ""
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string {
+			return fmt.Sprintf("set_tid has %d entries but %s is at level %d (at most %d)", len(op.Tids), spaceName(top), lvl, lvl+1)
+		}), ""
 	}
 	if obs != nil && len(obs) != lvl+1 {
 		return res, s, "", fmt.Sprintf("the child is at level %d, so its NSpid has %d numbers", lvl, lvl+1)
@@ -90,13 +94,17 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 			switch {
 			case tid < 1 || tid >= spc.pidMax:
 				c.hit(TidRange)
-				return fail(model.EINVAL, explainf(explain, "set_tid %d is out of range [1, %d) in %s", tid, spc.pidMax, spaceName(sp)))
+				return fail(model.EINVAL, whyf(explain, func() string {
+					return fmt.Sprintf("set_tid %d is out of range [1, %d) in %s", tid, spc.pidMax, spaceName(sp))
+				}))
 			case tid != 1 && spc.init == model.NoTask:
 				c.hit(TidNoInit)
-				return fail(model.EINVAL, explainf(explain, "set_tid %d asks for a number other than 1 in %s, which has no init", tid, spaceName(sp)))
+				return fail(model.EINVAL, whyf(explain, func() string {
+					return fmt.Sprintf("set_tid %d asks for a number other than 1 in %s, which has no init", tid, spaceName(sp))
+				}))
 			case taken(tid):
 				c.hit(TidEEXIST)
-				return fail(model.EEXIST, explainf(explain, "set_tid %d is taken in %s", tid, spaceName(sp)))
+				return fail(model.EEXIST, whyf(explain, func() string { return fmt.Sprintf("set_tid %d is taken in %s", tid, spaceName(sp)) }))
 			}
 			nums[l] = tid
 			if obs != nil && obs[l] != tid {
@@ -107,7 +115,9 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 		n, ok := Pick(s.pol, taken, spc.cursor, s.p.Floor, spc.pidMax)
 		if !ok {
 			c.hit(ForkEAGAIN)
-			return fail(model.EAGAIN, explainf(explain, "%s (level %d) is full: %s finds no free number", spaceName(sp), l, describe(s.pol, spc.cursor, s.p.Floor, spc.pidMax)))
+			return fail(model.EAGAIN, whyf(explain, func() string {
+				return fmt.Sprintf("%s (level %d) is full: %s finds no free number", spaceName(sp), l, describe(s.pol, spc.cursor, s.p.Floor, spc.pidMax))
+			}))
 		}
 		if obs != nil {
 			if ok, r := Allowed(s.pol, taken, spc.cursor, s.p.Floor, spc.pidMax, obs[l]); !ok {
@@ -126,7 +136,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	}
 	if c.spaces[top].dead {
 		c.hit(ForkDead)
-		return model.Fail(model.ENOMEM), c, explainf(explain, "%s no longer accepts tasks (its init died)", spaceName(top)), ""
+		return model.Fail(model.ENOMEM), c, whyf(explain, func() string { return fmt.Sprintf("%s no longer accepts tasks (its init died)", spaceName(top)) }), ""
 	}
 	for l, sp := range chain {
 		c.setTaken(sp, nums[l], true)
@@ -149,7 +159,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 		// A thread is in no children list; its group is the creator's.
 		c.hit(ThreadNew)
 		c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: model.NoTask, group: actor.group})
-		return model.Result{NSpid: nums}, c, explainf(explain, "the thread gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
+		return model.Result{NSpid: nums}, c, whyf(explain, func() string { return fmt.Sprintf("the thread gets %s in %s", model.FormatInts(nums), spaceName(top)) }), ""
 	}
 	parent := actor.h
 	if op.Kind == model.Clone && op.N&model.CloneParent != 0 {
@@ -162,7 +172,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	l := &s.tasks[s.find(actor.group)]
 	c.tasks = append(c.tasks, task{h: op.Child, nspid: nums, space: top, kids: top, parent: parent, group: op.Child,
 		pgid: l.pgid, sid: l.sid, sigchld: l.sigchld})
-	return model.Result{NSpid: nums}, c, explainf(explain, "the child gets %s in %s", model.FormatInts(nums), spaceName(top)), ""
+	return model.Result{NSpid: nums}, c, whyf(explain, func() string { return fmt.Sprintf("the child gets %s in %s", model.FormatInts(nums), spaceName(top)) }), ""
 }
 
 func contains(xs []int, n int) bool {
@@ -181,7 +191,18 @@ func contains(xs []int, n int) bool {
 	return false
 }
 
-// explainf formats only when explain is set: Step explains only failures.
+// whyf is f's explanation when explain is set, else "": f, and the
+// arguments it formats, are evaluated only then. Step explains only
+// failures, and a step that passes must not pay for the words.
+func whyf(explain bool, f func() string) string {
+	if !explain {
+		return ""
+	}
+	return f()
+}
+
+// explainf formats only when explain is set (its arguments are evaluated
+// either way: whyf, where they cost anything).
 func explainf(explain bool, format string, args ...any) string {
 	if !explain {
 		return ""

@@ -1,6 +1,10 @@
 package spec
 
-import "github.com/pidcheck/pidcheck/model"
+import (
+	"fmt"
+
+	"github.com/pidcheck/pidcheck/model"
+)
 
 // This file holds process groups and sessions (kernel/sys.c), SIGCHLD
 // dispositions, subreapers (kernel/sys.c prctl), clone flags
@@ -100,34 +104,34 @@ func (s *linuxState) setpgid(op model.Op, ai int, explain bool) (model.Result, *
 	}
 	if pgid < 0 {
 		s.hit(SetPgidNeg)
-		return model.Fail(model.EINVAL), s, explainf(explain, "pgid %d is negative", pgid)
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("pgid %d is negative", pgid) })
 	}
 	pi := s.holder(home, pid)
 	if pi < 0 {
 		s.hit(SetPgidNoTask)
-		return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", pid, spaceName(home))
+		return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("no task has number %d in %s", pid, spaceName(home)) })
 	}
 	p := &s.tasks[pi]
 	if p.h != p.group {
 		s.hit(SetPgidThread)
-		return model.Fail(model.EINVAL), s, explainf(explain, "%s is not a thread-group leader", p.h)
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("%s is not a thread-group leader", p.h) })
 	}
 	if s.groupOf(p.parent) == lead.h {
 		if p.sid != lead.sid {
 			s.hit(SetPgidSession)
-			return model.Fail(model.EPERM), s, explainf(explain, "%s is a child of %s in another session", p.h, a.h)
+			return model.Fail(model.EPERM), s, whyf(explain, func() string { return fmt.Sprintf("%s is a child of %s in another session", p.h, a.h) })
 		}
 		if p.execed {
 			s.hit(SetPgidExeced)
-			return model.Fail(model.EACCES), s, explainf(explain, "%s is a child of %s that has exec'd", p.h, a.h)
+			return model.Fail(model.EACCES), s, whyf(explain, func() string { return fmt.Sprintf("%s is a child of %s that has exec'd", p.h, a.h) })
 		}
 	} else if p.h != lead.h {
 		s.hit(SetPgidNotChild)
-		return model.Fail(model.ESRCH), s, explainf(explain, "%s is neither %s's group nor a child of it", p.h, a.h)
+		return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("%s is neither %s's group nor a child of it", p.h, a.h) })
 	}
 	if p.sessLead {
 		s.hit(SetPgidLeader)
-		return model.Fail(model.EPERM), s, explainf(explain, "%s is a session leader", p.h)
+		return model.Fail(model.EPERM), s, whyf(explain, func() string { return fmt.Sprintf("%s is a session leader", p.h) })
 	}
 	to := p.h
 	if pgid != pid {
@@ -140,14 +144,16 @@ func (s *linuxState) setpgid(op model.Op, ai int, explain bool) (model.Result, *
 		}
 		if !ok {
 			s.hit(SetPgidNoGroup)
-			return model.Fail(model.EPERM), s, explainf(explain, "no process group %d in %s's session is visible in %s", pgid, a.h, spaceName(home))
+			return model.Fail(model.EPERM), s, whyf(explain, func() string {
+				return fmt.Sprintf("no process group %d in %s's session is visible in %s", pgid, a.h, spaceName(home))
+			})
 		}
 	}
 	c := s.clone()
 	c.hit(SetPgidJoin)
 	c.setGroup(pi, to, p.sid)
 	c.settle()
-	return model.Result{}, c, explainf(explain, "%s joins process group %d", p.h, pgid)
+	return model.Result{}, c, whyf(explain, func() string { return fmt.Sprintf("%s joins process group %d", p.h, pgid) })
 }
 
 // setsid evaluates setsid() by live task a (kernel/sys.c ksys_setsid).
@@ -157,11 +163,11 @@ func (s *linuxState) setsid(ai int, explain bool) (model.Result, *linuxState, st
 	lead := &s.tasks[li]
 	if lead.sessLead {
 		s.hit(SetSidLeader)
-		return model.Fail(model.EPERM), s, explainf(explain, "%s already leads a session", lead.h)
+		return model.Fail(model.EPERM), s, whyf(explain, func() string { return fmt.Sprintf("%s already leads a session", lead.h) })
 	}
 	if len(s.groupMembers(lead.h)) > 0 {
 		s.hit(SetSidGroup)
-		return model.Fail(model.EPERM), s, explainf(explain, "a process group with %s's number exists", lead.h)
+		return model.Fail(model.EPERM), s, whyf(explain, func() string { return fmt.Sprintf("a process group with %s's number exists", lead.h) })
 	}
 	c := s.clone()
 	c.hit(SetSidNew)
@@ -169,7 +175,7 @@ func (s *linuxState) setsid(ai int, explain bool) (model.Result, *linuxState, st
 	c.setGroup(li, lead.h, lead.h)
 	c.settle()
 	n := s.numberIn(lead, a.space)
-	return model.Result{N: n}, c, explainf(explain, "%s leads a new session and group %d", lead.h, n)
+	return model.Result{N: n}, c, whyf(explain, func() string { return fmt.Sprintf("%s leads a new session and group %d", lead.h, n) })
 }
 
 // groupIDOf answers getpgid (sid false) or getsid (sid true) by live task a.
@@ -180,7 +186,7 @@ func (s *linuxState) groupIDOf(op model.Op, a *task, sid bool, explain bool) (mo
 		i := s.holder(home, op.Pid)
 		if i < 0 {
 			s.hit(GetGroupNoTask)
-			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("no task has number %d in %s", op.Pid, spaceName(home)) })
 		}
 		t = &s.tasks[i]
 	}
@@ -193,7 +199,9 @@ func (s *linuxState) groupIDOf(op model.Op, a *task, sid bool, explain bool) (mo
 	if n == 0 {
 		s.hit(GetGroupHidden)
 	}
-	return model.Result{N: n}, s, explainf(explain, "%s's %s is %s's pid, number %d in %s (0: invisible)", t.h, what, g, n, spaceName(home))
+	return model.Result{N: n}, s, whyf(explain, func() string {
+		return fmt.Sprintf("%s's %s is %s's pid, number %d in %s (0: invisible)", t.h, what, g, n, spaceName(home))
+	})
 }
 
 // groupOps evaluates the ops of this file other than clone; ok is false
@@ -214,7 +222,7 @@ func (s *linuxState) groupOps(op model.Op, ai int, explain bool) (model.Result, 
 	case model.SigChld:
 		if op.N != model.SigChldDefault && op.N != model.SigChldIgnore && op.N != model.SigChldNoCldWait {
 			s.hit(SigChldBad)
-			return model.Fail(model.EINVAL), s, explainf(explain, "SIGCHLD disposition %d is not one pidcheck names", op.N), true
+			return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("SIGCHLD disposition %d is not one pidcheck names", op.N) }), true
 		}
 		c := s.clone()
 		c.tasks[c.leaderOf(&c.tasks[ai])].sigchld = op.N
@@ -227,23 +235,25 @@ func (s *linuxState) groupOps(op model.Op, ai int, explain bool) (model.Result, 
 		ti := s.liveTask(op.Target)
 		if ti < 0 {
 			s.hit(SetNsChGone)
-			return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task (its nsproxy is gone)", op.Target), true
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("%s is not a live task (its nsproxy is gone)", op.Target) }), true
 		}
 		to := s.tasks[ti].kids
 		if !s.within(to, home) {
 			s.hit(SetNsChNotBelow)
-			return model.Fail(model.EINVAL), s, explainf(explain, "%s's children space %s is neither %s's space %s nor a descendant of it", op.Target, spaceName(to), op.Task, spaceName(home)), true
+			return model.Fail(model.EINVAL), s, whyf(explain, func() string {
+				return fmt.Sprintf("%s's children space %s is neither %s's space %s nor a descendant of it", op.Target, spaceName(to), op.Task, spaceName(home))
+			}), true
 		}
 		c := s.clone()
 		c.hit(SetNsChJoin)
 		c.tasks[ai].kids = to
 		c.tasks[ai].joined = to != home
-		return model.Result{}, c, explainf(explain, "%s is %s's space or a descendant of it", spaceName(to), op.Task), true
+		return model.Result{}, c, whyf(explain, func() string { return fmt.Sprintf("%s is %s's space or a descendant of it", spaceName(to), op.Task) }), true
 	case model.GetLastPid:
 		n := s.spaces[home].cursor - 1
-		return model.Result{N: n}, s, explainf(explain, "the cursor of %s is %d", spaceName(home), n+1), true
+		return model.Result{N: n}, s, whyf(explain, func() string { return fmt.Sprintf("the cursor of %s is %d", spaceName(home), n+1) }), true
 	case model.GetNSpid:
-		return model.Result{NSpid: a.nspid}, s, explainf(explain, "%s has NSpid %s", op.Task, model.FormatInts(a.nspid)), true
+		return model.Result{NSpid: a.nspid}, s, whyf(explain, func() string { return fmt.Sprintf("%s has NSpid %s", op.Task, model.FormatInts(a.nspid)) }), true
 	}
 	return model.Result{}, s, "", false // not a group op: the caller goes on (no explanation to build)
 }

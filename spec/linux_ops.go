@@ -132,7 +132,7 @@ func (s *linuxState) waitFor(op model.Op, obs model.Result) (*linuxState, string
 func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Result, *linuxState, string) {
 	if op.Kind == 0 || op.Kind.Level() != model.ProcessLevel { // kind 0 is no op at all
 		s.hit(NotProcessOp)
-		return model.Fail(model.EINVAL), s, explainf(explain, "%s is not a process-level op", op.Kind)
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("%s is not a process-level op", op.Kind) })
 	}
 	ai := s.liveTask(op.Task)
 	if ai < 0 {
@@ -143,7 +143,7 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 			why = "it is a zombie"
 		}
 		s.hit(NotLive)
-		return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task (%s)", op.Task, why)
+		return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("%s is not a live task (%s)", op.Task, why) })
 	}
 	a := &s.tasks[ai]
 	home := a.space
@@ -176,7 +176,7 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 		return model.Result{}, c, explainf(explain, "exec always succeeds")
 
 	case model.GetTid:
-		return model.Result{N: a.nspid[len(a.nspid)-1]}, s, explainf(explain, "%s has NSpid %s", op.Task, model.FormatInts(a.nspid))
+		return model.Result{N: a.nspid[len(a.nspid)-1]}, s, whyf(explain, func() string { return fmt.Sprintf("%s has NSpid %s", op.Task, model.FormatInts(a.nspid)) })
 
 	case model.Wait:
 		found := false
@@ -192,21 +192,25 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 				c.hitWait(op)
 				c.reap(i)
 				c.settle()
-				return model.Result{N: n, Status: t.exit}, c, explainf(explain, "%s (%d) is the first reapable child in %s's children list", t.h, n, op.Task)
+				return model.Result{N: n, Status: t.exit}, c, whyf(explain, func() string {
+					return fmt.Sprintf("%s (%d) is the first reapable child in %s's children list", t.h, n, op.Task)
+				})
 			}
 		}
 		if found {
 			s.hitWaitNone(op, a)
-			return model.Result{}, s, explainf(explain, "%s has children but none is reapable", op.Task)
+			return model.Result{}, s, whyf(explain, func() string { return fmt.Sprintf("%s has children but none is reapable", op.Task) })
 		}
 		s.hit(WaitECHILD)
 		if op.Pid > 0 {
-			return model.Fail(model.ECHILD), s, explainf(explain, "%s has no child with number %d in %s", op.Task, op.Pid, spaceName(home))
+			return model.Fail(model.ECHILD), s, whyf(explain, func() string {
+				return fmt.Sprintf("%s has no child with number %d in %s", op.Task, op.Pid, spaceName(home))
+			})
 		}
 		if op.Pid != -1 {
-			return model.Fail(model.ECHILD), s, explainf(explain, "%s has no child in process group %d", op.Task, -op.Pid)
+			return model.Fail(model.ECHILD), s, whyf(explain, func() string { return fmt.Sprintf("%s has no child in process group %d", op.Task, -op.Pid) })
 		}
-		return model.Fail(model.ECHILD), s, explainf(explain, "%s has no children", op.Task)
+		return model.Fail(model.ECHILD), s, whyf(explain, func() string { return fmt.Sprintf("%s has no children", op.Task) })
 
 	case model.Kill:
 		return s.kill(op, a, explain, p)
@@ -214,30 +218,38 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 	case model.Unshare:
 		if a.kids != home {
 			s.hit(UnshareTwice)
-			return model.Fail(model.EINVAL), s, explainf(explain, "%s's children space %s is not its own space %s", op.Task, spaceName(a.kids), spaceName(home))
+			return model.Fail(model.EINVAL), s, whyf(explain, func() string {
+				return fmt.Sprintf("%s's children space %s is not its own space %s", op.Task, spaceName(a.kids), spaceName(home))
+			})
 		}
 		lvl := s.spaces[home].level + 1
 		if lvl > s.p.MaxLevel {
 			s.hit(UnshareDepth)
-			return model.Fail(model.ENOSPC), s, explainf(explain, "a new space would be at level %d, past the limit %d", lvl, s.p.MaxLevel)
+			return model.Fail(model.ENOSPC), s, whyf(explain, func() string {
+				return fmt.Sprintf("a new space would be at level %d, past the limit %d", lvl, s.p.MaxLevel)
+			})
 		}
 		c := s.clone()
 		c.hit(UnshareNew)
 		c.spaces = append(c.spaces, space{parent: home, level: lvl, pidMax: s.p.PidMax, init: model.NoTask})
 		c.tasks[ai].kids = len(c.spaces) - 1
 		c.tasks[ai].joined = false
-		return model.Result{}, c, explainf(explain, "%s's children will go to the new space %s", op.Task, spaceName(len(c.spaces)-1))
+		return model.Result{}, c, whyf(explain, func() string {
+			return fmt.Sprintf("%s's children will go to the new space %s", op.Task, spaceName(len(c.spaces)-1))
+		})
 
 	case model.SetNs:
 		ti := s.liveTask(op.Target)
 		if ti < 0 {
 			s.hit(SetNsGone)
-			return model.Fail(model.ESRCH), s, explainf(explain, "%s is not a live task", op.Target)
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("%s is not a live task", op.Target) })
 		}
 		to := s.tasks[ti].space
 		if !s.within(to, home) {
 			s.hit(SetNsNotBelow)
-			return model.Fail(model.EINVAL), s, explainf(explain, "%s's space %s is neither %s's space %s nor a descendant of it", op.Target, spaceName(to), op.Task, spaceName(home))
+			return model.Fail(model.EINVAL), s, whyf(explain, func() string {
+				return fmt.Sprintf("%s's space %s is neither %s's space %s nor a descendant of it", op.Target, spaceName(to), op.Task, spaceName(home))
+			})
 		}
 		c := s.clone()
 		c.tasks[ai].kids = to
@@ -247,11 +259,13 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 		} else {
 			c.hit(SetNsOwn)
 		}
-		return model.Result{}, c, explainf(explain, "%s is %s's space or a descendant of it", spaceName(to), op.Task)
+		return model.Result{}, c, whyf(explain, func() string { return fmt.Sprintf("%s is %s's space or a descendant of it", spaceName(to), op.Task) })
 
 	case model.GetPid:
 		n := s.tgidIn(a, home)
-		return model.Result{N: n}, s, explainf(explain, "%s's thread group %s has number %d in %s", op.Task, a.group, n, spaceName(home))
+		return model.Result{N: n}, s, whyf(explain, func() string {
+			return fmt.Sprintf("%s's thread group %s has number %d in %s", op.Task, a.group, n, spaceName(home))
+		})
 
 	case model.GetPPid:
 		parent := a.parent
@@ -260,63 +274,69 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 		}
 		p := s.find(parent)
 		if p < 0 {
-			return model.Result{}, s, explainf(explain, "%s has no parent", op.Task)
+			return model.Result{}, s, whyf(explain, func() string { return fmt.Sprintf("%s has no parent", op.Task) })
 		}
 		n := s.tgidIn(&s.tasks[p], home)
-		return model.Result{N: n}, s, explainf(explain, "its parent %s's thread group has number %d in %s", parent, n, spaceName(home))
+		return model.Result{N: n}, s, whyf(explain, func() string {
+			return fmt.Sprintf("its parent %s's thread group has number %d in %s", parent, n, spaceName(home))
+		})
 
 	case model.Translate:
 		ti := s.find(op.Target)
 		if ti < 0 {
 			if s.reaped(op.Target) {
 				s.hit(TranslateReaped)
-				return model.Result{}, s, explainf(explain, "%s was reaped", op.Target)
+				return model.Result{}, s, whyf(explain, func() string { return fmt.Sprintf("%s was reaped", op.Target) })
 			}
 			s.hit(TranslateNever)
-			return model.Fail(model.ESRCH), s, explainf(explain, "%s never existed", op.Target)
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("%s never existed", op.Target) })
 		}
 		n := s.numberIn(&s.tasks[ti], home)
 		if n == 0 {
 			s.hit(TranslateHidden)
 		}
-		return model.Result{N: n}, s, explainf(explain, "%s has NSpid %s and %s is at level %d", op.Target, model.FormatInts(s.tasks[ti].nspid), spaceName(home), s.spaces[home].level)
+		return model.Result{N: n}, s, whyf(explain, func() string {
+			return fmt.Sprintf("%s has NSpid %s and %s is at level %d", op.Target, model.FormatInts(s.tasks[ti].nspid), spaceName(home), s.spaces[home].level)
+		})
 
 	case model.Lookup:
 		i := s.holder(home, op.Pid)
 		if i < 0 {
 			s.hit(LookupNone)
-			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("no task has number %d in %s", op.Pid, spaceName(home)) })
 		}
-		return model.Result{Task: s.tasks[i].h}, s, explainf(explain, "%s has number %d in %s", s.tasks[i].h, op.Pid, spaceName(home))
+		return model.Result{Task: s.tasks[i].h}, s, whyf(explain, func() string { return fmt.Sprintf("%s has number %d in %s", s.tasks[i].h, op.Pid, spaceName(home)) })
 
 	case model.SetPidMax:
 		if op.N < s.p.MinMax() || op.N > s.p.PidMax {
 			s.hit(PidMaxRange)
-			return model.Fail(model.EINVAL), s, explainf(explain, "pid_max must be in [%d, %d]", s.p.MinMax(), s.p.PidMax)
+			return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("pid_max must be in [%d, %d]", s.p.MinMax(), s.p.PidMax) })
 		}
 		c := s.clone()
 		c.hit(PidMaxSet)
 		c.spaces[home].pidMax = op.N
-		return model.Result{}, c, explainf(explain, "pid_max of %s becomes %d", spaceName(home), op.N)
+		return model.Result{}, c, whyf(explain, func() string { return fmt.Sprintf("pid_max of %s becomes %d", spaceName(home), op.N) })
 
 	case model.SetLastPid:
 		if op.N < 0 || op.N > s.spaces[home].pidMax {
 			s.hit(LastPidRange)
-			return model.Fail(model.EINVAL), s, explainf(explain, "ns_last_pid must be in [0, %d] (the pid_max of %s)", s.spaces[home].pidMax, spaceName(home))
+			return model.Fail(model.EINVAL), s, whyf(explain, func() string {
+				return fmt.Sprintf("ns_last_pid must be in [0, %d] (the pid_max of %s)", s.spaces[home].pidMax, spaceName(home))
+			})
 		}
 		c := s.clone()
 		c.hit(LastPidSet)
 		c.spaces[home].cursor = op.N + 1
-		return model.Result{}, c, explainf(explain, "the cursor of %s becomes %d", spaceName(home), op.N+1)
+		return model.Result{}, c, whyf(explain, func() string { return fmt.Sprintf("the cursor of %s becomes %d", spaceName(home), op.N+1) })
 	}
-	return model.Fail(model.EINVAL), s, explainf(explain, "unknown op kind %s", op.Kind)
+	return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("unknown op kind %s", op.Kind) })
 }
 
 // kill evaluates kill(pid, sig) by live task a.
 func (s *linuxState) kill(op model.Op, a *task, explain bool, p *picker) (model.Result, *linuxState, string) {
 	if op.Sig != 0 && op.Sig != 9 && op.Sig != 15 {
 		s.hit(KillBadSig)
-		return model.Fail(model.EINVAL), s, explainf(explain, "signal %d is not modelled (0, 9 and 15 are)", op.Sig)
+		return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("signal %d is not modelled (0, 9 and 15 are)", op.Sig) })
 	}
 	home := a.space
 	var targets []model.Handle
@@ -335,7 +355,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool, p *picker) (model.
 		}
 		if len(targets) == 0 {
 			s.hit(KillNoGroup)
-			return model.Fail(model.ESRCH), s, explainf(explain, "no process group %d in %s", -op.Pid, spaceName(home))
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("no process group %d in %s", -op.Pid, spaceName(home)) })
 		}
 	} else if op.Pid == -1 {
 		for i := range s.tasks {
@@ -346,13 +366,15 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool, p *picker) (model.
 		}
 		if len(targets) == 0 {
 			s.hit(KillNoneAll)
-			return model.Fail(model.ESRCH), s, explainf(explain, "no task other than %s and the init has a number in %s", a.h, spaceName(home))
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string {
+				return fmt.Sprintf("no task other than %s and the init has a number in %s", a.h, spaceName(home))
+			})
 		}
 	} else {
 		i := s.holder(home, op.Pid)
 		if i < 0 {
 			s.hit(KillNoPid)
-			return model.Fail(model.ESRCH), s, explainf(explain, "no task has number %d in %s", op.Pid, spaceName(home))
+			return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("no task has number %d in %s", op.Pid, spaceName(home)) })
 		}
 		targets = append(targets, s.tasks[i].group) // kill_pid_info: the whole thread group
 	}
@@ -386,7 +408,7 @@ func (s *linuxState) kill(op model.Op, a *task, explain bool, p *picker) (model.
 		c.settle()
 		c = s.killWorlds(c, targets, home, op.Sig)
 	}
-	return model.Result{}, c, explainf(explain, "kill(%d, %d) succeeds", op.Pid, op.Sig)
+	return model.Result{}, c, whyf(explain, func() string { return fmt.Sprintf("kill(%d, %d) succeeds", op.Pid, op.Sig) })
 }
 
 // waitSelects reports whether wait(op.Pid) by a may report child t: -1

@@ -243,6 +243,7 @@ type threadGroup struct {
 	// the others in creation order: a zombie leader stays on the list
 	// until it is reaped, a non-leader leaves it when it is released.
 	threads []*task
+	first   [1]*task // threads' array while the group has one thread
 
 	// signal_struct's and sighand's attributes: the process group and
 	// session (signal->pids[PIDTYPE_PGID], [PIDTYPE_SID]), whether the
@@ -271,7 +272,9 @@ func (g *threadGroup) live() bool { return g.firstLive() != nil }
 
 // newGroup makes t the leader of a group of its own.
 func newGroup(t *task) {
-	t.group = &threadGroup{leader: t, threads: []*task{t}}
+	g := &threadGroup{leader: t, first: [1]*task{t}}
+	g.threads = g.first[:]
+	t.group = g
 }
 
 // New returns today's Linux PID system with t0 as PID 1 of the root space.
@@ -315,22 +318,45 @@ func NewZoo(env sched.Env, p model.Params, bug Bug) *System {
 // newSpace creates a space below parent (nil: the root). Callers other than
 // New hold tasklistLock for writing.
 func (s *System) newSpace(parent *space) *space {
-	name := fmt.Sprintf("s%d", len(s.spaces))
+	n := spaceNamesOf(len(s.spaces))
 	sp := &space{
-		name:         name,
+		name:         n.name,
 		parent:       parent,
 		idr:          map[int]*pid{},
 		allocated:    pidnsAdding,
-		allocatedPub: s.env.NewInt32(name+".pid_allocated", pidnsAdding),
-		pidMax:       s.env.NewInt32(name+".pid_max", int32(s.p.PidMax)),
-		reaper:       s.env.NewInt32(name+".child_reaper", 0),
-		settledPub:   s.env.NewInt32(name+".settled", 0),
+		allocatedPub: s.env.NewInt32(n.allocated, pidnsAdding),
+		pidMax:       s.env.NewInt32(n.pidMax, int32(s.p.PidMax)),
+		reaper:       s.env.NewInt32(n.reaper, 0),
+		settledPub:   s.env.NewInt32(n.settled, 0),
 	}
 	if parent != nil {
 		sp.level = parent.level + 1
 	}
 	s.spaces = append(s.spaces, sp)
 	return sp
+}
+
+// spaceNames are the names of space i and of its shared objects.
+type spaceNames struct{ name, allocated, pidMax, reaper, settled string }
+
+func makeSpaceNames(i int) spaceNames {
+	name := fmt.Sprintf("s%d", i)
+	return spaceNames{name, name + ".pid_allocated", name + ".pid_max", name + ".child_reaper", name + ".settled"}
+}
+
+// knownSpaceNames are made once for the spaces most runs have.
+var knownSpaceNames = func() (ns [8]spaceNames) {
+	for i := range ns {
+		ns[i] = makeSpaceNames(i)
+	}
+	return ns
+}()
+
+func spaceNamesOf(i int) spaceNames {
+	if i < len(knownSpaceNames) {
+		return knownSpaceNames[i]
+	}
+	return makeSpaceNames(i)
 }
 
 // setAllocated changes pid_allocated; the caller holds pidmapLock.
