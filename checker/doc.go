@@ -50,8 +50,10 @@
 // panic, watchdog), and porcupine against the claimed spec (SpecFor) with
 // the spec's reason. A porcupine timeout is Unknown, never Ok.
 //
-// Explore's strategies are PCT (the default), Random, DFS (bounded
-// preemptions, sleep sets) and Rapid, and Stress, the baseline they are
+// Explore's strategies are PCT (the default), POS (partial-order
+// sampling: a priority per operation, redrawn for the operations that race
+// with each step), Random, DFS (bounded preemptions, sleep sets) and
+// Rapid, and Stress, the baseline they are
 // measured against: the same scenarios on real goroutines
 // (sched.RunReal), released together by a start barrier, each op's call
 // and return ticked from one atomic clock around its real execution, and

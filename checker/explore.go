@@ -337,6 +337,9 @@ func runScenario(t Target, g GenOptions, o ExploreOptions, ro RunOptions, w, j i
 			ss := ScheduleSeed(seed, k)
 			ro.Seed = ss
 			var ch sched.Chooser = sched.NewRandom(ss)
+			if o.Strategy == POS {
+				ch = sched.NewPOS(ss)
+			}
 			if o.Strategy == PCT {
 				// PCT's k, from the scenario alone (so that a schedule's
 				// seed and its scenario decide it): about 3 contested

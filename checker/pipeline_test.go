@@ -16,7 +16,7 @@ import (
 // construction, so no schedule of any scenario may be judged otherwise.
 func TestPropertyToyCorrectIsOk(t *testing.T) {
 	for _, sp := range []model.SpecName{model.SpecAlloc, model.SpecLinux} {
-		for _, strat := range []Strategy{Random, PCT, Rapid} {
+		for _, strat := range []Strategy{Random, PCT, POS, Rapid} {
 			rep, err := Explore(toyTarget(sp, false), ExploreOptions{Strategy: strat, Schedules: 150, Seed: 7})
 			if err != nil {
 				t.Fatal(err)
@@ -40,7 +40,7 @@ func TestPropertyToyCorrectIsOk(t *testing.T) {
 // replays exactly.
 func TestExploreFindsLostUpdate(t *testing.T) {
 	for _, sp := range []model.SpecName{model.SpecAlloc, model.SpecLinux} {
-		for _, strat := range []Strategy{Random, PCT, DFS, Rapid} {
+		for _, strat := range []Strategy{Random, PCT, POS, DFS, Rapid} {
 			e := toyTarget(sp, true)
 			rep, err := Explore(e, ExploreOptions{Strategy: strat, Schedules: 3000, Seed: 1})
 			if err != nil {
@@ -92,7 +92,7 @@ func TestVerdictsFromTheScheduler(t *testing.T) {
 // and the same failing run, bit for bit.
 func TestExploreIsDeterministic(t *testing.T) {
 	e := toyTarget("linux", true)
-	for _, strat := range []Strategy{Random, PCT, Rapid} {
+	for _, strat := range []Strategy{Random, PCT, POS, Rapid} {
 		a, _ := Explore(e, ExploreOptions{Strategy: strat, Schedules: 2000, Seed: 11})
 		b, _ := Explore(e, ExploreOptions{Strategy: strat, Schedules: 2000, Seed: 11})
 		if a.Found == nil || b.Found == nil {

@@ -50,6 +50,7 @@ type Strategy string
 const (
 	PCT    Strategy = "pct"    // probabilistic concurrency testing over contested decisions
 	Random Strategy = "random" // a uniformly random runnable thread at every decision
+	POS    Strategy = "pos"    // partial-order sampling: priorities redrawn at each race (sched.POS)
 	DFS    Strategy = "dfs"    // every interleaving up to a preemption bound, with sleep sets
 	Rapid  Strategy = "rapid"  // scenario and decisions drawn from one rapid.T
 	// Stress runs the same scenarios on real goroutines (sched.RunReal),
@@ -62,7 +63,7 @@ const (
 const DefaultStrategy = PCT
 
 // Strategies lists the strategies, the default first.
-func Strategies() []Strategy { return []Strategy{PCT, Random, DFS, Rapid, Stress} }
+func Strategies() []Strategy { return []Strategy{PCT, POS, Random, DFS, Rapid, Stress} }
 
 // ParseStrategy parses a strategy name.
 func ParseStrategy(s string) (Strategy, error) {
@@ -71,5 +72,5 @@ func ParseStrategy(s string) (Strategy, error) {
 			return st, nil
 		}
 	}
-	return "", fmt.Errorf("strategy %q: want pct, random, dfs, rapid or stress", s)
+	return "", fmt.Errorf("strategy %q: want pct, pos, random, dfs, rapid or stress", s)
 }

@@ -104,3 +104,53 @@ func TestPCTDepthOneNeverInterleaves(t *testing.T) {
 		}
 	}
 }
+
+// TestPOSRedrawsOnlyRacingOperations: after a step, POS draws new
+// priorities for the runnable operations that race with it (the same
+// object, not two Loads) and for the stepping thread's next one, and keeps
+// the others'.
+func TestPOSRedrawsOnlyRacingOperations(t *testing.T) {
+	c := NewPOS(3)
+	c.Begin()
+	p := &Point{Runnable: []Pending{
+		{Thread: 0, Op: OpStore, Object: 5, object2: -1},
+		{Thread: 1, Op: OpLoad, Object: 5, object2: -1},
+		{Thread: 2, Op: OpStore, Object: 7, object2: -1},
+		{Thread: 3, Op: OpLoad, Object: 5, object2: -1},
+	}}
+	i, err := c.Choose(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := p.Runnable[i]
+	for _, r := range p.Runnable {
+		want := r.Thread == e.Thread || !e.Independent(r)
+		if c.fresh[r.Thread] != want {
+			t.Errorf("chose %+v: thread %d (%+v) redrawn %v, want %v", e, r.Thread, r, c.fresh[r.Thread], want)
+		}
+	}
+	// The highest priority ran.
+	for _, r := range p.Runnable {
+		if r.Thread != e.Thread && !c.fresh[r.Thread] && c.prio[r.Thread] > c.prio[e.Thread] {
+			t.Errorf("thread %d had priority %d above the chosen %d's %d", r.Thread, c.prio[r.Thread], e.Thread, c.prio[e.Thread])
+		}
+	}
+	// A thread kept out of the race keeps its priority at the next step.
+	kept := map[int]uint64{}
+	for _, r := range p.Runnable {
+		if !c.fresh[r.Thread] {
+			kept[r.Thread] = c.prio[r.Thread]
+		}
+	}
+	if _, err := c.Choose(p); err != nil {
+		t.Fatal(err)
+	}
+	for th, pr := range kept {
+		if c.prio[th] != pr {
+			t.Errorf("thread %d: priority %d became %d without a race", th, pr, c.prio[th])
+		}
+	}
+	if len(kept) == 0 {
+		t.Fatalf("every operation raced with %+v: the test shows nothing", e)
+	}
+}

@@ -75,6 +75,14 @@ func testDeterminism(t *testing.T) {
 			}
 			return out
 		}},
+		{"pos", func() []*Outcome {
+			c := NewPOS(42)
+			var out []*Outcome
+			for range 5 {
+				out = append(out, Run(c, Options{}, mixed))
+			}
+			return out
+		}},
 		{"dfs", func() []*Outcome {
 			d := NewDFS(1)
 			var out []*Outcome

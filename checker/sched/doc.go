@@ -110,6 +110,7 @@
 //
 //	NewRandom(seed uint64) Chooser               // uniform among runnable threads
 //	NewPCT(seed uint64, depth int) *PCT          // Burckhardt et al., ASPLOS 2010; (*PCT).SetSteps(k)
+//	NewPOS(seed uint64) *POS                     // partial-order sampling, Yuan, Yang and Gu, CAV 2018
 //	NewReplay(d []Decision) Chooser              // follows a record; Diverged "diverged at decision k: expected …, found …"
 //	NewDrawing(draw func(n int) int) Chooser     // every contested decision from draw (checker.NewRapidChooser: rapid shrinks interleavings)
 //	NewDFS(preemptionBound int) *DFS             // exhaustive, with sleep sets; bound < 0: unbounded

@@ -66,6 +66,14 @@ func strategies() []strategy {
 				}
 			}
 		}},
+		{"pos", func(t *testing.T, n int, body func(env Env), each func(*Outcome) bool) {
+			c := NewPOS(1)
+			for range n {
+				if !each(Run(c, Options{}, body)) {
+					return
+				}
+			}
+		}},
 		{"dfs", func(t *testing.T, n int, body func(env Env), each func(*Outcome) bool) {
 			d := NewDFS(2)
 			for d.Next() && d.Count() < n {

@@ -39,6 +39,7 @@ type implJSON struct {
 var strategies = []struct{ name, what string }{
 	{"random", "uniform among runnable threads at every scheduling point (seeded)"},
 	{"pct", "probabilistic concurrency testing: random priorities, depth-1 change points"},
+	{"pos", "partial-order sampling: random priorities per operation, redrawn for the operations that race with each step"},
 	{"dfs", "exhaustive depth-first search with a preemption bound and sleep sets"},
 	{"rapid", "every decision drawn from rapid's bit stream (seeded), as in the go test properties"},
 	{"stress", "real goroutines, same scenarios and judge, for comparison (not deterministic, traces do not replay)"},

@@ -46,8 +46,8 @@ func entries(t testing.TB, zoo bool) []alloc.Entry {
 }
 
 // TestPropertyCorrect: every correct implementation passes a rapid
-// property (scenario and interleaving drawn from rapid), a PCT and a
-// random exploration, and (allocators) a PCT exploration of a 130-number
+// property (scenario and interleaving drawn from rapid), a PCT, a
+// random and a POS exploration, and (allocators) a PCT exploration of a 130-number
 // space. Budgets grow with -big and -rapid.checks.
 func TestPropertyCorrect(t *testing.T) {
 	for _, e := range entries(t, false) {
@@ -57,6 +57,7 @@ func TestPropertyCorrect(t *testing.T) {
 			runs := []checker.ExploreOptions{
 				{Strategy: checker.PCT, Schedules: budget(1000, 50000), Seed: 1, Gen: o.Gen},
 				{Strategy: checker.Random, Schedules: budget(1000, 50000), Seed: 1, Gen: o.Gen},
+				{Strategy: checker.POS, Schedules: budget(1000, 50000), Seed: 1, Gen: o.Gen},
 			}
 			if e.Level == model.AllocLevel {
 				// A bitmap of three words, sometimes nearly full.

@@ -21,7 +21,7 @@ func TestZooStats(t *testing.T) {
 		t.Skip("measurement: run with -zoostats")
 	}
 	const seeds, limit = 5, 50000
-	strategies := []checker.Strategy{checker.Random, checker.PCT, checker.Rapid}
+	strategies := []checker.Strategy{checker.Random, checker.PCT, checker.POS, checker.Rapid}
 	var b strings.Builder
 	fmt.Fprintf(&b, "| variant | %s |\n|---|%s\n", strings.ReplaceAll(strings.Trim(fmt.Sprint(strategies), "[]"), " ", " | "), strings.Repeat("---|", len(strategies)))
 	for _, e := range entries(t, true) {
