@@ -16,6 +16,9 @@ type procGen struct {
 	nums   []int // numbers worth aiming at
 	// scratch is actor's candidate list, reused from draw to draw.
 	scratch []int
+	// kindWeights are threadOp's weights of procKinds, made at its first
+	// draw.
+	kindWeights []int
 	// leaders are the numbers, in their parent's space, of tasks that lead
 	// a space (inits), learnt from the init part: kill(-n) aims at them.
 	leaders []int
@@ -107,6 +110,7 @@ func genProcess(src Source, o GenOptions) model.Scenario {
 	sc.Threads = make([][]model.Op, nthreads)
 	for i := range sc.Threads {
 		nops := src.IntRange(1, o.Ops, "ops")
+		sc.Threads[i] = make([]model.Op, 0, nops)
 		for j := 0; j < nops; j++ {
 			if i == 0 && j == 0 && g.allows(model.SetPgid) && chance(src, 1, 4, "aimed") {
 				if op, ok := g.aimedOp(i); ok {
@@ -728,13 +732,16 @@ func (g *procGen) num(label string) int { return pick(g.src, g.nums, label) }
 
 // threadOp draws one op for thread th.
 func (g *procGen) threadOp(th int) model.Op {
-	w := make([]int, len(procKinds))
-	for i, k := range procKinds {
-		if g.allows(k.kind) {
-			w[i] = k.weight
+	if g.kindWeights == nil {
+		// What the scenario allows is fixed: the weights are too.
+		g.kindWeights = make([]int, len(procKinds))
+		for i, k := range procKinds {
+			if g.allows(k.kind) {
+				g.kindWeights[i] = k.weight
+			}
 		}
 	}
-	kind := procKinds[weighted(g.src, w, "kind")].kind
+	kind := procKinds[weighted(g.src, g.kindWeights, "kind")].kind
 	a := g.actor(th, "actor")
 	op := model.Op{Kind: kind, Task: g.tasks[a].h}
 	switch kind {

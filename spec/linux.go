@@ -353,8 +353,10 @@ func (s *linuxState) isInit(t *task) bool {
 // members returns the indices of the tasks of thread group g in thread-list
 // order: the leader first, then the other threads in creation order (the
 // order of s.tasks, in which a non-leader thread never moves).
-func (s *linuxState) members(g model.Handle) []int {
-	var out []int
+func (s *linuxState) members(g model.Handle) []int { return s.appendMembers(nil, g) }
+
+// appendMembers is members appended to out.
+func (s *linuxState) appendMembers(out []int, g model.Handle) []int {
 	if l := s.find(g); l >= 0 {
 		out = append(out, l)
 	}

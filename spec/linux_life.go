@@ -166,8 +166,10 @@ func (c *linuxState) die(h model.Handle, st model.Status) {
 		return
 	}
 	g := c.tasks[i].group
-	var alive []model.Handle
-	for _, m := range c.members(g) {
+	var buf [8]int
+	var aliveBuf [8]model.Handle
+	alive := aliveBuf[:0]
+	for _, m := range c.appendMembers(buf[:0], g) {
 		if c.tasks[m].st == live {
 			alive = append(alive, c.tasks[m].h)
 		}
@@ -186,7 +188,7 @@ func (c *linuxState) die(h model.Handle, st model.Status) {
 	}
 	for {
 		next := model.NoTask
-		for _, m := range c.members(g) {
+		for _, m := range c.appendMembers(buf[:0], g) {
 			if t := &c.tasks[m]; t.st == live && (t.h != last || !c.othersLive(g, last)) {
 				next = t.h
 				break
@@ -201,7 +203,8 @@ func (c *linuxState) die(h model.Handle, st model.Status) {
 
 // othersLive reports whether thread group g has a live thread other than h.
 func (c *linuxState) othersLive(g, h model.Handle) bool {
-	for _, m := range c.members(g) {
+	var buf [8]int
+	for _, m := range c.appendMembers(buf[:0], g) {
 		if t := &c.tasks[m]; t.st == live && t.h != h {
 			return true
 		}

@@ -180,7 +180,8 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 
 	case model.Wait:
 		found := false
-		for _, i := range s.waitOrder(a) {
+		var buf [16]int
+		for _, i := range s.appendWaitOrder(buf[:0], a) {
 			t := &s.tasks[i]
 			n := s.numberIn(t, home)
 			if !s.waitSelects(op, a, t) {
@@ -432,15 +433,18 @@ func (s *linuxState) waitSelects(op model.Op, a *task, t *task) bool {
 // the order do_wait visits them: every thread of a's group, from a itself
 // on around the thread list (while_each_thread), each thread's children in
 // list order.
-func (s *linuxState) waitOrder(a *task) []int {
-	ms := s.members(a.group)
+func (s *linuxState) waitOrder(a *task) []int { return s.appendWaitOrder(nil, a) }
+
+// appendWaitOrder is waitOrder appended to out.
+func (s *linuxState) appendWaitOrder(out []int, a *task) []int {
+	var buf [8]int
+	ms := s.appendMembers(buf[:0], a.group)
 	start := 0
 	for j, m := range ms {
 		if s.tasks[m].h == a.h {
 			start = j
 		}
 	}
-	var out []int
 	for k := range ms {
 		p := s.tasks[ms[(start+k)%len(ms)]].h
 		for i := range s.tasks {

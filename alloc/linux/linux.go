@@ -188,6 +188,7 @@ type upid struct {
 type pid struct {
 	level   int
 	numbers []upid
+	inline  [2]upid // numbers' array at levels 0 and 1
 	task    *task // guarded by tasklistLock: nil until attached
 	// attached is set under pidmapLock when the task is attached: until
 	// then the pid's numbers are in flight.
@@ -277,6 +278,18 @@ func newGroup(t *task) {
 	t.group = g
 }
 
+// newPid returns a struct pid with room for a number at every level up
+// to level.
+func newPid(level int) *pid {
+	p := &pid{level: level}
+	if level < len(p.inline) {
+		p.numbers = p.inline[:level+1]
+	} else {
+		p.numbers = make([]upid, level+1)
+	}
+	return p
+}
+
 // New returns today's Linux PID system with t0 as PID 1 of the root space.
 func New(env sched.Env, p model.Params) *System {
 	s := &System{
@@ -289,7 +302,8 @@ func New(env sched.Env, p model.Params) *System {
 	}
 	root := s.newSpace(nil)
 	// The root's init is created by the kernel, not by fork: number 1.
-	p0 := &pid{level: 0, numbers: []upid{{1, root}}, attached: true}
+	p0 := newPid(0)
+	p0.numbers[0], p0.attached = upid{1, root}, true
 	t0 := &task{h: model.Root, pid: p0, ns: root, forChildren: root, state: live}
 	newGroup(t0)
 	// t0 leads its session and group, as a booted init that ran setsid.

@@ -33,11 +33,12 @@ func (s *System) allocPid(ns *space, tids []int) (*pid, model.Errno) {
 // allocPidOnce is one attempt of allocPid; stale reports that it was undone
 // because a reserved number went out of range under it.
 func (s *System) allocPidOnce(ns *space, tids []int) (p *pid, err model.Errno, stale bool) {
-	p = &pid{level: ns.level, numbers: make([]upid, ns.level+1)}
+	p = newPid(ns.level)
 	tmp := ns
 	i := ns.level
 	for ; i >= 0; i-- {
-		ask := asked{pidMax: s.pidMaxReads.bound(tmp)}
+		ask := asked{sp: tmp}
+		ask.early, ask.fixed = s.pidMaxReads.bound(tmp)
 		if k := ns.level - i; k < len(tids) {
 			ask.tid, ask.set = tids[k], true
 		}
@@ -73,20 +74,32 @@ func (s *System) allocPidOnce(ns *space, tids []int) (p *pid, err model.Errno, s
 }
 
 // asked is what one level of alloc_pid asks for: the number set_tid names
-// (set), and pidMax, the bound of the level's scan, called under
-// pidmapLock.
+// (set), and the bound of the level's scan (pidMax, called under
+// pidmapLock).
 type asked struct {
-	tid    int
-	set    bool
-	pidMax func() int
+	tid   int
+	set   bool
+	sp    *space
+	early int  // with fixed: the pid_max read before the lock
+	fixed bool // the scan's bound is early, not a read under the lock
+}
+
+// pidMax is the bound of the level's scan: sp's pid_max read now, under
+// pidmapLock, unless it was fixed before the lock.
+func (a asked) pidMax() int {
+	if a.fixed {
+		return a.early
+	}
+	return int(a.sp.pidMax.Load())
 }
 
 // pidMaxReads is where alloc_pid reads each level's pid_max, and whether
 // the numbers a fork holds are held to a pid_max written under it.
 type pidMaxReads interface {
-	// bound is called for each level before pidmap_lock is taken; what
-	// it returns is called under the lock, for the level's scan.
-	bound(sp *space) func() int
+	// bound is called for each level before pidmap_lock is taken: with
+	// fixed, v is the bound of the level's scan; without, the scan reads
+	// pid_max under the lock (asked.pidMax).
+	bound(sp *space) (v int, fixed bool)
 	// outOfRange reports whether a number p holds at level from or
 	// inside is at or above its space's current pid_max. The caller
 	// holds pidmapLock or tasklistLock, either of which excludes a
@@ -94,10 +107,9 @@ type pidMaxReads interface {
 	outOfRange(p *pid, from int) bool
 }
 
-// bound reads pid_max under the lock, in the same hold as the scan.
-func (today) bound(sp *space) func() int {
-	return func() int { return int(sp.pidMax.Load()) }
-}
+// bound leaves pid_max to be read under the lock, in the same hold as the
+// scan.
+func (today) bound(*space) (int, bool) { return 0, false }
 
 // outOfRange checks every held number against the pid_max of this
 // moment (not in the kernel: see the package doc, "pid_max").

@@ -44,10 +44,7 @@ func (b pidmaxWindow) replace(z *seams) { z.pidMaxReads = b }
 
 // bound is READ_ONCE(tmp->pid_max), before the lock: the scan uses that
 // copy, however often it is retried.
-func (pidmaxWindow) bound(sp *space) func() int {
-	pidMax := int(sp.pidMax.Load())
-	return func() int { return pidMax }
-}
+func (pidmaxWindow) bound(sp *space) (int, bool) { return int(sp.pidMax.Load()), true }
 
 // outOfRange is never true: nothing looks at pid_max again.
 func (pidmaxWindow) outOfRange(*pid, int) bool { return false }
