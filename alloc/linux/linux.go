@@ -189,7 +189,7 @@ type pid struct {
 	level   int
 	numbers []upid
 	inline  [2]upid // numbers' array at levels 0 and 1
-	task    *task // guarded by tasklistLock: nil until attached
+	task    *task   // guarded by tasklistLock: nil until attached
 	// attached is set under pidmapLock when the task is attached: until
 	// then the pid's numbers are in flight.
 	attached bool
