@@ -22,7 +22,7 @@ type ExploreOptions struct {
 
 	Gen GenOptions // the scenarios: threads, ops, parameters, kinds left out
 
-	PCTDepth int // PCT's bug depth (default 3)
+	PCTDepth int // PCT's bug depth (default DefaultPCTDepth)
 
 	// DFSBound is DFS's preemption bound: 0 means DefaultDFSBound unless
 	// DFSBoundSet (then it means no preemptions); negative, unbounded.
@@ -140,6 +140,10 @@ type DFSScenario struct {
 // DefaultDFSBound is the preemption bound of DFS when none is given.
 const DefaultDFSBound = 2
 
+// DefaultPCTDepth is PCT's bug depth when ExploreOptions.PCTDepth is 0:
+// two priority change points per run.
+const DefaultPCTDepth = 3
+
 // DefaultDFSPerScenario is DFS's cap of runs per scenario when
 // ExploreOptions.PerScenario is 0.
 const DefaultDFSPerScenario = 200
@@ -163,7 +167,7 @@ func (o ExploreOptions) withDefaults() (ExploreOptions, error) {
 	}
 	o.Gen = g
 	if o.PCTDepth <= 0 {
-		o.PCTDepth = 3
+		o.PCTDepth = DefaultPCTDepth
 	}
 	if o.DFSBound == 0 && !o.DFSBoundSet {
 		o.DFSBound = DefaultDFSBound

@@ -48,6 +48,7 @@ type checkFlags struct {
 	workers          int // explorers per implementation: the jobs left over when fewer implementations than jobs
 	checkTimeout     time.Duration
 	bound            int           // --bound: DFS's preemption bound, -1 unbounded
+	depth            int           // --depth: PCT's bug depth
 	noSleepSets      bool          // --no-sleep-sets
 	perScenario      int           // --per-scenario: runs per scenario, 0 the strategy's default
 	skipSearch       bool          // hidden --skip-search: see addSkipSearch
@@ -171,6 +172,7 @@ scenario, dfs_scenarios. The README says what an exhausted run proves.`,
 	fl.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "implementations explored at once (at most 2×GOMAXPROCS run); fewer implementations split the jobs between them")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 0, "porcupine's budget per history (default 10s); running out is Unknown")
 	fl.IntVar(&f.bound, "bound", checker.DefaultDFSBound, "dfs: preemptions per run, -1 for unbounded")
+	fl.IntVar(&f.depth, "depth", checker.DefaultPCTDepth, "pct: the bug depth d, d-1 priority change points per run")
 	fl.BoolVar(&f.noSleepSets, "no-sleep-sets", false, "dfs: run equivalent interleavings too (sleep sets off)")
 	fl.IntVar(&f.perScenario, "per-scenario", 0, "runs per scenario (default: 1; dfs: every interleaving within the bound)")
 	fl.BoolVar(&f.coverage, "coverage", false, "count what the runs reached: op kinds, result kinds and spec rules, per implementation and in all")
@@ -220,6 +222,9 @@ func (f *checkFlags) resolve(cmd *cobra.Command, cfg *config) ([]alloc.Entry, er
 				return nil, usageErrorf("--%s: only --strategy dfs has it (the strategy is %s)", name, f.strategy)
 			}
 		}
+	}
+	if err := checkDepth(fl.Changed("depth"), f.depth, f.strategy); err != nil {
+		return nil, err
 	}
 	if f.bound < -1 {
 		return nil, usageErrorf("--bound %d: give a number of preemptions, or -1 for unbounded", f.bound)
@@ -338,6 +343,7 @@ func (f *checkFlags) options(e alloc.Entry) checker.ExploreOptions {
 	o.Run.SkipSearch = f.skipSearch
 	o.Run.Coverage = f.coverage
 	o.DFSBound, o.DFSBoundSet, o.DFSNoSleepSets = f.bound, true, f.noSleepSets
+	o.PCTDepth = f.depth
 	o.PerScenario = f.perScenario
 	if o.PerScenario == 0 && o.Strategy == checker.DFS {
 		o.PerScenario = -1 // every interleaving of a scenario before the next
@@ -762,6 +768,40 @@ func (f *checkFlags) plan(entries []alloc.Entry) *plan {
 	return p
 }
 
+// checkDepth validates --depth: PCT's only, at least 1.
+func checkDepth(changed bool, depth int, strategy string) error {
+	if !changed {
+		return nil
+	}
+	if checker.Strategy(strategy) != checker.PCT {
+		return usageErrorf("--depth: only --strategy pct has it (the strategy is %s)", strategy)
+	}
+	if depth < 1 || depth > 64 {
+		return usageErrorf("--depth %d: give 1 to 64 (default %d)", depth, checker.DefaultPCTDepth)
+	}
+	return nil
+}
+
+// strategyArgs are the strategy's own flags that differ from their
+// defaults, for a command that reruns an exploration.
+func strategyArgs(strategy string, depth, bound int, noSleepSets bool) []string {
+	var args []string
+	switch checker.Strategy(strategy) {
+	case checker.PCT:
+		if depth != checker.DefaultPCTDepth {
+			args = append(args, "--depth", strconv.Itoa(depth))
+		}
+	case checker.DFS:
+		if bound != checker.DefaultDFSBound {
+			args = append(args, "--bound", strconv.Itoa(bound))
+		}
+		if noSleepSets {
+			args = append(args, "--no-sleep-sets")
+		}
+	}
+	return args
+}
+
 // rerun is the command that explores impl as this check does, on one
 // worker, up to schedule s (the budget covers every schedule before it).
 func (f *checkFlags) rerun(impl string, s checker.ScheduleStart) string {
@@ -782,6 +822,10 @@ func (f *checkFlags) rerun(impl string, s checker.ScheduleStart) string {
 		if v.n > 0 {
 			args = append(args, "--"+v.name, strconv.Itoa(v.n))
 		}
+	}
+	args = append(args, strategyArgs(f.strategy, f.depth, f.bound, f.noSleepSets)...)
+	if f.perScenario > 0 {
+		args = append(args, "--per-scenario", strconv.Itoa(f.perScenario))
 	}
 	if f.checkTimeout > 0 {
 		args = append(args, "--check-timeout", f.checkTimeout.String())

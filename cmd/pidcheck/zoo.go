@@ -20,6 +20,7 @@ type zooFlags struct {
 	json      bool
 	schedules int
 	strategy  string
+	depth     int
 	seed      uint64
 	out       string
 	only      []string
@@ -68,6 +69,9 @@ does not find does not change the exit status.`,
 			if _, err := checker.ParseStrategy(f.strategy); err != nil {
 				return usageErrorf("--strategy %q: want one of %s", f.strategy, strategyList())
 			}
+			if err := checkDepth(cmd.Flags().Changed("depth"), f.depth, f.strategy); err != nil {
+				return err
+			}
 			if f.stress && (f.stressRuns < 1 || f.stressTime <= 0) {
 				return usageErrorf("--stress-runs %d, --stress-time %v: give at least 1 run and a positive time", f.stressRuns, f.stressTime)
 			}
@@ -101,6 +105,7 @@ does not find does not change the exit status.`,
 	fl.BoolVar(&f.json, "json", false, "print a JSON array, one object per variant")
 	fl.IntVar(&f.schedules, "schedules", 50000, "most schedules to spend on each variant")
 	fl.StringVar(&f.strategy, "strategy", string(checker.DefaultStrategy), "exploration strategy: "+strategyList())
+	fl.IntVar(&f.depth, "depth", checker.DefaultPCTDepth, "pct: the bug depth d, d-1 priority change points per run")
 	fl.Uint64Var(&f.seed, "seed", 1, "base seed")
 	fl.StringVar(&f.out, "out", "pidcheck-failures", "directory the traces are written to")
 	fl.StringSliceVar(&f.only, "variant", nil, "run only these variants (comma-separated)")
@@ -242,6 +247,7 @@ func clip(s string, n int) string {
 func (f *zooFlags) options(e alloc.Entry) checker.ExploreOptions {
 	o := catalog.Options(e)
 	o.Strategy, o.Seed, o.Schedules = checker.Strategy(f.strategy), f.seed, f.schedules
+	o.PCTDepth = f.depth
 	return o
 }
 
@@ -260,6 +266,9 @@ func (f *zooFlags) plan(entries []alloc.Entry) *plan {
 			per = 200 // ExploreOptions.PerScenario's default for dfs
 		}
 		cmd := fmt.Sprintf("%s zoo --variant %s --strategy %s --seed %d --schedules %d", selfCommand(), entries[k].Name, f.strategy, f.seed, s.Scenario*per+s.Schedule+1)
+		for _, a := range strategyArgs(f.strategy, f.depth, checker.DefaultDFSBound, false) {
+			cmd += " " + a
+		}
 		if f.out != "pidcheck-failures" {
 			cmd += " --out " + f.out
 		}
