@@ -111,6 +111,7 @@ type kernelJSON struct {
 	Scenarios   int              `json:"scenarios"`
 	Ops         int              `json:"ops"`
 	Self        int              `json:"self_answered"`
+	Elapsed     float64          `json:"elapsed_seconds"`
 	ByKind      []kernelKindJSON `json:"by_kind"`
 	Differences []kernelDiffJSON `json:"differences"`
 	Error       string           `json:"error,omitempty"`
@@ -190,6 +191,7 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 	if failure != nil {
 		out.Error = failure.Error()
 	}
+	out.Elapsed = time.Since(start).Seconds()
 	out.ByKind = []kernelKindJSON{}
 	for _, k := range counts.Kinds() {
 		out.ByKind = append(out.ByKind, kernelKindJSON{Kind: k.Kind, Kernel: k.Kernel, Self: k.Self})
@@ -200,7 +202,7 @@ func runKernel(ctx context.Context, stdout, stderr io.Writer, n, length int, see
 		}
 	} else {
 		fmt.Fprintf(stdout, "%d scenario(s), %d ops compared (%d answered by the oracle itself), %d scenario(s) differ, %.1fs\n",
-			out.Scenarios, out.Ops, out.Self, len(out.Differences), time.Since(start).Seconds())
+			out.Scenarios, out.Ops, out.Self, len(out.Differences), out.Elapsed)
 		fmt.Fprintf(stdout, "ops by kind:\n  %-16s %14s %14s\n", "kind", "sent to kernel", "oracle's own")
 		for _, k := range out.ByKind {
 			fmt.Fprintf(stdout, "  %-16s %14d %14d\n", k.Kind, k.Kernel, k.Self)
