@@ -102,7 +102,11 @@ command that reruns the exploration up to it. A death while a violation
 is shrunk leaves the violation saved as found (NAME.trace, which replays).
 Limits: a death outside a schedule (while judging a run, or in a goroutine
 an earlier schedule left behind) has no trace, or one of the wrong scenario;
-with --jobs above 1, every schedule running at once gets a trace; if check
+with --jobs above 1, every schedule running at once gets a trace; the
+rerun of a dfs check with no --per-scenario cap whose implementation was
+explored by several workers (--impl X with --jobs above 1) may stop short
+of the scenario (its budget is the runs started, and an earlier scenario
+may have had runs left); if check
 itself is killed (SIGKILL), nothing is reported, but the exit status is
 the signal's (137), never 0, and on Linux the child is killed with it;
 replay and shrink are not supervised, nor is anything on Windows. The --json output
@@ -741,8 +745,8 @@ func (f *checkFlags) plan(entries []alloc.Entry) *plan {
 	p.options = func(k int) (checker.Target, checker.ExploreOptions) {
 		return catalog.Target(entries[k]), f.options(entries[k])
 	}
-	p.rerun = func(k int, s checker.ScheduleStart) string {
-		return f.rerun(entries[k].Name, s)
+	p.rerun = func(k int, s checker.ScheduleStart, started int) string {
+		return f.rerun(entries[k].Name, s, started)
 	}
 	if f.json {
 		p.deathJSON = func(w io.Writer, deaths []death) error {
@@ -803,15 +807,25 @@ func strategyArgs(strategy string, depth, bound int, noSleepSets bool) []string 
 }
 
 // rerun is the command that explores impl as this check does, on one
-// worker, up to schedule s (the budget covers every schedule before it).
-func (f *checkFlags) rerun(impl string, s checker.ScheduleStart) string {
+// worker, up to schedule s; started is how many schedules of impl had
+// started in all. The budget covers every schedule before s: with a cap
+// of runs per scenario (1, or --per-scenario), the cap times the
+// scenarios before it; for dfs with no cap, where a scenario takes as
+// many runs as its interleavings, the runs started (every earlier
+// scenario's, when one worker explored impl, which is check's default;
+// more than it needs, never fewer, since pruned runs are started but not
+// counted). A budget past s costs nothing when the death recurs there.
+func (f *checkFlags) rerun(impl string, s checker.ScheduleStart, started int) string {
 	local := (s.Scenario - f.shardI) / f.shardN
-	per := 1
-	if checker.Strategy(f.strategy) == checker.DFS {
-		per = 200 // ExploreOptions.PerScenario's default for dfs
+	budget := local + s.Schedule + 1
+	switch {
+	case f.perScenario > 0:
+		budget = local*f.perScenario + s.Schedule + 1
+	case checker.Strategy(f.strategy) == checker.DFS:
+		budget = max(budget, started)
 	}
 	args := []string{selfCommand(), "check", "--impl", impl, "--strategy", f.strategy, "--seed", strconv.FormatUint(f.seed, 10),
-		"--schedules", strconv.Itoa(local*per + s.Schedule + 1), "--jobs", "1"}
+		"--schedules", strconv.Itoa(budget), "--jobs", "1"}
 	if f.shardN > 1 {
 		args = append(args, "--shard", fmt.Sprintf("%d/%d", f.shardI, f.shardN))
 	}

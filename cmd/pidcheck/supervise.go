@@ -53,8 +53,9 @@ type plan struct {
 	// options are entry k's target and the options it was explored with.
 	options func(k int) (checker.Target, checker.ExploreOptions)
 	// rerun is the command that runs entry k's exploration up to schedule
-	// s, on one worker (the process dies there again).
-	rerun  func(k int, s checker.ScheduleStart) string
+	// s, on one worker (the process dies there again); started is how many
+	// schedules of entry k had started, on every worker.
+	rerun  func(k int, s checker.ScheduleStart, started int) string
 	out    string // where traces go
 	suffix string // after the implementation's name (the shard)
 	// deathJSON prints the --json output of a child that died: one result

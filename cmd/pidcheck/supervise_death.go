@@ -69,7 +69,7 @@ func (p *plan) died(stdout, stderr io.Writer, ps *os.ProcessState, forwarded int
 			name += "." + strconv.Itoa(d.start.Scenario)
 		}
 		d.path = filepath.Join(p.out, name+".trace")
-		rerun := p.rerun(d.k, d.start)
+		rerun := p.rerun(d.k, d.start, d.schedules)
 		if saved, ok := fl.shrinking[key]; ok {
 			// The violation was found, and saved as found: that trace
 			// replays; the death came while shrinking it.

@@ -260,7 +260,7 @@ func (f *zooFlags) plan(entries []alloc.Entry) *plan {
 	p.options = func(k int) (checker.Target, checker.ExploreOptions) {
 		return catalog.Target(entries[k]), f.options(entries[k])
 	}
-	p.rerun = func(k int, s checker.ScheduleStart) string {
+	p.rerun = func(k int, s checker.ScheduleStart, _ int) string {
 		per := 1
 		if checker.Strategy(f.strategy) == checker.DFS {
 			per = 200 // ExploreOptions.PerScenario's default for dfs
