@@ -165,6 +165,9 @@ type concJSON struct {
 	Outcomes         map[string]int  `json:"parallel_outcomes"` // answers of the parallel parts' ops, by kind:answer
 	CyclicOk         int             `json:"cyclic_ok"`
 	CyclicNot        int             `json:"cyclic_violations"`
+	// NotCyclic names the first histories that were not cyclic as a
+	// whole, each saved as a trace judged at policy cyclic.
+	NotCyclic []concNotCyclic `json:"not_cyclic,omitempty"`
 	// Each space on its own (levelCyclic): spaces judged cyclic, not
 	// cyclic, undecided, and not judged (the history cannot tell).
 	LevelsCyclic     int     `json:"levels_cyclic"`
@@ -179,6 +182,20 @@ type concJSON struct {
 	Interrupted      bool    `json:"interrupted,omitempty"`
 	Error            string  `json:"error,omitempty"`
 }
+
+// concNotCyclic is a history linearizable at unique but not at cyclic:
+// the reason is the cyclic judge's, levels the spaces not cyclic even on
+// their own.
+type concNotCyclic struct {
+	Seed   uint64   `json:"seed"`
+	Trace  string   `json:"trace"`
+	Reason string   `json:"reason"`
+	Levels []string `json:"levels,omitempty"`
+	Error  string   `json:"trace_error,omitempty"`
+}
+
+// maxNotCyclic bounds the not-cyclic histories a run names and saves.
+const maxNotCyclic = 20
 
 type concViolation struct {
 	Seed   uint64 `json:"seed"`
@@ -195,6 +212,7 @@ type judged struct {
 	verdict        traces.Verdict
 	reason         string
 	cyclic         traces.Verdict
+	cyclicReason   string
 	levels         levelReport
 	checkedHistory bool
 }
@@ -209,7 +227,7 @@ func judgeRun(run *oracle.ConcRun, p model.Params, timeout time.Duration) judged
 	j.h = kernelHistory(run)
 	j.checkedHistory = true
 	j.verdict, j.reason = judgeKernelHistory(spec.Linux(p, model.Unique), j.h, timeout)
-	j.cyclic, _ = judgeKernelHistory(spec.Linux(p, model.Cyclic), j.h, timeout)
+	j.cyclic, j.cyclicReason = judgeKernelHistory(spec.Linux(p, model.Cyclic), j.h, timeout)
 	j.levels = levelCyclic(j.h, p, timeout)
 	return j
 }
@@ -229,6 +247,34 @@ func shrunkTrace(run *oracle.ConcRun, j judged, p model.Params, timeout time.Dur
 	t := kernelTrace(run, h, strategy, seed, v, reason)
 	t.Scenario = sc
 	return t
+}
+
+// notCyclic saves the history of j, linearizable at unique but not at
+// cyclic, as a trace judged at cyclic (unshrunk: the whole history, so
+// the levels' reasons still apply to it).
+func notCyclic(dir, shape string, seed uint64, j judged) concNotCyclic {
+	nc := concNotCyclic{Seed: seed, Reason: j.cyclicReason, Levels: j.levels.Why}
+	reason := j.cyclicReason
+	if len(j.levels.Why) > 0 {
+		reason += "\nnot cyclic even on its own: " + strings.Join(j.levels.Why, "\nnot cyclic even on its own: ")
+	} else {
+		reason += "\n(every space judged on its own was cyclic: no one order is cyclic in all of them at once)"
+	}
+	t := kernelTrace(j.run, j.h, "kernel concurrent shape="+shape, seed, j.cyclic, reason)
+	t.Policy = model.Cyclic
+	path, err := saveKernelTrace(dir, fmt.Sprintf("kernel-%s-%d.cyclic.trace", shape, seed), t)
+	if err != nil {
+		nc.Error = err.Error()
+	} else {
+		nc.Trace = path
+	}
+	return nc
+}
+
+// firstLine is s up to its first newline.
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 // saveKernelTrace writes a violation's trace; it returns the path.
@@ -306,6 +352,20 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 				out.CyclicOk++
 			} else if j.cyclic.Outcome == traces.Violation {
 				out.CyclicNot++
+				if j.verdict.Outcome == traces.Ok && len(out.NotCyclic) < maxNotCyclic {
+					nc := notCyclic(f.out, shape, s, j)
+					out.NotCyclic = append(out.NotCyclic, nc)
+					if !f.json {
+						pr.clear()
+						fmt.Fprintf(stdout, "not cyclic (linearizable at unique): scenario seed %d (%s): %s\n", s, shape, firstLine(nc.Reason))
+						for _, l := range nc.Levels {
+							fmt.Fprintf(stdout, "  not cyclic on its own: %s\n", firstLine(l))
+						}
+						if nc.Trace != "" {
+							fmt.Fprintf(stdout, "  trace: %s\n  show it: pidcheck replay %s\n\n", nc.Trace, nc.Trace)
+						}
+					}
+				}
 			}
 		}
 		switch j.verdict.Outcome {

@@ -285,3 +285,42 @@ func TestLevelsCyclicOnTheirOwn(t *testing.T) {
 		t.Fatalf("sequential forks against cyclic order in s1: %+v", j.levels)
 	}
 }
+
+// TestNotCyclicHistorySaved: a kernel history linearizable at unique but
+// not at cyclic is named with its seed and saved as a trace judged at
+// cyclic, with the spaces not cyclic even on their own; replay judges the
+// trace at its policy and finds the violation again.
+func TestNotCyclicHistorySaved(t *testing.T) {
+	p := oracle.Params()
+	init := []model.Op{mustOp(t, "t0 unshare"), mustOp(t, "t0 fork t1")}
+	a, b := mustOp(t, "t0 fork t2"), mustOp(t, "t0 fork t3")
+	run := &oracle.ConcRun{Scenario: model.Scenario{Level: model.ProcessLevel, Params: p, Init: init, Threads: [][]model.Op{{a}, {b}}}}
+	run.History = []oracle.TimedOp{
+		{Thread: oracle.Main, Op: init[0], Call: 1, Return: 2},
+		{Thread: oracle.Main, Op: init[1], Result: model.Result{NSpid: []int{2, 1}}, Call: 3, Return: 4},
+		// B's fork returned before A's was called, yet took the later
+		// number in the root space (NSpid is root first): not cyclic
+		// there on its own.
+		{Thread: 0, Op: a, Result: model.Result{NSpid: []int{3, 3}}, Call: 40, Return: 50},
+		{Thread: 1, Op: b, Result: model.Result{NSpid: []int{4, 2}}, Call: 10, Return: 20},
+	}
+	j := judgeRun(run, p, defaultTimeout)
+	if j.verdict.Outcome != traces.Ok || j.cyclic.Outcome != traces.Violation || len(j.levels.Why) != 1 {
+		t.Fatalf("unique %s, cyclic %s, levels %+v", j.verdict, j.cyclic, j.levels)
+	}
+	nc := notCyclic(t.TempDir(), "mixed", 77, j)
+	if nc.Error != "" || nc.Seed != 77 || !strings.HasSuffix(nc.Trace, "kernel-mixed-77.cyclic.trace") || !strings.Contains(nc.Levels[0], "level 0") {
+		t.Fatalf("%+v", nc)
+	}
+	tr, err := traces.ReadFile(nc.Trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Policy != model.Cyclic || !strings.Contains(tr.Reason, "not cyclic even on its own: space 0") {
+		t.Fatalf("policy %s, reason %q", tr.Policy, tr.Reason)
+	}
+	var out, errb bytes.Buffer
+	if st := Main([]string{"replay", nc.Trace}, nil, &out, &errb); st != exitViolation || !strings.Contains(out.String(), "source: kernel") {
+		t.Fatalf("replay exit %d, want 1\n%s\n%s", st, out.String(), errb.String())
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pidcheck/pidcheck/model"
@@ -22,6 +23,9 @@ import (
 // freed at no observed time).
 type levelReport struct {
 	Cyclic, NotCyclic, Undecided, NotJudged int
+	// Why says, for each space not cyclic on its own, which space and
+	// the judge's reason.
+	Why []string
 }
 
 // levelSpace is one space of a history, as the ops show it.
@@ -142,17 +146,18 @@ func levelCyclic(h []traces.Operation, p model.Params, timeout time.Duration) le
 		}
 	}
 	var r levelReport
-	for _, sp := range spaces {
+	for i, sp := range spaces {
 		if sp.unknowable || dead || len(sp.ops) <= 1 && sp.parent >= 0 {
 			r.NotJudged++
 			continue
 		}
-		v, _ := judgeKernelHistory(spec.Allocator(model.Params{PidMax: p.PidMax, Floor: p.Floor, MaxLevel: p.MaxLevel}, model.Cyclic), sp.ops, timeout)
+		v, why := judgeKernelHistory(spec.Allocator(model.Params{PidMax: p.PidMax, Floor: p.Floor, MaxLevel: p.MaxLevel}, model.Cyclic), sp.ops, timeout)
 		switch v.Outcome {
 		case traces.Ok:
 			r.Cyclic++
 		case traces.Violation:
 			r.NotCyclic++
+			r.Why = append(r.Why, fmt.Sprintf("space %d of the history (level %d), projected onto its allocator: %s", i, sp.level, why))
 		default:
 			r.Undecided++
 		}
