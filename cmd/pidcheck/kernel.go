@@ -53,7 +53,10 @@ every thread is its own task, all released at once (pinned one per CPU),
 every op timed by CLOCK_MONOTONIC around its system call, and judges each
 history with porcupine against the Linux spec at policy unique (what the
 kernel can promise under concurrency); it also reports how many histories
-were cyclic as a whole, and how many spaces were cyclic on their own.
+were cyclic as a whole, and how many spaces were cyclic on their own; the
+first 20 histories that were not cyclic are named (seed, reason, the spaces
+not cyclic even on their own) and saved as NAME.cyclic.trace, judged at
+policy cyclic.
 Shapes (--shape): ` + strings.Join(oracle.ConcShapes(), ", ") + `.
 A violation is saved as a trace (source kernel: replay shows it, it cannot
 be re-executed). --hunt KIND runs one of the targeted scenarios (` + strings.Join(oracle.HuntKinds(), ", ") + `)
