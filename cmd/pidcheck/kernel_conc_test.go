@@ -249,6 +249,21 @@ func TestSavedKernelHistoriesNowAllowed(t *testing.T) {
 	}
 }
 
+// nestedForksRun is a kernel history of two forks into a nested space
+// that overlap: A's takes [4 2], B's [3 3] (NSpid root first).
+func nestedForksRun(t *testing.T) *oracle.ConcRun {
+	init := []model.Op{mustOp(t, "t0 unshare"), mustOp(t, "t0 fork t1")}
+	a, b := mustOp(t, "t0 fork t2"), mustOp(t, "t0 fork t3")
+	run := &oracle.ConcRun{Scenario: model.Scenario{Level: model.ProcessLevel, Params: oracle.Params(), Init: init, Threads: [][]model.Op{{a}, {b}}}}
+	run.History = []oracle.TimedOp{
+		{Thread: oracle.Main, Op: init[0], Call: 1, Return: 2},
+		{Thread: oracle.Main, Op: init[1], Result: model.Result{NSpid: []int{2, 1}}, Call: 3, Return: 4},
+		{Thread: 0, Op: a, Result: model.Result{NSpid: []int{4, 2}}, Call: 10, Return: 30},
+		{Thread: 1, Op: b, Result: model.Result{NSpid: []int{3, 3}}, Call: 11, Return: 31},
+	}
+	return run
+}
+
 // TestLevelsCyclicOnTheirOwn: two forks into a nested space that overlap
 // take the inner numbers in one order and the outer ones in the other
 // (alloc_pid reserves innermost first, one level at a time): unique,
@@ -256,15 +271,7 @@ func TestSavedKernelHistoriesNowAllowed(t *testing.T) {
 // cannot promise cyclic across levels. // kernel/pid.c alloc_pid
 func TestLevelsCyclicOnTheirOwn(t *testing.T) {
 	p := oracle.Params()
-	init := []model.Op{mustOp(t, "t0 unshare"), mustOp(t, "t0 fork t1")}
-	a, b := mustOp(t, "t0 fork t2"), mustOp(t, "t0 fork t3")
-	run := &oracle.ConcRun{Scenario: model.Scenario{Level: model.ProcessLevel, Params: p, Init: init, Threads: [][]model.Op{{a}, {b}}}}
-	run.History = []oracle.TimedOp{
-		{Thread: oracle.Main, Op: init[0], Call: 1, Return: 2},
-		{Thread: oracle.Main, Op: init[1], Result: model.Result{NSpid: []int{2, 1}}, Call: 3, Return: 4},
-		{Thread: 0, Op: a, Result: model.Result{NSpid: []int{4, 2}}, Call: 10, Return: 30},
-		{Thread: 1, Op: b, Result: model.Result{NSpid: []int{3, 3}}, Call: 11, Return: 31},
-	}
+	run := nestedForksRun(t)
 	j := judgeRun(run, p, defaultTimeout)
 	if j.verdict.Outcome != traces.Ok {
 		t.Fatalf("unique: %s: %s", j.verdict, j.reason)
@@ -292,18 +299,12 @@ func TestLevelsCyclicOnTheirOwn(t *testing.T) {
 // trace at its policy and finds the violation again.
 func TestNotCyclicHistorySaved(t *testing.T) {
 	p := oracle.Params()
-	init := []model.Op{mustOp(t, "t0 unshare"), mustOp(t, "t0 fork t1")}
-	a, b := mustOp(t, "t0 fork t2"), mustOp(t, "t0 fork t3")
-	run := &oracle.ConcRun{Scenario: model.Scenario{Level: model.ProcessLevel, Params: p, Init: init, Threads: [][]model.Op{{a}, {b}}}}
-	run.History = []oracle.TimedOp{
-		{Thread: oracle.Main, Op: init[0], Call: 1, Return: 2},
-		{Thread: oracle.Main, Op: init[1], Result: model.Result{NSpid: []int{2, 1}}, Call: 3, Return: 4},
-		// B's fork returned before A's was called, yet took the later
-		// number in the root space (NSpid is root first): not cyclic
-		// there on its own.
-		{Thread: 0, Op: a, Result: model.Result{NSpid: []int{3, 3}}, Call: 40, Return: 50},
-		{Thread: 1, Op: b, Result: model.Result{NSpid: []int{4, 2}}, Call: 10, Return: 20},
-	}
+	run := nestedForksRun(t)
+	// B's fork returned before A's was called, yet took the later number
+	// in the root space (NSpid is root first): not cyclic there on its
+	// own.
+	run.History[2].Result, run.History[2].Call, run.History[2].Return = model.Result{NSpid: []int{3, 3}}, 40, 50
+	run.History[3].Result, run.History[3].Call, run.History[3].Return = model.Result{NSpid: []int{4, 2}}, 10, 20
 	j := judgeRun(run, p, defaultTimeout)
 	if j.verdict.Outcome != traces.Ok || j.cyclic.Outcome != traces.Violation || len(j.levels.Why) != 1 {
 		t.Fatalf("unique %s, cyclic %s, levels %+v", j.verdict, j.cyclic, j.levels)
