@@ -271,12 +271,6 @@ func notCyclic(dir, shape string, seed uint64, j judged) concNotCyclic {
 	return nc
 }
 
-// firstLine is s up to its first newline.
-func firstLine(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
-}
-
 // saveKernelTrace writes a violation's trace; it returns the path.
 func saveKernelTrace(dir, name string, t *traces.Trace) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -357,9 +351,11 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 					out.NotCyclic = append(out.NotCyclic, nc)
 					if !f.json {
 						pr.clear()
-						fmt.Fprintf(stdout, "not cyclic (linearizable at unique): scenario seed %d (%s): %s\n", s, shape, firstLine(nc.Reason))
+						why, _, _ := strings.Cut(nc.Reason, "\n")
+						fmt.Fprintf(stdout, "not cyclic (linearizable at unique): scenario seed %d (%s): %s\n", s, shape, why)
 						for _, l := range nc.Levels {
-							fmt.Fprintf(stdout, "  not cyclic on its own: %s\n", firstLine(l))
+							why, _, _ := strings.Cut(l, "\n")
+							fmt.Fprintf(stdout, "  not cyclic on its own: %s\n", why)
 						}
 						if nc.Trace != "" {
 							fmt.Fprintf(stdout, "  trace: %s\n  show it: pidcheck replay %s\n\n", nc.Trace, nc.Trace)
