@@ -232,6 +232,9 @@ type linuxState struct {
 	cov *Cover // where hit records rules (StepCover); nil: nowhere
 
 	pick *picker // the choices of the evaluation in progress (apply); nil outside one
+	// pool: where clone finds storage to reuse, during a replay's step
+	// (linux_replay.go); nil otherwise.
+	pool *statePool
 
 	// pending: numbers freed by an op whose release has not happened yet
 	// (linux_defer.go), sorted; shared between states: replace, never edit.
@@ -257,14 +260,35 @@ func newLinux(p model.Params, pol model.Policy) *linuxState {
 // and tasks, which are copied) edited element-wise. Its tasks have room
 // for one more, which a fork appends: the copy is its own, so the append
 // is too.
-func (s *linuxState) clone() *linuxState {
-	return &linuxState{
+func (s *linuxState) clone() *linuxState { return s.cloneInto(s.pool.take(), s.pool) }
+
+// cloneInto is clone into c's storage (c is a state nothing refers to any
+// more; nil: new storage), the copy drawing on pool in its own clones.
+func (s *linuxState) cloneInto(c *linuxState, pool *statePool) *linuxState {
+	var spaces []space
+	var tasks []task
+	if c == nil {
+		c = new(linuxState)
+	} else {
+		spaces, tasks = c.spaces[:0], c.tasks[:0]
+	}
+	if cap(tasks) < len(s.tasks)+1 {
+		room := 1
+		if pool != nil {
+			// A replay's storage is reused from step to step, while
+			// forks add tasks: room for a few more.
+			room = 8
+		}
+		tasks = make([]task, 0, len(s.tasks)+room)
+	}
+	*c = linuxState{
 		pol: s.pol, p: s.p,
-		spaces: slices.Clone(s.spaces),
-		tasks:  append(make([]task, 0, len(s.tasks)+1), s.tasks...),
+		spaces: append(spaces, s.spaces...),
+		tasks:  append(tasks, s.tasks...),
 		gone:   s.gone,
 		held:   s.held,
 		cov:    s.cov,
+		pool:   pool,
 
 		pending: s.pending,
 		early:   s.early,
@@ -272,6 +296,7 @@ func (s *linuxState) clone() *linuxState {
 		deferID: s.deferID,
 		stages:  s.stages,
 	}
+	return c
 }
 
 // find returns the index of h among live and zombie tasks, or -1.

@@ -72,11 +72,17 @@ func Run(s Spec, ops []model.Op) []model.Result {
 // wrapped state by its next one (a persistent state is shared freely, so
 // the wrapper's Own copies only the wrapper).
 func Replay(st State) InPlace {
+	if r, ok := st.(replayer); ok {
+		return r.replay()
+	}
 	if ip, ok := st.(InPlace); ok {
 		return ip.Own()
 	}
 	return &persistent{st}
 }
+
+// replayer is a persistent State with its own way to be replayed in place.
+type replayer interface{ replay() InPlace }
 
 // persistent steps a persistent State in place by replacing it.
 type persistent struct{ State }

@@ -18,8 +18,22 @@
 // goroutine of its own) cannot end it with a false pass: see supervise.go.
 package main
 
-import "os"
+import (
+	"os"
+	"runtime/debug"
+)
+
+// gcPercent is the collector's GOGC for pidcheck, unless the environment
+// sets GOGC. An exploration's live heap is about a megabyte while it
+// allocates some 30 KB a schedule, so at Go's default (100) the collector
+// runs every hundred-odd schedules, 150–200 times a second, for a fifth of
+// the CPU (BENCHMARKS.md, "Throughput, fifth pass"); at 400 it runs a
+// quarter as often, for a heap still of a few megabytes.
+const gcPercent = 400
 
 func main() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, config{supervise: true}))
 }
