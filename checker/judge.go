@@ -138,7 +138,7 @@ func witnessed(s spec.Spec, h []traces.Operation) bool {
 	for shared < len(order) && order[shared] == shared {
 		shared++
 	}
-	st := spec.Replay(s.Init())
+	st := spec.ReplayInit(s)
 	var atShared spec.InPlace
 	for i := range h {
 		if i == shared {

@@ -260,7 +260,11 @@ func newLinux(p model.Params, pol model.Policy) *linuxState {
 // and tasks, which are copied) edited element-wise. Its tasks have room
 // for one more, which a fork appends: the copy is its own, so the append
 // is too.
-func (s *linuxState) clone() *linuxState { return s.cloneInto(s.pool.take(), s.pool) }
+func (s *linuxState) clone() *linuxState {
+	c := s.cloneInto(s.pool.take(), s.pool)
+	s.pool.record(c)
+	return c
+}
 
 // cloneInto is clone into c's storage (c is a state nothing refers to any
 // more; nil: new storage), the copy drawing on pool in its own clones.
@@ -276,8 +280,8 @@ func (s *linuxState) cloneInto(c *linuxState, pool *statePool) *linuxState {
 		room := 1
 		if pool != nil {
 			// A replay's storage is reused from step to step, while
-			// forks add tasks: room for a few more.
-			room = 8
+			// forks add tasks: it grows as append grows a slice.
+			room = len(s.tasks) + 1
 		}
 		tasks = make([]task, 0, len(s.tasks)+room)
 	}

@@ -9,17 +9,19 @@ import (
 )
 
 // TestPropertyLinuxReplayIsStep: a Linux state replayed in place (which
-// reuses the storage of the states it leaves) accepts and rejects what Step
+// reuses the storage of the states each step leaves or makes and drops) accepts and rejects what Step
 // does and ends where Step's next state is; ExpectInPlace answers what
 // Expect does; and no state it leaves behind changes afterwards — the
 // persistent states, and copies taken with Own at earlier points and
 // stepped on their own.
 func TestPropertyLinuxReplayIsStep(t *testing.T) {
+	var worlds, rejected, reused int // steps from a state of several worlds; rejections; clones on reused storage
 	rapid.Check(t, func(t *rapid.T) {
 		p := genParams(t)
 		pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique}).Draw(t, "policy")
-		st := State(newLinux(p, pol))
-		rp := Replay(st)
+		s := Linux(p, pol)
+		st := s.Init()
+		rp := ReplayInit(s) // on a state of its own
 		type kept struct {
 			ip   InPlace
 			want string // its String when taken, and still
@@ -28,9 +30,26 @@ func TestPropertyLinuxReplayIsStep(t *testing.T) {
 		var earlier []State // persistent states passed, with their String
 		var earlierStr []string
 		next := model.Handle(1)
+		// Half the time, first a kill whose worlds are several: a child
+		// of an autoreaping parent, both killed, may die first.
+		var prefix []model.Op
+		if rapid.Bool().Draw(t, "worlds") {
+			prefix = []model.Op{
+				{Kind: model.Fork, Task: model.Root, Child: 1},
+				{Kind: model.SigChld, Task: 1, N: model.SigChldIgnore},
+				{Kind: model.Fork, Task: 1, Child: 2},
+				{Kind: model.Kill, Task: model.Root, Pid: -1, Sig: 9},
+			}
+			next = 3
+		}
 		steps := rapid.IntRange(1, 80).Draw(t, "steps")
-		for range steps {
-			op := genLinuxOp(t, st.(*linuxState).worlds()[0], &next, false)
+		for i := range steps + len(prefix) {
+			var op model.Op
+			if i < len(prefix) {
+				op = prefix[i]
+			} else {
+				op = genLinuxOp(t, st.(*linuxState).worlds()[0], &next, false)
+			}
 			want, expected := st.Expect(op)
 			obs := want
 			switch rapid.IntRange(0, 5).Draw(t, "answer") {
@@ -50,16 +69,28 @@ func TestPropertyLinuxReplayIsStep(t *testing.T) {
 					t.Fatalf("%s: ExpectInPlace %s, Expect %s", op, got.Format(op.Kind), want.Format(op.Kind))
 				}
 			}
+			if rapid.IntRange(0, 5).Draw(t, "persistent") == 0 {
+				// The replay's persistent methods: what they hand out is
+				// kept, and must not change as the replay goes on.
+				_, kept, _ := rp.Step(op, model.Fail(model.Errno(200)))
+				_, kept2 := rp.Expect(model.Op{Kind: model.GetPid, Task: model.Handle(1 << 20)})
+				earlier, earlierStr = append(earlier, kept, kept2), append(earlierStr, kept.String(), kept2.String())
+			}
 			if rapid.IntRange(0, 5).Draw(t, "own") == 0 {
 				copies = append(copies, kept{rp.Own(), st.String()})
 			}
+			if st.(*linuxState).alt != nil {
+				worlds++
+			}
 			ok, n, _ := st.Step(op, obs)
+			reused += len(rp.(*linuxReplay).pool.free)
 			if got := rp.StepInPlace(op, obs); got != ok {
 				t.Fatalf("%s answering %s: Step %v, StepInPlace %v", op, obs.Format(op.Kind), ok, got)
 			}
 			if !ok {
 				// After a rejection the replay's state is undefined: start
 				// again from the persistent one.
+				rejected++
 				rp = Replay(st)
 				continue
 			}
@@ -86,4 +117,7 @@ func TestPropertyLinuxReplayIsStep(t *testing.T) {
 			}
 		}
 	})
+	if worlds == 0 || rejected == 0 || reused == 0 {
+		t.Errorf("%d steps from several worlds, %d rejected, %d free states before a step: each is needed", worlds, rejected, reused)
+	}
 }
