@@ -70,6 +70,7 @@ func (o RunOptions) checkTimeout() time.Duration {
 // only one thread runs at a time, so a plain counter gives every call and
 // every return its own tick.
 type recorder struct {
+	env       sched.Env // the run's, for sched.Observed
 	tick      int
 	history   []traces.Operation
 	spans     [][2]int  // per history op: the decisions made from its call to its return
@@ -79,10 +80,12 @@ type recorder struct {
 
 func (r *recorder) do(impl model.Impl, thread string, op model.Op) model.Result {
 	i := len(r.history)
+	sched.Observed(r.env) // the call's tick is ordered against every other op's
 	r.history = append(r.history, traces.Operation{Thread: thread, Op: op, Call: r.tick, Return: traces.NoReturn})
 	r.spans = append(r.spans, [2]int{r.steps.n, -1})
 	r.tick++
 	res := impl.Apply(op)
+	sched.Observed(r.env)
 	r.history[i].Return = r.tick
 	r.history[i].Result = res
 	r.spans[i][1] = r.steps.n
@@ -173,6 +176,7 @@ func run(t Target, sc model.Scenario, ch sched.Chooser, o RunOptions) (*Result, 
 		schedRun = o.runner.Run
 	}
 	out := schedRun(rec.steps, sched.Options{MaxSteps: o.maxSteps(sc.Params), Watchdog: o.Watchdog, MaxRecords: o.maxRecords()}, func(env sched.Env) {
+		rec.env = env
 		impl := t.New(env, sc.Params)
 		for _, op := range sc.Init {
 			rec.do(impl, "main", op)

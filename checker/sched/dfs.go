@@ -50,7 +50,7 @@ import (
 //	Signal/Broadcast c      Lock/Unlock m (c's lock)      yes (touches only c's queue)
 //	any                     no shared object              yes, but for the two rules below
 //
-// Two effects are not in the pending operations, and DFS checks them when it
+// Three effects are not in the pending operations, and DFS checks them when it
 // carries a sleeping thread u over a step s into the child node:
 //
 //   - Writer preference: a thread parked at Lock of an RWMutex that readers
@@ -61,6 +61,11 @@ import (
 //     leaves no thread at Lock rw (as observed when u's subtree was
 //     explored; a step that ended the run counts as leaving threads at
 //     every lock). The other way round, s blocking u, is the rule below.
+//   - Observations: a step that called Observed (a checker's history: an
+//     op's call or return, ticks of one counter every thread shares) and
+//     another such step are dependent, whatever objects they touch. u's
+//     step is known from when u's subtree was explored (one that ended the
+//     run counts as observed); s's from the run.
 //   - Disabling: u stays asleep only if it is still runnable after s. So a
 //     sleeping thread is always runnable, and whatever s did to u (blocked
 //     it through an effect above or one not foreseen) u is explored again.
@@ -90,6 +95,7 @@ type DFS struct {
 type dfsNode struct {
 	run      []Pending // runnable threads and their operations
 	arrive   []int32   // by index in run: lockArrival of that choice's step, once taken
+	quiet    uint64    // choices whose step, once taken, was seen not to be Observed
 	last     int       // thread of the previous step, -1 at the first
 	threads  int       // threads created before this node
 	choice   int       // thread chosen in the current run
@@ -105,8 +111,9 @@ type dfsNode struct {
 // sleeper is a sleeping thread's step: its operation, and where the step
 // leaves threads parked (lockArrival).
 type sleeper struct {
-	op     Pending
-	arrive int32
+	op       Pending
+	arrive   int32
+	observed bool // the step records an observation (Observed), or may
 }
 
 // The lockArrival of a step: the mutex a thread is left parked at Lock of,
@@ -203,6 +210,12 @@ func (d *DFS) Choose(p *Point) (int, error) {
 			}
 		}
 		parent.arrive[parent.index(parent.choice)] = arrive
+		ranObserved := p.s == nil || p.s.observed
+		if ranObserved {
+			parent.quiet &^= 1 << parent.choice
+		} else {
+			parent.quiet |= 1 << parent.choice
+		}
 		if !d.noSleep {
 			// A thread sleeps on in the child while its step and the step
 			// just taken are independent: see the table in the type's
@@ -219,7 +232,7 @@ func (d *DFS) Choose(p *Point) (int, error) {
 				}
 			}
 			keep := func(q sleeper) {
-				if q.op.Thread != parent.choice && q.op.Independent(ran) &&
+				if q.op.Thread != parent.choice && q.op.Independent(ran) && !(q.observed && ranObserved) &&
 					!(readersBefore > 0 && arrivalBlocks(q.arrive, ran)) &&
 					slices.ContainsFunc(p.Runnable, func(r Pending) bool { return r.Thread == q.op.Thread }) {
 					node.sleep |= 1 << q.op.Thread
@@ -231,7 +244,7 @@ func (d *DFS) Choose(p *Point) (int, error) {
 			}
 			for k, q := range parent.run {
 				if parent.complete&(1<<q.Thread) != 0 && parent.sleep&(1<<q.Thread) == 0 {
-					keep(sleeper{op: q, arrive: parent.arrive[k]})
+					keep(sleeper{op: q, arrive: parent.arrive[k], observed: parent.quiet&(1<<q.Thread) == 0})
 				}
 			}
 		}

@@ -114,6 +114,7 @@
 //	NewReplay(d []Decision) Chooser              // follows a record; Diverged "diverged at decision k: expected …, found …"
 //	NewDrawing(draw func(n int) int) Chooser     // every contested decision from draw (checker.NewRapidChooser: rapid shrinks interleavings)
 //	NewDFS(preemptionBound int) *DFS             // exhaustive, with sleep sets; bound < 0: unbounded
+//	Observed(env Env)                            // the step in progress records an ordered observation (no scheduling point)
 //
 // DFS is an explorer used across runs:
 //
@@ -129,9 +130,11 @@
 // could continue. Sleep sets skip runs that only reorder independent steps
 // (different objects; two Loads of one object; never a WaitUntil; a step
 // that leaves a writer waiting at an RWMutex depends on its RLocks: the
-// table is in DFS's comment). With a finite bound a thread goes to sleep
-// only after a subtree the bound did not cut, so sleep sets never lose a
-// run the bound allows (naive sleep sets do).
+// table is in DFS's comment; two steps that called Observed(env), as the
+// checker's recorder does at every call and return, are dependent too).
+// With a finite bound a thread goes to sleep only after a subtree the
+// bound did not cut, so sleep sets never lose a run the bound allows (naive
+// sleep sets do).
 // A panic inside a Chooser (rapid stops a test that way) unwinds the run and
 // is re-raised by Run in the caller's goroutine.
 // Each chooser owns one seeded source (math/rand/v2 PCG); nothing is global.

@@ -37,6 +37,22 @@ type Env interface {
 	WaitUntil(what string, cond func() bool)
 }
 
+// Observed marks the step in progress on env (the code since the thread's
+// last scheduling point) as one that records an observation whose order
+// against other threads' observations matters: a checker's history, whose
+// calls and returns are ticks of one counter. It is not a scheduling point
+// and changes no decision; DFS treats two observed steps as dependent, so
+// sleep sets and DPOR never skip a run that only reorders them. (Without
+// it, two steps on different objects commute for the program, but not for
+// the history: one order puts one op's return before the other's call,
+// a real-time constraint a linearizability check may need.) On an Env
+// that is not a controlled run's it does nothing.
+func Observed(env Env) {
+	if s, ok := env.(*sched); ok {
+		s.observed = true
+	}
+}
+
 // Locker is the part of Mutex that Cond needs.
 type Locker interface {
 	Lock()

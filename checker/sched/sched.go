@@ -76,6 +76,7 @@ type thread struct {
 // it at a time; the gate makes the watchdog's view of it safe.
 type sched struct {
 	ch       Chooser
+	observed bool // the step in progress recorded an observation (Observed)
 	maxSteps int
 	runner   *Runner // nil: every thread gets a coroutine of its own
 
@@ -741,6 +742,7 @@ func (s *sched) decide() *thread {
 		s.exit()
 		return nil
 	}
+	s.observed = false // a new step
 	n := s.threads[run[i].Thread]
 	r := record{thread: uint16(n.id), op: n.op, obj: -1, rs: -1}
 	if run[len(run)-1].Thread < 64 {

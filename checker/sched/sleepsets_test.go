@@ -193,9 +193,10 @@ const (
 	iYield
 	iWaitUntil // WaitUntil x[obj] ≥ a, or plain ≥ a when obj is 2
 	iGo        // start a thread running body
+	iObserve   // append the thread's name to an unlocked log, and call Observed (no scheduling point)
 )
 
-var instrNames = [...]string{"load", "store", "add", "cas", "lock", "trylock", "rlock", "wlock", "signal", "broadcast", "wait", "plain=", "plain?", "yield", "waituntil", "go"}
+var instrNames = [...]string{"load", "store", "add", "cas", "lock", "trylock", "rlock", "wlock", "signal", "broadcast", "wait", "plain=", "plain?", "yield", "waituntil", "go", "observe"}
 
 type instr struct {
 	kind instrKind
@@ -248,6 +249,7 @@ func cost(l []instr) int {
 			n += 2
 		case iGo:
 			n += 1 + cost(in.body)
+		case iObserve:
 		default:
 			n++
 		}
@@ -271,7 +273,7 @@ func genInstr(t *rapid.T, depth int) instr {
 	// Atomics (iLoad stands for all four: genAtomic picks), Lock blocks
 	// (where Waits are) and Signals count twice, so that synchronisation
 	// is common.
-	kinds := []instrKind{iLoad, iLoad, iYield}
+	kinds := []instrKind{iLoad, iLoad, iYield, iObserve}
 	if depth == 0 {
 		kinds = append(kinds, iLock, iLock, iTryLock, iRLock, iWLock, iSignal, iSignal, iBroadcast, iWaitUntil, iGo)
 	}
@@ -329,6 +331,7 @@ type progState struct {
 	c     *cCond
 	plain int64
 	obs   map[string][]string // per thread: what it observed, in order
+	log   []string            // iObserve's, across threads, in order
 }
 
 func (st *progState) String() string {
@@ -347,6 +350,9 @@ func (st *progState) String() string {
 	}
 	for _, name := range slices.Sorted(maps.Keys(st.obs)) {
 		fmt.Fprintf(&b, " %s[%s]", name, strings.Join(st.obs[name], " "))
+	}
+	if len(st.log) > 0 {
+		fmt.Fprintf(&b, " log=%s", strings.Join(st.log, ","))
 	}
 	return b.String()
 }
@@ -419,6 +425,9 @@ func (p program) body(st *progState) func(env Env) {
 				case iGo:
 					child := fmt.Sprintf("%s%d", name, k)
 					env.Go(child, threadBody(child, in.body))
+				case iObserve:
+					Observed(env)
+					st.log = append(st.log, name)
 				}
 			}
 		}
