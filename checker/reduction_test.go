@@ -58,9 +58,11 @@ func dfsHistories(t *testing.T, e Target, sc model.Scenario, sleep bool, limit i
 // another's call, which a linearizability check may need.
 func TestDFSReductionsKeepEveryHistory(t *testing.T) {
 	names := []string{"idr", "pidmap", "lockfree", "lockfree-lost-free", "pidmap-stale-cursor", "idr-free-check-then-clear"}
-	scenarios := 8
+	scenarios, limit := 8, 5000
 	if testing.Short() {
-		names, scenarios = names[:4], 4
+		// Under -race a plain search of 5,000 runs takes half a minute:
+		// only the scenarios with few interleavings.
+		names, scenarios, limit = names[:4], 6, 300
 	}
 	var runs [2]int
 	compared := 0
@@ -73,7 +75,7 @@ func TestDFSReductionsKeepEveryHistory(t *testing.T) {
 		g, _ := withOracle(GenOptions{Threads: 2, Ops: 2}, s).withDefaults()
 		for j := range scenarios {
 			sc := Generate(SeedSource(ScenarioSeed(7, j)), e.Level(), g)
-			plain, n0 := dfsHistories(t, e, sc, false, 5000)
+			plain, n0 := dfsHistories(t, e, sc, false, limit)
 			if plain == nil {
 				continue // too many interleavings to run them all here
 			}
