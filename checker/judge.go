@@ -138,7 +138,7 @@ func witnessed(s spec.Spec, h []traces.Operation) bool {
 	for shared < len(order) && order[shared] == shared {
 		shared++
 	}
-	st := spec.ReplayInit(s)
+	st := spec.Replay(s.Init())
 	var atShared spec.InPlace
 	for i := range h {
 		if i == shared {

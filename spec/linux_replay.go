@@ -80,9 +80,6 @@ func (s *linuxState) copyWorlds(pool *statePool) *linuxState {
 	return head
 }
 
-// adopt implements adopter: s itself, which nobody else holds, replayed.
-func (s *linuxState) adopt() InPlace { return &linuxReplay{cur: s} }
-
 func (r *linuxReplay) Own() InPlace { return r.cur.replay() }
 
 func (r *linuxReplay) StepInPlace(op model.Op, obs model.Result) bool {

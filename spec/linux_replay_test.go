@@ -19,9 +19,8 @@ func TestPropertyLinuxReplayIsStep(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		p := genParams(t)
 		pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique}).Draw(t, "policy")
-		s := Linux(p, pol)
-		st := s.Init()
-		rp := ReplayInit(s) // on a state of its own
+		st := Linux(p, pol).Init()
+		rp := Replay(st)
 		type kept struct {
 			ip   InPlace
 			want string // its String when taken, and still

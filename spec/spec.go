@@ -60,7 +60,7 @@ type Spec struct {
 // results.
 func Run(s Spec, ops []model.Op) []model.Result {
 	out := make([]model.Result, len(ops))
-	own := ReplayInit(s)
+	own := Replay(s.Init())
 	for i, op := range ops {
 		out[i] = own.ExpectInPlace(op)
 	}
@@ -81,22 +81,8 @@ func Replay(st State) InPlace {
 	return &persistent{st}
 }
 
-// ReplayInit is Replay(s.Init()), but the initial state, which nobody
-// else has seen, is replayed itself where its spec allows, not a copy.
-func ReplayInit(s Spec) InPlace {
-	st := s.Init()
-	if a, ok := st.(adopter); ok {
-		return a.adopt()
-	}
-	return Replay(st)
-}
-
 // replayer is a persistent State with its own way to be replayed in place.
 type replayer interface{ replay() InPlace }
-
-// adopter is a replayer that can also replay a state no one else holds
-// without copying it.
-type adopter interface{ adopt() InPlace }
 
 // persistent steps a persistent State in place by replacing it.
 type persistent struct{ State }
