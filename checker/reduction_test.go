@@ -22,8 +22,9 @@ func historyKey(h []traces.Operation) string {
 	return b.String()
 }
 
-// dfsHistories runs an unbounded DFS over sc (plain or with sleep sets) to the end and returns the distinct histories
-// and verdicts of its runs, and its runs; nil if it needs more than limit.
+// dfsHistories runs an unbounded DFS over sc (plain or with sleep sets)
+// to the end and returns the distinct histories and verdicts of its runs,
+// and its runs; nil if it needs more than limit.
 func dfsHistories(t *testing.T, e Target, sc model.Scenario, sleep bool, limit int) (map[string]bool, int) {
 	t.Helper()
 	d := sched.NewDFS(-1)
@@ -48,9 +49,9 @@ func dfsHistories(t *testing.T, e Target, sc model.Scenario, sleep bool, limit i
 }
 
 // TestDFSReductionsKeepEveryHistory: an unbounded DFS with sleep sets
-// produces exactly the histories (every call and
-// return in order, with results) and verdicts that plain DFS produces, on
-// small scenarios of correct and buggy allocators. A reduction may skip a
+// produces exactly the histories (every call and return in order, with
+// results) and verdicts that plain DFS produces, on small scenarios of
+// correct and buggy allocators. A reduction may skip a
 // run only when it reorders steps that commute for the program and for
 // the history: the recorder's ticks are shared by every thread, so steps
 // that record a call or a return are dependent (sched.Observed). Without
