@@ -36,6 +36,7 @@ func judge(s spec.Spec, out *sched.Outcome, rec *recorder, o RunOptions) (traces
 	if err := complete(rec.history); err != nil {
 		return verdictUnknown, err.Error()
 	}
+	markAlone(s, rec.history)
 	if witnessed(s, rec.history) {
 		return verdictOk, ""
 	}
@@ -75,6 +76,26 @@ func judge(s spec.Spec, out *sched.Outcome, rec *recorder, o RunOptions) (traces
 		return violation(traces.Linearizability), linmodel.Explain(s, ops, timeout, threadOf)
 	}
 	return verdictUnknown, fmt.Sprintf("porcupine could not decide within %v (%d ops): unknown, not a pass", timeout, len(ops))
+}
+
+// markAlone sets Op.Alone on each op of h that no other op overlaps but
+// read-only ones (model.Kind.ReadOnly), and clears it on the others: what
+// the CyclicAlone policy holds to the cyclic order (for other policies
+// it does nothing). Intervals that share a tick overlap.
+func markAlone(s spec.Spec, h []traces.Operation) {
+	if s.Policy != model.CyclicAlone {
+		return
+	}
+	for i := range h {
+		alone := true
+		for j := range h {
+			if j != i && !h[j].Op.Kind.ReadOnly() && h[j].Call <= h[i].Return && h[i].Call <= h[j].Return {
+				alone = false
+				break
+			}
+		}
+		h[i].Op.Alone = alone
+	}
 }
 
 // porcupineHistory converts a complete history: every call must have its

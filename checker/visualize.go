@@ -25,6 +25,7 @@ func Visualize(w io.Writer, r *Result) error {
 	if err != nil {
 		return err
 	}
+	markAlone(s, r.History)
 	ops, err := porcupineHistory(r.History)
 	if err != nil {
 		return fmt.Errorf("visualize: %v (a run stopped with %s has ops without returns)", err, r.Verdict)

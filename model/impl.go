@@ -87,9 +87,20 @@ const (
 	Cyclic Policy = iota + 1 // exactly idr_alloc_cyclic: first free at or after the cursor, one wrap to the floor
 	Lowest                   // the lowest free number in range
 	Unique                   // any free number in range; EAGAIN once [floor, pid_max) is full, even with lower numbers free
+	// CyclicAlone is Cyclic for every op that ran alone (Op.Alone) in a
+	// space whose cursor is known, and Unique otherwise: a fork that
+	// overlapped another op leaves every cursor unknown, until a fork or
+	// an ns_last_pid write alone sets it again. It is what
+	// Linux promises under concurrency: alloc_pid drops pidmap_lock
+	// between levels, so two racing forks may take their numbers in
+	// opposite orders at two levels, and an ns_last_pid write can be lost
+	// to a fork in flight (pid_ns_ctl_handler stores the cursor outside
+	// pidmap_lock), yet a fork nothing overlaps takes exactly the cyclic
+	// number. Only the linux spec judges it.
+	CyclicAlone
 )
 
-// String returns "cyclic", "lowest" or "unique".
+// String returns "cyclic", "lowest", "unique" or "cyclic-alone".
 func (p Policy) String() string {
 	switch p {
 	case Cyclic:
@@ -98,16 +109,18 @@ func (p Policy) String() string {
 		return "lowest"
 	case Unique:
 		return "unique"
+	case CyclicAlone:
+		return "cyclic-alone"
 	}
 	return fmt.Sprintf("policy(%d)", uint8(p))
 }
 
 // ParsePolicy parses a policy name.
 func ParsePolicy(s string) (Policy, error) {
-	for _, p := range []Policy{Cyclic, Lowest, Unique} {
+	for _, p := range []Policy{Cyclic, Lowest, Unique, CyclicAlone} {
 		if p.String() == s {
 			return p, nil
 		}
 	}
-	return 0, fmt.Errorf("policy %q: want cyclic, lowest or unique", s)
+	return 0, fmt.Errorf("policy %q: want cyclic, lowest, unique or cyclic-alone", s)
 }

@@ -129,6 +129,17 @@ func (k Kind) Level() Level {
 // names the new task (Fork, ForkWithTid, Thread, Clone).
 func (k Kind) Creates() bool { return k == Fork || k == ForkWithTid || k == Thread || k == Clone }
 
+// ReadOnly reports whether an op of kind k only reads: it changes no
+// number, cursor, task or space, so it cannot change what an op it
+// overlaps allocates.
+func (k Kind) ReadOnly() bool {
+	switch k {
+	case GetPid, GetPPid, Translate, Lookup, GetTid, GetPgid, GetSid, GetLastPid, GetNSpid:
+		return true
+	}
+	return false
+}
+
 // Clone flags (Op.N of a Clone), as clone(2) names them.
 const (
 	CloneNewPid = 1 << iota // CLONE_NEWPID: the child is PID 1 of a new space
@@ -204,6 +215,13 @@ type Op struct {
 	Code   int    // Exit, ExitThread
 	N      int    // SetPidMax, SetLastPid, SetPgid (pgid), SigChld, Subreaper, Clone (flags); Free, AllocAt, SetCursor, SetMax
 	Tids   []int  // ForkWithTid: innermost level first
+
+	// Alone is set by the judge, never by a scenario: in the history
+	// being judged, no op that may change numbers or cursors (one whose
+	// kind is not ReadOnly) overlapped this one. The CyclicAlone policy
+	// holds such ops to the cyclic order. Traces do not carry it, and
+	// Equal ignores it.
+	Alone bool
 }
 
 // Equal reports whether two ops are the same.

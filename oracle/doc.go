@@ -391,7 +391,8 @@
 // idr_alloc_cyclic, which read the cursor before the store, stores its own
 // cursor after it and the write is lost: the write returns ok, and a fork
 // called after it returned takes the number after the racing fork's, not
-// the written one. Linearizable at unique, not at cyclic, in the space on
+// the written one. Linearizable at cyclic-alone (the write overlapped a
+// fork, which leaves the cursor unknown), not at cyclic, in the space on
 // its own too (the lastpid shape shows it a few times in 5,000 scenarios;
 // cmd/pidcheck/testdata/kernel/lastpid-write-lost.cyclic.trace). The
 // concurrent check names such histories and saves them judged at cyclic.

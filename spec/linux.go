@@ -157,9 +157,15 @@ type space struct {
 	level  int
 	pidMax int
 	cursor int
-	init   model.Handle // the child reaper; NoTask until the first task attaches
-	dead   bool         // no longer accepting tasks (its init died)
-	taken  []int        // numbers in use at this level (live and zombie tasks)
+	// loose: under CyclicAlone, the cursor is not known: a fork that
+	// overlapped another op (Op.Alone false) came after the last op
+	// alone that set it, and may have moved it (or overwritten an
+	// ns_last_pid write) in any order. A fork or write alone sets it
+	// again.
+	loose bool
+	init  model.Handle // the child reaper; NoTask until the first task attaches
+	dead  bool         // no longer accepting tasks (its init died)
+	taken []int        // numbers in use at this level (live and zombie tasks)
 }
 
 // task is a live or zombie task, a process or a thread. nspid is shared
@@ -510,8 +516,11 @@ func (s *linuxState) buildKey() string {
 			num(canon[sp.parent])
 		}
 		num(sp.pidMax)
-		if s.pol == model.Cyclic {
+		switch {
+		case s.pol == model.Cyclic || (s.pol == model.CyclicAlone && !sp.loose):
 			num(sp.cursor)
+		case s.pol == model.CyclicAlone:
+			b.WriteByte('?')
 		}
 		num(int(s.groupOf(sp.init)))
 		if sp.dead {

@@ -12,6 +12,15 @@ import (
 // policy and builds the state that follows from obs; bad is then the
 // reason obs is not allowed ("" when it is).
 func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res model.Result, next *linuxState, why, bad string) {
+	res, next, why, bad = s.fork1(op, ai, obs, explain)
+	if bad == "" {
+		next = next.overlapped(op)
+	}
+	return res, next, why, bad
+}
+
+// fork1 is fork, its cursors as if op ran alone.
+func (s *linuxState) fork1(op model.Op, ai int, obs []int, explain bool) (res model.Result, next *linuxState, why, bad string) {
 	if op.Kind == model.Fork {
 		op.Tids = nil // a plain fork asks for no number, whatever Tids holds
 	}
@@ -42,7 +51,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 			b.hit(CloneNewPid)
 			b.spaces = append(b.spaces, space{parent: actor.space, level: s.spaces[actor.space].level + 1, pidMax: s.p.PidMax, init: model.NoTask})
 			b.tasks[ai].kids = len(b.spaces) - 1
-			r, n, w, bad := b.fork(model.Op{Kind: model.Clone, Task: op.Task, Child: op.Child, N: op.N &^ model.CloneNewPid}, ai, obs, explain)
+			r, n, w, bad := b.fork1(model.Op{Kind: model.Clone, Task: op.Task, Child: op.Child, N: op.N &^ model.CloneNewPid, Alone: op.Alone}, ai, obs, explain)
 			if n != b && n != s {
 				n.tasks[n.find(op.Task)].kids = actor.kids // only the child lives in the new space
 			} else {
@@ -81,6 +90,7 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 		if fresh {
 			c.hit(ForkFirstFail)
 			c.spaces[top].cursor = 0 // alloc_pid out_free: reset the first pid's state
+			c.spaces[top].loose = c.looseAfter(op)
 		}
 		return model.Fail(e), c, w, ""
 	}
@@ -112,15 +122,16 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 			}
 			continue
 		}
-		n, ok := Pick(s.pol, taken, spc.cursor, s.p.Floor, spc.pidMax)
+		pol := c.policyAt(op, sp)
+		n, ok := Pick(pol, taken, spc.cursor, s.p.Floor, spc.pidMax)
 		if !ok {
 			c.hit(ForkEAGAIN)
 			return fail(model.EAGAIN, whyf(explain, func() string {
-				return fmt.Sprintf("%s (level %d) is full: %s finds no free number", spaceName(sp), l, describe(s.pol, spc.cursor, s.p.Floor, spc.pidMax))
+				return fmt.Sprintf("%s (level %d) is full: %s finds no free number", spaceName(sp), l, describe(pol, spc.cursor, s.p.Floor, spc.pidMax))
 			}))
 		}
 		if obs != nil {
-			if ok, r := Allowed(s.pol, taken, spc.cursor, s.p.Floor, spc.pidMax, obs[l]); !ok {
+			if ok, r := Allowed(pol, taken, spc.cursor, s.p.Floor, spc.pidMax, obs[l]); !ok {
 				return res, s, "", fmt.Sprintf("in %s (level %d), %s", spaceName(sp), l, r)
 			}
 			if sp == top && fresh && obs[l] != 1 {
@@ -133,6 +144,10 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 			c.hit(ForkWrap)
 		}
 		spc.cursor = n + 1
+		// An op alone sets a cursor that was unknown only where the
+		// number it took is observed: the spec's own pick under Unique
+		// is one of many.
+		spc.loose = c.looseAfter(op) || (spc.loose && obs == nil)
 	}
 	if c.spaces[top].dead {
 		c.hit(ForkDead)
@@ -208,6 +223,85 @@ func explainf(explain bool, format string, args ...any) string {
 		return ""
 	}
 	return fmt.Sprintf(format, args...)
+}
+
+// policyAt is the policy op is held to in space sp: the spec's, but
+// under CyclicAlone Cyclic only for an op alone (Op.Alone) in a space
+// whose cursor is known, Unique otherwise.
+func (s *linuxState) policyAt(op model.Op, sp int) model.Policy {
+	if s.pol != model.CyclicAlone {
+		return s.pol
+	}
+	if op.Alone && !s.spaces[sp].loose {
+		return model.Cyclic
+	}
+	return model.Unique
+}
+
+// looseAfter is whether a cursor op moves is unknown after it: under
+// CyclicAlone, when op overlapped another op (another order of the two
+// could have left it elsewhere).
+func (s *linuxState) looseAfter(op model.Op) bool {
+	return s.pol == model.CyclicAlone && !op.Alone
+}
+
+// uniqueForFork reports whether op, a fork, is judged as Unique judges
+// it somewhere: the spec's policy is Unique, or CyclicAlone with op not
+// alone or some space it allocates in with its cursor unknown.
+func (s *linuxState) uniqueForFork(op model.Op) bool {
+	switch s.pol {
+	case model.Unique:
+		return true
+	case model.CyclicAlone:
+		if !op.Alone {
+			return true
+		}
+		ai := s.liveTask(op.Task)
+		if ai < 0 {
+			return false
+		}
+		for sp := s.tasks[ai].kids; sp >= 0; sp = s.spaces[sp].parent {
+			if s.spaces[sp].loose {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// loosened is s after a fork op that answered EAGAIN where Unique
+// allows it (uniqueForkMayFail): under CyclicAlone the levels it reserved
+// before failing moved their cursors by an amount no answer shows, so
+// every space it allocates in has its cursor unknown; other policies
+// remember no cursor there, and s stays.
+func (s *linuxState) loosened(op model.Op) *linuxState {
+	ai := s.liveTask(op.Task)
+	if s.pol != model.CyclicAlone || ai < 0 {
+		return s
+	}
+	c := s.clone()
+	for sp := c.tasks[ai].kids; sp >= 0; sp = c.spaces[sp].parent {
+		c.spaces[sp].loose = true
+	}
+	return c
+}
+
+// overlapped is s after op, when op creates a task: under CyclicAlone,
+// one that overlapped another op may have moved cursors that no answer
+// shows, in any space: it may take numbers and give them back on its way
+// to an error (alloc_pid runs before copy_process's last checks: a
+// parent killed under the fork, a space that died), or start over in
+// another children space (a setns or unshare under it). So every cursor
+// is unknown after it. Otherwise s.
+func (s *linuxState) overlapped(op model.Op) *linuxState {
+	if !op.Kind.Creates() || !s.looseAfter(op) {
+		return s
+	}
+	c := s.clone()
+	for i := range c.spaces {
+		c.spaces[i].loose = true
+	}
+	return c
 }
 
 // uniqueForkMayFail reports whether, under the Unique policy, a fork the

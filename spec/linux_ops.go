@@ -67,10 +67,11 @@ func (s *linuxState) stepWorld1(op model.Op, obs model.Result) (bool, State, str
 	if obs.Equal(op.Kind, want) {
 		return true, next, ""
 	}
-	if op.Kind == model.GetLastPid && want.Err == model.OK && obs.Err == model.OK && s.pol != model.Cyclic && obs.N >= -1 {
+	if op.Kind == model.GetLastPid && want.Err == model.OK && obs.Err == model.OK && s.lastPidFree(op) && obs.N >= -1 {
 		// Only a cyclic implementation claims a cursor: under lowest and
 		// unique the cursor is no part of the state (Key leaves it out),
-		// so any number is allowed.
+		// nor under cyclic-alone once it is unknown, so any number is
+		// allowed.
 		return true, next, ""
 	}
 	if op.Kind == model.Wait && want.Err == model.OK && want.N != 0 && obs.Err == model.OK && obs.N != 0 {
@@ -81,13 +82,13 @@ func (s *linuxState) stepWorld1(op model.Op, obs model.Result) (bool, State, str
 		}
 		return false, s, fmt.Sprintf("%s returned %s; %s", op, obs.Format(op.Kind), bad)
 	}
-	if obs.Err == model.EAGAIN && (want.Err == model.OK || want.Err == model.ENOMEM) && s.pol == model.Unique &&
-		op.Kind.Creates() && s.uniqueForkMayFail(op) {
+	if obs.Err == model.EAGAIN && (want.Err == model.OK || want.Err == model.ENOMEM) && op.Kind.Creates() &&
+		s.uniqueForFork(op) && s.uniqueForkMayFail(op) {
 		// A failed fork changes nothing a Unique state remembers (cursors
-		// are not part of it).
+		// are not part of it); under cyclic-alone it leaves them unknown.
 		s.cov.Reset(mark)
 		s.hit(ForkEAGAIN)
-		return true, s, ""
+		return true, s.loosened(op).overlapped(op), ""
 	}
 	_, _, why := s.apply(op, true)
 	reason := fmt.Sprintf("%s returned %s; the spec gives %s", op, obs.Format(op.Kind), want.Format(op.Kind))
@@ -143,7 +144,7 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 			why = "it is a zombie"
 		}
 		s.hit(NotLive)
-		return model.Fail(model.ESRCH), s, whyf(explain, func() string { return fmt.Sprintf("%s is not a live task (%s)", op.Task, why) })
+		return model.Fail(model.ESRCH), s.overlapped(op), whyf(explain, func() string { return fmt.Sprintf("%s is not a live task (%s)", op.Task, why) })
 	}
 	a := &s.tasks[ai]
 	home := a.space
@@ -328,9 +329,31 @@ func (s *linuxState) applyOnce(op model.Op, explain bool, p *picker) (model.Resu
 		c := s.clone()
 		c.hit(LastPidSet)
 		c.spaces[home].cursor = op.N + 1
+		if op.Alone {
+			// Under cyclic-alone the cursor is known again. A write
+			// that overlapped another op leaves it as it was: a fork
+			// it overlapped may have overwritten it, but that fork
+			// leaves every cursor unknown, in either order.
+			c.spaces[home].loose = false
+		}
 		return model.Result{}, c, whyf(explain, func() string { return fmt.Sprintf("the cursor of %s becomes %d", spaceName(home), op.N+1) })
 	}
 	return model.Fail(model.EINVAL), s, whyf(explain, func() string { return fmt.Sprintf("unknown op kind %s", op.Kind) })
+}
+
+// lastPidFree reports whether a read of ns_last_pid (op) may answer any
+// number: the spec claims no cursor (lowest, unique), or under
+// cyclic-alone the read overlapped a writer or its space's cursor is
+// unknown.
+func (s *linuxState) lastPidFree(op model.Op) bool {
+	switch s.pol {
+	case model.Cyclic:
+		return false
+	case model.CyclicAlone:
+		ai := s.liveTask(op.Task)
+		return ai < 0 || s.policyAt(op, s.tasks[ai].space) != model.Cyclic
+	}
+	return true
 }
 
 // kill evaluates kill(pid, sig) by live task a.

@@ -18,7 +18,7 @@ func TestPropertyLinuxReplayIsStep(t *testing.T) {
 	var worlds, rejected, reused int // steps from a state of several worlds; rejections; clones on reused storage
 	rapid.Check(t, func(t *rapid.T) {
 		p := genParams(t)
-		pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique}).Draw(t, "policy")
+		pol := rapid.SampledFrom([]model.Policy{model.Cyclic, model.Lowest, model.Unique, model.CyclicAlone}).Draw(t, "policy")
 		st := Linux(p, pol).Init()
 		rp := Replay(st)
 		type kept struct {
@@ -48,6 +48,7 @@ func TestPropertyLinuxReplayIsStep(t *testing.T) {
 				op = prefix[i]
 			} else {
 				op = genLinuxOp(t, st.(*linuxState).worlds()[0], &next, false)
+				op.Alone = pol == model.CyclicAlone && rapid.Bool().Draw(t, "alone")
 			}
 			want, expected := st.Expect(op)
 			obs := want

@@ -74,7 +74,7 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"key without value", edit(g, 2, "impl"), "x.trace:2: key impl has no value"},
 		{"bad number", edit(g, 6, "pid_max sixteen"), `x.trace:6: pid_max "sixteen": want a number`},
 		{"bad params", edit(g, 7, "floor 16"), "x.trace:6: pid_max 16: must be above the floor 16"},
-		{"bad policy", edit(g, 4, "policy fifo"), `x.trace:4: policy "fifo": want cyclic, lowest or unique`},
+		{"bad policy", edit(g, 4, "policy fifo"), `x.trace:4: policy "fifo": want cyclic, lowest, unique or cyclic-alone`},
 		{"bad seed", edit(g, 10, "seed -1"), `x.trace:10: seed "-1": want a number in [0, 2^64)`},
 		{"key after sections", edit(g, 37, "seed 7"), "x.trace:37: key seed after section verdict: the header keys come first"},
 		{"duplicate section", insert(g, 35, "history"), "x.trace:35: duplicate section history (first at line 29)"},

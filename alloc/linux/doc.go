@@ -109,7 +109,7 @@
 // EAGAIN decided under a pid_max written after the parent's exit fits no
 // order in which the parent is alive.
 //
-// # Policy: unique, not cyclic, under concurrency
+// # Policy: cyclic alone, not under concurrency
 //
 // Run on one thread, the system agrees with spec.Linux(p, model.Cyclic)
 // result by result. Under concurrency it is not cyclic, because
@@ -124,11 +124,16 @@
 //
 // Cyclically, whichever fork goes first gets the lower number at both
 // levels (TestLinuxNotCyclicUnderConcurrency finds it within a few random
-// schedules). It claims model.Unique: every number handed out is free and
-// in range, and a fork answers EAGAIN only once [floor, pid_max) is full at
-// some level it allocates freely (not by set_tid), even if a number below
-// the floor is free there: cyclic allocation past the floor never looks
-// below it, and unique accepts whatever cyclic does (spec.UniqueMayFail).
+// schedules). It claims model.CyclicAlone: a fork that no other op
+// overlapped takes exactly the cyclic number at every level whose cursor
+// the history fixes; one that did is held to unique (every number handed
+// out is free and in range, and EAGAIN only once [floor, pid_max) is full
+// at some level it allocates freely, even if a number below the floor is
+// free there: cyclic allocation past the floor never looks below it,
+// spec.UniqueMayFail), and leaves every cursor unknown, since it may have
+// reserved numbers and given them back (a parent killed under it, a space
+// that died) or started over in another children space, until a fork or
+// an ns_last_pid write alone sets it again.
 //
 // # Threads
 //

@@ -51,8 +51,9 @@ Go runtime (see the oracle package doc).
 With --concurrent it runs each scenario's parallel part for real instead:
 every thread is its own task, all released at once (pinned one per CPU),
 every op timed by CLOCK_MONOTONIC around its system call, and judges each
-history with porcupine against the Linux spec at policy unique (what the
-kernel can promise under concurrency); it also reports how many histories
+history with porcupine against the Linux spec at policy cyclic-alone (what
+the kernel promises under concurrency: the cyclic number for a fork nothing
+overlapped, any free one otherwise); it also reports how many histories
 were cyclic as a whole, and how many spaces were cyclic on their own; the
 first 20 histories that were not cyclic are named (seed, reason, the spaces
 not cyclic even on their own) and saved as NAME.cyclic.trace, judged at

@@ -110,7 +110,7 @@ func kernelTrace(run *oracle.ConcRun, h []traces.Operation, strategy string, see
 	if v.Outcome == traces.Violation {
 		reason += timeline(run, h)
 	}
-	return &traces.Trace{Impl: "kernel", Spec: "linux", Policy: model.Unique, Strategy: strategy, Seed: seed,
+	return &traces.Trace{Impl: "kernel", Spec: "linux", Policy: model.CyclicAlone, Strategy: strategy, Seed: seed,
 		Source: kernelSource(), Scenario: run.Scenario, History: h, Verdict: v, Reason: reason}
 }
 
@@ -183,7 +183,7 @@ type concJSON struct {
 	Error            string  `json:"error,omitempty"`
 }
 
-// concNotCyclic is a history linearizable at unique but not at cyclic:
+// concNotCyclic is a history linearizable at cyclic-alone but not at cyclic:
 // the reason is the cyclic judge's, levels the spaces not cyclic even on
 // their own.
 type concNotCyclic struct {
@@ -217,7 +217,8 @@ type judged struct {
 	checkedHistory bool
 }
 
-// judgeRun judges a run at policy unique, and at cyclic for the report.
+// judgeRun judges a run at policy cyclic-alone (what the kernel promises
+// under concurrency), and at cyclic for the report.
 func judgeRun(run *oracle.ConcRun, p model.Params, timeout time.Duration) judged {
 	j := judged{run: run}
 	if run.Unknown != "" {
@@ -226,7 +227,7 @@ func judgeRun(run *oracle.ConcRun, p model.Params, timeout time.Duration) judged
 	}
 	j.h = kernelHistory(run)
 	j.checkedHistory = true
-	j.verdict, j.reason = judgeKernelHistory(spec.Linux(p, model.Unique), j.h, timeout)
+	j.verdict, j.reason = judgeKernelHistory(spec.Linux(p, model.CyclicAlone), j.h, timeout)
 	j.cyclic, j.cyclicReason = judgeKernelHistory(spec.Linux(p, model.Cyclic), j.h, timeout)
 	j.levels = levelCyclic(j.h, p, timeout)
 	return j
@@ -235,7 +236,7 @@ func judgeRun(run *oracle.ConcRun, p model.Params, timeout time.Duration) judged
 // shrunkTrace is the trace of a violation, its history shrunk
 // (shrinkKernel); the reason says how much was dropped.
 func shrunkTrace(run *oracle.ConcRun, j judged, p model.Params, timeout time.Duration, strategy string, seed uint64) *traces.Trace {
-	s := spec.Linux(p, model.Unique)
+	s := spec.Linux(p, model.CyclicAlone)
 	sc, h, dropped := shrinkKernel(run.Scenario, j.h, s, timeout)
 	v, reason := judgeKernelHistory(s, h, timeout)
 	if v.Outcome != traces.Violation {
@@ -249,7 +250,7 @@ func shrunkTrace(run *oracle.ConcRun, j judged, p model.Params, timeout time.Dur
 	return t
 }
 
-// notCyclic saves the history of j, linearizable at unique but not at
+// notCyclic saves the history of j, linearizable at cyclic-alone but not at
 // cyclic, as a trace judged at cyclic (unshrunk: the whole history, so
 // the levels' reasons still apply to it).
 func notCyclic(dir, shape string, seed uint64, j judged) concNotCyclic {
@@ -352,7 +353,7 @@ func runKernelConcurrent(ctx context.Context, stdout, stderr io.Writer, f concFl
 					if !f.json {
 						pr.clear()
 						why, _, _ := strings.Cut(nc.Reason, "\n")
-						fmt.Fprintf(stdout, "not cyclic (linearizable at unique): scenario seed %d (%s): %s\n", s, shape, why)
+						fmt.Fprintf(stdout, "not cyclic (linearizable at cyclic-alone): scenario seed %d (%s): %s\n", s, shape, why)
 						for _, l := range nc.Levels {
 							why, _, _ := strings.Cut(l, "\n")
 							fmt.Fprintf(stdout, "  not cyclic on its own: %s\n", why)

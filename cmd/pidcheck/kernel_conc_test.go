@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -266,7 +267,7 @@ func nestedForksRun(t *testing.T) *oracle.ConcRun {
 
 // TestLevelsCyclicOnTheirOwn: two forks into a nested space that overlap
 // take the inner numbers in one order and the outer ones in the other
-// (alloc_pid reserves innermost first, one level at a time): unique,
+// (alloc_pid reserves innermost first, one level at a time): cyclic-alone,
 // each space cyclic on its own, but not cyclic as a whole — the kernel
 // cannot promise cyclic across levels. // kernel/pid.c alloc_pid
 func TestLevelsCyclicOnTheirOwn(t *testing.T) {
@@ -274,7 +275,7 @@ func TestLevelsCyclicOnTheirOwn(t *testing.T) {
 	run := nestedForksRun(t)
 	j := judgeRun(run, p, defaultTimeout)
 	if j.verdict.Outcome != traces.Ok {
-		t.Fatalf("unique: %s: %s", j.verdict, j.reason)
+		t.Fatalf("cyclic-alone: %s: %s", j.verdict, j.reason)
 	}
 	if j.cyclic.Outcome != traces.Violation {
 		t.Fatalf("cyclic as a whole: %s, want a violation", j.cyclic)
@@ -288,36 +289,48 @@ func TestLevelsCyclicOnTheirOwn(t *testing.T) {
 	run.History[2].Result = model.Result{NSpid: []int{3, 3}}
 	run.History[3].Call, run.History[3].Return = 10, 20
 	run.History[3].Result = model.Result{NSpid: []int{4, 2}}
-	if j := judgeRun(run, p, defaultTimeout); j.levels.NotCyclic != 1 {
+	j = judgeRun(run, p, defaultTimeout)
+	if j.levels.NotCyclic != 1 {
 		t.Fatalf("sequential forks against cyclic order in s1: %+v", j.levels)
+	}
+	// Forks that ran alone are held to cyclic order: a violation.
+	if j.verdict.Outcome != traces.Violation || !strings.Contains(j.reason, "cyclic allocation") {
+		t.Fatalf("sequential forks against cyclic order, cyclic-alone: %s (%s), want a violation", j.verdict, j.reason)
 	}
 }
 
-// TestNotCyclicHistorySaved: a kernel history linearizable at unique but
-// not at cyclic is named with its seed and saved as a trace judged at
-// cyclic, with the spaces not cyclic even on their own; replay judges the
-// trace at its policy and finds the violation again.
+// TestNotCyclicHistorySaved: a kernel history linearizable at
+// cyclic-alone but not at cyclic is named with its seed and saved as a
+// trace judged at cyclic, with the spaces not cyclic even on their own;
+// replay judges the trace at its policy and finds the violation again.
+// The history is lastpid-write-lost.cyclic.trace's shape: B's write of
+// ns_last_pid overlaps A's fork and is lost, and A's next fork, alone,
+// takes the number after its first one. // kernel/pid_namespace.c pid_ns_ctl_handler
 func TestNotCyclicHistorySaved(t *testing.T) {
 	p := oracle.Params()
-	run := nestedForksRun(t)
-	// B's fork returned before A's was called, yet took the later number
-	// in the root space (NSpid is root first): not cyclic there on its
-	// own.
-	run.History[2].Result, run.History[2].Call, run.History[2].Return = model.Result{NSpid: []int{3, 3}}, 40, 50
-	run.History[3].Result, run.History[3].Call, run.History[3].Return = model.Result{NSpid: []int{4, 2}}, 10, 20
+	init := []model.Op{mustOp(t, "t0 unshare"), mustOp(t, "t0 fork t1")}
+	a1, a2, b := mustOp(t, "t1 fork t2"), mustOp(t, "t1 fork t3"), mustOp(t, "t1 ns_last_pid 9")
+	run := &oracle.ConcRun{Scenario: model.Scenario{Level: model.ProcessLevel, Params: p, Init: init, Threads: [][]model.Op{{a1, a2}, {b}}}}
+	run.History = []oracle.TimedOp{
+		{Thread: oracle.Main, Op: init[0], Call: 1, Return: 2},
+		{Thread: oracle.Main, Op: init[1], Result: model.Result{NSpid: []int{2, 1}}, Call: 3, Return: 4},
+		{Thread: 0, Op: a1, Result: model.Result{NSpid: []int{3, 2}}, Call: 10, Return: 30},
+		{Thread: 1, Op: b, Call: 11, Return: 20},
+		{Thread: 0, Op: a2, Result: model.Result{NSpid: []int{4, 3}}, Call: 31, Return: 40},
+	}
 	j := judgeRun(run, p, defaultTimeout)
 	if j.verdict.Outcome != traces.Ok || j.cyclic.Outcome != traces.Violation || len(j.levels.Why) != 1 {
-		t.Fatalf("unique %s, cyclic %s, levels %+v", j.verdict, j.cyclic, j.levels)
+		t.Fatalf("cyclic-alone %s (%s), cyclic %s, levels %+v", j.verdict, j.reason, j.cyclic, j.levels)
 	}
 	nc := notCyclic(t.TempDir(), "mixed", 77, j)
-	if nc.Error != "" || nc.Seed != 77 || !strings.HasSuffix(nc.Trace, "kernel-mixed-77.cyclic.trace") || !strings.Contains(nc.Levels[0], "level 0") {
+	if nc.Error != "" || nc.Seed != 77 || !strings.HasSuffix(nc.Trace, "kernel-mixed-77.cyclic.trace") || !strings.Contains(nc.Levels[0], "level 1") {
 		t.Fatalf("%+v", nc)
 	}
 	tr, err := traces.ReadFile(nc.Trace)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Policy != model.Cyclic || !strings.Contains(tr.Reason, "not cyclic even on its own: space 0") {
+	if tr.Policy != model.Cyclic || !strings.Contains(tr.Reason, "not cyclic even on its own: space 1") {
 		t.Fatalf("policy %s, reason %q", tr.Policy, tr.Reason)
 	}
 	var out, errb bytes.Buffer
@@ -330,8 +343,9 @@ func TestNotCyclicHistorySaved(t *testing.T) {
 // ns_last_pid write lost to a fork in flight (testdata/kernel, found by
 // pidcheck kernel --concurrent --shape lastpid on 6.18.44: B's write of
 // 299 returned ok while A's fork was in flight, and A's next fork, called
-// after the write returned, took 306, not 300) is linearizable at unique,
-// the policy the kernel promises under concurrency, and not at cyclic, in
+// after the write returned, took 306, not 300) is linearizable at
+// cyclic-alone, the policy the kernel promises under concurrency (and at
+// unique), and not at cyclic, in
 // the space on its own too: pid_ns_ctl_handler stores the cursor with
 // idr_set_cursor outside pidmap_lock ("a code writing to it should
 // synchronize its usage with external means"), so an idr_alloc_cyclic
@@ -345,8 +359,26 @@ func TestLastPidWriteLostIsUniqueNotCyclic(t *testing.T) {
 	if v, why := judgeKernelHistory(spec.Linux(p, model.Unique), tr.History, defaultTimeout); v.Outcome != traces.Ok {
 		t.Fatalf("unique: %s: %s", v, why)
 	}
+	if v, why := judgeKernelHistory(spec.Linux(p, model.CyclicAlone), tr.History, defaultTimeout); v.Outcome != traces.Ok {
+		t.Fatalf("cyclic-alone: %s: %s", v, why)
+	}
 	if v, _ := judgeKernelHistory(spec.Linux(p, model.Cyclic), tr.History, defaultTimeout); v.Outcome != traces.Violation {
 		t.Fatalf("cyclic as a whole: %s, want a violation", v)
+	}
+	// A's fork of t5 ran alone and took 306 in the inner space, so the
+	// cursor is known again: t6, alone too, must take 307. The same
+	// history with t6 given the free 309 is unique, not cyclic-alone.
+	h := slices.Clone(tr.History)
+	i := slices.IndexFunc(h, func(o traces.Operation) bool { return o.Op.String() == "t2 fork t6" })
+	if i < 0 || !slices.Equal(h[i].Result.NSpid, []int{8, 307}) {
+		t.Fatalf("the saved history has no t2 fork t6 -> [8 307]")
+	}
+	h[i].Result.NSpid = []int{8, 309}
+	if v, why := judgeKernelHistory(spec.Linux(p, model.Unique), h, defaultTimeout); v.Outcome != traces.Ok {
+		t.Fatalf("t6 -> [8 309], unique: %s: %s", v, why)
+	}
+	if v, why := judgeKernelHistory(spec.Linux(p, model.CyclicAlone), h, defaultTimeout); v.Outcome != traces.Violation || !strings.Contains(why, "gives 307") {
+		t.Fatalf("t6 -> [8 309], cyclic-alone: %s (%s), want a violation: the cyclic number after 306 is 307", v, why)
 	}
 	if r := levelCyclic(tr.History, p, defaultTimeout); r.NotCyclic != 1 || !strings.Contains(r.Why[0], "level 1") {
 		t.Fatalf("spaces on their own: %+v, want the inner one not cyclic", r)
