@@ -10,7 +10,7 @@ import (
 // allocLevel lists the allocator-level implementations (idr, pidmap, lockfree) and their zoo.
 func allocLevel() []Entry {
 	idrE := correct("idr", model.AllocLevel, "alloc", model.Cyclic, idr.New)
-	pidmapE := correct("pidmap", model.AllocLevel, "alloc", model.Unique, pidmap.New)
+	pidmapE := correct("pidmap", model.AllocLevel, "alloc", model.CyclicAlone, pidmap.New)
 	lockfreeE := correct("lockfree", model.AllocLevel, "alloc", model.Unique, lockfree.New)
 	return []Entry{
 		idrE, pidmapE, lockfreeE,
@@ -36,13 +36,13 @@ func allocLevel() []Entry {
 		// allocations run concurrently (pidmap/doc.go); this variant is not.
 		zoo(Deep, pidmapE, model.Cyclic, pidmap.NewZoo, pidmap.StaleCursor,
 			"last_pid is stored plainly after the claim: it can go backwards and a freed number is reused at once (LTP fork13)"),
-		zoo(Deep, pidmapE, model.Unique, pidmap.NewZoo, pidmap.NonatomicClaim,
+		zoo(Deep, pidmapE, model.CyclicAlone, pidmap.NewZoo, pidmap.NonatomicClaim,
 			"test bit, then set bit: two allocations take the same number"),
-		zoo(Deep, pidmapE, model.Unique, pidmap.NewZoo, pidmap.LateAddingCheck,
+		zoo(Deep, pidmapE, model.CyclicAlone, pidmap.NewZoo, pidmap.LateAddingCheck,
 			"the space-dying check comes after the claim, as in alloc_pid: a number taken and released is visible in between"),
 		zoo(Deep, pidmapE, model.Cyclic, pidmap.NewZoo, pidmap.WrapCompare,
 			"set_last_pid's cmpxchg loop orders cursors by plain < instead of pid_before: across a wrap it keeps the earlier one and last_pid goes backwards"),
-		needs(66, zoo(Deep, pidmapE, model.Unique, pidmap.NewZoo, pidmap.UncheckedFull,
+		needs(66, zoo(Deep, pidmapE, model.CyclicAlone, pidmap.NewZoo, pidmap.UncheckedFull,
 			"EAGAIN after a word-by-word scan without checking the map was ever full at once, as alloc_pidmap did (needs pid_max > 64)")),
 		zoo(Deep, lockfreeE, model.Unique, lockfree.NewZoo, lockfree.LostFree,
 			"free clears its bit with load+store: a concurrent claim in the same word is lost"),

@@ -81,20 +81,50 @@ func judge(s spec.Spec, out *sched.Outcome, rec *recorder, o RunOptions) (traces
 // markAlone sets Op.Alone on each op of h that no other op overlaps but
 // read-only ones (model.Kind.ReadOnly), and clears it on the others: what
 // the CyclicAlone policy holds to the cyclic order (for other policies
-// it does nothing). Intervals that share a tick overlap.
+// it does nothing). Intervals that share a tick overlap. It takes
+// O(n log n): a drain of a big space is a thousand ops.
 func markAlone(s spec.Spec, h []traces.Operation) {
 	if s.Policy != model.CyclicAlone {
 		return
 	}
-	for i := range h {
-		alone := true
-		for j := range h {
-			if j != i && !h[j].Op.Kind.ReadOnly() && h[j].Call <= h[i].Return && h[i].Call <= h[j].Return {
-				alone = false
-				break
-			}
+	// The writers (ops that are not read-only) in call order, and for
+	// each prefix of them the two latest returns: op i overlaps a writer
+	// other than itself exactly when one called before i returned
+	// returns at or after i's call.
+	var ws []int
+	for j := range h {
+		if !h[j].Op.Kind.ReadOnly() {
+			ws = append(ws, j)
 		}
-		h[i].Op.Alone = alone
+	}
+	slices.SortStableFunc(ws, func(a, b int) int { return h[a].Call - h[b].Call })
+	type top2 struct{ first, second int } // indices into h; -1: none
+	tops := make([]top2, len(ws)+1)
+	tops[0] = top2{-1, -1}
+	later := func(a, b int) bool { return b < 0 || (a >= 0 && h[a].Return > h[b].Return) }
+	for k, j := range ws {
+		t := tops[k]
+		switch {
+		case later(j, t.first):
+			t = top2{j, t.first}
+		case later(j, t.second):
+			t.second = j
+		}
+		tops[k+1] = t
+	}
+	for i := range h {
+		k, _ := slices.BinarySearchFunc(ws, h[i].Return, func(j, ret int) int {
+			if h[j].Call <= ret {
+				return -1
+			}
+			return 1
+		})
+		t := tops[k]
+		other := t.first
+		if other == i {
+			other = t.second
+		}
+		h[i].Op.Alone = other < 0 || h[other].Return < h[i].Call
 	}
 }
 

@@ -14,8 +14,8 @@ func SpecFor(name model.SpecName, p model.Params, pol model.Policy) (spec.Spec, 
 	if err := p.Validate(); err != nil {
 		return spec.Spec{}, fmt.Errorf("spec %s: %v", name, err)
 	}
-	if pol == model.CyclicAlone && name != model.SpecLinux {
-		return spec.Spec{}, fmt.Errorf("spec %s: policy %s is judged by the linux spec only", name, pol)
+	if pol == model.CyclicAlone && name != model.SpecLinux && name != model.SpecAlloc {
+		return spec.Spec{}, fmt.Errorf("spec %s: policy %s is judged by the linux and alloc specs only", name, pol)
 	}
 	switch name {
 	case model.SpecAlloc:

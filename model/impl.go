@@ -96,7 +96,9 @@ const (
 	// opposite orders at two levels, and an ns_last_pid write can be lost
 	// to a fork in flight (pid_ns_ctl_handler stores the cursor outside
 	// pidmap_lock), yet a fork nothing overlaps takes exactly the cyclic
-	// number. Only the linux spec judges it.
+	// number. The linux and alloc specs judge it (at the alloc level,
+	// alloc and alloc_at are the ops that leave the cursor unknown, and
+	// set_cursor the write).
 	CyclicAlone
 )
 

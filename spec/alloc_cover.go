@@ -15,6 +15,8 @@ func allocRules(p model.Params, pol model.Policy) []Rule {
 		out = append(out, AllocLowest)
 	case model.Unique:
 		out = append(out, AllocAny, AllocAnyHigh)
+	case model.CyclicAlone:
+		out = append(out, AllocNext, AllocWrap, AllocAny, AllocAnyHigh)
 	}
 	out = append(out, AllocEAGAIN)
 	if p.Floor > 1 {
@@ -23,6 +25,8 @@ func allocRules(p model.Params, pol model.Policy) []Rule {
 			out = append(out, AllocEAGAINFloor)
 		case model.Unique:
 			out = append(out, AllocUniqueFloor)
+		case model.CyclicAlone:
+			out = append(out, AllocEAGAINFloor, AllocUniqueFloor)
 		}
 	}
 	return append(out, NotAllocOp, AllocDisabled, AllocDisabledFull,
@@ -52,7 +56,7 @@ func (s *allocState) cover(op model.Op, obs model.Result, cov *Cover) {
 	case model.Alloc:
 		switch obs.Err {
 		case model.OK:
-			switch s.pol {
+			switch s.polFor(op) {
 			case model.Cyclic:
 				if lo := PidMin(s.cursor, s.p.Floor); obs.N >= max(s.cursor, lo) {
 					cov.Hit(AllocNext)
@@ -74,7 +78,7 @@ func (s *allocState) cover(op model.Op, obs model.Result, cov *Cover) {
 			}
 			cov.Hit(AllocEAGAIN)
 			if _, free := firstFree(s.has, 1, min(s.p.Floor, s.max)); free {
-				cov.Hit(pick2(s.pol == model.Cyclic, AllocEAGAINFloor, AllocUniqueFloor))
+				cov.Hit(pick2(s.polFor(op) == model.Cyclic, AllocEAGAINFloor, AllocUniqueFloor))
 			}
 		default:
 			cov.Hit(AllocDisabled)

@@ -46,6 +46,33 @@ type allocState struct {
 	cursor   int
 	max      int
 	disabled bool
+	// loose: under CyclicAlone, the cursor is not known: an alloc (or
+	// alloc_at) that overlapped another op came after the last op alone
+	// that set it. An alloc or set_cursor alone sets it again.
+	loose bool
+}
+
+// polFor is the policy op is held to: the spec's, but under CyclicAlone
+// Cyclic for an op alone (Op.Alone) while the cursor is known, and Unique
+// otherwise.
+func (s *allocState) polFor(op model.Op) model.Policy {
+	if s.pol != model.CyclicAlone {
+		return s.pol
+	}
+	if op.Alone && !s.loose {
+		return model.Cyclic
+	}
+	return model.Unique
+}
+
+// overlapped is the cursor effect of an alloc or alloc_at op, whatever
+// its answer: under CyclicAlone, one that overlapped another op leaves the
+// cursor unknown (in another order of the two it would stand elsewhere).
+func (s *allocState) overlapped(op model.Op) cursorState {
+	if s.pol == model.CyclicAlone && !op.Alone {
+		return cursorLoose
+	}
+	return cursorSame
 }
 
 // take is taken with n added, and its tail. A number above every taken
@@ -81,9 +108,9 @@ func (s *allocState) has(n int) bool {
 	return found
 }
 
-// hasFree reports whether Pick finds a free number.
-func (s *allocState) hasFree() bool {
-	_, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
+// hasFree reports whether Pick finds a free number under policy pol.
+func (s *allocState) hasFree(pol model.Policy) bool {
+	_, ok := Pick(pol, s.has, s.cursor, s.p.Floor, s.max)
 	return ok
 }
 
@@ -114,11 +141,21 @@ func (s *allocState) Expect(op model.Op) (model.Result, State) {
 // effect is what a step does to an allocator state: the zero effect
 // changes nothing.
 type effect struct {
-	take, free int  // a number taken, or freed; 0: none
-	cursor     int  // the cursor's new value (never 0: it follows a number); 0: unchanged
-	max        int  // the new pid_max; 0: unchanged
-	disable    bool // disabled from now on
+	take, free int         // a number taken, or freed; 0: none
+	cursor     int         // the cursor's new value (never 0: it follows a number); 0: unchanged
+	known      cursorState // whether the cursor is known afterwards (CyclicAlone)
+	max        int         // the new pid_max; 0: unchanged
+	disable    bool        // disabled from now on
 }
+
+// cursorState is what a step does to whether the cursor is known.
+type cursorState uint8
+
+const (
+	cursorSame  cursorState = iota // as it was
+	cursorLoose                    // unknown from now on
+	cursorKnown                    // known from now on
+)
 
 // after is s with e done, a new state unless e changes nothing (s is not
 // changed: states are persistent).
@@ -142,6 +179,12 @@ func (s *allocState) do(e effect) {
 	if e.cursor > 0 {
 		s.cursor = e.cursor
 	}
+	switch e.known {
+	case cursorLoose:
+		s.loose = true
+	case cursorKnown:
+		s.loose = false
+	}
 	if e.max > 0 {
 		s.max = e.max
 	}
@@ -157,14 +200,16 @@ func (s *allocState) do(e effect) {
 func (s *allocState) apply(op model.Op) (model.Result, effect) {
 	switch op.Kind {
 	case model.Alloc:
-		n, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
+		// An alloc alone with the cursor unknown picks as Unique does,
+		// one number of many: the cursor stays unknown.
+		n, ok := Pick(s.polFor(op), s.has, s.cursor, s.p.Floor, s.max)
 		if !ok {
-			return model.Fail(model.EAGAIN), effect{}
+			return model.Fail(model.EAGAIN), effect{known: s.overlapped(op)}
 		}
 		if s.disabled {
-			return model.Fail(model.ENOMEM), effect{}
+			return model.Fail(model.ENOMEM), effect{known: s.overlapped(op)}
 		}
-		return model.Result{N: n}, effect{take: n, cursor: n + 1}
+		return model.Result{N: n}, effect{take: n, cursor: n + 1, known: s.overlapped(op)}
 	case model.Free:
 		if !s.has(op.N) {
 			return model.Fail(model.EINVAL), effect{}
@@ -175,16 +220,22 @@ func (s *allocState) apply(op model.Op) (model.Result, effect) {
 		case op.N < 1 || op.N >= s.max:
 			return model.Fail(model.EINVAL), effect{}
 		case s.has(op.N):
-			return model.Fail(model.EEXIST), effect{}
+			return model.Fail(model.EEXIST), effect{known: s.overlapped(op)}
 		case s.disabled:
-			return model.Fail(model.ENOMEM), effect{}
+			return model.Fail(model.ENOMEM), effect{known: s.overlapped(op)}
 		}
-		return model.Result{}, effect{take: op.N}
+		return model.Result{}, effect{take: op.N, known: s.overlapped(op)}
 	case model.SetCursor:
 		if op.N < 0 || op.N > s.max {
 			return model.Fail(model.EINVAL), effect{}
 		}
-		return model.Result{}, effect{cursor: op.N + 1}
+		e := effect{cursor: op.N + 1}
+		if s.pol == model.CyclicAlone && op.Alone {
+			// A write that overlapped an alloc may be lost to it, but
+			// that alloc leaves the cursor unknown, in either order.
+			e.known = cursorKnown
+		}
+		return model.Result{}, e
 	case model.SetMax:
 		if op.N <= s.p.Floor || op.N > s.p.PidMax {
 			return model.Fail(model.EINVAL), effect{}
@@ -201,14 +252,15 @@ func (s *allocState) apply(op model.Op) (model.Result, effect) {
 func (s *allocState) why(op model.Op) string {
 	switch op.Kind {
 	case model.Alloc:
-		n, ok := Pick(s.pol, s.has, s.cursor, s.p.Floor, s.max)
+		pol := s.polFor(op)
+		n, ok := Pick(pol, s.has, s.cursor, s.p.Floor, s.max)
 		if !ok {
-			return describe(s.pol, s.cursor, s.p.Floor, s.max) + " finds no free number"
+			return describe(pol, s.cursor, s.p.Floor, s.max) + " finds no free number"
 		}
 		if s.disabled {
 			return "the allocator is disabled"
 		}
-		return describe(s.pol, s.cursor, s.p.Floor, s.max) + " gives " + strconv.Itoa(n)
+		return describe(pol, s.cursor, s.p.Floor, s.max) + " gives " + strconv.Itoa(n)
 	case model.Free:
 		if !s.has(op.N) {
 			return fmt.Sprintf("%d is not allocated", op.N)
@@ -252,7 +304,7 @@ func (s *allocState) Step(op model.Op, obs model.Result) (bool, State, string) {
 // rejection is the reason judge rejects obs as op's answer in state s.
 func (s *allocState) rejection(op model.Op, obs model.Result) string {
 	if s.uniquePick(op, obs) {
-		_, r := Allowed(s.pol, s.has, s.cursor, s.p.Floor, s.max, obs.N)
+		_, r := Allowed(model.Unique, s.has, s.cursor, s.p.Floor, s.max, obs.N)
 		return fmt.Sprintf("%s returned %d; %s", op, obs.N, r)
 	}
 	want, _ := s.apply(op)
@@ -262,7 +314,7 @@ func (s *allocState) rejection(op model.Op, obs model.Result) string {
 // uniquePick: op is an alloc that succeeded, judged by the unique
 // policy's rule (any free number) rather than by the spec's own pick.
 func (s *allocState) uniquePick(op model.Op, obs model.Result) bool {
-	return op.Kind == model.Alloc && obs.Err == model.OK && s.pol == model.Unique && !s.disabled && s.hasFree()
+	return op.Kind == model.Alloc && obs.Err == model.OK && s.polFor(op) == model.Unique && !s.disabled && s.hasFree(model.Unique)
 }
 
 // judge says whether the spec accepts obs as op's answer in state s, and
@@ -271,13 +323,19 @@ func (s *allocState) judge(op model.Op, obs model.Result) (bool, effect) {
 	if s.uniquePick(op, obs) {
 		// Checked before apply, which would pick the spec's own number
 		// only to throw it away.
-		if ok, _ := Allowed(s.pol, s.has, s.cursor, s.p.Floor, s.max, obs.N); !ok {
+		if ok, _ := Allowed(model.Unique, s.has, s.cursor, s.p.Floor, s.max, obs.N); !ok {
 			return false, effect{}
 		}
-		return true, effect{take: obs.N, cursor: obs.N + 1}
+		e := effect{take: obs.N, cursor: obs.N + 1, known: s.overlapped(op)}
+		if s.pol == model.CyclicAlone && op.Alone {
+			e.known = cursorKnown // the number it took is observed
+		}
+		return true, e
 	}
-	if op.Kind == model.Alloc && obs.Err == model.EAGAIN && s.pol == model.Unique && UniqueMayFail(s.has, s.p.Floor, s.max) {
-		return true, effect{} // a failed alloc changes nothing Unique remembers
+	if op.Kind == model.Alloc && obs.Err == model.EAGAIN && s.polFor(op) == model.Unique && UniqueMayFail(s.has, s.p.Floor, s.max) {
+		// A failed alloc changes nothing Unique remembers; under
+		// CyclicAlone one that overlapped leaves the cursor unknown.
+		return true, effect{known: s.overlapped(op)}
 	}
 	want, e := s.apply(op)
 	if obs.Equal(op.Kind, want) {
@@ -287,7 +345,7 @@ func (s *allocState) judge(op model.Op, obs model.Result) (bool, effect) {
 	if s.disabled && want.Err != model.OK {
 		if (op.Kind == model.Alloc && want.Err == model.EAGAIN && obs.Err == model.ENOMEM) ||
 			(op.Kind == model.AllocAt && want.Err == model.EEXIST && obs.Err == model.ENOMEM) {
-			return true, effect{}
+			return true, effect{known: s.overlapped(op)}
 		}
 	}
 	return false, effect{}
@@ -332,14 +390,17 @@ func (s *allocState) doInPlace(e effect) {
 }
 
 // Key implements State. The cursor is part of the key only for the Cyclic
-// policy: the others never read it.
+// policy, and for CyclicAlone while it is known: the others never read it.
 func (s *allocState) Key() string {
 	var b strings.Builder
 	b.WriteString("max=")
 	b.WriteString(strconv.Itoa(s.max))
-	if s.pol == model.Cyclic {
+	switch {
+	case s.pol == model.Cyclic || (s.pol == model.CyclicAlone && !s.loose):
 		b.WriteString(" cur=")
 		b.WriteString(strconv.Itoa(s.cursor))
+	case s.pol == model.CyclicAlone:
+		b.WriteString(" cur=?")
 	}
 	if s.disabled {
 		b.WriteString(" off")

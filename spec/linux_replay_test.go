@@ -52,7 +52,11 @@ func TestPropertyLinuxReplayIsStep(t *testing.T) {
 			}
 			want, expected := st.Expect(op)
 			obs := want
-			switch rapid.IntRange(0, 5).Draw(t, "answer") {
+			answer := 5 // the prefix gets the spec's answers: it is there to reach its worlds
+			if i >= len(prefix) {
+				answer = rapid.IntRange(0, 5).Draw(t, "answer")
+			}
+			switch answer {
 			case 0:
 				obs = model.Fail(rapid.SampledFrom([]model.Errno{model.EAGAIN, model.ENOMEM, model.EINVAL, model.ESRCH, model.ECHILD, model.ENOSPC}).Draw(t, "errno"))
 			case 1:

@@ -189,3 +189,113 @@ func TestCyclicAloneCursors(t *testing.T) {
 		})
 	}
 }
+
+// TestPropertyAllocCyclicAloneBetween is TestPropertyCyclicAloneBetween
+// at the allocator level: cyclic ⊆ cyclic-alone ⊆ unique; every op alone,
+// it is cyclic (answers, refusals and their reasons); an op not alone it
+// accepts exactly when unique does.
+func TestPropertyAllocCyclicAloneBetween(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		floor := rapid.IntRange(1, 4).Draw(t, "floor")
+		p := model.Params{PidMax: rapid.IntRange(floor+1, 10).Draw(t, "pid_max"), Floor: floor}
+		mode := rapid.SampledFrom([]string{"all", "none", "mixed"}).Draw(t, "mode")
+		cyc, ca, uni := Allocator(p, model.Cyclic).Init(), Allocator(p, model.CyclicAlone).Init(), Allocator(p, model.Unique).Init()
+		for i, steps := 0, rapid.IntRange(1, 60).Draw(t, "steps"); i < steps; i++ {
+			op := model.Op{Kind: rapid.SampledFrom([]model.Kind{model.Alloc, model.Alloc, model.Alloc, model.Free, model.AllocAt, model.SetCursor, model.SetMax, model.Disable}).Draw(t, "kind")}
+			if op.Kind != model.Alloc && op.Kind != model.Disable {
+				op.N = rapid.IntRange(0, p.PidMax).Draw(t, "n")
+			}
+			op.Alone = mode == "all" || (mode == "mixed" && rapid.Bool().Draw(t, "alone"))
+			r, n := cyc.Expect(op)
+			ur, _ := uni.Expect(op)
+			// Another free number, which unique allows and cyclic may not.
+			xs := []model.Result{r, ur}
+			if op.Kind == model.Alloc {
+				xs = append(xs, model.Result{N: rapid.IntRange(1, p.PidMax-1).Draw(t, "other")})
+			}
+			for _, x := range xs {
+				okC, _, whyC := cyc.Step(op, x)
+				okA, _, whyA := ca.Step(op, x)
+				okU, _, whyU := uni.Step(op, x)
+				switch {
+				case mode == "all" && (okC != okA || whyC != whyA):
+					t.Fatalf("%s -> %s, every op alone: cyclic says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okC, whyC, okA, whyA)
+				case !op.Alone && okU != okA:
+					t.Fatalf("%s -> %s, not alone: unique says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okU, whyU, okA, whyA)
+				}
+			}
+			ok, an, why := ca.Step(op, r)
+			if !ok {
+				t.Fatalf("%s (alone %v) -> %s: cyclic gives it, cyclic-alone rejects it: %s", op, op.Alone, r.Format(op.Kind), why)
+			}
+			ar, _ := ca.Expect(op)
+			if ok, _, why := uni.Step(op, ar); !ok {
+				t.Fatalf("%s (alone %v) -> %s: cyclic-alone gives it, unique rejects it: %s", op, op.Alone, ar.Format(op.Kind), why)
+			}
+			if mode == "all" && !ar.Equal(op.Kind, r) {
+				t.Fatalf("%s, every op alone: cyclic gives %s, cyclic-alone %s", op, r.Format(op.Kind), ar.Format(op.Kind))
+			}
+			ok, un, why := uni.Step(op, r)
+			if !ok {
+				t.Fatalf("%s -> %s: cyclic gives it, unique rejects it: %s", op, r.Format(op.Kind), why)
+			}
+			cyc, ca, uni = n, an, un
+		}
+	})
+}
+
+// TestAllocCyclicAloneCursors: the cursor rules of cyclic-alone at the
+// allocator level, step by step (as TestCyclicAloneCursors).
+func TestAllocCyclicAloneCursors(t *testing.T) {
+	type step struct {
+		op    string
+		alone bool
+		res   string
+		ok    bool
+	}
+	for _, c := range []struct {
+		name  string
+		steps []step
+	}{
+		{"alone allocs are cyclic", []step{
+			{"alloc", true, "1", true},
+			{"free 1", true, "ok", true},
+			{"alloc", true, "1", false}, // free, but cyclic gives 2
+			{"alloc", true, "2", true},
+		}},
+		{"an alloc that overlapped leaves the cursor unknown", []step{
+			{"alloc", false, "1", true},
+			{"alloc", true, "5", true},  // the overlapping one may have taken 2–4 and freed them
+			{"alloc", true, "3", false}, // known again: cyclic gives 6
+			{"alloc", true, "6", true},
+		}},
+		{"a set_cursor alone makes it known", []step{
+			{"alloc", false, "1", true},
+			{"set_cursor 9", true, "ok", true},
+			{"alloc", true, "3", false}, // cyclic gives 10
+			{"alloc", true, "10", true},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := Allocator(model.Params{PidMax: 16, Floor: 4}, model.CyclicAlone).Init()
+			for i, s := range c.steps {
+				op, err := model.ParseOp(s.op)
+				if err != nil {
+					t.Fatal(err)
+				}
+				op.Alone = s.alone
+				r, err := model.ParseResult(op.Kind, s.res)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ok, next, why := st.Step(op, r)
+				if ok != s.ok {
+					t.Fatalf("step %d: %s (alone %v) -> %s: accepted %v, want %v (%s)", i, op, s.alone, s.res, ok, s.ok, why)
+				}
+				if ok {
+					st = next
+				}
+			}
+		})
+	}
+}

@@ -12,7 +12,7 @@
 // 2012 fix, commit 5fdee8c4a5e1; LTP fork13). A free clears the bit with
 // an atomic AND.
 //
-// # What it claims: unique
+// # What it claims: cyclic-alone
 //
 // Run alone, pidmap hands out exactly what the cyclic policy gives, EAGAIN
 // included (TestPropertyPidmapSequential). Under concurrency it does not,
@@ -31,7 +31,12 @@
 // cannot make "read the cursor" and "claim the bit" one atomic step. Every
 // number pidmap hands out was free at its claim, and it answers EAGAIN only
 // when [floor, pid_max) was full at one instant (below), so it claims the
-// unique policy, whose EAGAIN rule is exactly that (spec.UniqueMayFail).
+// unique policy, whose EAGAIN rule is exactly that (spec.UniqueMayFail),
+// for an allocation that overlapped another op. It claims cyclic-alone
+// (model.CyclicAlone): an allocation that nothing overlapped takes exactly
+// the cyclic number once the history fixes the cursor (an allocation
+// alone after one that overlapped, or a set_cursor alone, fixes it), and
+// one that overlapped is held to unique and leaves the cursor unknown.
 //
 // It is cyclic in a narrower sense, which the zoo uses: when only
 // allocations run concurrently (no free, alloc_at, set_cursor, set_max or
