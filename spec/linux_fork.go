@@ -19,7 +19,8 @@ func (s *linuxState) fork(op model.Op, ai int, obs []int, explain bool) (res mod
 	return res, next, why, bad
 }
 
-// fork1 is fork, its cursors as if op ran alone.
+// fork1 is fork, its cursors as if op ran alone (fork makes them all
+// unknown after an op that did not, overlapped).
 func (s *linuxState) fork1(op model.Op, ai int, obs []int, explain bool) (res model.Result, next *linuxState, why, bad string) {
 	if op.Kind == model.Fork {
 		op.Tids = nil // a plain fork asks for no number, whatever Tids holds
@@ -90,7 +91,7 @@ func (s *linuxState) fork1(op model.Op, ai int, obs []int, explain bool) (res mo
 		if fresh {
 			c.hit(ForkFirstFail)
 			c.spaces[top].cursor = 0 // alloc_pid out_free: reset the first pid's state
-			c.spaces[top].loose = c.looseAfter(op)
+			c.spaces[top].loose = false
 		}
 		return model.Fail(e), c, w, ""
 	}
@@ -146,8 +147,9 @@ func (s *linuxState) fork1(op model.Op, ai int, obs []int, explain bool) (res mo
 		spc.cursor = n + 1
 		// An op alone sets a cursor that was unknown only where the
 		// number it took is observed: the spec's own pick under Unique
-		// is one of many.
-		spc.loose = c.looseAfter(op) || (spc.loose && obs == nil)
+		// is one of many. (After an op not alone, fork makes every
+		// cursor unknown.)
+		spc.loose = spc.loose && obs == nil
 	}
 	if c.spaces[top].dead {
 		c.hit(ForkDead)
@@ -238,13 +240,6 @@ func (s *linuxState) policyAt(op model.Op, sp int) model.Policy {
 	return model.Unique
 }
 
-// looseAfter is whether a cursor op moves is unknown after it: under
-// CyclicAlone, when op overlapped another op (another order of the two
-// could have left it elsewhere).
-func (s *linuxState) looseAfter(op model.Op) bool {
-	return s.pol == model.CyclicAlone && !op.Alone
-}
-
 // uniqueForFork reports whether op, a fork, is judged as Unique judges
 // it somewhere: the spec's policy is Unique, or CyclicAlone with op not
 // alone or some space it allocates in with its cursor unknown.
@@ -294,7 +289,7 @@ func (s *linuxState) loosened(op model.Op) *linuxState {
 // another children space (a setns or unshare under it). So every cursor
 // is unknown after it. Otherwise s.
 func (s *linuxState) overlapped(op model.Op) *linuxState {
-	if !op.Kind.Creates() || !s.looseAfter(op) {
+	if !op.Kind.Creates() || s.pol != model.CyclicAlone || op.Alone {
 		return s
 	}
 	c := s.clone()

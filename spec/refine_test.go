@@ -71,32 +71,7 @@ func TestPropertyCyclicAloneBetween(t *testing.T) {
 			op.Alone = mode == "all" || (mode == "mixed" && rapid.Bool().Draw(t, "alone"))
 			r, n := cyc.Expect(op)
 			ur, _ := uni.Expect(op)
-			for _, x := range []model.Result{r, ur} {
-				okC, _, whyC := cyc.Step(op, x)
-				okA, _, whyA := ca.Step(op, x)
-				okU, _, whyU := uni.Step(op, x)
-				switch {
-				case mode == "all" && (okC != okA || whyC != whyA):
-					t.Fatalf("%s -> %s, every op alone: cyclic says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okC, whyC, okA, whyA)
-				case !op.Alone && okU != okA:
-					t.Fatalf("%s -> %s, not alone: unique says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okU, whyU, okA, whyA)
-				}
-			}
-			ok, an, why := ca.Step(op, r)
-			if !ok {
-				t.Fatalf("%s (alone %v) -> %s: cyclic gives it, cyclic-alone rejects it: %s", op, op.Alone, r.Format(op.Kind), why)
-			}
-			ar, _ := ca.Expect(op)
-			if ok, _, why := uni.Step(op, ar); !ok {
-				t.Fatalf("%s (alone %v) -> %s: cyclic-alone gives it, unique rejects it: %s", op, op.Alone, ar.Format(op.Kind), why)
-			}
-			if mode == "all" && !ar.Equal(op.Kind, r) {
-				t.Fatalf("%s, every op alone: cyclic gives %s, cyclic-alone %s", op, r.Format(op.Kind), ar.Format(op.Kind))
-			}
-			ok, un, why := uni.Step(op, r)
-			if !ok {
-				t.Fatalf("%s -> %s: cyclic gives it, unique rejects it: %s", op, r.Format(op.Kind), why)
-			}
+			an, un := checkBetween(t, op, mode == "all", cyc, ca, uni, r, ur)
 			cyc, ca, uni = n.(*linuxState), an, un
 		}
 	})
@@ -110,17 +85,11 @@ func TestPropertyCyclicAloneBetween(t *testing.T) {
 // while a fork was in flight is lost, and the next fork, alone, takes a
 // number no cyclic order gives.
 func TestCyclicAloneCursors(t *testing.T) {
-	type step struct {
-		op    string
-		alone bool
-		res   string
-		ok    bool
-	}
 	for _, c := range []struct {
 		name  string
-		steps []step
+		steps []aloneStep
 	}{
-		{"alone forks are cyclic", []step{
+		{"alone forks are cyclic", []aloneStep{
 			{"t0 fork t1", true, "[2]", true},
 			{"t1 exit 0", true, "ok", true},
 			{"t0 wait -1", true, "2 exited 0", true},
@@ -129,7 +98,7 @@ func TestCyclicAloneCursors(t *testing.T) {
 			{"t0 read_last_pid", true, "3", true},
 			{"t0 read_last_pid", true, "2", false},
 		}},
-		{"a write lost to a fork in flight", []step{
+		{"a write lost to a fork in flight", []aloneStep{
 			{"t0 ns_last_pid 9", true, "ok", true},
 			{"t0 fork t1", false, "[10]", true},
 			{"t0 ns_last_pid 4", false, "ok", true}, // overlapped t0 fork t1: lost or not
@@ -137,26 +106,26 @@ func TestCyclicAloneCursors(t *testing.T) {
 			{"t0 fork t3", true, "[12]", true},
 			{"t0 fork t4", true, "[5]", false}, // known again: cyclic gives 13
 		}},
-		{"a fork that overlapped moves no cursor the spec can know", []step{
+		{"a fork that overlapped moves no cursor the spec can know", []aloneStep{
 			{"t0 fork t1", false, "[2]", true},
 			{"t0 fork t2", true, "[7]", true}, // an overlapping fork may have taken 3–6 and failed
 			{"t0 fork t3", true, "[8]", true},
 			{"t0 fork t4", true, "[3]", false},
 		}},
-		{"a failed fork that overlapped", []step{
+		{"a failed fork that overlapped", []aloneStep{
 			{"t0 fork t1", true, "[2]", true},
 			{"t9 fork t2", false, "ESRCH", true}, // no such task: yet it overlapped, and may have allocated before failing
 			{"t0 fork t3", true, "[9]", true},
 			{"t0 fork t4", true, "[4]", false},
 			{"t0 fork t4", true, "[10]", true},
 		}},
-		{"a write alone makes the cursor known", []step{
+		{"a write alone makes the cursor known", []aloneStep{
 			{"t0 fork t1", false, "[2]", true},
 			{"t0 ns_last_pid 12", true, "ok", true},
 			{"t0 fork t3", true, "[9]", false}, // cyclic gives 13
 			{"t0 fork t3", true, "[13]", true},
 		}},
-		{"a write that overlapped leaves the cursor as it was", []step{
+		{"a write that overlapped leaves the cursor as it was", []aloneStep{
 			{"t0 fork t1", true, "[2]", true},
 			{"t0 ns_last_pid 12", false, "ok", true}, // it overlapped no fork: it is exact
 			{"t0 fork t3", true, "[9]", false},
@@ -167,25 +136,7 @@ func TestCyclicAloneCursors(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var st State = Linux(model.Params{PidMax: 16, Floor: 4, MaxLevel: 2}, model.CyclicAlone).Init()
-			for i, s := range c.steps {
-				op, err := model.ParseOp(s.op)
-				if err != nil {
-					t.Fatal(err)
-				}
-				op.Alone = s.alone
-				r, err := model.ParseResult(op.Kind, s.res)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ok, next, why := st.Step(op, r)
-				if ok != s.ok {
-					t.Fatalf("step %d: %s (alone %v) -> %s: accepted %v, want %v (%s)", i, op, s.alone, s.res, ok, s.ok, why)
-				}
-				if ok {
-					st = next
-				}
-			}
+			walkAloneSteps(t, Linux(model.Params{PidMax: 16, Floor: 4, MaxLevel: 2}, model.CyclicAlone).Init(), c.steps)
 		})
 	}
 }
@@ -213,32 +164,7 @@ func TestPropertyAllocCyclicAloneBetween(t *testing.T) {
 			if op.Kind == model.Alloc {
 				xs = append(xs, model.Result{N: rapid.IntRange(1, p.PidMax-1).Draw(t, "other")})
 			}
-			for _, x := range xs {
-				okC, _, whyC := cyc.Step(op, x)
-				okA, _, whyA := ca.Step(op, x)
-				okU, _, whyU := uni.Step(op, x)
-				switch {
-				case mode == "all" && (okC != okA || whyC != whyA):
-					t.Fatalf("%s -> %s, every op alone: cyclic says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okC, whyC, okA, whyA)
-				case !op.Alone && okU != okA:
-					t.Fatalf("%s -> %s, not alone: unique says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okU, whyU, okA, whyA)
-				}
-			}
-			ok, an, why := ca.Step(op, r)
-			if !ok {
-				t.Fatalf("%s (alone %v) -> %s: cyclic gives it, cyclic-alone rejects it: %s", op, op.Alone, r.Format(op.Kind), why)
-			}
-			ar, _ := ca.Expect(op)
-			if ok, _, why := uni.Step(op, ar); !ok {
-				t.Fatalf("%s (alone %v) -> %s: cyclic-alone gives it, unique rejects it: %s", op, op.Alone, ar.Format(op.Kind), why)
-			}
-			if mode == "all" && !ar.Equal(op.Kind, r) {
-				t.Fatalf("%s, every op alone: cyclic gives %s, cyclic-alone %s", op, r.Format(op.Kind), ar.Format(op.Kind))
-			}
-			ok, un, why := uni.Step(op, r)
-			if !ok {
-				t.Fatalf("%s -> %s: cyclic gives it, unique rejects it: %s", op, r.Format(op.Kind), why)
-			}
+			an, un := checkBetween(t, op, mode == "all", cyc, ca, uni, xs...)
 			cyc, ca, uni = n, an, un
 		}
 	})
@@ -247,29 +173,23 @@ func TestPropertyAllocCyclicAloneBetween(t *testing.T) {
 // TestAllocCyclicAloneCursors: the cursor rules of cyclic-alone at the
 // allocator level, step by step (as TestCyclicAloneCursors).
 func TestAllocCyclicAloneCursors(t *testing.T) {
-	type step struct {
-		op    string
-		alone bool
-		res   string
-		ok    bool
-	}
 	for _, c := range []struct {
 		name  string
-		steps []step
+		steps []aloneStep
 	}{
-		{"alone allocs are cyclic", []step{
+		{"alone allocs are cyclic", []aloneStep{
 			{"alloc", true, "1", true},
 			{"free 1", true, "ok", true},
 			{"alloc", true, "1", false}, // free, but cyclic gives 2
 			{"alloc", true, "2", true},
 		}},
-		{"an alloc that overlapped leaves the cursor unknown", []step{
+		{"an alloc that overlapped leaves the cursor unknown", []aloneStep{
 			{"alloc", false, "1", true},
 			{"alloc", true, "5", true},  // the overlapping one may have taken 2–4 and freed them
 			{"alloc", true, "3", false}, // known again: cyclic gives 6
 			{"alloc", true, "6", true},
 		}},
-		{"a set_cursor alone makes it known", []step{
+		{"a set_cursor alone makes it known", []aloneStep{
 			{"alloc", false, "1", true},
 			{"set_cursor 9", true, "ok", true},
 			{"alloc", true, "3", false}, // cyclic gives 10
@@ -277,25 +197,79 @@ func TestAllocCyclicAloneCursors(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			st := Allocator(model.Params{PidMax: 16, Floor: 4}, model.CyclicAlone).Init()
-			for i, s := range c.steps {
-				op, err := model.ParseOp(s.op)
-				if err != nil {
-					t.Fatal(err)
-				}
-				op.Alone = s.alone
-				r, err := model.ParseResult(op.Kind, s.res)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ok, next, why := st.Step(op, r)
-				if ok != s.ok {
-					t.Fatalf("step %d: %s (alone %v) -> %s: accepted %v, want %v (%s)", i, op, s.alone, s.res, ok, s.ok, why)
-				}
-				if ok {
-					st = next
-				}
-			}
+			walkAloneSteps(t, Allocator(model.Params{PidMax: 16, Floor: 4}, model.CyclicAlone).Init(), c.steps)
 		})
 	}
+}
+
+// aloneStep is one step of a cyclic-alone table test: an op, whether it
+// ran alone, its answer, and whether the spec must accept it.
+type aloneStep struct {
+	op    string
+	alone bool
+	res   string
+	ok    bool
+}
+
+// walkAloneSteps steps st through steps, failing at the first step the
+// spec accepts or refuses against the table; a refused step leaves the
+// state as it was.
+func walkAloneSteps(t *testing.T, st State, steps []aloneStep) {
+	t.Helper()
+	for i, s := range steps {
+		op, err := model.ParseOp(s.op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op.Alone = s.alone
+		r, err := model.ParseResult(op.Kind, s.res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, next, why := st.Step(op, r)
+		if ok != s.ok {
+			t.Fatalf("step %d: %s (alone %v) -> %s: accepted %v, want %v (%s)", i, op, s.alone, s.res, ok, s.ok, why)
+		}
+		if ok {
+			st = next
+		}
+	}
+}
+
+// checkBetween checks one op of the cyclic-alone properties in states
+// cyc, ca and uni (cyclic, cyclic-alone, unique; r is the cyclic spec's
+// answer, first of xs): every answer in xs is judged by cyclic-alone as
+// by cyclic when every op runs alone (allAlone), and as by unique when op
+// does not; cyclic-alone accepts r, unique accepts cyclic-alone's own
+// answer, which is r when every op runs alone. It returns cyclic-alone's
+// and unique's states after r.
+func checkBetween(t *rapid.T, op model.Op, allAlone bool, cyc, ca, uni State, xs ...model.Result) (State, State) {
+	r := xs[0]
+	for _, x := range xs {
+		okC, _, whyC := cyc.Step(op, x)
+		okA, _, whyA := ca.Step(op, x)
+		okU, _, whyU := uni.Step(op, x)
+		switch {
+		case allAlone && (okC != okA || whyC != whyA):
+			t.Fatalf("%s -> %s, every op alone: cyclic says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okC, whyC, okA, whyA)
+		case !op.Alone && okU != okA:
+			t.Fatalf("%s -> %s, not alone: unique says %v (%s), cyclic-alone %v (%s)", op, x.Format(op.Kind), okU, whyU, okA, whyA)
+		}
+	}
+	ok, an, why := ca.Step(op, r)
+	if !ok {
+		t.Fatalf("%s (alone %v) -> %s: cyclic gives it, cyclic-alone rejects it: %s", op, op.Alone, r.Format(op.Kind), why)
+	}
+	ar, _ := ca.Expect(op)
+	if ok, _, why := uni.Step(op, ar); !ok {
+		t.Fatalf("%s (alone %v) -> %s: cyclic-alone gives it, unique rejects it: %s", op, op.Alone, ar.Format(op.Kind), why)
+	}
+	if allAlone && !ar.Equal(op.Kind, r) {
+		t.Fatalf("%s, every op alone: cyclic gives %s, cyclic-alone %s", op, r.Format(op.Kind), ar.Format(op.Kind))
+	}
+	ok, un, why := uni.Step(op, r)
+	if !ok {
+		t.Fatalf("%s -> %s: cyclic gives it, unique rejects it: %s", op, r.Format(op.Kind), why)
+	}
+	return an, un
 }
