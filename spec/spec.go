@@ -57,11 +57,13 @@ type Spec struct {
 }
 
 // Run applies ops in order, from s.Init(), with Expect, and returns the
-// results.
+// results. The ops run one after another, so each runs alone (Op.Alone):
+// under CyclicAlone, Run answers as Cyclic does.
 func Run(s Spec, ops []model.Op) []model.Result {
 	out := make([]model.Result, len(ops))
 	own := Replay(s.Init())
 	for i, op := range ops {
+		op.Alone = true
 		out[i] = own.ExpectInPlace(op)
 	}
 	return out
