@@ -51,6 +51,11 @@ type ExploreOptions struct {
 	// order, so with a Schedules budget the report is the one a single
 	// worker gives, whatever the number of workers (with a Time budget
 	// it covers more). Accept is then called from several goroutines.
+	// A run's goroutines take turns, so a process whose GOMAXPROCS is
+	// above its workers pays for waking idle Ps at each hand-off (1.6–1.8×
+	// the CPU at one worker on two cores, BENCHMARKS.md); pidcheck sets
+	// GOMAXPROCS to the schedules it runs at once, and go test -cpu 1 or
+	// GOMAXPROCS=1 does the same for one worker.
 	Workers int
 
 	Shrink bool // shrink a violation before returning it

@@ -548,6 +548,9 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, entries []alloc.Ent
 		wg   sync.WaitGroup
 	)
 	jobs := max(1, min(f.jobs, len(entries)))
+	if checker.Strategy(f.strategy) != checker.Stress {
+		defer fitProcs(jobs * f.workers)()
+	}
 	for range jobs {
 		wg.Go(func() {
 			for {

@@ -177,7 +177,9 @@ func runZoo(stdout, stderr io.Writer, entries []alloc.Entry, f *zooFlags, report
 			bad, err := catalog.FixedFails(e, r, 3)
 			return err == nil && bad == nil
 		}
+		restore := fitProcs(max(1, o.Workers)) // stress, after it, has every core again
 		fd, err := explore(context.Background(), e, o, keep, f.out, "", report, k)
+		restore()
 		report.ended(k)
 		pr.clear()
 		if err != nil {
