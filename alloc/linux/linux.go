@@ -201,6 +201,8 @@ type pid struct {
 	// tasklistLock.
 	pgrps, sessions int
 	freed           bool
+	// vPgrps and vSessions are Validate's scratch counts of the same.
+	vPgrps, vSessions int
 }
 
 // numberOf is pid_nr_ns: p's number in sp, 0 when invisible there.
@@ -652,6 +654,3 @@ func (s *System) setLastPid(h model.Handle, n int) model.Result {
 	t.ns.cursor = n + 1
 	return model.Result{}
 }
-
-// handleOf converts a sorted map key back to a handle.
-func handleOf(i int) model.Handle { return model.Handle(i) }
