@@ -91,6 +91,7 @@ was interrupted, or a history could not be decided: inconclusive.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			context.AfterFunc(ctx, stop) // a second signal is not caught: it ends the process, as check's does
 			if cf.hunt != "" {
 				return runKernelHunt(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), cf)
 			}
