@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"math/rand/v2"
+	"slices"
 
 	"github.com/pidcheck/pidcheck/model"
 	"github.com/pidcheck/pidcheck/spec"
@@ -19,15 +20,151 @@ const maxLive = 12
 // the floor and the limits, so wrap-around, the 300 floor, init death and
 // set_tid collisions come up within a few dozen ops.
 func RandomScenario(seed uint64, length int, p model.Params) []model.Op {
-	g := &gen{r: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), st: spec.Linux(p, model.Cyclic).Init(), p: p}
+	g := &gen{r: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), st: spec.Linux(p, model.Cyclic).Init(), p: p, prober: model.NoTask}
 	g.handles = []model.Handle{model.Root}
 	var ops []model.Op
 	for len(ops) < length {
 		op := g.next()
-		_, g.st = g.st.Expect(op)
+		var r model.Result
+		r, g.st = g.st.Expect(op)
+		g.noteBirth(op, r)
+		g.noteReleases()
 		ops = append(ops, op)
 	}
 	return ops
+}
+
+// birth is a task made by actor, and its number in actor's space, with
+// what the last op left of it: whether its task is live, whether it is
+// still there (live, or a zombie: translatable), whether the number is the
+// process group or session of a task still there, and whether the spec
+// says it is taken.
+type birth struct {
+	actor, child                model.Handle
+	n                           int
+	live, there, grouped, taken bool
+}
+
+// noteBirth remembers the number a successful fork, clone or thread gave
+// its child in the creator's space, while it can still be translated.
+func (g *gen) noteBirth(op model.Op, r model.Result) {
+	if !op.Kind.Creates() || r.Err != model.OK {
+		return
+	}
+	if tr, _ := g.st.Expect(model.Op{Kind: model.Translate, Task: op.Task, Target: op.Child}); tr.Err == model.OK && tr.N > 1 {
+		g.births = append(g.births, birth{actor: op.Task, child: op.Child, n: tr.N, live: true, there: true, taken: true})
+	}
+}
+
+// noteReleases lists in flips the numbers whose standing the last op
+// changed: their task stopped being live or was reaped, they stopped (or
+// started) being the process group or session of a task still there, or
+// the spec now says otherwise of whether they are taken. A probe of one of them judges, against the
+// kernel, the rule that just released the number or kept it; the first
+// two signals do not depend on the spec's rules of release, so a wrong
+// one is probed too.
+func (g *gen) noteReleases() {
+	g.flips = g.flips[:0]
+	live := g.live()
+	groups := map[model.Handle]map[int]bool{} // per creator: the group and session numbers in its space
+	var there []model.Handle                  // live and zombie tasks
+	for _, h := range g.handles {
+		if r, _ := g.st.Expect(model.Op{Kind: model.Translate, Task: model.Root, Target: h}); r.Err == model.OK && r.N > 0 {
+			there = append(there, h)
+		}
+	}
+	for i := range g.births {
+		b := &g.births[i]
+		if !slices.Contains(live, b.actor) {
+			continue
+		}
+		alive := slices.Contains(live, b.child)
+		if alive {
+			continue
+		}
+		in, ok := groups[b.actor]
+		if !ok {
+			in = g.groupNumbers(b.actor, there)
+			groups[b.actor] = in
+		}
+		next := birth{actor: b.actor, child: b.child, n: b.n, live: alive, there: slices.Contains(there, b.child),
+			grouped: in[b.n], taken: g.taken(*b)}
+		if next != *b {
+			*b = next
+			g.flips = append(g.flips, next)
+		}
+	}
+}
+
+// groupNumbers returns the process group and session numbers, in actor's
+// space, of the tasks of there visible in it.
+func (g *gen) groupNumbers(actor model.Handle, there []model.Handle) map[int]bool {
+	in := map[int]bool{}
+	for _, x := range there {
+		tr, _ := g.st.Expect(model.Op{Kind: model.Translate, Task: actor, Target: x})
+		if tr.Err != model.OK || tr.N <= 0 {
+			continue
+		}
+		for _, k := range []model.Kind{model.GetPgid, model.GetSid} {
+			if r, _ := g.st.Expect(model.Op{Kind: k, Task: actor, Pid: tr.N}); r.Err == model.OK && r.N > 0 {
+				in[r.N] = true
+			}
+		}
+	}
+	return in
+}
+
+// taken reports whether, by the spec, b's number is in use in its
+// creator's space: a fork right after ns_last_pid is set below it would
+// not get it.
+func (g *gen) taken(b birth) bool {
+	_, st := g.st.Expect(model.Op{Kind: model.SetLastPid, Task: b.actor, N: b.n - 1})
+	probe := g.nextH + 1
+	if r, st2 := st.Expect(model.Op{Kind: model.Fork, Task: b.actor, Child: probe}); r.Err == model.OK {
+		tr, _ := st2.Expect(model.Op{Kind: model.Translate, Task: b.actor, Target: probe})
+		return tr.Err != model.OK || tr.N != b.n
+	}
+	return true // no fork to tell by
+}
+
+// probeable reports whether a fork by actor would not be the first task
+// of a children space: a probe's fork then leaves a space without an init
+// for setns_children to join as it was.
+func (g *gen) probeable(actor model.Handle) bool {
+	r, _ := g.st.Expect(model.Op{Kind: model.Fork, Task: actor, Child: g.nextH + 1})
+	return r.Err != model.OK || r.NSpid[len(r.NSpid)-1] != 1
+}
+
+// probe returns a write of ns_last_pid that puts the cursor of a live
+// creator's space just below the number it once gave a task that is no
+// longer live (a zombie, reaped, its number perhaps held by a process
+// group or session), for a fork by the creator to follow: whether that
+// fork gets the number shows whether the kernel freed it, so the spec's
+// every rule of when a number is released is judged against the
+// kernel's (kernel/pid.c free_pid, kernel/exit.c release_task). ok is
+// false when no such number exists.
+func (g *gen) probe(live []model.Handle) (op model.Op, ok bool) {
+	var cands []birth
+	for _, b := range g.births {
+		if slices.Contains(live, b.actor) && !slices.Contains(live, b.child) && g.probeable(b.actor) {
+			cands = append(cands, b)
+		}
+	}
+	if len(cands) == 0 {
+		return model.Op{}, false
+	}
+	return g.startProbe(cands[g.r.IntN(len(cands))]), true
+}
+
+// startProbe returns the probe's write of ns_last_pid below b's number,
+// and sets up the fork that follows it, that fork's child's exit and the
+// write that then restores the last pid it found.
+func (g *gen) startProbe(b birth) model.Op {
+	g.prober = b.actor
+	if r, _ := g.st.Expect(model.Op{Kind: model.GetLastPid, Task: b.actor}); r.Err == model.OK && r.N >= 0 {
+		g.after = append(g.after, model.Op{Kind: model.SetLastPid, Task: b.actor, N: r.N})
+	}
+	return model.Op{Kind: model.SetLastPid, Task: b.actor, N: b.n - 1}
 }
 
 type gen struct {
@@ -37,6 +174,10 @@ type gen struct {
 	handles []model.Handle // every handle used so far, in creation order
 	nextH   model.Handle
 	joiner  model.Handle          // a task that just joined a children space: it forks next, half the time
+	births  []birth               // every task's number in its creator's space, as it was created
+	prober  model.Handle          // a task that just pointed ns_last_pid below a number it gave out: it forks next
+	flips   []birth               // births whose number the last op released, or left held by a non-live task
+	after   []model.Op            // after a probe's fork: its child's exit, the write that puts ns_last_pid back
 	reapers map[model.Handle]bool // tasks this scenario made subreapers
 }
 
@@ -78,6 +219,11 @@ func (g *gen) visible(actor model.Handle) int {
 // group), or by a child of a subreaper that has children, a subreaper by a
 // grandparent (an exit of its child then orphans a grandchild to it).
 func (g *gen) steer(kind model.Kind, live []model.Handle, actor model.Handle) model.Handle {
+	if kind == model.Exit && g.r.IntN(2) == 0 {
+		if m, ok := g.heldMember(live); ok {
+			return m // on the way to freeing a held number
+		}
+	}
 	for range 6 {
 		x := g.pick(live)
 		switch kind {
@@ -103,6 +249,67 @@ func (g *gen) steer(kind model.Kind, live []model.Handle, actor model.Handle) mo
 		}
 	}
 	return actor
+}
+
+// release returns an op that moves a group's or session's number along
+// its way to being freed: while its task is a zombie, a wait that may reap
+// it (the number is then held); while it is held, the exit of a live
+// member, else a wait (the members left are zombies). ok is false when no
+// such number exists.
+func (g *gen) release(live []model.Handle) (model.Op, bool) {
+	zombie, held := false, false
+	for _, b := range g.births {
+		zombie = zombie || (b.there && !b.live && b.grouped)
+		held = held || (!b.there && b.grouped)
+	}
+	if !zombie && !held {
+		return model.Op{}, false
+	}
+	if m, ok := g.heldMember(live); ok && held {
+		return model.Op{Kind: model.Exit, Task: m, Code: g.r.IntN(4)}, true
+	}
+	var reapers []model.Handle
+	for _, x := range live {
+		if r, _ := g.st.Expect(model.Op{Kind: model.Wait, Task: x, Pid: -1}); r.Err == model.OK && r.N > 0 {
+			reapers = append(reapers, x)
+		}
+	}
+	if len(reapers) == 0 {
+		return model.Op{}, false
+	}
+	return model.Op{Kind: model.Wait, Task: g.pick(reapers), Pid: -1}, true
+}
+
+// heldMember returns a live task other than t0 whose process group or
+// session is a number held after its own task was reaped: once the last
+// such member is gone, the number is freed (kernel/pid.c free_pid after
+// the last detach_pid), a rule a probe then judges.
+func (g *gen) heldMember(live []model.Handle) (model.Handle, bool) {
+	var out []model.Handle
+	for _, b := range g.births {
+		if b.there || !b.grouped || !slices.Contains(live, b.actor) {
+			continue
+		}
+		for _, x := range live {
+			if x == model.Root || slices.Contains(out, x) {
+				continue
+			}
+			tr, _ := g.st.Expect(model.Op{Kind: model.Translate, Task: b.actor, Target: x})
+			if tr.Err != model.OK || tr.N <= 0 {
+				continue
+			}
+			for _, k := range []model.Kind{model.GetPgid, model.GetSid} {
+				if r, _ := g.st.Expect(model.Op{Kind: k, Task: b.actor, Pid: tr.N}); r.Err == model.OK && r.N == b.n {
+					out = append(out, x)
+					break
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return model.NoTask, false
+	}
+	return out[g.r.IntN(len(out))], true
 }
 
 // hasChild reports whether some live task is h's child.
@@ -158,11 +365,36 @@ func (g *gen) oneOf(xs ...int) int { return xs[g.r.IntN(len(xs))] }
 
 func (g *gen) next() model.Op {
 	live := g.live()
+	if p := g.prober; p != model.NoTask {
+		g.prober = model.NoTask
+		c := g.child()
+		// Then the probe's child exits, and the cursor goes back where it
+		// was: probes add no task to the scenario's live ones, and do not
+		// keep a space from filling and wrapping.
+		g.after = append(g.after, model.Op{Kind: model.Exit, Task: c})
+		return model.Op{Kind: model.Fork, Task: p, Child: c}
+	}
+	if len(g.after) > 0 {
+		op := g.after[0]
+		g.after = g.after[1:]
+		return op
+	}
 	if j := g.joiner; j != model.NoTask {
 		g.joiner = model.NoTask
 		if g.r.IntN(2) == 0 {
 			// Its first child may be PID 1 of a space without an init.
 			return model.Op{Kind: model.Fork, Task: j, Child: g.child()}
+		}
+	}
+	if len(g.flips) > 0 && len(live) < maxLive && g.r.IntN(4) == 0 {
+		// A number just changed standing: probe it (see probe).
+		if b := g.flips[g.r.IntN(len(g.flips))]; g.probeable(b.actor) {
+			return g.startProbe(b)
+		}
+	}
+	if g.r.IntN(10) == 0 {
+		if op, ok := g.release(live); ok {
+			return op
 		}
 	}
 	actor := model.Root
@@ -335,6 +567,11 @@ func (g *gen) next() model.Op {
 		m := g.p.MinMax()
 		op.N = g.oneOf(m, m+1, m+3, m+9, m+19, m+99, g.p.PidMax, m-1, 0, g.p.PidMax+1, m+699)
 	case model.SetLastPid:
+		if g.r.IntN(4) == 0 && len(live) < maxLive {
+			if p, ok := g.probe(live); ok {
+				return p
+			}
+		}
 		op.N = g.oneOf(0, 1, 5, 298, 299, 300, 301, 303, 305, 308, 309, 310, 315, 319, 399, g.p.PidMax-2, g.p.PidMax-1, g.p.PidMax, -1)
 	}
 	return op

@@ -30,6 +30,7 @@ func TestRandomScenariosReachTheGroupRules(t *testing.T) {
 		"child reaped at exit", "orphan to a subreaper", "clone newpid", "clone parent",
 		"clone EINVAL", "setns_children ok", "first fork into a joined space",
 		"read_last_pid", "nspid",
+		"number reused", "fork after ns_last_pid meets a taken number",
 	}
 	var b strings.Builder
 	for _, r := range slices.Sorted(maps.Keys(hits)) {
@@ -60,6 +61,8 @@ func rulesReached(ops []model.Op, p model.Params) map[string]bool {
 		}
 		return r.N
 	}
+	given := map[int]bool{}           // every root number a task was given
+	lastPid := map[model.Handle]int{} // the ns_last_pid the task wrote, just before
 	for _, op := range ops {
 		before := 0
 		if op.Kind == model.Exit {
@@ -121,6 +124,20 @@ func rulesReached(ops []model.Op, p model.Params) map[string]bool {
 		if op.Kind.Creates() && ok {
 			handles = append(handles, op.Child)
 			parent[op.Child] = op.Task
+			n := rootNumber(op.Child)
+			if given[n] {
+				got["number reused"] = true
+			}
+			given[n] = true
+			if last, wrote := lastPid[op.Task]; wrote && op.Kind == model.Fork {
+				if tr := ask(model.Op{Kind: model.Translate, Task: op.Task, Target: op.Child}); tr.Err == model.OK && tr.N != last+1 {
+					got["fork after ns_last_pid meets a taken number"] = true
+				}
+			}
+		}
+		clear(lastPid)
+		if op.Kind == model.SetLastPid && ok {
+			lastPid[op.Task] = op.N
 		}
 		// A live task whose parent is a subreaper that did not create it.
 		for _, h := range handles {
