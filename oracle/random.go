@@ -18,7 +18,12 @@ const maxLive = 12
 // actors are mostly live tasks, kill, wait and lookup mostly name numbers
 // that are visible to the actor, and pid_max / ns_last_pid values sit near
 // the floor and the limits, so wrap-around, the 300 floor, init death and
-// set_tid collisions come up within a few dozen ops.
+// set_tid collisions come up within a few dozen ops. Whenever a number's
+// standing changes (its task dies or is reaped, it stops being a process
+// group's or session's), it is now and then probed: ns_last_pid is set
+// just below it and the creator forks, so that when the kernel frees a
+// number, and when it keeps one, is compared too, not only the numbers
+// a scenario happens to reuse.
 func RandomScenario(seed uint64, length int, p model.Params) []model.Op {
 	g := &gen{r: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), st: spec.Linux(p, model.Cyclic).Init(), p: p, prober: model.NoTask}
 	g.handles = []model.Handle{model.Root}
