@@ -64,10 +64,10 @@ func (g *gen) noteBirth(op model.Op, r model.Result) {
 // noteReleases lists in flips the numbers whose standing the last op
 // changed: their task stopped being live or was reaped, they stopped (or
 // started) being the process group or session of a task still there, or
-// the spec now says otherwise of whether they are taken. A probe of one of them judges, against the
-// kernel, the rule that just released the number or kept it; the first
-// two signals do not depend on the spec's rules of release, so a wrong
-// one is probed too.
+// the spec now says otherwise of whether they are taken. A probe of one
+// of them judges, against the kernel, the rule that just released the
+// number or kept it; all but the last signal are independent of the
+// spec's rules of release, so a wrong rule is probed too.
 func (g *gen) noteReleases() {
 	g.flips = g.flips[:0]
 	live := g.live()
@@ -162,8 +162,8 @@ func (g *gen) probe(live []model.Handle) (op model.Op, ok bool) {
 }
 
 // startProbe returns the probe's write of ns_last_pid below b's number,
-// and sets up the fork that follows it, that fork's child's exit and the
-// write that then restores the last pid it found.
+// and sets up the fork that follows it, the write that then restores the
+// last pid it found, and that fork's child's exit.
 func (g *gen) startProbe(b birth) model.Op {
 	g.prober = b.actor
 	if r, _ := g.st.Expect(model.Op{Kind: model.GetLastPid, Task: b.actor}); r.Err == model.OK && r.N >= 0 {
@@ -182,7 +182,7 @@ type gen struct {
 	births  []birth               // every task's number in its creator's space, as it was created
 	prober  model.Handle          // a task that just pointed ns_last_pid below a number it gave out: it forks next
 	flips   []birth               // births whose number the last op released, or left held by a non-live task
-	after   []model.Op            // after a probe's fork: its child's exit, the write that puts ns_last_pid back
+	after   []model.Op            // after a probe's fork: the write that puts ns_last_pid back, its child's exit
 	reapers map[model.Handle]bool // tasks this scenario made subreapers
 }
 
@@ -373,9 +373,9 @@ func (g *gen) next() model.Op {
 	if p := g.prober; p != model.NoTask {
 		g.prober = model.NoTask
 		c := g.child()
-		// Then the probe's child exits, and the cursor goes back where it
-		// was: probes add no task to the scenario's live ones, and do not
-		// keep a space from filling and wrapping.
+		// Then the cursor goes back where it was and the probe's child
+		// exits: probes add no task to the scenario's live ones, and do
+		// not keep a space from filling and wrapping.
 		g.after = append(g.after, model.Op{Kind: model.Exit, Task: c})
 		return model.Op{Kind: model.Fork, Task: p, Child: c}
 	}
